@@ -1,0 +1,216 @@
+"""Decoding events from bytes: one event, NDJSON batches, JSON arrays; and encoding them back.
+
+The fast path is one reused ``msgspec.json.Decoder(StreamEvent)`` call per event over a zero-copy
+memoryview slice. Anything that fails there (an unknown tag, bad JSON, a wrong type) is handled afterwards,
+for that event alone, by the slow path in ``_lenient``: clean batches never pay for it.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any, Literal, Union
+
+import msgspec
+
+from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._lenient import decode_struct, probe_tag
+from ._models import EVENT_TYPES, StreamEvent
+
+__all__ = ["Buffer", "decode", "decode_array", "decode_lines", "encode"]
+
+Buffer = Union[bytes, bytearray, memoryview, str]
+Errors = Literal["strict", "replace"]
+
+_event_decoder = msgspec.json.Decoder(StreamEvent)
+_array_decoder = msgspec.json.Decoder(list[StreamEvent])
+_raw_array_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+_MsgspecErrors = (msgspec.ValidationError, msgspec.DecodeError)
+_JSON_WS = b" \t\r\n"
+
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, UnknownValue):
+        return msgspec.Raw(obj.raw)
+    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("strict", "replace"):
+        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+
+
+def _as_bytes(buf: Buffer) -> bytes | bytearray:
+    """bytes/bytearray unchanged; str encoded; a memoryview flattened (it has no ``find``)."""
+    if isinstance(buf, (bytes, bytearray)):
+        return buf
+    if isinstance(buf, str):
+        try:
+            return buf.encode("utf-8")
+        except UnicodeEncodeError as exc:  # lone surrogates cannot be valid UTF-8 JSON
+            raise DecodeError(f"invalid text: {exc.reason} (character {exc.start})", pos=exc.start) from None
+    if isinstance(buf, memoryview):
+        return buf.tobytes()
+    raise TypeError(f"expected bytes, bytearray, memoryview or str, not {type(buf).__name__}")
+
+
+def _utf8_error(data: Any) -> UnicodeDecodeError | None:
+    """The first invalid UTF-8 sequence in ``data``, if any (msgspec skips unknown fields unchecked)."""
+    try:
+        codecs.utf_8_decode(data, "strict", True)
+    except UnicodeDecodeError as exc:
+        return exc
+    return None
+
+
+def _slow(data: Any) -> Any:
+    """Decode one event that the strict union rejected, or raise a precise DecodeError."""
+    try:
+        return _event_decoder.decode(data)
+    except msgspec.ValidationError:  # (a subclass of msgspec.DecodeError: keep this clause first)
+        pass
+    except msgspec.DecodeError as exc:
+        err = DecodeError._from_msgspec(exc)
+        if err.pos is None:  # "Input data was truncated": the value ends where the input does
+            err = DecodeError(f"{err.msg} (byte {len(data)})", pos=len(data))
+        raise err from None
+    tag = probe_tag(data)
+    cls = EVENT_TYPES.get(tag)
+    if cls is None:
+        return UnknownEvent(tag, bytes(data).strip(_JSON_WS))
+    return decode_struct(data, cls)
+
+
+def decode(buf: Buffer) -> Any:
+    """Decode one JSON event to its typed Struct (or :class:`UnknownEvent` for a type no variant knows).
+
+    Raises :class:`DecodeError` for malformed JSON, invalid UTF-8, a non-object, a missing ``type`` or a value
+    of the wrong type; the message names the JSON path (``$.output_index``) or the byte position.
+    """
+    data = _as_bytes(buf)
+    if not data.isascii():
+        bad = _utf8_error(data)
+        if bad is not None:
+            raise DecodeError(f"invalid UTF-8: {bad.reason} (byte {bad.start})", pos=bad.start, raw=bytes(data))
+    try:
+        return _event_decoder.decode(data)
+    except _MsgspecErrors:
+        pass
+    try:
+        return _slow(data)
+    except DecodeError as err:
+        raise err._located(raw=bytes(data)) from None
+
+
+def _bad_utf8_lines(data: bytes | bytearray) -> set[int]:
+    """Start offsets of the lines that hold invalid UTF-8 (only computed for non-ASCII input)."""
+    bad: set[int] = set()
+    start = 0
+    view = memoryview(data)
+    while True:
+        err = _utf8_error(view[start:])
+        if err is None:
+            return bad
+        pos = start + err.start
+        line_start = data.rfind(b"\n", 0, pos) + 1
+        bad.add(line_start)
+        nl = data.find(b"\n", pos)
+        if nl == -1:
+            return bad
+        start = nl + 1
+
+
+def decode_lines(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
+    """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
+
+    A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
+    ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical line),
+    ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it becomes an
+    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line.
+    """
+    _check_errors(errors)
+    data = _as_bytes(buf)
+    bad_utf8 = _bad_utf8_lines(data) if not data.isascii() else None
+    view = memoryview(data)
+    dec = _event_decoder.decode
+    find = data.find
+    out: list[Any] = []
+    append = out.append
+    n = len(data)
+    pos = 0
+    lineno = 0
+    while pos < n:
+        nl = find(b"\n", pos)
+        if nl < 0:
+            nl = n
+        lineno += 1
+        if bad_utf8 is None or pos not in bad_utf8:
+            try:
+                append(dec(view[pos:nl]))
+                pos = nl + 1
+                continue
+            except _MsgspecErrors:
+                pass
+        raw = bytes(view[pos:nl])
+        if raw.strip(_JSON_WS):
+            try:
+                if bad_utf8 and pos in bad_utf8:
+                    err = _utf8_error(raw)
+                    assert err is not None
+                    raise DecodeError(f"invalid UTF-8: {err.reason} (byte {err.start})", pos=err.start)
+                append(_slow(raw))
+            except DecodeError as err:
+                raw = raw[:-1] if raw.endswith(b"\r") else raw
+                located = err._located(line=lineno, offset=pos, raw=raw)
+                if errors == "strict":
+                    raise located from None
+                append(InvalidEvent(located, raw, line=lineno, offset=pos))
+        pos = nl + 1
+    return out
+
+
+def decode_array(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
+    """Decode a JSON array of events. Errors name the element by ``.index`` (0-based).
+
+    With ``errors="replace"`` a bad element becomes an :class:`InvalidEvent` in place. A buffer that is not
+    a well-formed JSON array at all raises :class:`DecodeError` in both modes (there is nothing to keep).
+    """
+    _check_errors(errors)
+    data = _as_bytes(buf)
+    valid_utf8 = data.isascii() or _utf8_error(data) is None
+    if valid_utf8:
+        try:
+            return _array_decoder.decode(data)
+        except _MsgspecErrors:
+            pass
+    try:
+        items = _raw_array_decoder.decode(data)
+    except _MsgspecErrors as exc:
+        raise DecodeError._from_msgspec(exc) from None
+    out: list[Any] = []
+    for index, item in enumerate(items):
+        raw = bytes(item)
+        try:
+            if not valid_utf8 and (err := _utf8_error(raw)) is not None:
+                raise DecodeError(f"invalid UTF-8: {err.reason} (byte {err.start})", pos=err.start)
+            out.append(_slow(raw))
+        except DecodeError as err:
+            located = err._located(index=index, raw=raw)
+            if errors == "strict":
+                raise located from None
+            out.append(InvalidEvent(located, raw, index=index))
+    return out
+
+
+def encode(event: Any) -> bytes:
+    """Encode an event (typed, :class:`UnknownEvent`, or holding :class:`UnknownValue`) to JSON bytes.
+
+    ``decode(encode(e)) == e``; unknown events and values are written back byte for byte.
+    """
+    if isinstance(event, UnknownEvent):
+        return bytes(event.raw)
+    if isinstance(event, InvalidEvent):
+        raise TypeError("an InvalidEvent holds bytes that are not a valid event; use its .raw")
+    return _encoder.encode(event)

@@ -1,0 +1,152 @@
+"""Error types and the values that stand in for events the typed model cannot hold."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["DecodeError", "InvalidEvent", "UnknownEvent", "UnknownValue"]
+
+_PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
+_POS_RE = re.compile(r"\(byte (\d+)\)$")
+
+
+class DecodeError(ValueError):
+    """An event could not be decoded.
+
+    ``path`` is the JSON path of the offending value (``$.output_index``) or ``None`` for malformed JSON;
+    ``pos`` the byte position of a JSON syntax error inside the event; ``line`` (1-based physical line),
+    ``offset`` (byte offset of the event in the input), ``index`` (position in a JSON array or among SSE
+    events) and ``raw`` (the event's bytes) are set by the batch decoders where they apply.
+    """
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        path: str | None = None,
+        pos: int | None = None,
+        line: int | None = None,
+        offset: int | None = None,
+        index: int | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        self.msg = msg
+        self.path = path
+        self.pos = pos
+        self.line = line
+        self.offset = offset
+        self.index = index
+        self.raw = raw
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.index is not None:
+            where.append(f"index {self.index}")
+        if self.offset is not None:
+            where.append(f"offset {self.offset}")
+        return f"{', '.join(where)}: {self.msg}" if where else self.msg
+
+    @classmethod
+    def _from_msgspec(cls, exc: Exception, prefix: str = "$", **kw: Any) -> DecodeError:
+        msg = str(exc)
+        path = None
+        m = _PATH_RE.search(msg)
+        if m:
+            path = prefix + m.group(1)[1:]
+            msg = msg[: m.start()] + f" - at `{path}`"
+        elif type(exc).__name__ == "ValidationError":
+            path = prefix
+            if prefix != "$":
+                msg = f"{msg} - at `{path}`"
+        pos = None
+        p = _POS_RE.search(msg)
+        if p:
+            pos = int(p.group(1))
+        return cls(msg, path=path, pos=pos, **kw)
+
+    def _located(self, **kw: Any) -> DecodeError:
+        """A copy of this error with batch coordinates (line, offset, index, raw) filled in."""
+        fields = {k: getattr(self, k) for k in ("path", "pos", "line", "offset", "index", "raw")}
+        fields.update(kw)
+        return DecodeError(self.msg, **fields)
+
+
+class _Unknown:
+    __slots__ = ("type", "raw")
+
+    def __init__(self, type: str, raw: bytes) -> None:  # noqa: A002 - mirrors the wire name
+        self.type = type
+        self.raw = raw
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.type == other.type and self.raw == other.raw  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.type, self.raw))
+
+    def __repr__(self) -> str:
+        raw = self.raw if len(self.raw) <= 80 else self.raw[:77] + b"..."
+        return f"{type(self).__name__}(type={self.type!r}, raw={raw!r})"
+
+
+class UnknownEvent(_Unknown):
+    """An event whose ``type`` no known variant has (a new or keep-alive event); ``raw`` is its exact JSON."""
+
+    __slots__ = ()
+
+
+class UnknownValue(_Unknown):
+    """A nested tagged value (output item, content part, ...) of an unknown ``type``, kept in place.
+
+    ``raw`` holds its exact JSON bytes, and :func:`encode` writes them back unchanged.
+    """
+
+    __slots__ = ()
+
+
+class InvalidEvent:
+    """Stands in for a bad line or element with ``errors="replace"``, so that nothing is dropped.
+
+    ``error`` is the :class:`DecodeError` that strict mode would have raised; ``raw`` the bytes as received.
+    """
+
+    __slots__ = ("line", "offset", "index", "error", "raw")
+
+    def __init__(
+        self,
+        error: DecodeError,
+        raw: bytes,
+        *,
+        line: int | None = None,
+        offset: int | None = None,
+        index: int | None = None,
+    ) -> None:
+        self.error = error
+        self.raw = raw
+        self.line = line
+        self.offset = offset
+        self.index = index
+
+    type = None  # an invalid event has no trustworthy tag
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, InvalidEvent):
+            return NotImplemented
+        return (self.raw, self.line, self.offset, self.index, str(self.error)) == (
+            other.raw,
+            other.line,
+            other.offset,
+            other.index,
+            str(other.error),
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"
