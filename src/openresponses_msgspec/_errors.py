@@ -66,6 +66,9 @@ class DecodeError(ValueError):
         p = _POS_RE.search(msg)
         if p:
             pos = int(p.group(1))
+            if "trailing characters" in msg:  # msgspec reports one past the first trailing byte
+                pos -= 1
+                msg = msg[: p.start()] + f"(byte {pos})"
         return cls(msg, path=path, pos=pos, **kw)
 
     def _located(self, **kw: Any) -> DecodeError:
