@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import _models
+from . import _models, corpus
 from ._decode import Buffer, decode, decode_array, decode_lines, encode
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
 from ._models import *  # noqa: F403 - every generated Struct is public
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EVENT_TYPES",
+    "corpus",
     "FAMILIES",
     "Buffer",
     "DecodeError",
