@@ -5,6 +5,7 @@ generator: every tag maps to a class, every wire field exists, and required/null
 from __future__ import annotations
 
 import re
+import sys
 import types
 import typing
 from typing import Any
@@ -232,3 +233,19 @@ def test_camel_case_wire_names_are_kept_on_the_wire() -> None:
     item = orm.decode(b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,'
                       b'"item":{"type":"openrouter:bash","status":"completed","exitCode":3}}').item
     assert (item.type, item.exit_code) == ("openrouter:bash", 3)
+
+
+def test_generated_module_is_up_to_date(specs: dict[str, Schemas]) -> None:
+    """tools/generate_models.py run on ../shared/spec reproduces the committed _models.py byte for byte."""
+    import importlib.util
+    from pathlib import Path
+
+    from conftest import SPEC_DIR
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "generate_models.py"
+    spec = importlib.util.spec_from_file_location("generate_models", path)
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules["generate_models"] = gen  # dataclasses look their module up there
+    spec.loader.exec_module(gen)
+    assert gen.build(SPEC_DIR) == gen.OUT.read_text(), "stale: run python tools/generate_models.py"

@@ -15,8 +15,9 @@ def demo(n: int, kind: str, repeat: int) -> int:
     t0 = time.perf_counter()
     if kind == "all":
         evs = []
-        per = max(1, n // 4)
-        for k, size in (("text", per), ("reasoning", per), ("image", max(1, per // 20)), ("mixed", per)):
+        sizes = {"text": n * 40 // 100, "reasoning": n * 30 // 100, "mixed": n * 25 // 100}
+        sizes["image"] = n - sum(sizes.values())  # 5%: each partial image is ~27 KB of base64
+        for k, size in sizes.items():
             evs += corpus.events(k, size)
     else:
         evs = corpus.events(kind, n)
