@@ -66,17 +66,23 @@ def _utf8_error(data: Any) -> UnicodeDecodeError | None:
     return None
 
 
-def _slow(data: Any) -> Any:
-    """Decode one event that the strict union rejected, or raise a precise DecodeError."""
-    try:
-        return _event_decoder.decode(data)
-    except msgspec.ValidationError:  # (a subclass of msgspec.DecodeError: keep this clause first)
-        pass
-    except msgspec.DecodeError as exc:
+def _utf8_decode_error(err: UnicodeDecodeError) -> DecodeError:
+    return DecodeError(f"invalid UTF-8: {err.reason} (byte {err.start})", pos=err.start)
+
+
+def _slow(data: Any, exc: Exception | None = None) -> Any:
+    """Decode one event that the strict union rejected (``exc``, when the caller already tried), or raise a
+    precise DecodeError."""
+    if exc is None:
+        try:
+            return _event_decoder.decode(data)
+        except _MsgspecErrors as e:
+            exc = e
+    if not isinstance(exc, msgspec.ValidationError):  # (a subclass of msgspec.DecodeError: test it first)
         err = DecodeError._from_msgspec(exc)
         if err.pos is None:  # "Input data was truncated": the value ends where the input does
             err = DecodeError(f"{err.msg} (byte {len(data)})", pos=len(data))
-        raise err from None
+        raise err
     tag = probe_tag(data)
     cls = EVENT_TYPES.get(tag)
     if cls is None:
@@ -94,13 +100,13 @@ def decode(buf: Buffer) -> Any:
     if not data.isascii():
         bad = _utf8_error(data)
         if bad is not None:
-            raise DecodeError(f"invalid UTF-8: {bad.reason} (byte {bad.start})", pos=bad.start, raw=bytes(data))
+            raise _utf8_decode_error(bad)._located(raw=bytes(data))
     try:
         return _event_decoder.decode(data)
-    except _MsgspecErrors:
-        pass
+    except _MsgspecErrors as exc:
+        first = exc
     try:
-        return _slow(data)
+        return _slow(data, first)
     except DecodeError as err:
         raise err._located(raw=bytes(data)) from None
 
@@ -197,21 +203,22 @@ def _decode_lines_exact(data: bytes | bytearray, errors: str, bad_utf8: set[int]
         if nl < 0:
             nl = n
         lineno += 1
+        first: Exception | None = None
         if bad_utf8 is None or pos not in bad_utf8:
             try:
                 append(dec(view[pos:nl]))
                 pos = nl + 1
                 continue
-            except _MsgspecErrors:
-                pass
+            except _MsgspecErrors as exc:
+                first = exc
         raw = bytes(view[pos:nl])
         if raw.strip(_JSON_WS):
             try:
-                if bad_utf8 and pos in bad_utf8:
-                    err = _utf8_error(raw)
-                    assert err is not None
-                    raise DecodeError(f"invalid UTF-8: {err.reason} (byte {err.start})", pos=err.start)
-                append(_slow(raw))
+                if first is None:  # the line holds invalid UTF-8
+                    bad = _utf8_error(raw)
+                    assert bad is not None
+                    raise _utf8_decode_error(bad)
+                append(_slow(raw, first))
             except DecodeError as err:
                 raw = raw[:-1] if raw.endswith(b"\r") else raw
                 located = err._located(line=lineno, offset=pos, raw=raw)
@@ -244,8 +251,8 @@ def decode_array(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
     for index, item in enumerate(items):
         raw = bytes(item)
         try:
-            if not valid_utf8 and (err := _utf8_error(raw)) is not None:
-                raise DecodeError(f"invalid UTF-8: {err.reason} (byte {err.start})", pos=err.start)
+            if not valid_utf8 and (bad := _utf8_error(raw)) is not None:
+                raise _utf8_decode_error(bad)
             out.append(_slow(raw))
         except DecodeError as err:
             located = err._located(index=index, raw=raw)
