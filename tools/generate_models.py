@@ -371,18 +371,13 @@ def build(spec_dir: Path) -> str:
             model.events.setdefault(tag, f"Event:{tag}")
             model.add_object(spec, m, f"Event:{tag}")
 
-    # Plain nested structs (not events, not family members), emitted before their users.
-    plain = [p for p in model.objects
-             if ("/" in p or not p.startswith(("Event:", "Family:"))) and merged_kind(model, p)[0] == "object"]
-    order_index = {p: i for i, p in enumerate(model.objects)}
+    # Plain nested structs (not events, not family members), in the order they were met. Annotations are
+    # strings (``from __future__ import annotations``) that msgspec resolves when a decoder is built, so
+    # definition order only matters for the Union aliases below.
     out: list[str] = [HEADER]
-    emitted: set[str] = set()
-
-    # Annotations are strings (``from __future__ import annotations``) that msgspec resolves when a decoder
-    # is built, so definition order only matters for the Union aliases below.
-    for p in sorted(plain, key=lambda p: order_index[p]):
-        out.append(emit_struct(model, p, "_Struct", None))
-        emitted.add(p)
+    for p in model.objects:
+        if ("/" in p or not p.startswith(("Event:", "Family:"))) and merged_kind(model, p)[0] == "object":
+            out.append(emit_struct(model, p, "_Struct", None))
     fam_order = ["ShellOutcome", "ApplyPatchOperation", "CodeInterpreterOutput", "WebSearchAction", "Annotation",
                  "ContentPart", "OutputItem"]
     for fam in fam_order:
