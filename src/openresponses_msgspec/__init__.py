@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import _models, corpus
 from ._decode import Buffer, decode, decode_array, decode_lines, encode
+from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
@@ -18,18 +19,23 @@ from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MAX_EVENT_SIZE",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",
     "Buffer",
     "DecodeError",
     "InvalidEvent",
+    "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",
     "UnknownValue",
     "__version__",
+    "aiter_sse",
     "decode",
     "decode_array",
     "decode_lines",
+    "decode_sse",
     "encode",
+    "iter_sse",
 ] + sorted(n for n in vars(_models) if not n.startswith("_") and n[0].isupper() and n not in ("Any", "Union"))
