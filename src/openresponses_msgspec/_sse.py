@@ -172,7 +172,7 @@ class SSEDecoder:
             if data.find(b"\n") < 0 and data.find(b"\r") < 0:  # the waiting line goes on: O(len(data))
                 size = len(self._buf) + len(data) + self._size
                 if size > self.max_event_size:
-                    head = bytes(self._buf[:_KEEP_RAW])
+                    head = self._head(self._buf)
                     start = self._start if self._start >= 0 else self._base
                     self._base += len(self._buf) + len(data)
                     self._buf = bytearray()
@@ -191,7 +191,7 @@ class SSEDecoder:
             self._base += len(data)
             self._midline = True
         elif rest + self._size > self.max_event_size:
-            head = bytes(data[pos : pos + _KEEP_RAW])
+            head = self._head(data[pos : pos + _KEEP_RAW + 6])
             start = self._start if self._start >= 0 else self._base + pos
             self._base += len(data)
             self._midline = True
@@ -305,7 +305,7 @@ class SSEDecoder:
         if name == b"data":
             size = self._size + len(value) + (1 if self._data else 0)
             if size > self.max_event_size:
-                head = (b"\n".join(self._data) or value)[:_KEEP_RAW]
+                head = self._head(b"data: " + value[:_KEEP_RAW])
                 self._overflow(size, head, self._start)
                 return
             self._size = size
@@ -318,6 +318,21 @@ class SSEDecoder:
             if value.isdigit():
                 self.retry = int(value)
         # `event:` and unknown fields are ignored: the JSON `type` is what identifies an event.
+
+    def _head(self, partial: bytes | bytearray) -> bytes:
+        """The first bytes of an oversized event's data (what is held, then the partial line), for its error."""
+        parts, size = [], 0
+        for part in self._data:
+            if size >= _KEEP_RAW:
+                break
+            parts.append(part[:_KEEP_RAW])
+            size += len(parts[-1]) + 1
+        line = bytes(partial[: _KEEP_RAW + 6])
+        if line.startswith(b"data:"):
+            line = line[6:] if line.startswith(b"data: ") else line[5:]
+        if line or not parts:
+            parts.append(line)
+        return b"\n".join(parts)[:_KEEP_RAW]
 
     def _dispatch_pending(self, *, truncated: bool = False) -> None:
         parts = self._data
