@@ -22,9 +22,9 @@ def text_batch() -> tuple[bytes, int]:
     """(NDJSON bytes, event count): the reference text corpus when present, else ours of the same shape."""
     if (REFERENCE_DIR / "make_batch.py").exists():
         sys.path.insert(0, str(REFERENCE_DIR))
-        import make_batch  # type: ignore[import-not-found]
-
         import json
+
+        import make_batch  # type: ignore[import-not-found]
 
         evs = make_batch.build("text", N)
         return b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in evs), len(evs)

@@ -46,7 +46,8 @@ class TestDecode:
 
     def test_escapes_and_non_ascii(self) -> None:
         ev = decode('{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
-                    '"delta":"caf\\u00e9 \\"q\\" \\n 東京 \\ud83d\\ude00 ✓","logprobs":[],"sequence_number":1}'.encode())
+                    '"delta":"caf\\u00e9 \\"q\\" \\n 東京 \\ud83d\\ude00 ✓","logprobs":[],'
+                    '"sequence_number":1}'.encode())
         assert ev.delta == 'café "q" \n 東京 😀 ✓'
 
     def test_extra_fields_are_ignored(self) -> None:

@@ -328,7 +328,7 @@ def test_any_chunking_gives_the_whole_buffer_events(evs, eol, comments, cuts, da
     whole = decode_sse(stream)
     assert len(whole) == len(evs)
     bounds = sorted({min(c, len(stream)) for c in cuts})
-    chunks = [stream[a:b] for a, b in zip([0, *bounds], [*bounds, len(stream)])]
+    chunks = [stream[a:b] for a, b in zip([0, *bounds], [*bounds, len(stream)], strict=True)]
     out, dec = _feed_all(chunks)
     assert out == whole and dec.done
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from . import _models, corpus
 from ._decode import Buffer, decode, decode_array, decode_lines, encode
-from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
+from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
 
 __version__ = "0.1.0"
 

@@ -4,8 +4,8 @@ Measured on the reference text corpus (200k events): ``gc=False`` and tuples for
 several times faster than default Structs, because the garbage collector otherwise rescans every decoded
 object as the batch grows. Decoded events never form reference cycles, so untracked instances are safe.
 ``frozen=True`` makes events immutable (and hashable when their fields are). Every generated class also
-sets ``kw_only=True`` (msgspec does not inherit it), so required fields may follow optional ones in wire order. ``omit_defaults=True`` keeps ``encode`` output close to the wire:
-absent optional fields stay absent.
+sets ``kw_only=True`` (msgspec does not inherit it), so required fields may follow optional ones in wire
+order. ``omit_defaults=True`` keeps ``encode`` output close to the wire: absent optional fields stay absent.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ for that event alone, by the slow path in ``_lenient``: clean batches never pay 
 from __future__ import annotations
 
 import codecs
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import msgspec
 
@@ -18,7 +18,7 @@ from ._models import EVENT_TYPES, StreamEvent
 
 __all__ = ["Buffer", "decode", "decode_array", "decode_lines", "encode"]
 
-Buffer = Union[bytes, bytearray, memoryview, str]
+Buffer = bytes | bytearray | memoryview | str
 Errors = Literal["strict", "replace"]
 
 _event_decoder = msgspec.json.Decoder(StreamEvent)
