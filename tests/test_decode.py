@@ -176,7 +176,9 @@ class TestDecodeLines:
         from openresponses_msgspec._decode import _decode_lines_exact
 
         data = corpus.ndjson(corpus.events(kind, 400, image_kb=2))
-        assert decode_lines(data) == _decode_lines_exact(data, "strict", None)
+        exact: list[object] = []
+        _decode_lines_exact(data, 0, len(data), 0, exact, "strict", False)
+        assert decode_lines(data) == exact and len(exact) == 400
 
     @pytest.mark.parametrize("sep", [b"\n", b"\r\n"])
     def test_lf_and_crlf_and_blank_lines(self, sep: bytes) -> None:

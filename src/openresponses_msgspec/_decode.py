@@ -25,6 +25,8 @@ _event_decoder = msgspec.json.Decoder(StreamEvent)
 _array_decoder = msgspec.json.Decoder(list[StreamEvent])
 _raw_array_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _MsgspecErrors = (msgspec.ValidationError, msgspec.DecodeError)
+_DecodeErrors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)  # msgspec raises the last one
+# for invalid UTF-8 inside a string it decodes (but does not check the bytes of fields it skips)
 _JSON_WS = b" \t\r\n"
 _JSON_WS_SET = frozenset(_JSON_WS)
 
@@ -111,24 +113,6 @@ def decode(buf: Buffer) -> Any:
         raise err._located(raw=bytes(data)) from None
 
 
-def _bad_utf8_lines(data: bytes | bytearray) -> set[int]:
-    """Start offsets of the lines that hold invalid UTF-8 (only computed for non-ASCII input)."""
-    bad: set[int] = set()
-    start = 0
-    view = memoryview(data)
-    while True:
-        err = _utf8_error(view[start:])
-        if err is None:
-            return bad
-        pos = start + err.start
-        line_start = data.rfind(b"\n", 0, pos) + 1
-        bad.add(line_start)
-        nl = data.find(b"\n", pos)
-        if nl == -1:
-            return bad
-        start = nl + 1
-
-
 def decode_lines(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
     """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
@@ -139,40 +123,66 @@ def decode_lines(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
     """
     _check_errors(errors)
     data = _as_bytes(buf)
-    bad_utf8 = _bad_utf8_lines(data) if not data.isascii() else None
-    if not bad_utf8:
-        fast = _decode_lines_whole(data)
-        if fast is not None:
-            return fast
-    return _decode_lines_exact(data, errors, bad_utf8)
+    check_utf8 = not data.isascii()
+    long = _long_lines(data)  # then per-line calls cost little, and bulk decoding's extra passes would not pay
+    view = memoryview(data)
+    out: list[Any] = []
+    n = len(data)
+    pos = 0
+    lineno = 0
+    while pos < n:
+        end = n if pos + _WINDOW >= n else data.rfind(b"\n", pos, pos + _WINDOW) + 1
+        if end <= pos:  # a line longer than the window
+            end = data.find(b"\n", pos + _WINDOW) + 1 or n
+        bad_utf8 = check_utf8 and _utf8_error(view[pos:end]) is not None
+        if not (long or bad_utf8):
+            lines = _count_newlines(data, pos, end)
+            events = _bulk_lines(data, view, pos, end, lines)
+            if events is not None:
+                out += events
+                pos = end
+                lineno += lines
+                continue
+        lineno = _decode_lines_exact(data, pos, end, lineno, out, errors, bad_utf8)
+        pos = end
+    return out
 
 
-def _decode_lines_whole(data: bytes | bytearray) -> list[Any] | None:
-    """msgspec's own ``decode_lines`` over the whole buffer, when it provably gives the per-line answer.
+def _count_newlines(data: bytes | bytearray, pos: int, end: int) -> int:
+    """``data.count(b"\\n", pos, end)``, five times faster: CPython's one-byte ``count`` is a plain loop, while
+    deleting a byte with ``replace`` runs on ``memchr`` and ``memcpy`` (measured on 256 KiB windows)."""
+    window = data[pos:end]
+    return len(window) - len(window.replace(b"\n", b""))
+
+
+_WINDOW = 1 << 18  # bytes per msgspec decode_lines call: the passes over a window then run in cache
+
+
+def _bulk_lines(data: bytes | bytearray, view: memoryview, pos: int, end: int, newlines: int) -> list[Any] | None:
+    """msgspec's own ``decode_lines`` over ``data[pos:end]``, when it provably gives the per-line answer.
 
     msgspec's version is not line-exact (two values on a line, or one value over two lines, pass). But if
     every line starts with ``{`` and ends with ``}`` (checked by counting ``}\\n{`` boundaries: a raw newline
     cannot occur inside a JSON string), no value can span lines, because a ``{`` can never follow a ``}``
-    inside one object; then as many values as lines means exactly one per line. Worth it only for short
-    lines (the text-heavy case), where per-line call overhead dominates; ``None`` means "use the loop".
+    inside one object; then as many values as lines means exactly one per line. ``None`` means "use the
+    per-line loop" (a blank line, an unknown event, a bad line: the loop finds and locates it).
     """
-    if data[:1] != b"{" or _long_lines(data):
+    if data[pos] != 123:  # "{"
         return None
-    n_nl = data.count(b"\n")
-    end = len(data)
-    while end and data[end - 1] in _JSON_WS_SET:
-        end -= 1
-    boundaries = n_nl - (data.count(b"\n", end) if end < len(data) else 0)
-    if data[end - 1 : end] != b"}":
+    last = end
+    while last > pos and data[last - 1] in _JSON_WS_SET:
+        last -= 1
+    if data[last - 1] != 125:  # "}"
         return None
-    joined = data.count(b"}\n{")
+    boundaries = newlines - data.count(b"\n", last, end)
+    joined = data.count(b"}\n{", pos, last)
     if joined != boundaries:
-        joined += data.count(b"}\r\n{")
+        joined += data.count(b"}\r\n{", pos, last)
         if joined != boundaries:
             return None
     try:
-        events = _event_decoder.decode_lines(data)
-    except _MsgspecErrors:
+        events = _event_decoder.decode_lines(view[pos:end])
+    except _DecodeErrors:
         return None
     return events if len(events) == boundaries + 1 else None
 
@@ -188,35 +198,35 @@ def _long_lines(data: bytes | bytearray, sample: int = 32, long: int = 1024) -> 
     return pos > long * sample
 
 
-def _decode_lines_exact(data: bytes | bytearray, errors: str, bad_utf8: set[int] | None) -> list[Any]:
-    """One reused-decoder call per line over zero-copy slices; errors located by line and byte offset."""
+def _decode_lines_exact(
+    data: bytes | bytearray, pos: int, n: int, lineno: int, out: list[Any], errors: str, bad_utf8: bool
+) -> int:
+    """Lines of ``data[pos:n]`` (line ``lineno + 1`` first), one reused-decoder call each over zero-copy
+    slices, appended to ``out``; errors located by line and byte offset. ``bad_utf8``: the region holds
+    invalid UTF-8, so every line is checked (msgspec does not check the bytes of fields it skips).
+    Returns the number of the last line."""
     view = memoryview(data)
     dec = _event_decoder.decode
     find = data.find
-    out: list[Any] = []
     append = out.append
-    n = len(data)
-    pos = 0
-    lineno = 0
     while pos < n:
-        nl = find(b"\n", pos)
+        nl = find(b"\n", pos, n)
         if nl < 0:
             nl = n
         lineno += 1
         first: Exception | None = None
-        if bad_utf8 is None or pos not in bad_utf8:
+        if not (bad_utf8 and _utf8_error(view[pos:nl]) is not None):
             try:
                 append(dec(view[pos:nl]))
                 pos = nl + 1
                 continue
-            except _MsgspecErrors as exc:
+            except _DecodeErrors as exc:
                 first = exc
         raw = bytes(view[pos:nl])
         if raw.strip(_JSON_WS):
             try:
-                if first is None:  # the line holds invalid UTF-8
-                    bad = _utf8_error(raw)
-                    assert bad is not None
+                bad = _utf8_error(raw) if first is None or isinstance(first, UnicodeDecodeError) else None
+                if bad is not None:
                     raise _utf8_decode_error(bad)
                 append(_slow(raw, first))
             except DecodeError as err:
@@ -226,7 +236,7 @@ def _decode_lines_exact(data: bytes | bytearray, errors: str, bad_utf8: set[int]
                     raise located from None
                 append(InvalidEvent(located, raw, line=lineno, offset=pos))
         pos = nl + 1
-    return out
+    return lineno
 
 
 def decode_array(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:

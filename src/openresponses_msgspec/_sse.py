@@ -435,7 +435,7 @@ def _bulk(b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
     region = b[pos + 6 : end]
     body = region.replace(b"}\n\ndata: {", b"}\n{")
     seps = (len(region) - len(body)) // 7
-    if body.count(b"\n") != seps + 2:
+    if len(body) - len(body.replace(b"\n", b"")) != seps + 2:  # a fast count (see _count_newlines)
         return None
     try:
         events = _event_decoder.decode_lines(body)
