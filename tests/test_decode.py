@@ -288,3 +288,24 @@ class TestEncode:
 
     def test_msgspec_can_encode_events_directly(self) -> None:
         assert msgspec.json.encode(decode(GEN)) == GEN
+
+
+class TestWindows:
+    """decode_lines works in 256 KiB windows; lines and offsets must still be those of the whole input."""
+
+    def test_bad_and_unknown_lines_deep_in_a_big_batch(self) -> None:
+        evs = corpus.events("text", 6000)
+        lines = corpus.ndjson(evs).splitlines(keepends=True)
+        lines[4321] = b'{"type":"response.future.event","x":1}\n'
+        lines[5000] = b'{"type":"response.output_text.delta","item_id":7}\n'
+        data = b"".join(lines)
+        assert len(data) > 3 * (1 << 18)
+        with pytest.raises(DecodeError) as e:
+            decode_lines(data)
+        assert (e.value.line, e.value.offset, e.value.raw) == (5001, sum(map(len, lines[:5000])), lines[5000][:-1])
+        out = decode_lines(data, errors="replace")
+        assert len(out) == 6000
+        assert isinstance(out[4321], UnknownEvent) and isinstance(out[5000], InvalidEvent)
+        assert out[5000].line == 5001
+        assert [e.sequence_number for e in out[:4321]] == [s["sequence_number"] for s in evs[:4321]]
+        assert out[5999].sequence_number == evs[5999]["sequence_number"]
