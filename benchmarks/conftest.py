@@ -1,49 +1,120 @@
-"""Benchmark corpora, built once per session (deterministic). Run: pytest benchmarks/ (needs the 'bench' extra).
+"""Benchmark corpora, built once per session and deterministic. Run: ``pytest benchmarks/`` (the 'bench' extra).
 
-BENCH_EVENTS sets the text-heavy batch size (default 200000, the reference corpus size).
+``BENCH_SCALE=smoke`` shrinks every corpus to a few thousand events (used by the test suite's smoke run);
+``BENCH_EVENTS`` overrides the text-heavy batch size (default 200000, the reference corpus size).
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import sys
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from openresponses_msgspec import corpus
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench-reference"
-N = int(os.environ.get("BENCH_EVENTS", "200000"))
+REFERENCE_DIR = Path(os.environ.get("BENCH_REFERENCE_DIR", Path(__file__).resolve().parents[2] / "shared" / "bench-reference"))
+SMOKE = os.environ.get("BENCH_SCALE", "full") == "smoke"
+ROUNDS = 1 if SMOKE else 5
+
+# events per corpus: (full, smoke)
+SIZES = {
+    "text": (int(os.environ.get("BENCH_EVENTS", "200000")), 2000),
+    "reasoning": (100_000, 1000),
+    "image": (300, 20),
+    "generating": (1_000_000, 5000),
+    "mixed": (100_000, 2000),
+}
+SUBSET = 2000 if SMOKE else 20_000  # events for the peers that run at a few thousand events/s
+TINY_SUBSET = 200 if SMOKE else 2000  # for the ones that run at about a thousand
 
 
-@pytest.fixture(scope="session")
-def text_batch() -> tuple[bytes, int]:
-    """(NDJSON bytes, event count): the reference text corpus when present, else ours of the same shape."""
-    if (REFERENCE_DIR / "make_batch.py").exists():
+@dataclass
+class Corpus:
+    """One batch of events in every wire format, built lazily."""
+
+    name: str
+    dicts: list[dict[str, Any]] = field(repr=False)
+    source: str = "openresponses_msgspec.corpus"
+
+    @property
+    def n(self) -> int:
+        return len(self.dicts)
+
+    @cached_property
+    def ndjson(self) -> bytes:
+        if self.source == "reference make_batch.py":  # byte for byte what the reference figures used
+            return b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in self.dicts)
+        return corpus.ndjson(self.dicts)
+
+    @cached_property
+    def array(self) -> bytes:
+        return b"[" + b",".join(self.ndjson.splitlines()) + b"]"
+
+    @cached_property
+    def sse(self) -> bytes:
+        """OpenRouter style: ``data:`` frames, a leading ``: OPENROUTER PROCESSING`` comment, ``[DONE]``; the
+        mixed corpus also gets a comment every 50 events."""
+        lines = self.ndjson.splitlines()
+        parts = [b": OPENROUTER PROCESSING\n\n"]
+        every = 50 if self.name == "mixed" else 0
+        for k, line in enumerate(lines):
+            parts.append(b"data: " + line + b"\n\n")
+            if every and k % every == every - 1:
+                parts.append(b": OPENROUTER PROCESSING\n\n")
+        parts.append(b"data: [DONE]\n\n")
+        return b"".join(parts)
+
+    def subset(self, n: int) -> Corpus:
+        if n >= self.n:
+            return self
+        return Corpus(self.name, self.dicts[:n], self.source)
+
+
+def _reference_module(name: str) -> Any:
+    if not (REFERENCE_DIR / f"{name}.py").exists():
+        return None
+    if str(REFERENCE_DIR) not in sys.path:
         sys.path.insert(0, str(REFERENCE_DIR))
-        import json
+    return __import__(name)
 
-        import make_batch  # type: ignore[import-not-found]
 
-        evs = make_batch.build("text", N)
-        return b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in evs), len(evs)
-    evs = corpus.events("text", N)
-    return corpus.ndjson(evs), len(evs)
+def build(name: str) -> Corpus:
+    n = SIZES[name][1 if SMOKE else 0]
+    make_batch = _reference_module("make_batch")
+    if name == "text" and make_batch is not None:
+        return Corpus(name, make_batch.build("text", n), "reference make_batch.py")
+    if name == "image":
+        return Corpus(name, corpus.events("image", n, image_kb=(100, 2048)))
+    return Corpus(name, corpus.events(name, n))
+
+
+_CORPORA: dict[str, Corpus] = {}
 
 
 @pytest.fixture(scope="session")
-def image_batch() -> tuple[bytes, int]:
-    evs = corpus.events("image", max(200, N // 20), image_kb=20)
-    return corpus.ndjson(evs), len(evs)
+def corpora() -> dict[str, Corpus]:
+    return _CORPORA
+
+
+def get_corpus(name: str) -> Corpus:
+    if name not in _CORPORA:
+        _CORPORA.clear()  # keep one corpus in memory at a time (the image one is ~100 MB per format)
+        gc.collect()
+        _CORPORA[name] = build(name)
+    return _CORPORA[name]
 
 
 @pytest.fixture(scope="session")
-def reference():
+def reference() -> Any:
     """The hand-tuned 13-variant prototype from ../shared/bench-reference (never copied here)."""
-    if not (REFERENCE_DIR / "reference_prototype.py").exists():
-        pytest.skip(f"reference prototype not found under {REFERENCE_DIR}")
-    sys.path.insert(0, str(REFERENCE_DIR))
-    import reference_prototype  # type: ignore[import-not-found]
-
-    return reference_prototype
+    mod = _reference_module("reference_prototype")
+    if mod is None:
+        pytest.skip(f"reference prototype not found under {REFERENCE_DIR} (set BENCH_REFERENCE_DIR)")
+    return mod

@@ -5,7 +5,7 @@ ends with ``response.completed``; sequence numbers count up per stream. Kinds:
 
 * ``text``: assistant messages streamed as many small ``response.output_text.delta`` events;
 * ``reasoning``: a reasoning item with summary deltas, then a function call with argument deltas;
-* ``image``: image generation with base64 partial images (``image_kb`` KiB each);
+* ``image``: image generation with base64 partial images (``image_kb`` KiB each, or a range);
 * ``generating``: the ``response.image_generation_call.generating`` event alone;
 * ``mixed``: all of the above plus ``response.keep_alive`` and an event type from the future.
 """
@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["KINDS", "events", "ndjson", "sse"]
+__all__ = ["KINDS", "array", "events", "ndjson", "sse"]
 
 KINDS = ("text", "reasoning", "image", "generating", "mixed")
 _WORDS = "the quick brown fox jumps over a lazy dog while streaming tokens arrive fast — naïve café 東京".split()
@@ -39,7 +39,8 @@ def _response(rid: str, status: str, output: list[Any], usage: Any = None) -> di
 
 
 def _usage(n_in: int, n_out: int) -> dict[str, Any]:
-    return {"input_tokens": n_in, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": n_out,
+    return {"input_tokens": n_in, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": n_out,
             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": n_in + n_out}
 
 
@@ -124,8 +125,10 @@ def _reasoning_stream(i: int, rnd: random.Random) -> list[dict[str, Any]]:
     return s.out
 
 
-def _image_stream(i: int, rnd: random.Random, image_kb: int, partials: int = 2) -> list[dict[str, Any]]:
+def _image_stream(i: int, rnd: random.Random, image_kb: int | tuple[int, int], partials: int = 2) -> list[dict[str, Any]]:
     s, rid, iid = _Stream(), f"resp_i{i:07x}", f"ig_{i:08x}"
+    if not isinstance(image_kb, int):
+        image_kb = rnd.randint(*image_kb)
     s.add({"type": "response.created", "response": _response(rid, "in_progress", [])})
     s.add({"type": "response.output_item.added", "output_index": 0,
            "item": {"id": iid, "type": "image_generation_call", "status": "in_progress", "result": None}})
@@ -142,7 +145,7 @@ def _image_stream(i: int, rnd: random.Random, image_kb: int, partials: int = 2) 
     return s.out
 
 
-def _streams(kind: str, rnd: random.Random, image_kb: int) -> Iterator[list[dict[str, Any]]]:
+def _streams(kind: str, rnd: random.Random, image_kb: int | tuple[int, int]) -> Iterator[list[dict[str, Any]]]:
     i = 0
     while True:
         if kind == "text":
@@ -161,7 +164,8 @@ def _streams(kind: str, rnd: random.Random, image_kb: int) -> Iterator[list[dict
             elif pick == 1:
                 stream = _reasoning_stream(i, rnd)
             elif pick == 2:
-                stream = _image_stream(i, rnd, max(1, image_kb // 8), partials=1)
+                kb = image_kb if isinstance(image_kb, int) else image_kb[0]
+                stream = _image_stream(i, rnd, max(1, kb // 8), partials=1)
             else:
                 stream = _text_stream(i, rnd, n_deltas=10)
                 stream.insert(3, {"type": "response.keep_alive", "sequence_number": 3})
@@ -173,8 +177,11 @@ def _streams(kind: str, rnd: random.Random, image_kb: int) -> Iterator[list[dict
         i += 1
 
 
-def events(kind: str, n: int, *, seed: int = 7, image_kb: int = 20) -> list[dict[str, Any]]:
-    """The first ``n`` events (as dicts) of a deterministic batch of ``kind``."""
+def events(kind: str, n: int, *, seed: int = 7, image_kb: int | tuple[int, int] = 20) -> list[dict[str, Any]]:
+    """The first ``n`` events (as dicts) of a deterministic batch of ``kind``.
+
+    ``image_kb``: the size of each base64 partial image in KiB, or a ``(low, high)`` range drawn per stream.
+    """
     rnd = random.Random(seed)
     out: list[dict[str, Any]] = []
     for stream in _streams(kind, rnd, image_kb):
@@ -191,6 +198,11 @@ def _dumps(ev: dict[str, Any]) -> bytes:
 def ndjson(evs: list[dict[str, Any]]) -> bytes:
     """NDJSON bytes: one compact UTF-8 JSON object per line."""
     return b"".join(_dumps(e) + b"\n" for e in evs)
+
+
+def array(evs: list[dict[str, Any]]) -> bytes:
+    """A JSON array of the events, as one compact UTF-8 document."""
+    return b"[" + b",".join(_dumps(e) for e in evs) + b"]"
 
 
 def sse(evs: list[dict[str, Any]], *, comments: bool = True, done: bool = True) -> bytes:
