@@ -214,7 +214,8 @@ class SSEDecoder:
         limit = self.max_event_size
         bad_utf8 = _has_bad_utf8(b)
         fast = not bad_utf8 and find(b"\r") < 0
-        bulk_from = 0 if fast else n  # where a bulk attempt may start (not again inside a failed region)
+        # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed
+        bulk_from = 0 if fast and n >= _MIN_WINDOW else n
         window = _WINDOW
         try:
             while pos < n:
@@ -402,12 +403,11 @@ def _bulk_region(b: bytes | bytearray, pos: int, window: int, sample: int = 16, 
     bytes), or 0 when not worth it: too few frames, or long ones (judged from a sample), for which the
     per-event loop costs less than the extra passes over the bytes."""
     p = pos
+    stop = pos + sample * short  # bounded: a two-byte find runs far slower than memchr over a huge frame
     for _ in range(sample):
-        p = b.find(b"\n\n", p) + 2
+        p = b.find(b"\n\n", p, stop) + 2
         if p == 1:
             return 0
-    if p - pos > sample * short:
-        return 0
     return b.rfind(b"\n\n", p, pos + window) + 2 or p
 
 
