@@ -16,6 +16,7 @@ import peers
 
 OURS = "openresponses_msgspec"
 REFERENCE = "reference prototype (13 variants)"
+SCAN = "bytes.count(b'\\n') scan"  # the memory-bandwidth yardstick for image-heavy batches
 FORMATS = ("ndjson", "array", "sse", "sse-chunks")
 CORPORA = ("text", "reasoning", "image", "generating", "mixed")
 UNTYPED = {"msgspec untyped", "orjson.loads", "json.loads"}
@@ -32,6 +33,8 @@ def _cases() -> list[tuple[str, str, str]]:
             cases.append((c, fmt, OURS))
             if fmt in ("ndjson", "array") and c in ("text", "image", "generating"):
                 cases.append((c, fmt, REFERENCE))
+            if fmt == "ndjson" and c == "image":
+                cases.append((c, fmt, SCAN))
             for name, (_, subset, formats) in peers.PEERS.items():
                 if fmt not in formats or (subset is not None and c not in SDK_CORPORA):
                     continue
@@ -56,6 +59,10 @@ def test_decode(benchmark, request, corpus: str, fmt: str, stack: str) -> None:
         fn = peers.OURS[fmt]
     elif stack == REFERENCE:
         fn = peers.reference_prototype(fmt, request.getfixturevalue("reference"))
+    elif stack == SCAN:
+        assert c.ndjson.count(b"\n") == c.n
+        _run(benchmark, f"{corpus} {fmt}", stack, lambda d: d.count(b"\n"), c.ndjson, c.n, False)
+        return
     else:
         factory, sub, _ = peers.PEERS[stack]
         fn = factory(fmt)
@@ -112,6 +119,7 @@ TARGETS = [
     ("text ndjson", OURS, "openai SDK stream path", 200),
     ("text sse", OURS, "openrouter SDK stream decoder", 1000),
     ("text ndjson", OURS, "orjson.loads", 1.0),
+    ("image ndjson", OURS, SCAN, 0.6),
 ]
 
 

@@ -118,3 +118,22 @@ def reference() -> Any:
     if mod is None:
         pytest.skip(f"reference prototype not found under {REFERENCE_DIR} (set BENCH_REFERENCE_DIR)")
     return mod
+
+
+VERSIONED = ("msgspec", "openresponses-msgspec", "orjson", "pydantic", "openai", "openrouter", "openresponses-types",
+             "httpx-sse", "pytest-benchmark")
+
+
+def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, Any]) -> None:
+    """Record the versions of everything compared, for the report's "Reproducing" note."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in VERSIONED:
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    machine_info["versions"] = versions
+    machine_info["scale"] = "smoke" if SMOKE else "full"
+    machine_info["reference"] = str(REFERENCE_DIR) if (REFERENCE_DIR / "reference_prototype.py").exists() else None
