@@ -35,6 +35,8 @@ def test_memory(stack: str, text_file: Path, request: pytest.FixtureRequest) -> 
         request.getfixturevalue("reference")  # skips with the reason when the prototype is absent
     if stack.startswith(("pydantic", "openai")):
         pytest.importorskip("openai", reason="openai is in the 'bench' extra")
+    if stack.startswith("orjson"):
+        pytest.importorskip("orjson", reason="orjson is in the 'bench' extra")
     limit = STACKS[stack]
     cmd = [sys.executable, str(HERE / "memory_probe.py"), stack, str(text_file)] + ([str(limit)] if limit else [])
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
