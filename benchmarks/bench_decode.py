@@ -8,11 +8,11 @@ timed on a subset of the corpus (``extra_info["subset"]``), and ratios are taken
 from __future__ import annotations
 
 import msgspec
+import peers
 import pytest
 from conftest import ROUNDS, SMOKE, SUBSET, TINY_SUBSET, get_corpus
 
 import openresponses_msgspec as orm
-import peers
 
 OURS = "openresponses_msgspec"
 REFERENCE = "reference prototype (13 variants)"

@@ -19,7 +19,8 @@ import pytest
 
 from openresponses_msgspec import corpus
 
-REFERENCE_DIR = Path(os.environ.get("BENCH_REFERENCE_DIR", Path(__file__).resolve().parents[2] / "shared" / "bench-reference"))
+_DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "bench-reference"
+REFERENCE_DIR = Path(os.environ.get("BENCH_REFERENCE_DIR", _DEFAULT_REFERENCE))
 SMOKE = os.environ.get("BENCH_SCALE", "full") == "smoke"
 ROUNDS = 1 if SMOKE else 5
 

@@ -72,7 +72,8 @@ def table(group: str, rows: list[dict[str, Any]]) -> list[str]:
         if r["typed_share"] is not None:
             note += f" ({r['typed_share']:.0%} typed)"
         name = f"**{r['lib']}**" if r is ours else r["lib"]
-        out.append(f"| {name}{note} | {r['median'] * 1e3:.2f} ms | {r['events']:,} | {_fmt_rate(eps)} | {mbs:.0f} | {rel} |")
+        median = f"{r['median'] * 1e3:.2f} ms"
+        out.append(f"| {name}{note} | {median} | {r['events']:,} | {_fmt_rate(eps)} | {mbs:.0f} | {rel} |")
     return out + [""]
 
 
@@ -95,7 +96,8 @@ def memory_target(path: Path) -> list[str]:
     if OURS not in mem or "orjson.loads" not in mem:
         return []
     ratio = mem[OURS]["per_event"] / mem["orjson.loads"]["per_event"]
-    return [f"| memory retained vs orjson dicts (text batch) | {ratio:.2f}× | ≤ 0.5× | {'yes' if ratio <= 0.5 else 'no'} |"]
+    met = "yes" if ratio <= 0.5 else "no"
+    return [f"| memory retained vs orjson dicts (text batch) | {ratio:.2f}× | ≤ 0.5× | {met} |"]
 
 
 def memory(path: Path) -> list[str]:
@@ -111,7 +113,8 @@ def memory(path: Path) -> list[str]:
     for m in rows:
         rel = f"{m['per_event'] / orjson['per_event']:.2f}×" if orjson else ""
         sub = " (subset)" if m.get("subset") else ""
-        out.append(f"| {m['stack']}{sub} | {m['events']:,} | {m['per_event']:.0f} B | {m['peak'] / m['events']:.0f} B | {rel} |")
+        peak = m["peak"] / m["events"]
+        out.append(f"| {m['stack']}{sub} | {m['events']:,} | {m['per_event']:.0f} B | {peak:.0f} B | {rel} |")
     return out + [""]
 
 

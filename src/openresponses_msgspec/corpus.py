@@ -125,7 +125,9 @@ def _reasoning_stream(i: int, rnd: random.Random) -> list[dict[str, Any]]:
     return s.out
 
 
-def _image_stream(i: int, rnd: random.Random, image_kb: int | tuple[int, int], partials: int = 2) -> list[dict[str, Any]]:
+def _image_stream(
+    i: int, rnd: random.Random, image_kb: int | tuple[int, int], partials: int = 2
+) -> list[dict[str, Any]]:
     s, rid, iid = _Stream(), f"resp_i{i:07x}", f"ig_{i:08x}"
     if not isinstance(image_kb, int):
         image_kb = rnd.randint(*image_kb)
