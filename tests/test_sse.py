@@ -114,10 +114,11 @@ class TestFraming:
             assert got == decode_lines(corpus.ndjson(evs)), kind
             assert len(got) == 300
 
-    def test_bulk_path_matches_per_event_path(self) -> None:
-        """A long run of plain frames (decoded in bulk) gives what one-byte chunks (per event) give."""
+    @pytest.mark.parametrize("comments", [False, True])
+    def test_bulk_path_matches_per_event_path(self, comments: bool) -> None:
+        """Long runs of plain frames (decoded in bulk, around comments) give what one-byte chunks give."""
         evs = corpus.events("text", 3000)
-        data = corpus.sse(evs, comments=False)
+        data = corpus.sse(evs, comments=comments)
         bulk = decode_sse(data)
         assert bulk == _feed_all(_split(data, 1))[0] == decode_lines(corpus.ndjson(evs))
         assert [e.sequence_number for e in bulk] == [e["sequence_number"] for e in evs]

@@ -220,7 +220,7 @@ class SSEDecoder:
         try:
             while pos < n:
                 if fast and self._start < 0 and not self._skip:
-                    if pos >= bulk_from:
+                    if pos >= bulk_from and startswith(b"data: {", pos):
                         end = _bulk_region(b, pos, window)
                         events = _bulk(b, pos, end) if end else None
                         if events is None and end:
@@ -236,10 +236,13 @@ class SSEDecoder:
                             if pos >= n:
                                 break
                             continue
-                        bulk_from = max(end, pos + 1)
+                        # not again inside the region that failed, nor before 32 KiB when frames are long
+                        bulk_from = max(end, pos + 1) if end else pos + 8 * _MIN_WINDOW
                     # The common frame, `[event: ...\n]data: {json}\n\n`, in one step per event.
                     while True:
                         start = pos
+                        if pos >= bulk_from and startswith(b"data: {", pos):
+                            break  # past a region where bulk decoding failed: try it again
                         if startswith(b"event:", pos):
                             pos = find(b"\n", pos) + 1
                             if not pos:
@@ -260,6 +263,8 @@ class SSEDecoder:
                             self._dispatch(view[s:nl], base + start, exc)
                     if pos >= n:
                         break
+                    if pos == start and pos >= bulk_from and startswith(b"data: {", pos):
+                        continue
                 # Any other line, one at a time.
                 if fast:
                     eol = find(b"\n", pos)
