@@ -93,16 +93,19 @@ def reference_prototype(fmt: str, reference: Any) -> Fn | None:
 # -- SDK peers (subsets: they run at thousands of events/s) ----------------------------------------------
 
 
+def _validate_json_per_line(fmt: str, union: Any) -> Fn | None:
+    from pydantic import TypeAdapter
+
+    validate = TypeAdapter(union).validate_json
+    return (lambda d: [validate(x) for x in _lines(d)]) if fmt == "ndjson" else None
+
+
 def pydantic_openai_union(fmt: str) -> Fn | None:
     """pydantic ``TypeAdapter(openai ResponseStreamEvent).validate_json`` per event."""
     pytest.importorskip("openai", reason="openai is in the 'bench' extra")
     from openai.types.responses import ResponseStreamEvent
-    from pydantic import TypeAdapter
 
-    validate = TypeAdapter(ResponseStreamEvent).validate_json
-    if fmt == "ndjson":
-        return lambda d: [validate(x) for x in _lines(d)]
-    return None
+    return _validate_json_per_line(fmt, ResponseStreamEvent)
 
 
 def openai_stream_path(fmt: str) -> Fn | None:
@@ -130,12 +133,8 @@ def openrouter_union(fmt: str) -> Fn | None:
     """pydantic ``TypeAdapter(openrouter StreamEvents).validate_json`` per event (the SDK's model)."""
     pytest.importorskip("openrouter", reason="openrouter is in the 'bench' extra")
     from openrouter.components.streamevents import StreamEvents
-    from pydantic import TypeAdapter
 
-    validate = TypeAdapter(StreamEvents).validate_json
-    if fmt == "ndjson":
-        return lambda d: [validate(x) for x in _lines(d)]
-    return None
+    return _validate_json_per_line(fmt, StreamEvents)
 
 
 def openrouter_stream_decoder(fmt: str) -> Fn | None:

@@ -59,10 +59,11 @@ def _as_bytes(buf: Buffer) -> bytes | bytearray:
     raise TypeError(f"expected bytes, bytearray, memoryview or str, not {type(buf).__name__}")
 
 
-def _utf8_error(data: Any) -> UnicodeDecodeError | None:
-    """The first invalid UTF-8 sequence in ``data``, if any (msgspec skips unknown fields unchecked)."""
+def _utf8_error(data: Any, final: bool = True) -> UnicodeDecodeError | None:
+    """The first invalid UTF-8 sequence in ``data``, if any (msgspec skips unknown fields unchecked). With
+    ``final=False`` an incomplete sequence at the very end is not an error (the next chunk may complete it)."""
     try:
-        codecs.utf_8_decode(data, "strict", True)
+        codecs.utf_8_decode(data, "strict", final)
     except UnicodeDecodeError as exc:
         return exc
     return None

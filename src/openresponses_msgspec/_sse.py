@@ -12,12 +12,22 @@ grows (amortised O(1) per byte) and is scanned again only once the chunk that en
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from ._decode import Buffer, Errors, _as_bytes, _check_errors, _event_decoder, _slow, _utf8_decode_error, _utf8_error
+from ._decode import (
+    Buffer,
+    Errors,
+    _as_bytes,
+    _check_errors,
+    _count_newlines,
+    _DecodeErrors,
+    _event_decoder,
+    _slow,
+    _utf8_decode_error,
+    _utf8_error,
+)
 from ._errors import DecodeError, InvalidEvent
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "iter_sse"]
@@ -27,20 +37,7 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 _DONE = b"[DONE]"
-_Errors = (ValueError,)  # msgspec.DecodeError, msgspec.ValidationError and UnicodeDecodeError are ValueErrors
 _KEEP_RAW = 1024  # bytes of an oversized event kept in its error, for diagnosis
-
-
-def _has_bad_utf8(b: bytes | bytearray) -> bool:
-    """Whether ``b`` holds invalid UTF-8 (an incomplete sequence at its very end is not counted: the next
-    chunk may complete it)."""
-    if b.isascii():
-        return False
-    try:
-        codecs.utf_8_decode(b, "strict", False)
-    except UnicodeDecodeError:
-        return True
-    return False
 
 
 class SSEDecoder:
@@ -212,7 +209,7 @@ class SSEDecoder:
         append = self._out.append
         dec = _event_decoder.decode
         limit = self.max_event_size
-        bad_utf8 = _has_bad_utf8(b)
+        bad_utf8 = not b.isascii() and _utf8_error(b, final=False) is not None
         fast = not bad_utf8 and find(b"\r") < 0
         # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed
         bulk_from = 0 if fast and n >= _MIN_WINDOW else n
@@ -259,7 +256,7 @@ class SSEDecoder:
                         pos = nl + 2
                         try:
                             append(dec(view[s:nl]))
-                        except _Errors as exc:
+                        except _DecodeErrors as exc:
                             self._dispatch(view[s:nl], base + start, exc)
                     if pos >= n:
                         break
@@ -353,7 +350,7 @@ class SSEDecoder:
             return
         try:
             self._out.append(_event_decoder.decode(data))
-        except _Errors as exc:
+        except _DecodeErrors as exc:
             self._dispatch(data, start, exc, truncated)
 
     def _dispatch(self, data: Any, offset: int, exc: Exception, truncated: bool = False) -> None:
@@ -440,11 +437,11 @@ def _bulk(b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
     region = b[pos + 6 : end]
     body = region.replace(b"}\n\ndata: {", b"}\n{")
     seps = (len(region) - len(body)) // 7
-    if len(body) - len(body.replace(b"\n", b"")) != seps + 2:  # a fast count (see _count_newlines)
+    if _count_newlines(body, 0, len(body)) != seps + 2:
         return None
     try:
         events = _event_decoder.decode_lines(body)
-    except _Errors:
+    except _DecodeErrors:
         return None
     return events if len(events) == seps + 1 else None
 
