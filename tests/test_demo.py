@@ -16,7 +16,8 @@ def test_demo_prints_counts_by_type_and_speed(capsys) -> None:  # type: ignore[n
     total = int(re.search(r"^([\d,]+) events decoded", out, re.M)[1].replace(",", ""))  # type: ignore[index]
     assert sum(counts.values()) == total == 2000
     assert counts["response.keep_alive"] >= 1 and counts["response.image_generation_call.partial_image"] >= 1
-    assert re.search(r"M events/s, \d+ MB/s", out)
+    assert re.search(r"decode_lines: .* M events/s, \d+ MB/s", out)
+    assert re.search(r"decode_sse \(same events as SSE, [\d.]+ MB\): .* M events/s, \d+ MB/s", out)
 
 
 def test_module_entry_point_runs() -> None:

@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter
 
-from . import corpus, decode_lines
+from . import corpus, decode_lines, decode_sse
 
 
 def demo(n: int, kind: str, repeat: int) -> int:
@@ -46,6 +46,19 @@ def demo(n: int, kind: str, repeat: int) -> int:
     print(f"\n{len(decoded):,} events decoded ({unknown:,} of unknown type kept as UnknownEvent)")
     print(f"decode_lines: median {med * 1e3:.1f} ms of {repeat} runs = "
           f"{len(decoded) / med / 1e6:.2f} M events/s, {len(data) / med / 1e6:.0f} MB/s")
+
+    sse = corpus.sse(evs)  # the same events as OpenRouter streams them: data frames, comments, [DONE]
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        from_sse = decode_sse(sse)
+        times.append(time.perf_counter() - t)
+    if from_sse != decoded:
+        print("error: the SSE form decoded to different events", file=sys.stderr)
+        return 1
+    med = statistics.median(times)
+    print(f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
+          f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s")
     return 0
 
 

@@ -27,6 +27,7 @@ from ._decode import (
     _slow,
     _utf8_decode_error,
     _utf8_error,
+    _utf8_valid,
 )
 from ._errors import DecodeError, InvalidEvent
 
@@ -209,7 +210,7 @@ class SSEDecoder:
         append = self._out.append
         dec = _event_decoder.decode
         limit = self.max_event_size
-        bad_utf8 = not b.isascii() and _utf8_error(b, final=False) is not None
+        bad_utf8 = not b.isascii() and not _utf8_valid(b, final=False)
         fast = not bad_utf8 and find(b"\r") < 0
         # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed
         bulk_from = 0 if fast and n >= _MIN_WINDOW else n
@@ -219,13 +220,21 @@ class SSEDecoder:
                 if fast and self._start < 0 and not self._skip:
                     if pos >= bulk_from and startswith(b"data: {", pos):
                         end = _bulk_region(b, pos, window)
-                        events = _bulk(b, pos, end) if end else None
-                        if events is None and end:
-                            cut = _interruption(b, pos, end)
-                            if cut > pos:  # retry up to it, and look less far next time
-                                window = max(_MIN_WINDOW, 2 * (cut - pos))
-                                end = cut
+                        events = None
+                        if end:
+                            # A clean stream (full window) tries the region at once; once comments or
+                            # [DONE] have cut a region short, look for the next one first (a failed
+                            # attempt costs more than the search).
+                            if window == _WINDOW:
                                 events = _bulk(b, pos, end)
+                            if events is None:
+                                cut = _interruption(b, pos, end)
+                                if cut > pos:  # stop there, and look less far next time
+                                    window = max(_MIN_WINDOW, min(_WINDOW, 2 * (cut - pos)))
+                                    end = cut
+                                    events = _bulk(b, pos, end)
+                                elif window < _WINDOW:
+                                    events = _bulk(b, pos, end)
                         if events is not None:
                             self._out += events
                             pos = end
@@ -416,7 +425,8 @@ def _bulk_region(b: bytes | bytearray, pos: int, window: int, sample: int = 16, 
 def _interruption(b: bytes | bytearray, pos: int, end: int) -> int:
     """Start of the first comment or ``[DONE]`` frame in ``b[pos:end]`` (OpenRouter's usual
     interruptions of a run of frames), or -1."""
-    found = [m + 2 for m in (b.find(b"\n\n:", pos, end), b.find(b"\n\ndata: [DONE]", pos, end)) if m >= 0]
+    # (the [DONE] needle ends in "\n", rarer in JSON than "]", so the search skips further)
+    found = [m + 2 for m in (b.find(b"\n\n:", pos, end), b.find(b"\n\ndata: [DONE]\n", pos, end)) if m >= 0]
     return min(found) if found else -1
 
 
