@@ -258,6 +258,15 @@ class TestMaxEventSize:
         rest = data[data.index(c) + len(c):]  # the chunks not fed yet
         assert dec.feed(rest) + dec.close() == [orm.decode(GEN)]
 
+    def test_small_limit_applies_inside_long_runs_of_frames(self) -> None:
+        """A buffer big enough for bulk decoding still rejects each frame over a small limit."""
+        frames = [b"data: " + GEN + b"\n\n"] * 100
+        frames[60] = b"data: " + self._big(300) + b"\n\n"
+        data = b"".join(frames)
+        out, _ = _feed_all([data], errors="replace", max_event_size=200)
+        assert len(out) == 100 and isinstance(out[60], InvalidEvent) and out[60].index == 60
+        assert out[59] == out[61] == orm.decode(GEN)
+
     def test_many_data_lines_count_towards_the_limit(self) -> None:
         data = b"data: x\n" * 100 + b"\ndata: " + GEN + b"\n\n"
         out = decode_sse(data, errors="replace")

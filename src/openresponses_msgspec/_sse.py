@@ -212,8 +212,9 @@ class SSEDecoder:
         limit = self.max_event_size
         bad_utf8 = not b.isascii() and not _utf8_valid(b, final=False)
         fast = not bad_utf8 and find(b"\r") < 0
-        # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed
-        bulk_from = 0 if fast and n >= _MIN_WINDOW else n
+        # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed; never
+        # under a max_event_size smaller than a region (bulk decoding does not look at single frames)
+        bulk_from = 0 if fast and n >= _MIN_WINDOW and limit >= _WINDOW else n
         window = _WINDOW
         try:
             while pos < n:
