@@ -261,7 +261,8 @@ class TestMaxEventSize:
     def test_small_limit_applies_inside_long_runs_of_frames(self) -> None:
         """A buffer big enough for bulk decoding still rejects each frame over a small limit."""
         frames = [b"data: " + GEN + b"\n\n"] * 100
-        frames[60] = b"data: " + self._big(300) + b"\n\n"
+        big = DELTA.replace(b'"delta":"', b'"delta":"' + b"x" * 300)  # a known type: bulk decoding would take it
+        frames[60] = b"data: " + big + b"\n\n"
         data = b"".join(frames)
         out, _ = _feed_all([data], errors="replace", max_event_size=200)
         assert len(out) == 100 and isinstance(out[60], InvalidEvent) and out[60].index == 60
