@@ -56,7 +56,7 @@ class Corpus:
 
     @cached_property
     def array(self) -> bytes:
-        return b"[" + b",".join(self.ndjson.splitlines()) + b"]"
+        return b"[" + b",".join(self.ndjson.splitlines()) + b"]"  # the same bytes per event as the NDJSON
 
     @cached_property
     def sse(self) -> bytes:
@@ -97,11 +97,6 @@ def build(name: str) -> Corpus:
 
 
 _CORPORA: dict[str, Corpus] = {}
-
-
-@pytest.fixture(scope="session")
-def corpora() -> dict[str, Corpus]:
-    return _CORPORA
 
 
 def get_corpus(name: str) -> Corpus:

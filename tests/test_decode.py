@@ -242,6 +242,11 @@ class TestDecodeLines:
 
 
 class TestDecodeArray:
+    def test_corpus_array_equals_ndjson(self) -> None:
+        evs = corpus.events("mixed", 500)
+        out = decode_array(corpus.array(evs))
+        assert out == decode_lines(corpus.ndjson(evs)) and len(out) == 500
+
     def test_values(self) -> None:
         evs = corpus.events("reasoning", 120)
         out = decode_array(json.dumps(evs).encode())
