@@ -114,11 +114,17 @@ class TestFraming:
             assert got == decode_lines(corpus.ndjson(evs)), kind
             assert len(got) == 300
 
-    @pytest.mark.parametrize("comments", [False, True])
-    def test_bulk_path_matches_per_event_path(self, comments: bool) -> None:
-        """Long runs of plain frames (decoded in bulk, around comments) give what one-byte chunks give."""
+    @pytest.mark.parametrize(("comments", "event_lines"), [(False, False), (True, False), (True, True)])
+    def test_bulk_path_matches_per_event_path(self, comments: bool, event_lines: bool) -> None:
+        """Long runs of frames (decoded in bulk, around comments, with or without `event:` lines) give what
+        one-byte chunks (per event) give."""
         evs = corpus.events("text", 3000)
         data = corpus.sse(evs, comments=comments)
+        if event_lines:  # as Open Responses servers send them: `event: <type>` before each data line
+            frames = data.split(b"\n\n")
+            data = b"\n\n".join(
+                b"event: " + json.loads(f[6:])["type"].encode() + b"\n" + f if f.startswith(b"data: {") else f
+                for f in frames)
         bulk = decode_sse(data)
         assert bulk == _feed_all(_split(data, 1))[0] == decode_lines(corpus.ndjson(evs))
         assert [e.sequence_number for e in bulk] == [e["sequence_number"] for e in evs]

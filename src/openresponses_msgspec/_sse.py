@@ -219,7 +219,7 @@ class SSEDecoder:
         try:
             while pos < n:
                 if fast and self._start < 0 and not self._skip:
-                    if pos >= bulk_from and startswith(b"data: {", pos):
+                    if pos >= bulk_from and startswith(_FRAME_STARTS, pos):
                         end = _bulk_region(b, pos, window)
                         events = None
                         if end:
@@ -248,7 +248,7 @@ class SSEDecoder:
                     # The common frame, `[event: ...\n]data: {json}\n\n`, in one step per event.
                     while True:
                         start = pos
-                        if pos >= bulk_from and startswith(b"data: {", pos):
+                        if pos >= bulk_from and startswith(_FRAME_STARTS, pos):
                             break  # past a region where bulk decoding failed: try it again
                         if startswith(b"event:", pos):
                             pos = find(b"\n", pos) + 1
@@ -270,8 +270,8 @@ class SSEDecoder:
                             self._dispatch(view[s:nl], base + start, exc)
                     if pos >= n:
                         break
-                    if pos == start and pos >= bulk_from and startswith(b"data: {", pos):
-                        continue
+                    if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
+                        continue  # stopped at a frame start where a bulk attempt is due
                 # Any other line, one at a time.
                 if fast:
                     eol = find(b"\n", pos)
@@ -431,23 +431,35 @@ def _interruption(b: bytes | bytearray, pos: int, end: int) -> int:
     return min(found) if found else -1
 
 
+_FRAME_STARTS = (b"data: {", b"event:")  # where a bulk region may begin
+_EVENT_SEP = re.compile(rb"}\n\nevent:[^\n]*\ndata: {")
+
+
 def _bulk(b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
     """Decode the frames in ``b[pos:end]`` with one msgspec ``decode_lines`` call, or None to go per event.
 
-    Valid only when the region is exactly ``data: {...}\n\n`` frames, each on one line. That is proved by
-    counting: the region starts with ``data: {`` and ends with ``}\n\n``; replacing each ``}\n\ndata: {``
-    separator by ``}\n{`` (their number follows from the bytes saved) must leave ``n + 1`` newlines for
-    ``n`` frames: then no frame holds a newline of its own, and every frame is one line that starts with
-    ``{`` and ends with ``}``. Such a line cannot hold part of a value that goes on in the next line (``}``
-    then ``{`` never occurs inside one JSON value), so ``n`` values decoded from ``n`` lines means exactly
-    one per frame. Any failure (an unknown event, bad JSON) returns None: the per-event loop then finds and
-    locates it.
+    Valid only when the region is exactly ``data: {...}\n\n`` frames (all of them, or none, after one
+    ``event:`` line), each on one line. That is proved by counting: the region starts with ``data: {`` and
+    ends with ``}\n\n``; replacing each ``}\n\ndata: {`` separator (with its ``event:`` line) by ``}\n{``
+    must leave ``n + 1`` newlines for ``n`` frames: then no frame holds a newline of its own, and every frame
+    is one line that starts with ``{`` and ends with ``}``. Such a line cannot hold part of a value that goes
+    on in the next line (``}`` then ``{`` never occurs inside one JSON value), so ``n`` values decoded from
+    ``n`` lines means exactly one per frame. Any failure (an unknown event, bad JSON) returns None: the
+    per-event loop then finds and locates it.
     """
-    if not b.startswith(b"data: {", pos) or b[end - 3] != 125:  # "}"
+    if b[end - 3] != 125:  # "}"
         return None
-    region = b[pos + 6 : end]
-    body = region.replace(b"}\n\ndata: {", b"}\n{")
-    seps = (len(region) - len(body)) // 7
+    if b.startswith(b"data: {", pos):
+        region = b[pos + 6 : end]
+        body = region.replace(b"}\n\ndata: {", b"}\n{")
+        seps = (len(region) - len(body)) // 7
+    elif b.startswith(b"event:", pos):  # Open Responses servers: `event: <type>` before every data line
+        first = b.find(b"\n", pos, end)
+        if first < 0 or not b.startswith(b"data: {", first + 1):
+            return None
+        body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
+    else:
+        return None
     if _count_newlines(body, 0, len(body)) != seps + 2:
         return None
     try:
