@@ -58,9 +58,8 @@ def msgspec_untyped(fmt: str) -> Fn | None:
     return None
 
 
-def orjson_loads(fmt: str) -> Fn | None:
-    orjson = pytest.importorskip("orjson", reason="orjson is in the 'bench' extra")
-    loads = orjson.loads
+def _loads_per_event(fmt: str, loads: Callable[[bytes], Any]) -> Fn | None:
+    """A ``loads`` function applied per line, per SSE data payload, or to the whole array."""
     if fmt == "ndjson":
         return lambda d: [loads(x) for x in _lines(d)]
     if fmt == "array":
@@ -68,17 +67,15 @@ def orjson_loads(fmt: str) -> Fn | None:
     if fmt == "sse":
         return lambda d: [loads(x) for x in _sse_data(d)]
     return None
+
+
+def orjson_loads(fmt: str) -> Fn | None:
+    orjson = pytest.importorskip("orjson", reason="orjson is in the 'bench' extra")
+    return _loads_per_event(fmt, orjson.loads)
 
 
 def json_loads(fmt: str) -> Fn | None:
-    loads = json.loads
-    if fmt == "ndjson":
-        return lambda d: [loads(x) for x in _lines(d)]
-    if fmt == "array":
-        return loads
-    if fmt == "sse":
-        return lambda d: [loads(x) for x in _sse_data(d)]
-    return None
+    return _loads_per_event(fmt, json.loads)
 
 
 def reference_prototype(fmt: str, reference: Any) -> Fn | None:
