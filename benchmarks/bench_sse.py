@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import peers
 import pytest
 from conftest import ROUNDS, SMOKE, get_corpus
 
@@ -62,10 +63,6 @@ STACKS: dict[str, Callable[[list[bytes]], list[Any]]] = {
 IMPORTS = {"openai SSEDecoder + json.loads": "openai", "httpx-sse + json.loads": "httpx_sse"}
 
 
-def _get(ev: Any, name: str) -> Any:
-    return ev[name] if isinstance(ev, dict) else getattr(ev, name)
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_big_event_in_small_chunks(benchmark, stack: str) -> None:
     if stack in IMPORTS:
@@ -73,7 +70,7 @@ def test_big_event_in_small_chunks(benchmark, stack: str) -> None:
     data = _big_stream(MB)
     chunks = _chunks(data)
     out = STACKS[stack](chunks)
-    assert len(out) == 1 and len(_get(out[0], "partial_image_b64")) == MB * 1024 * 1024
+    assert len(out) == 1 and len(peers._get(out[0], "partial_image_b64")) == MB * 1024 * 1024
     benchmark.group = f"SSE: one {MB} MB event in 1 KiB chunks"
     benchmark.extra_info.update(lib=stack, events=1, bytes=len(data), subset=False)
     benchmark.pedantic(STACKS[stack], args=(chunks,), rounds=ROUNDS, iterations=1)
@@ -88,7 +85,7 @@ def test_text_stream_in_small_chunks(benchmark, stack: str) -> None:
     chunks = _chunks(c.sse)
     out = STACKS[stack](chunks)
     assert len(out) == c.n
-    assert [_get(e, "sequence_number") for e in out[:100]] == [e["sequence_number"] for e in c.dicts[:100]]
+    assert [peers._get(e, "sequence_number") for e in out[:100]] == [e["sequence_number"] for e in c.dicts[:100]]
     benchmark.group = "text sse in 1 KiB chunks"
     benchmark.extra_info.update(lib=stack, events=c.n, bytes=len(c.sse), subset=c.n < len(get_corpus("text").dicts))
     benchmark.pedantic(STACKS[stack], args=(chunks,), rounds=ROUNDS, iterations=1)

@@ -17,6 +17,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from ._decode import (
+    _JSON_WS,
+    _WINDOW,
     Buffer,
     Errors,
     _as_bytes,
@@ -36,7 +38,6 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "i
 DEFAULT_MAX_EVENT_SIZE = 64 * 1024 * 1024
 _EOL = re.compile(rb"\r\n|\r|\n")
 _BOM = b"\xef\xbb\xbf"
-_WS = b" \t\r\n"
 _DONE = b"[DONE]"
 _KEEP_RAW = 1024  # bytes of an oversized event kept in its error, for diagnosis
 
@@ -170,12 +171,8 @@ class SSEDecoder:
             if data.find(b"\n") < 0 and data.find(b"\r") < 0:  # the waiting line goes on: O(len(data))
                 size = len(self._buf) + len(data) + self._size
                 if size > self.max_event_size:
-                    head = self._head(self._buf)
-                    start = self._start if self._start >= 0 else self._base
-                    self._base += len(self._buf) + len(data)
-                    self._buf = bytearray()
-                    self._midline = True
-                    self._overflow(size, head, start)
+                    buf, self._buf = self._buf, bytearray()
+                    self._drop_partial_line(size, buf, 0, len(buf) + len(data))
                 else:
                     self._buf += data
                 return
@@ -189,11 +186,7 @@ class SSEDecoder:
             self._base += len(data)
             self._midline = True
         elif rest + self._size > self.max_event_size:
-            head = self._head(data[pos : pos + _KEEP_RAW + 6])
-            start = self._start if self._start >= 0 else self._base + pos
-            self._base += len(data)
-            self._midline = True
-            self._overflow(rest + self._size, head, start)
+            self._drop_partial_line(rest + self._size, data[pos : pos + _KEEP_RAW + 6], pos, len(data))
         else:
             self._buf = bytearray(data[pos:])
             self._base += pos
@@ -240,8 +233,6 @@ class SSEDecoder:
                             self._out += events
                             pos = end
                             window = min(_WINDOW, 2 * window)
-                            if pos >= n:
-                                break
                             continue
                         # not again inside the region that failed, nor before 32 KiB when frames are long
                         bulk_from = max(end, pos + 1) if end else pos + 8 * _MIN_WINDOW
@@ -332,6 +323,16 @@ class SSEDecoder:
                 self.retry = int(value)
         # `event:` and unknown fields are ignored: the JSON `type` is what identifies an event.
 
+    def _drop_partial_line(self, size: int, line: bytes | bytearray, line_at: int, consumed: int) -> None:
+        """An unfinished line took the current event past max_event_size: report it and skip the rest of
+        the line as it arrives. ``line`` starts ``line_at`` bytes after ``self._base``; ``consumed`` bytes
+        of the stream are used up."""
+        head = self._head(line)
+        start = self._start if self._start >= 0 else self._base + line_at
+        self._base += consumed
+        self._midline = True
+        self._overflow(size, head, start)
+
     def _head(self, partial: bytes | bytearray) -> bytes:
         """The first bytes of an oversized event's data (what is held, then the partial line), for its error."""
         parts, size = [], 0
@@ -351,10 +352,7 @@ class SSEDecoder:
         parts = self._data
         data = parts[0] if len(parts) == 1 else b"\n".join(parts)
         start, check = self._start, self._check_utf8
-        self._data = []
-        self._size = 0
-        self._start = -1
-        self._check_utf8 = False
+        self._reset_event()
         if check and (bad := _utf8_error(data)) is not None:
             self._fail(_utf8_decode_error(bad), data, start, truncated)
             return
@@ -366,7 +364,7 @@ class SSEDecoder:
     def _dispatch(self, data: Any, offset: int, exc: Exception, truncated: bool = False) -> None:
         """An event the strict union rejected: [DONE], empty data, an unknown or an invalid event."""
         raw = bytes(data)
-        stripped = raw.strip(_WS)
+        stripped = raw.strip(_JSON_WS)
         if stripped == _DONE:
             self._done_at = self._index + len(self._out)
             return
@@ -389,13 +387,16 @@ class SSEDecoder:
 
     def _overflow(self, size: int, head: bytes, start: int) -> None:
         """The current event passed max_event_size: drop what is held, skip to its end, report it."""
+        self._reset_event()
+        self._skip = True
+        err = DecodeError(f"event larger than max_event_size ({size} bytes > {self.max_event_size})")
+        self._reject(err, head, start)
+
+    def _reset_event(self) -> None:
         self._data = []
         self._size = 0
         self._start = -1
         self._check_utf8 = False
-        self._skip = True
-        err = DecodeError(f"event larger than max_event_size ({size} bytes > {self.max_event_size})")
-        self._reject(err, head, start)
 
     def _reject(self, err: DecodeError, raw: bytes, offset: int) -> None:
         """Raise (strict) or keep in place (replace) a bad event; either way it takes the next index."""
@@ -406,8 +407,7 @@ class SSEDecoder:
             raise located
         self._out.append(InvalidEvent(located, raw, index=index, offset=offset))
 
-_WINDOW = 1 << 18  # bytes per bulk decode: its passes over the bytes then run in cache
-_MIN_WINDOW = 1 << 12
+_MIN_WINDOW = 1 << 12  # the smallest bulk region (_WINDOW, shared with NDJSON, is the largest)
 
 
 def _bulk_region(b: bytes | bytearray, pos: int, window: int, sample: int = 16, short: int = 2048) -> int:
