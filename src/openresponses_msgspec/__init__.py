@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from . import _models, corpus
-from ._decode import Buffer, decode, decode_array, decode_lines, encode
+from ._decode import Buffer, encode
+from ._decoder import Decoder, Event, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
@@ -20,6 +21,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "Decoder",
+    "Event",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",
