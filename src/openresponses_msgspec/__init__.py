@@ -12,7 +12,8 @@ from __future__ import annotations
 from . import _models, corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, accumulate
 from ._builtins import to_builtins
-from ._decode import Buffer, decode, decode_array, decode_lines, encode
+from ._decode import Buffer, encode
+from ._decoder import Decoder, Event, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
@@ -24,6 +25,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "Decoder",
+    "Event",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",
