@@ -15,6 +15,7 @@ from ._builtins import to_builtins
 from ._decode import Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
@@ -54,5 +55,7 @@ __all__ = [
     "decode_lines",
     "decode_sse",
     "encode",
+    "iter_batches",
+    "iter_events",
     "iter_sse",
 ] + sorted(n for n in vars(_models) if not n.startswith("_") and n[0].isupper() and n not in ("Any", "Union"))
