@@ -51,7 +51,11 @@ _KEEP_RAW = 1024  # bytes of an oversized event, a cut event or a body that is n
 _RETRY_DIGITS = 18  # a longer retry: value is ignored (WHATWG ignores what it cannot use; Python's int() would raise)
 _BLOCK = 1 << 18  # bytes per read() when iter_sse/aiter_sse are given a file object
 _EOL = re.compile(rb"\r\n|\r|\n")
-_QUIET = re.compile(rb"(?:(?::[^\r\n]*)?(?:\r\n?|\n))+")  # a run of comment lines and blank lines
+# A run of comment lines and blank lines: with LF line ends it ends at the first LF followed by another kind of
+# line (a search with a literal first byte runs near memchr speed); with CR in the input, one possessive match
+# (no backtracking state per line, so no memory that grows with the run).
+_QUIET_END = re.compile(rb"\n[^:\n]")
+_QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
 _JSON_WS = b" \t\r\n"
@@ -154,7 +158,7 @@ class SSEDecoder:
         self._discard = False  # discarding the rest of a line (a comment, an over-long or oversized line)
         self._cr = False  # the last byte processed was a CR line end: an LF right after it belongs to it
         self._bom = b""  # the first bytes of the stream while they may still be a UTF-8 BOM; None once decided
-        self._queue: deque[tuple[bytes, int, int, int | None]] = deque()  # input left by a strict error
+        self._queue: deque[tuple[bytes, int, int, int | None, int]] = deque()  # input left by a strict error
         self._closed = False
         self._data = bytearray()  # the current event's data payload (its data lines joined by LF)
         self._has_data = False
@@ -182,7 +186,7 @@ class SSEDecoder:
             if not self._seen and len(self._sniff) < _KEEP_RAW:
                 self._sniff += data[: _KEEP_RAW - len(self._sniff)]
             if self._queue:
-                self._queue.append((_own(data), 0, base, None))
+                self._queue.append((_own(data), 0, base, None, 0))
             else:
                 self._consume(data, 0, base, None)
         if self._queue:
@@ -231,10 +235,9 @@ class SSEDecoder:
     def _drain(self) -> None:
         queue = self._queue
         while queue:
-            data, pos, base, flags = queue.popleft()
-            self._consume(data, pos, base, flags)
+            self._consume(*queue.popleft())
 
-    def _consume(self, data: bytes | bytearray, pos: int, base: int, flags: int | None) -> None:
+    def _consume(self, data: bytes | bytearray, pos: int, base: int, flags: int | None, bulk_from: int = 0) -> None:
         """Process ``data`` (stream offset ``base``) from ``pos``; ``flags is None``: a chunk not started yet.
         A strict error leaves the rest in ``self._queue`` (never copied again, never rescanned)."""
         if flags is None:
@@ -242,7 +245,7 @@ class SSEDecoder:
             if pos < 0:
                 return
             flags = _flags(data, pos)
-        pos = self._run(data, pos, base, flags)
+        pos = self._run(data, pos, base, flags, bulk_from)
         if pos < len(data):
             self._keep_tail(data, pos, base)
 
@@ -290,7 +293,7 @@ class SSEDecoder:
                 self._held_line(buf, self._buf_at, self._lines)
             except DecodeError:
                 if nxt < n:
-                    self._queue.appendleft((_own(data), nxt, base, _flags(data, nxt)))
+                    self._queue.appendleft((_own(data), nxt, base, _flags(data, nxt), 0))
                 raise
             pos = nxt
         return pos if pos < n else -1
@@ -365,9 +368,10 @@ class SSEDecoder:
 
     # -- 2. fast paths over a complete buffer -------------------------------------------------------------
 
-    def _run(self, b: bytes | bytearray, pos: int, base: int, flags: int) -> int:
+    def _run(self, b: bytes | bytearray, pos: int, base: int, flags: int, bulk_from: int = 0) -> int:
         """Handle every complete line of ``b`` from ``pos`` (``b[0]`` is at stream offset ``base``); return
-        the position of the incomplete last line (``len(b)`` when there is none). ``flags``: see _flags."""
+        the position of the incomplete last line (``len(b)`` when there is none). ``flags``: see _flags;
+        ``bulk_from``: where a bulk attempt may start (kept across a strict error: no region is tried twice)."""
         n = len(b)
         fast = bool(flags & _NO_CR)  # line ends are LF: the frame loop and find(b"\n") apply
         checked = bool(flags & _UTF8)  # valid UTF-8: payloads need no check, bulk decoding may run
@@ -380,17 +384,21 @@ class SSEDecoder:
         limit = self.max_event_size
         # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed; never
         # under a max_event_size smaller than a region (bulk decoding does not look at single frames)
-        bulk_from = pos if fast and checked and n - pos >= _MIN_WINDOW and limit >= _WINDOW else n
+        bulk_from = max(pos, bulk_from) if fast and checked and n - pos >= _MIN_WINDOW and limit >= _WINDOW else n
         window = _WINDOW
         try:
             while pos < n:
                 if self._start < 0 and not self._skip:
                     c = b[pos]
                     if c == 58 or c == 10 or c == 13:  # comments and blank lines between events: one match
-                        m = _QUIET.match(b, pos)
-                        if m is None:
+                        if fast:
+                            m = _QUIET_END.search(b, pos)
+                            end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
+                        else:
+                            m = _QUIET.match(b, pos)
+                            end = m.end() if m is not None else 0
+                        if end <= pos:
                             break  # an unfinished comment: the tail
-                        end = m.end()
                         if c == 58 or find(b"\n:", pos, end) >= 0 or find(b"\r:", pos, end) >= 0:
                             self._seen = True
                         lines += _count_eols(b, pos, end, fast)
@@ -456,6 +464,13 @@ class SSEDecoder:
                             break
                         if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
                             continue  # stopped at a frame start where a bulk attempt is due
+                elif self._skip and fast and b[pos] != 10:  # inside an oversized event: on to its blank line
+                    end = find(b"\n\n", pos) + 1 or b.rfind(b"\n", pos) + 1
+                    if end <= pos:
+                        break
+                    lines += b.count(b"\n", pos, end)
+                    pos = end
+                    continue
                 # Any other line, one at a time.
                 if fast:
                     eol = find(b"\n", pos)
@@ -477,7 +492,7 @@ class SSEDecoder:
             # strict mode: go on from here at the next call, without copying or rescanning the rest
             self._lines = lines
             if pos < n:
-                self._queue.appendleft((_own(b), pos, base, flags))
+                self._queue.appendleft((_own(b), pos, base, flags, bulk_from))
             raise
         self._lines = lines
         return pos
