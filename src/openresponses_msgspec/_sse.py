@@ -25,23 +25,18 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
-from ._decode import (
-    _WINDOW,
-    Buffer,
-    Errors,
-    _check_errors,
-    _count_newlines,
-    _DecodeErrors,
-    _event_decoder,
-    _slow,
-    _utf8_decode_error,
-    _utf8_error,
-    _utf8_valid,
-)
-from ._decode import _bulk_lines as _decode_bulk_lines
-from ._errors import DecodeError, InvalidEvent
+from ._decode import JSON_WS as _JSON_WS
+from ._decode import WINDOW as _WINDOW
+from ._decode import Buffer, Kernel
+from ._decode import check_errors as _check_errors
+from ._decode import utf8_valid as _utf8_valid
+from ._decoder import _DEFAULT, Decoder, Event
+from ._errors import DecodeError, InvalidEvent, UnknownEvent
+
+T = TypeVar("T")
+E = TypeVar("E")
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "iter_sse"]
 
@@ -58,43 +53,15 @@ _QUIET_END = re.compile(rb"\n[^:\n]")
 _QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
-_JSON_WS = b" \t\r\n"
+_TOO_DEEP = "nesting too deep"  # (a kernel that lets msgspec's RecursionError through: reported as a DecodeError)
 
 
-class _Kernel:
-    """Until the core's Decoder lands: the kernel interface over ``_decode``'s full-model decoder."""
-
-    def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Any:
-        if not checked and (type(data) is memoryview or not data.isascii()):  # type: ignore[union-attr]
-            bad = _utf8_error(data)
-            if bad is not None:
-                raise _utf8_decode_error(bad)
-        try:
-            return _event_decoder.decode(data)
-        except _DecodeErrors as exc:
-            return _slow(data, exc)
-        except RecursionError:
-            raise DecodeError("nesting too deep") from None
-
-    def bulk_lines(self, data: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
-        try:
-            return _decode_bulk_lines(data, memoryview(data), pos, end, _count_newlines(data, pos, end))
-        except RecursionError:
-            return None
-
-    def bad(self, err: DecodeError, raw: bytes, errors: str, out: list[Any], *, line: int | None = None,
-            offset: int | None = None, index: int | None = None) -> None:
-        located = err._located(line=line, offset=offset, index=index, raw=raw)
-        if errors == "strict":
-            raise located
-        out.append(InvalidEvent(located, raw, line=line, offset=offset, index=index))
-
-
-_DEFAULT_KERNEL = _Kernel()
-
-
-class SSEDecoder:
+class SSEDecoder(Generic[T]):
     """Incremental SSE decoder: ``feed`` bytes as they arrive, get typed events back.
+
+    ``T`` is what ``feed``/``close`` return items of: ``SSEDecoder()`` is an ``SSEDecoder[Event]``, with
+    ``errors="replace"`` an ``SSEDecoder[Event | InvalidEvent]``; ``decoder=`` (a :class:`Decoder`, e.g. a
+    projection) decodes each event's data with that decoder. ``Decoder.sse_decoder()`` is the same thing.
 
     ``feed(chunk)`` returns the events completed by that chunk (possibly none); ``close()`` returns the rest
     and reports what the stream left unfinished. Events are typed Structs, :class:`UnknownEvent` for an unknown
@@ -137,14 +104,55 @@ class SSEDecoder:
         "_out", "_index",
     )
 
-    def __init__(self, *, errors: Errors = "strict", max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-                 decoder: Any = None) -> None:
+    @overload
+    def __init__(
+        self: SSEDecoder[Event],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        decoder: None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Event | InvalidEvent],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        decoder: None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[E | UnknownEvent],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        decoder: Decoder[E],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[E | UnknownEvent | InvalidEvent],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        decoder: Decoder[E],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Any], *, errors: str, max_event_size: int = ..., decoder: Decoder[Any] | None = None
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        errors: str = "strict",
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        decoder: Decoder[Any] | None = None,
+    ) -> None:
         _check_errors(errors)
         if not isinstance(max_event_size, int) or max_event_size < 1:
             raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
         self.max_event_size = max_event_size
-        self._kernel = _DEFAULT_KERNEL if decoder is None else decoder._kernel
+        self._kernel: Kernel = (decoder if decoder is not None else _DEFAULT)._kernel
         self.last_event_id = ""  # the id of the last dispatched event
         self.retry: int | None = None  # the last `retry:` field (milliseconds)
         self._id = ""  # WHATWG's "last event ID buffer": the last id: line, dispatched at the next blank line
@@ -175,7 +183,7 @@ class SSEDecoder:
 
     # -- public API ---------------------------------------------------------------------------------------
 
-    def feed(self, chunk: Buffer) -> list[Any]:
+    def feed(self, chunk: Buffer) -> list[T]:
         """Take the next bytes of the stream; return the events they complete, in order."""
         if self._closed:
             raise ValueError("feed() after close()")
@@ -193,7 +201,7 @@ class SSEDecoder:
             self._drain()
         return self._take()
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[T]:
         """End of stream: return the remaining events, and report a cut event or a body that is not SSE."""
         if self._closed:
             return self._take()
@@ -227,7 +235,7 @@ class SSEDecoder:
 
     # -- 1. chunks -> complete lines ----------------------------------------------------------------------
 
-    def _take(self) -> list[Any]:
+    def _take(self) -> list[T]:
         out, self._out = self._out, []
         self._index += len(out)
         return out
@@ -460,6 +468,8 @@ class SSEDecoder:
                                 append(one(view[s:nl], checked))
                             except DecodeError as err:
                                 self._failed(err, view[s:nl], base + start, first)
+                            except RecursionError:
+                                self._failed(DecodeError(_TOO_DEEP), view[s:nl], base + start, first)
                         if pos >= n:
                             break
                         if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
@@ -524,7 +534,10 @@ class SSEDecoder:
             per_frame = 3
         else:
             return None
-        events = self._kernel.bulk_lines(body, 0, len(body))
+        try:
+            events = self._kernel.bulk_lines(body, 0, len(body))
+        except RecursionError:
+            return None
         if events is None or len(events) != seps + 1:
             return None
         return events, per_frame * (seps + 1)
@@ -612,6 +625,8 @@ class SSEDecoder:
             self._out.append(self._kernel.one(data))
         except DecodeError as err:
             self._failed(err, data, start, line)
+        except RecursionError:
+            self._failed(DecodeError(_TOO_DEEP), data, start, line)
 
     def _failed(self, err: DecodeError, data: Any, offset: int, line: int) -> None:
         """A payload the kernel rejected: ``[DONE]``, empty data, or a bad event."""
@@ -716,37 +731,55 @@ def _interruption(b: bytes | bytearray, pos: int, end: int) -> int:
     return min(found) if found else -1
 
 
-def decode_sse(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
+@overload
+def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+@overload
+def decode_sse(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_sse(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
+def decode_sse(buf: Buffer, *, errors: str = "strict") -> list[Any]:
     """Decode a whole SSE buffer (a captured stream or an SSE log holding many streams) to typed events.
 
     ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder` (a cut last event and a
     body that is not SSE at all are reported too).
     """
-    dec = SSEDecoder(errors=errors, max_event_size=1 << 62)
+    return _decode_sse(_DEFAULT, buf, errors)
+
+
+def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str) -> list[Any]:
+    dec: SSEDecoder[Any] = SSEDecoder(errors=errors, max_event_size=1 << 62, decoder=decoder)
     out = dec.feed(buf)
     return out + dec.close()
 
 
-class _BinaryReader(Protocol):
+class BinaryReader(Protocol):
+    """A binary file object (``open(path, "rb")``, ``io.BytesIO``, a socket file): read in blocks."""
+
     def read(self, size: int = ..., /) -> bytes: ...
 
 
-class _AsyncBinaryReader(Protocol):
+class AsyncBinaryReader(Protocol):
+    """An object with ``async read(n)`` (``asyncio.StreamReader``)."""
+
     def read(self, size: int = ..., /) -> Awaitable[bytes]: ...
 
 
-def _sse_decoder(decoder: Any, errors: Errors | None, max_event_size: int | None) -> SSEDecoder:
-    """The SSEDecoder for iter_sse/aiter_sse: options beside ``decoder=`` are applied, or rejected when
-    ``decoder`` is an SSEDecoder already set otherwise (never silently ignored)."""
+def _sse_decoder(decoder: Any, errors: str | None, max_event_size: int | None) -> SSEDecoder[Any]:
+    """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one with the options applied.
+    Options beside an SSEDecoder are rejected unless they are what it has: never silently ignored."""
     if isinstance(decoder, SSEDecoder):
         for name, value in (("errors", errors), ("max_event_size", max_event_size)):
             if value is not None and value != getattr(decoder, name):
                 raise TypeError(f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
                                 f"({name}={getattr(decoder, name)!r}): set it on that SSEDecoder")
         return decoder
-    return SSEDecoder(errors=errors if errors is not None else "strict",
-                      max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
-                      decoder=decoder)
+    if decoder is not None and not isinstance(decoder, Decoder):
+        raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
+    return SSEDecoder(
+        errors=errors if errors is not None else "strict",
+        max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
+        decoder=decoder,
+    )
 
 
 def _not_a_buffer(chunks: object, fn: str) -> None:
@@ -755,16 +788,52 @@ def _not_a_buffer(chunks: object, fn: str) -> None:
                         f"buffer: decode a whole buffer with decode_sse(buf)")
 
 
-def iter_sse(chunks: Iterable[Buffer] | _BinaryReader, *, decoder: Any = None, errors: Errors | None = None,
-             max_event_size: int | None = None) -> Iterator[Any]:
-    """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``) or a binary file
-    object (read in 256 KiB blocks).
+Chunks = Iterable[Buffer] | BinaryReader
+AsyncChunks = AsyncIterable[Buffer] | AsyncBinaryReader
 
-    ``errors``/``max_event_size`` go to the :class:`SSEDecoder`; pass your own ``decoder`` instead to read
-    ``.done`` afterwards (options beside it must then agree with it).
+
+@overload
+def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T]) -> Iterator[T]: ...
+@overload
+def iter_sse(
+    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
+) -> Iterator[E | UnknownEvent]: ...
+@overload
+def iter_sse(
+    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+) -> Iterator[E | UnknownEvent | InvalidEvent]: ...
+@overload
+def iter_sse(
+    chunks: Chunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
+) -> Iterator[Event]: ...
+@overload
+def iter_sse(
+    chunks: Chunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+) -> Iterator[Event | InvalidEvent]: ...
+@overload
+def iter_sse(
+    chunks: Chunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+) -> Iterator[Any]: ...
+def iter_sse(
+    chunks: Chunks,
+    *,
+    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    errors: str | None = None,
+    max_event_size: int | None = None,
+) -> Iterator[Any]:
+    """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``) or a binary file object
+    (read in 256 KiB blocks). A whole buffer is a TypeError: use :func:`decode_sse`.
+
+    ``errors``/``max_event_size`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
+    ``SSEDecoder`` (to read ``.done``/``.last_event_id`` afterwards; options passed here must then agree with
+    it, else TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
     """
     _not_a_buffer(chunks, "iter_sse")
     dec = _sse_decoder(decoder, errors, max_event_size)
+    return _iter(dec, chunks)
+
+
+def _iter(dec: SSEDecoder[Any], chunks: Chunks) -> Iterator[Any]:
     read = getattr(chunks, "read", None)
     if callable(read):
         while block := read(_BLOCK):
@@ -775,12 +844,43 @@ def iter_sse(chunks: Iterable[Buffer] | _BinaryReader, *, decoder: Any = None, e
     yield from dec.close()
 
 
-async def aiter_sse(chunks: AsyncIterable[Buffer] | _AsyncBinaryReader, *, decoder: Any = None,
-                    errors: Errors | None = None, max_event_size: int | None = None) -> AsyncIterator[Any]:
+@overload
+def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T]) -> AsyncIterator[T]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
+) -> AsyncIterator[E | UnknownEvent]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+) -> AsyncIterator[E | UnknownEvent | InvalidEvent]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
+) -> AsyncIterator[Event]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+) -> AsyncIterator[Event | InvalidEvent]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+) -> AsyncIterator[Any]: ...
+def aiter_sse(
+    chunks: AsyncChunks,
+    *,
+    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    errors: str | None = None,
+    max_event_size: int | None = None,
+) -> AsyncIterator[Any]:
     """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked`` or an
-    object with an ``async read(n)`` (``asyncio.StreamReader``)."""
+    object with ``async read(n)`` (``asyncio.StreamReader``)."""
     _not_a_buffer(chunks, "aiter_sse")
     dec = _sse_decoder(decoder, errors, max_event_size)
+    return _aiter(dec, chunks)
+
+
+async def _aiter(dec: SSEDecoder[Any], chunks: AsyncChunks) -> AsyncIterator[Any]:
     read = getattr(chunks, "read", None)
     if callable(read):
         while True:
