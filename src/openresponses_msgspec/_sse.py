@@ -324,7 +324,7 @@ class SSEDecoder(Generic[T]):
                 return
         elif len(buf) + more > _FIELD_LIMIT:
             self._buf = bytearray()
-            self._discard = True
+            self._drop_line(head, self._buf_at)
             return
         buf += memoryview(data)[pos:]
 
@@ -344,13 +344,23 @@ class SSEDecoder(Generic[T]):
                 self._overflow_line(bytes(data[pos : pos + _KEEP_RAW + 6]), vs, base + pos)
                 return
         elif more > _FIELD_LIMIT:
-            self._discard = True
+            self._drop_line(bytes(data[pos : pos + 6]), base + pos)
             return
         self._buf = bytearray(memoryview(data)[pos:])
         self._buf_at = base + pos
 
+    def _drop_line(self, head: bytes, offset: int) -> None:
+        """An unfinished line of a field other than data passed _FIELD_LIMIT: ignore it, as a whole line
+        that long is (it still starts an event, and still tells that the body is SSE)."""
+        self._discard = True
+        if head.startswith((b"id:", b"event:", b"retry:")):
+            self._seen = True
+        if self._start < 0:
+            self._start, self._start_line = offset, self._lines + 1
+
     def _overflow_line(self, line: bytes, vs: int, offset: int) -> None:
         """An unfinished data line took its event past max_event_size."""
+        self._seen = True
         if self._start < 0:
             self._start, self._start_line = offset, self._lines + 1
         self._overflow(line[vs:])
