@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import _models, corpus
 from ._decode import Buffer, decode, decode_array, decode_lines, encode
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
@@ -26,6 +26,7 @@ __all__ = [
     "Buffer",
     "DecodeError",
     "InvalidEvent",
+    "InvalidValue",
     "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",

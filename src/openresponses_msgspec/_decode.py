@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
 from ._models import EVENT_TYPES, StreamEvent
 
@@ -31,13 +31,7 @@ _JSON_WS = b" \t\r\n"
 _JSON_WS_SET = frozenset(_JSON_WS)
 
 
-def _enc_hook(obj: Any) -> Any:
-    if isinstance(obj, UnknownValue):
-        return msgspec.Raw(obj.raw)
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
-
-
-_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_encoder = msgspec.json.Encoder(enc_hook=kept_raw)  # UnknownValue / InvalidValue: their exact bytes
 
 
 def _check_errors(errors: str) -> None:
