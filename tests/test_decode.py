@@ -146,7 +146,7 @@ class TestDecode:
                     b'"item":{"type":"message","id":"m","role":"assistant","content":[{"type":"output_text",'
                     b'"text":"x"}]}}')
         assert ev.item.status is None and ev.item.phase is None
-        assert ev.item.content[0].annotations == () and ev.item.content[0].logprobs == ()
+        assert ev.item.content[0].annotations is None and ev.item.content[0].logprobs is None  # absent != []
 
     def test_events_are_frozen_and_untracked_by_gc(self) -> None:
         import gc

@@ -150,4 +150,4 @@ def test_type_checkers_see_the_wider_slots() -> None:
     assert "_Usage: TypeAlias = Union[Usage, InvalidValue]" in source
     hints = msgspec.structs.fields(orm.Response)
     assert {f.name: f.type for f in hints}["usage"] == orm.Usage | None  # at run time: the plain class
-    assert "    output: tuple[_OutputItem, ...] | None = ()" in inspect.getsource(orm.Response)
+    assert "    output: tuple[_OutputItem, ...] | None = None" in inspect.getsource(orm.Response)

@@ -18,7 +18,8 @@ overlap and disagree. Writing them by hand invites drift; this script applies on
   ``Response`` struct; a field is nullable if any spec allows ``null``;
 * **required** is decided by the rule of the README ("The model"), not by the specs: only what an event means
   nothing without (the ``delta`` of a ``*.delta`` event, the ``response`` of the six lifecycle events) is
-  required; every other field, on events and on nested objects, is optional (``None``, arrays ``()``);
+  required; every other field, on events and on nested objects, is optional and ``None`` when absent
+  (arrays too: an absent array and ``[]`` stay distinct, so ``encode`` writes back what came);
 * unions whose members all carry a single-valued ``type`` and belong to a known family (output items,
   content parts, annotations, ...) become msgspec tagged unions, members merged by tag across specs;
 * every other union, and a field the specs type differently, is ``Any`` (plain JSON values); a JSON number
@@ -456,7 +457,7 @@ class Generator:
                 out.append(Field(n, ann, True, None))
             else:
                 ann = f"{texpr} | None" if texpr != "Any" else texpr
-                out.append(Field(n, ann, False, "()" if texpr.startswith("tuple[") else "None"))
+                out.append(Field(n, ann, False, "None"))
         return out
 
     def body(self, path: str, tag: str | None) -> list[str]:
@@ -656,7 +657,7 @@ Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here)
     tools/observations.toml (what real servers were seen to send)
 
 Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
-lifecycle event are required; every other field is optional (``None``, arrays ``()``), nullable where any
+lifecycle event are required; every other field is optional (``None`` when absent), nullable where any
 spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enums are plain ``str``.
 """
 # ruff: noqa: E501

@@ -7,7 +7,7 @@ Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here)
     tools/observations.toml (what real servers were seen to send)
 
 Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
-lifecycle event are required; every other field is optional (``None``, arrays ``()``), nullable where any
+lifecycle event are required; every other field is optional (``None`` when absent), nullable where any
 spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enums are plain ``str``.
 """
 # ruff: noqa: E501
@@ -41,7 +41,7 @@ class Response(_Struct, frozen=True, kw_only=True):
     metadata: Any = None
     model: str | None = None
     object: str | None = None
-    output: tuple[_OutputItem, ...] | None = ()
+    output: tuple[_OutputItem, ...] | None = None
     output_text: str | None = None
     parallel_tool_calls: bool | None = None
     presence_penalty: int | float | None = None
@@ -86,15 +86,15 @@ class IncompleteDetails(_Struct, frozen=True, kw_only=True):
 
 class OutputTextPartLogprobs(_Struct, frozen=True, kw_only=True):
     """The log probability of a token."""
-    bytes: tuple[int, ...] | None = ()
+    bytes: tuple[int, ...] | None = None
     logprob: int | float | None = None
     token: str | None = None
-    top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...] | None = ()
+    top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...] | None = None
 
 
 class OutputTextPartLogprobsTopLogprobs(_Struct, frozen=True, kw_only=True):
     """The top log probability of a token."""
-    bytes: tuple[int, ...] | None = ()
+    bytes: tuple[int, ...] | None = None
     logprob: int | float | None = None
     token: str | None = None
 
@@ -121,7 +121,7 @@ class ComputerCallItemPendingSafetyChecks(_Struct, frozen=True, kw_only=True):
 class OpenrouterWebSearchItemAction(_Struct, frozen=True, kw_only=True):
     """The search action performed, matching OpenAI web_search_call.action shape."""
     query: str | None = None
-    sources: tuple[_OpenrouterWebSearchItemActionSources, ...] | None = ()
+    sources: tuple[_OpenrouterWebSearchItemActionSources, ...] | None = None
     type: str | None = None
 
 
@@ -133,7 +133,7 @@ class OpenrouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
 
 class ShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command."""
-    commands: tuple[str, ...] | None = ()
+    commands: tuple[str, ...] | None = None
     max_output_length: int | None = None
     timeout_ms: int | None = None
 
@@ -148,7 +148,7 @@ class ShellCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
 
 class OpenrouterShellItemAction(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    commands: tuple[str, ...] | None = ()
+    commands: tuple[str, ...] | None = None
     max_output_length: int | None = None
     timeout_ms: int | None = None
 
@@ -162,16 +162,16 @@ class OpenrouterShellItemOutput(_Struct, frozen=True, kw_only=True):
 
 class OpenrouterFusionItemAnalysis(_Struct, frozen=True, kw_only=True):
     """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...] | None = ()
-    consensus: tuple[str, ...] | None = ()
-    contradictions: tuple[_OpenrouterFusionItemAnalysisContradictions, ...] | None = ()
-    partial_coverage: tuple[_OpenrouterFusionItemAnalysisPartialCoverage, ...] | None = ()
-    unique_insights: tuple[_OpenrouterFusionItemAnalysisUniqueInsights, ...] | None = ()
+    blind_spots: tuple[str, ...] | None = None
+    consensus: tuple[str, ...] | None = None
+    contradictions: tuple[_OpenrouterFusionItemAnalysisContradictions, ...] | None = None
+    partial_coverage: tuple[_OpenrouterFusionItemAnalysisPartialCoverage, ...] | None = None
+    unique_insights: tuple[_OpenrouterFusionItemAnalysisUniqueInsights, ...] | None = None
 
 
 class OpenrouterFusionItemAnalysisContradictions(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    stances: tuple[_OpenrouterFusionItemAnalysisContradictionsStances, ...] | None = ()
+    stances: tuple[_OpenrouterFusionItemAnalysisContradictionsStances, ...] | None = None
     topic: str | None = None
 
 
@@ -183,7 +183,7 @@ class OpenrouterFusionItemAnalysisContradictionsStances(_Struct, frozen=True, kw
 
 class OpenrouterFusionItemAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    models: tuple[str, ...] | None = ()
+    models: tuple[str, ...] | None = None
     point: str | None = None
 
 
@@ -264,11 +264,11 @@ class UsageServerToolUseDetails(_Struct, frozen=True, kw_only=True):
 class OpenRouterMetadata(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     attempt: int | None = None
-    attempts: tuple[_OpenRouterMetadataAttempts, ...] | None = ()
+    attempts: tuple[_OpenRouterMetadataAttempts, ...] | None = None
     endpoints: _OpenRouterMetadataEndpoints | None = None
     is_byok: bool | None = None
     params: _OpenRouterMetadataParams | None = None
-    pipeline: tuple[_OpenRouterMetadataPipeline, ...] | None = ()
+    pipeline: tuple[_OpenRouterMetadataPipeline, ...] | None = None
     region: str | None = None
     requested: str | None = None
     strategy: str | None = None
@@ -284,7 +284,7 @@ class OpenRouterMetadataAttempts(_Struct, frozen=True, kw_only=True):
 
 class OpenRouterMetadataEndpoints(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    available: tuple[_OpenRouterMetadataEndpointsAvailable, ...] | None = ()
+    available: tuple[_OpenRouterMetadataEndpointsAvailable, ...] | None = None
     total: int | None = None
 
 
@@ -315,16 +315,16 @@ class OpenRouterMetadataPipeline(_Struct, frozen=True, kw_only=True):
 
 class ResponseFusionCallAnalysisCompletedEventAnalysis(_Struct, frozen=True, kw_only=True):
     """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...] | None = ()
-    consensus: tuple[str, ...] | None = ()
-    contradictions: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, ...] | None = ()
-    partial_coverage: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, ...] | None = ()
-    unique_insights: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, ...] | None = ()
+    blind_spots: tuple[str, ...] | None = None
+    consensus: tuple[str, ...] | None = None
+    contradictions: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, ...] | None = None
+    partial_coverage: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, ...] | None = None
+    unique_insights: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, ...] | None = None
 
 
 class ResponseFusionCallAnalysisCompletedEventAnalysisContradictions(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    stances: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, ...] | None = ()
+    stances: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, ...] | None = None
     topic: str | None = None
 
 
@@ -336,7 +336,7 @@ class ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances(_Str
 
 class ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    models: tuple[str, ...] | None = ()
+    models: tuple[str, ...] | None = None
     point: str | None = None
 
 
@@ -385,7 +385,7 @@ class ComputerCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
 class LocalShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command on the server."""
     type: str | None = None
-    command: tuple[str, ...] | None = ()
+    command: tuple[str, ...] | None = None
     timeout_ms: int | None = None
     working_directory: str | None = None
     env: dict[str, Any] | None = None
@@ -545,9 +545,9 @@ class OpenPageAction(_Tagged, tag="open_page", frozen=True, kw_only=True):
 class SearchAction(_Tagged, tag="search", frozen=True, kw_only=True):
     """Action type "search" - Performs a web search query."""
     type: ClassVar[Literal["search"]] = "search"
-    queries: tuple[str, ...] | None = ()
+    queries: tuple[str, ...] | None = None
     query: str | None = None
-    sources: tuple[_SearchActionSources, ...] | None = ()
+    sources: tuple[_SearchActionSources, ...] | None = None
 
 
 WebSearchAction = Union[
@@ -646,8 +646,8 @@ class InputVideoPart(_Tagged, tag="input_video", frozen=True, kw_only=True):
 class OutputTextPart(_Tagged, tag="output_text", frozen=True, kw_only=True):
     """A text output from the model."""
     type: ClassVar[Literal["output_text"]] = "output_text"
-    annotations: tuple[_Annotation, ...] | None = ()
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = ()
+    annotations: tuple[_Annotation, ...] | None = None
+    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
     text: str | None = None
 
 
@@ -707,7 +707,7 @@ class AdditionalToolsItem(_Tagged, tag="additional_tools", frozen=True, kw_only=
     type: ClassVar[Literal["additional_tools"]] = "additional_tools"
     id: str | None = None
     role: str | None = None
-    tools: tuple[Any, ...] | None = ()
+    tools: tuple[Any, ...] | None = None
 
 
 class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=True):
@@ -738,7 +738,7 @@ class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True,
     code: str | None = None
     container_id: str | None = None
     id: str | None = None
-    outputs: tuple[_CodeInterpreterOutput, ...] | None = ()
+    outputs: tuple[_CodeInterpreterOutput, ...] | None = None
     status: str | None = None
 
 
@@ -756,9 +756,9 @@ class ComputerCallItem(_Tagged, tag="computer_call", frozen=True, kw_only=True):
     action: Any = None
     call_id: str | None = None
     id: str | None = None
-    pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = ()
+    pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
     status: str | None = None
-    actions: tuple[Any, ...] | None = ()
+    actions: tuple[Any, ...] | None = None
 
 
 class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, kw_only=True):
@@ -766,7 +766,7 @@ class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, k
     type: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
     id: str | None = None
     call_id: str | None = None
-    acknowledged_safety_checks: tuple[_ComputerCallOutputItemAcknowledgedSafetyChecks, ...] | None = ()
+    acknowledged_safety_checks: tuple[_ComputerCallOutputItemAcknowledgedSafetyChecks, ...] | None = None
     output: _ComputerCallOutputItemOutput | None = None
     status: str | None = None
     created_by: str | None = None
@@ -799,9 +799,9 @@ class FileSearchCallItem(_Tagged, tag="file_search_call", frozen=True, kw_only=T
     """The results of a file search tool call."""
     type: ClassVar[Literal["file_search_call"]] = "file_search_call"
     id: str | None = None
-    queries: tuple[str, ...] | None = ()
+    queries: tuple[str, ...] | None = None
     status: str | None = None
-    results: tuple[_FileSearchCallItemResults, ...] | None = ()
+    results: tuple[_FileSearchCallItemResults, ...] | None = None
 
 
 class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
@@ -814,7 +814,7 @@ class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
     namespace: str | None = None
     status: str | None = None
     subagent_id: str | None = None
-    subagent_items: tuple[_FunctionCallItemSubagentItems, ...] | None = ()
+    subagent_items: tuple[_FunctionCallItemSubagentItems, ...] | None = None
     caller: Any = None
 
 
@@ -898,14 +898,14 @@ class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True)
     type: ClassVar[Literal["mcp_list_tools"]] = "mcp_list_tools"
     id: str | None = None
     server_label: str | None = None
-    tools: tuple[_McpListToolsItemTools, ...] | None = ()
+    tools: tuple[_McpListToolsItemTools, ...] | None = None
     error: str | None = None
 
 
 class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
     """An output message item."""
     type: ClassVar[Literal["message"]] = "message"
-    content: tuple[_ContentPart, ...] | None = ()
+    content: tuple[_ContentPart, ...] | None = None
     id: str | None = None
     phase: str | None = None
     role: str | None = None
@@ -989,7 +989,7 @@ class OpenrouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=Tru
     """An openrouter:file_search server tool output item."""
     type: ClassVar[Literal["openrouter:file_search"]] = "openrouter:file_search"
     id: str | None = None
-    queries: tuple[str, ...] | None = ()
+    queries: tuple[str, ...] | None = None
     status: str | None = None
 
 
@@ -1012,11 +1012,11 @@ class OpenrouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_onl
     type: ClassVar[Literal["openrouter:fusion"]] = "openrouter:fusion"
     analysis: _OpenrouterFusionItemAnalysis | None = None
     error: str | None = None
-    failed_models: tuple[_OpenrouterFusionItemFailedModels, ...] | None = ()
+    failed_models: tuple[_OpenrouterFusionItemFailedModels, ...] | None = None
     failure_reason: str | None = None
     id: str | None = None
-    responses: tuple[_OpenrouterFusionItemResponses, ...] | None = ()
-    sources: tuple[_OpenrouterFusionItemSources, ...] | None = ()
+    responses: tuple[_OpenrouterFusionItemResponses, ...] | None = None
+    sources: tuple[_OpenrouterFusionItemSources, ...] | None = None
     status: str | None = None
 
 
@@ -1058,7 +1058,7 @@ class OpenrouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=
     arguments: str | None = None
     call_id: str | None = None
     id: str | None = None
-    output: tuple[_OpenrouterShellItemOutput, ...] | None = ()
+    output: tuple[_OpenrouterShellItemOutput, ...] | None = None
     status: str | None = None
 
 
@@ -1135,11 +1135,11 @@ class ProgramOutputItem(_Tagged, tag="program_output", frozen=True, kw_only=True
 class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
     """An output item containing reasoning."""
     type: ClassVar[Literal["reasoning"]] = "reasoning"
-    content: tuple[_ContentPart, ...] | None = ()
+    content: tuple[_ContentPart, ...] | None = None
     encrypted_content: str | None = None
     id: str | None = None
     status: str | None = None
-    summary: tuple[_ContentPart, ...] | None = ()
+    summary: tuple[_ContentPart, ...] | None = None
     format: str | None = None
     signature: str | None = None
 
@@ -1163,7 +1163,7 @@ class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only
     call_id: str | None = None
     id: str | None = None
     max_output_length: int | None = None
-    output: tuple[_ShellCallOutputItemOutput, ...] | None = ()
+    output: tuple[_ShellCallOutputItemOutput, ...] | None = None
     status: str | None = None
     caller: Any = None
     created_by: str | None = None
@@ -1186,7 +1186,7 @@ class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_on
     id: str | None = None
     call_id: str | None = None
     execution: str | None = None
-    tools: tuple[Any, ...] | None = ()
+    tools: tuple[Any, ...] | None = None
     status: str | None = None
     created_by: str | None = None
 
@@ -1765,7 +1765,7 @@ class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", fro
     content_index: int | None = None
     delta: str
     item_id: str | None = None
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = ()
+    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
@@ -1776,7 +1776,7 @@ class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", froze
     type: ClassVar[Literal["response.output_text.done"]] = "response.output_text.done"
     content_index: int | None = None
     item_id: str | None = None
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = ()
+    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
     output_index: int | None = None
     sequence_number: int | None = None
     text: str | None = None
@@ -1940,7 +1940,7 @@ class ResponseShellCallOutputContentDoneEvent(_Event, tag="response.shell_call_o
     item_id: str | None = None
     output_index: int | None = None
     command_index: int | None = None
-    output: tuple[_ResponseShellCallOutputContentDoneEventOutput, ...] | None = ()
+    output: tuple[_ResponseShellCallOutputContentDoneEventOutput, ...] | None = None
 
 
 class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.completed", frozen=True, kw_only=True):
