@@ -48,28 +48,31 @@ PROJ_IMAGE = "openresponses_msgspec projection (partial_image_b64 as Raw)"
 HAS_VIEWS = hasattr(orm, "View") and hasattr(orm, "Decoder")
 
 
-def _text_projection() -> Callable[[bytes], list[Any]]:
-    class Usage(msgspec.Struct, frozen=True):
+if HAS_VIEWS:  # module level: under `from __future__ import annotations` msgspec resolves names in globals
+
+    class _Usage(msgspec.Struct, frozen=True):
         input_tokens: int
         output_tokens: int
 
-    class Response(msgspec.Struct, frozen=True):
-        usage: Usage | None = None
+    class _Response(msgspec.Struct, frozen=True):
+        usage: _Usage | None = None
 
-    class Completed(orm.View, tag="response.completed"):  # type: ignore[misc,call-arg]
-        response: Response
+    class _Completed(orm.View, tag="response.completed"):  # type: ignore[misc,call-arg]
+        response: _Response
 
-    class Delta(orm.View, tag="response.output_text.delta"):  # type: ignore[misc,call-arg]
+    class _Delta(orm.View, tag="response.output_text.delta"):  # type: ignore[misc,call-arg]
         delta: str
 
-    return orm.Decoder(views=[Completed, Delta]).decode_lines  # type: ignore[call-arg,no-any-return]
+    class _Partial(orm.View, tag="response.image_generation_call.partial_image"):  # type: ignore[misc,call-arg]
+        partial_image_b64: msgspec.Raw
+
+
+def _text_projection() -> Callable[[bytes], list[Any]]:
+    return orm.Decoder(views=[_Completed, _Delta]).decode_lines  # type: ignore[call-arg,no-any-return]
 
 
 def _image_projection() -> Callable[[bytes], list[Any]]:
-    class Partial(orm.View, tag="response.image_generation_call.partial_image"):  # type: ignore[misc,call-arg]
-        partial_image_b64: msgspec.Raw
-
-    return orm.Decoder(views=[Partial]).decode_lines  # type: ignore[call-arg,no-any-return]
+    return orm.Decoder(views=[_Partial]).decode_lines  # type: ignore[call-arg,no-any-return]
 
 
 def _check_projection(out: list[Any], source: list[dict[str, Any]], keep: str) -> None:

@@ -13,7 +13,7 @@ from . import _models, corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, accumulate
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
-from ._decoder import Decoder, Event, decode, decode_array, decode_lines
+from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
@@ -27,6 +27,8 @@ __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "Decoder",
     "Event",
+    "Skipped",
+    "View",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",

@@ -18,6 +18,7 @@ import msgspec
 
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
+from ._projection import Skipped, View
 
 __all__ = ["Buffer", "Errors", "Kernel", "as_bytes", "check_errors", "encode"]
 
@@ -316,4 +317,6 @@ def encode(event: Any) -> bytes:
         return bytes(event.raw)
     if isinstance(event, InvalidEvent):
         raise TypeError("an InvalidEvent holds bytes that are not a valid event; use its .raw")
+    if isinstance(event, (Skipped, View)):
+        raise TypeError(f"a {type(event).__name__} is a projection, not the whole event: encoding it would lose fields")
     return _encoder.encode(event)
