@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from . import _models, corpus
-from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, accumulate
+from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, StreamSplitter, accumulate
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
@@ -39,6 +39,7 @@ __all__ = [
     "Problem",
     "RESPONSE_COLUMNS",
     "ResponseAccumulator",
+    "StreamSplitter",
     "accumulate",
     "responses_to_arrow",
     "to_arrow",
