@@ -23,10 +23,10 @@ from ._models import (
     MessageItem,
     OutputTextPart,
     ReasoningItem,
-    ReasoningItemContent,
-    ReasoningItemSummary,
+    ReasoningTextPart,
     RefusalPart,
     Response,
+    SummaryTextPart,
     Usage,
 )
 
@@ -466,13 +466,13 @@ class ResponseAccumulator:
             summary = list(item.summary or ())
             for (_, si), text in self._channel_of("summary", item_id):
                 while len(summary) <= si:
-                    summary.append(ReasoningItemSummary(text="", type="summary_text"))
-                summary[si] = ReasoningItemSummary(text=text, type="summary_text")
+                    summary.append(SummaryTextPart(text=""))
+                summary[si] = SummaryTextPart(text=text)
             content = list(item.content or ())
             for (_, ci), text in self._channel_of("reasoning", item_id):
                 while len(content) <= ci:
-                    content.append(ReasoningItemContent(text="", type="reasoning_text"))
-                content[ci] = ReasoningItemContent(text=text, type="reasoning_text")
+                    content.append(ReasoningTextPart(text=""))
+                content[ci] = ReasoningTextPart(text=text)
             return replace(item, summary=tuple(summary), content=tuple(content))
         if isinstance(item, ImageGenerationCallItem):
             img = self._images.get(item_id)

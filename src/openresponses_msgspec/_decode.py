@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
@@ -144,7 +144,7 @@ class Kernel:
         cls = self.types.get(tag)
         if cls is None:
             return UnknownEvent(tag, bytes(data).strip(JSON_WS))
-        return decode_struct(data, cls)
+        return decode_struct(data, cls, failed=exc)
 
     def bulk_lines(self, data: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
         """msgspec's own ``decode_lines`` over ``data[pos:end]``, when it provably gives the per-line answer.
@@ -305,13 +305,7 @@ def decode_array(kernel: Kernel, buf: Buffer, errors: str) -> list[Any]:
 # -- encoding ---------------------------------------------------------------------------------------------
 
 
-def _enc_hook(obj: Any) -> Any:
-    if isinstance(obj, UnknownValue):
-        return msgspec.Raw(obj.raw)
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
-
-
-_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_encoder = msgspec.json.Encoder(enc_hook=kept_raw)  # UnknownValue / InvalidValue: their exact bytes
 
 
 def encode(event: Any) -> bytes:

@@ -1,27 +1,50 @@
 """The slow path: decode an event that the strict typed union rejected, without losing anything.
 
 msgspec has no fallback member for tagged unions (an unknown tag fails the whole decode, msgspec issues
-#649/#691). So only an event that fails is decoded again here, with a "twin" of its class whose fields that
-can hold tagged unions are ``msgspec.Raw``; each such value is then decoded on its own, and a value of an
-unknown tag becomes an :class:`UnknownValue` in place. A real error (a wrong type, a missing field) is
-reproduced here with its full JSON path. Clean events never reach this module.
+#649/#691), and one bad nested value fails the whole event. So only an event that fails is decoded again
+here, with a "twin" of its class whose fields that can hold a Struct are ``msgspec.Raw``; each such value is
+then decoded on its own, strictly first. In its slot:
+
+* a value of an unknown tag becomes an :class:`UnknownValue`;
+* a Struct-typed value (output item, part, annotation, source, usage, ...) that fails validation becomes an
+  :class:`InvalidValue` (the innermost one: its own nested values were tried first), carrying the
+  :class:`DecodeError` with the absolute JSON path.
+
+A missing or wrong field directly on the class being decoded (the event itself, or a required field such as
+the ``response`` of ``response.completed``, which the event means nothing without) still raises
+:class:`DecodeError`. Clean events never reach this module.
+
+Everything that depends only on a type (twin class, decoders, tag tables, defaults) is built once per type and
+cached, so a failing event costs a few strict decodes and no setup.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
-from ._errors import DecodeError, UnknownValue
+from ._errors import _PATH_RE, DecodeError, InvalidValue, UnknownValue
 
 __all__ = ["decode_struct", "decode_value", "probe_tag"]
 
 _Raw = msgspec.Raw
 _NoneType = type(None)
+_Errors = (msgspec.ValidationError, msgspec.DecodeError)
+_MISSING: Any = None  # what the twin holds for an absent union-bearing field
+
+ValueFn = Callable[[Any, str, "str | int", "str | None"], Any]
+"""(raw, parent path, key, hint): the value's path is ``parent + key`` (``".name"``) or ``parent[key]`` (an
+index), built only when something has to be reported; ``hint`` is where inside the value a strict decode
+failed (then the strict attempt is skipped), or ``None``."""
+
+
+def _join(parent: str, key: str | int) -> str:
+    return f"{parent}[{key}]" if type(key) is int else parent + key  # type: ignore[operator]
 
 
 class _TagProbe(msgspec.Struct):
@@ -36,7 +59,7 @@ def probe_tag(raw: Any, path: str = "$") -> str:
     """The ``type`` of a JSON object, or DecodeError when it is not an object with a string ``type``."""
     try:
         tag = _probe.decode(raw).type
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except _Errors as exc:
         raise DecodeError._from_msgspec(exc, path) from None
     if tag is msgspec.UNSET:
         raise DecodeError._from_msgspec(msgspec.ValidationError("Object missing required field `type`"), path)
@@ -44,6 +67,14 @@ def probe_tag(raw: Any, path: str = "$") -> str:
         got = "null" if tag is None else type(tag).__name__
         raise DecodeError(f"Expected `str`, got `{got}` - at `{path}.type`", path=f"{path}.type")
     return tag
+
+
+def _tag_or_none(raw: Any) -> str | None:
+    try:
+        tag = _probe.decode(raw).type
+    except _Errors:
+        return None
+    return tag if isinstance(tag, str) else None
 
 
 def _union_args(tp: Any) -> tuple[Any, ...] | None:
@@ -56,100 +87,189 @@ def _is_struct(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
 
 
-def _needs_leniency(tp: Any, seen: frozenset[Any] = frozenset()) -> bool:
-    """True when a value of type ``tp`` can contain a tagged union (where an unknown tag may appear)."""
+def _holds_struct(tp: Any) -> bool:
+    """True when a value of type ``tp`` is or contains a Struct (where a nested value may be kept)."""
     args = _union_args(tp)
     if args is not None:
-        if any(_is_struct(a) and a.__struct_config__.tag is not None for a in args):
-            return True
-        return any(_needs_leniency(a, seen) for a in args)
+        return any(_holds_struct(a) for a in args)
     if typing.get_origin(tp) in (tuple, list):
-        return any(_needs_leniency(a, seen) for a in typing.get_args(tp) if a is not Ellipsis)
-    if _is_struct(tp):
-        if tp in seen:
-            return False
-        return any(_needs_leniency(f.type, seen | {tp}) for f in msgspec.structs.fields(tp))
-    return False
+        return any(_holds_struct(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    return _is_struct(tp)
 
 
-@cache
-def _strict(tp: Any) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(tp)
+class _StructPlan:
+    """Per class: the twin decoder and, for the few fields that may hold a Struct, how to finish them."""
+
+    __slots__ = ("cls", "decode", "lenient")
+
+    def __init__(self, cls: type[msgspec.Struct]) -> None:
+        twin_fields: list[Any] = []
+        rename: dict[str, str] = {}
+        lenient: list[tuple[str, str, ValueFn, bool, Any]] = []
+        for f in msgspec.structs.fields(cls):
+            holds = _holds_struct(f.type)
+            ftype = _Raw if holds else f.type
+            if f.required:
+                twin_fields.append((f.name, ftype))
+            elif holds:
+                twin_fields.append((f.name, ftype, _MISSING))
+            elif f.default_factory is not msgspec.NODEFAULT:
+                twin_fields.append((f.name, ftype, msgspec.field(default_factory=f.default_factory)))
+            else:
+                twin_fields.append((f.name, ftype, f.default))
+            rename[f.name] = f.encode_name
+            if holds:
+                missing = f.default_factory if f.default_factory is not msgspec.NODEFAULT else (lambda d=f.default: d)
+                lenient.append((f.name, "." + f.encode_name, _value_fn(f.type, keep=not f.required), f.required,
+                                missing))
+        # the twin has the same attribute names, so its asdict() is the keyword arguments of ``cls``
+        twin = msgspec.defstruct(f"{cls.__name__}Lenient", twin_fields, kw_only=True, rename=rename)
+        self.cls = cls
+        self.decode = msgspec.json.Decoder(twin).decode
+        self.lenient = tuple(lenient)
 
 
-@cache
-def _twin(cls: type[msgspec.Struct]) -> tuple[msgspec.json.Decoder[Any], tuple[tuple[str, str, Any, bool], ...]]:
-    """A decoder for an untagged copy of ``cls`` whose union-bearing fields are ``msgspec.Raw``."""
-    fields: list[Any] = []
-    rename: dict[str, str] = {}
-    plan = []
-    for f in msgspec.structs.fields(cls):
-        lenient = _needs_leniency(f.type)
-        ftype = _Raw if lenient else f.type
-        if f.required:
-            fields.append((f.name, ftype))
-        elif lenient:
-            fields.append((f.name, ftype, None))
-        elif f.default_factory is not msgspec.NODEFAULT:
-            fields.append((f.name, ftype, msgspec.field(default_factory=f.default_factory)))
-        else:
-            fields.append((f.name, ftype, f.default))
-        rename[f.name] = f.encode_name
-        plan.append((f.name, f.encode_name, f.type, lenient))
-    twin = msgspec.defstruct(f"{cls.__name__}Lenient", fields, kw_only=True, rename=rename)
-    return msgspec.json.Decoder(twin), tuple(plan)
+_plans: dict[type, _StructPlan] = {}
 
 
-def _missing_default(cls: type[msgspec.Struct], name: str) -> Any:
-    for f in msgspec.structs.fields(cls):
-        if f.name == name:
-            return f.default_factory() if f.default_factory is not msgspec.NODEFAULT else f.default
-    raise KeyError(name)  # pragma: no cover - names come from the same class
+def decode_struct(raw: Any, cls: type[msgspec.Struct], path: str = "$", *, failed: Exception | None = None,
+                  _hint: str | None = None) -> Any:
+    """Decode ``raw`` as ``cls`` (any Struct class), keeping nested values of unknown tags as
+    :class:`UnknownValue` and nested Struct values that fail validation as :class:`InvalidValue`.
 
-
-def decode_struct(raw: Any, cls: type[msgspec.Struct], path: str = "$") -> Any:
-    """Decode ``raw`` as ``cls``, keeping nested values of unknown tags as :class:`UnknownValue`."""
-    dec, plan = _twin(cls)
+    Raises :class:`DecodeError` (with ``path`` as the prefix of its JSON path) when a field of ``cls`` itself,
+    or a required Struct field, is missing or wrong. ``failed``: the msgspec error of a strict decode of the
+    same bytes, if the caller has one; its path leads straight to the failing value (the strict attempts of
+    the values around it are skipped: they would fail again). It only saves time: any value works.
+    """
+    plan = _plans.get(cls)
+    if plan is None:
+        plan = _plans[cls] = _StructPlan(cls)
     try:
-        obj = dec.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        obj = plan.decode(raw)
+    except _Errors as exc:
         raise DecodeError._from_msgspec(exc, path) from None
-    kwargs = {}
-    for name, wire, tp, lenient in plan:
-        val = getattr(obj, name)
-        if lenient:
-            val = _missing_default(cls, name) if val is None else decode_value(val, tp, f"{path}.{wire}")
-        kwargs[name] = val
-    return cls(**kwargs)
+    hint = _hint_of(failed) if failed is not None else _hint
+    kwargs = _asdict(obj)
+    for name, key, fn, required, missing in plan.lenient:
+        val = kwargs[name]
+        if val is _MISSING and not required:
+            kwargs[name] = missing()
+        elif hint is not None and hint.startswith(key) and hint[len(key) : len(key) + 1] in ("", ".", "["):
+            kwargs[name] = fn(val, path, key, hint[len(key) :])
+        else:
+            kwargs[name] = fn(val, path, key, None)
+    return plan.cls(**kwargs)
 
 
-def decode_value(raw: Any, tp: Any, path: str) -> Any:
-    """Decode one JSON value as ``tp``: strictly when it can, leniently where an unknown tag is in the way."""
-    try:
-        return _strict(tp).decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        first = exc
+def _hint_of(exc: Exception) -> str | None:
+    """The path of a msgspec validation error relative to the decoded value (``.output[1].type``)."""
+    m = _PATH_RE.search(str(exc))
+    return m.group(1)[1:] if m else None
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+_asdict = msgspec.structs.asdict
+
+
+_value_fns: dict[tuple[Any, bool], ValueFn] = {}
+
+
+def decode_value(raw: Any, tp: Any, path: str, *, keep: bool = True) -> Any:
+    """Decode one JSON value as ``tp``: strictly when it can, leniently where a nested value is in the way.
+    ``keep``: a Struct-typed value that fails validation becomes an :class:`InvalidValue` (else it raises)."""
+    return _value_fn(tp, keep)(raw, path, "", None)
+
+
+def _value_fn(tp: Any, keep: bool) -> ValueFn:
+    key = (tp, keep)
+    fn = _value_fns.get(key)
+    if fn is None:
+        fn = _value_fns[key] = _build_value_fn(tp, keep)
+    return fn
+
+
+def _build_value_fn(tp: Any, keep: bool) -> ValueFn:
+    strict = msgspec.json.Decoder(tp).decode
     args = _union_args(tp)
-    if args is not None:
-        if bytes(raw).strip() == b"null" and _NoneType in args:
-            return None
-        members = [a for a in args if a is not _NoneType]
-        tagged = {a.__struct_config__.tag: a for a in members if _is_struct(a) and a.__struct_config__.tag}
-        if tagged and len(tagged) == len(members):
-            tag = probe_tag(raw, path)
-            if tag not in tagged:
-                return UnknownValue(tag, bytes(raw))
-            return decode_struct(raw, tagged[tag], path)
-        if len(members) == 1:
-            return decode_value(raw, members[0], path)
-    elif typing.get_origin(tp) in (tuple, list):
-        (item_tp, *_) = typing.get_args(tp)
+    members = [a for a in args if a is not _NoneType] if args is not None else [tp]
+    tagged = {a.__struct_config__.tag: a for a in members if _is_struct(a) and a.__struct_config__.tag is not None}
+    plain = [a for a in members if _is_struct(a) and a.__struct_config__.tag is None]
+    seqs = [a for a in members if typing.get_origin(a) in (tuple, list)]
+    allows_none = args is not None and _NoneType in args
+
+    def strict_error(raw: Any, path: str) -> Any:
+        """The value where a hint skipped the strict attempt: decode it strictly now (``null``, say), or raise
+        its error."""
         try:
-            items = _raw_list.decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            raise DecodeError._from_msgspec(first, path) from None
-        out = [decode_value(it, item_tp, f"{path}[{i}]") for i, it in enumerate(items)]
-        return tuple(out) if typing.get_origin(tp) is tuple else out
-    elif _is_struct(tp):
-        return decode_struct(raw, tp, path)
-    raise DecodeError._from_msgspec(first, path) from None
+            return strict(raw)
+        except _Errors as exc:
+            raise DecodeError._from_msgspec(exc, path) from None
+
+    if tagged and len(tagged) == len(members):
+
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
+            try:
+                tag = probe_tag(raw, path)
+            except DecodeError as err:
+                if bytes(raw).strip() == b"null" and allows_none:  # a hint skipped the strict attempt
+                    return None
+                if keep:
+                    return InvalidValue(_tag_or_none(raw), bytes(raw), err)
+                raise
+            cls = tagged.get(tag)
+            if cls is None:
+                return UnknownValue(tag, bytes(raw))
+            if not keep:
+                return decode_struct(raw, cls, path, _hint=hint)
+            try:
+                return decode_struct(raw, cls, path, _hint=hint)
+            except DecodeError as err:
+                return InvalidValue(tag, bytes(raw), err)
+
+    elif len(plain) == 1 and len(members) == 1:
+        (cls,) = plain
+
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
+            try:
+                return decode_struct(raw, cls, path, _hint=hint)
+            except DecodeError as err:
+                if bytes(raw).strip() == b"null" and allows_none:  # a hint skipped the strict attempt
+                    return None
+                if not keep:
+                    raise
+                return InvalidValue(_tag_or_none(raw), bytes(raw), err)
+
+    elif len(seqs) == 1 and len(members) == 1:
+        (seq,) = seqs
+        item_fn = _value_fn(typing.get_args(seq)[0], True)
+        as_tuple = typing.get_origin(seq) is tuple
+
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
+            try:
+                items = _raw_list.decode(raw)
+            except _Errors:
+                return strict_error(raw, path)
+            at, sub = -1, None
+            m = _INDEX.match(hint) if hint else None
+            if m:
+                at, sub = int(m.group(1)), hint[m.end() :]  # type: ignore[index]
+            out = [item_fn(it, path, i, sub if i == at else None) for i, it in enumerate(items)]
+            return tuple(out) if as_tuple else out
+
+    else:
+
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
+            return strict_error(raw, path)
+
+    def decode(raw: Any, parent: str, key: str | int, hint: str | None) -> Any:
+        if hint is None:
+            try:
+                return strict(raw)
+            except _Errors as exc:
+                hint = _hint_of(exc)
+        return finish(raw, _join(parent, key), hint)
+
+    return decode
