@@ -153,13 +153,16 @@ class TestErrorsAreFileAbsolute:
         data, bad = _lines_with_errors()
         sse = b"".join(b"data: " + line + b"\n\n" for line in data.split(b"\n") if line)
         got = list(iter_events(sse, errors="replace"))
-        assert got == decode_sse(sse, errors="replace")
+        assert [(e.index, e.offset, e.raw) if isinstance(e, InvalidEvent) else e for e in got] == [
+            (e.index, e.offset, e.raw) if isinstance(e, InvalidEvent) else e for e in decode_sse(sse, errors="replace")]
         invalid = [e for e in got if isinstance(e, InvalidEvent)]
         assert [e.index for e in invalid] == bad
+        assert [e.line for e in invalid] == [2 * b + 1 for b in bad]  # "data:" line, blank line, per event
         assert all(sse[e.offset :].startswith(b"data: " + e.raw) for e in invalid)
         with pytest.raises(DecodeError) as streamed:
             list(iter_events(sse))
-        assert (streamed.value.index, streamed.value.offset) == (bad[0], invalid[0].offset)
+        assert (streamed.value.index, streamed.value.offset, streamed.value.line) == (
+            bad[0], invalid[0].offset, 2 * bad[0] + 1)
 
     def test_array_elements_located(self) -> None:
         data, bad = _lines_with_errors()

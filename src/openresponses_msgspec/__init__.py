@@ -23,11 +23,11 @@ API (the model classes follow it):
 from __future__ import annotations
 
 from . import corpus
-from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, accumulate
+from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, StreamSplitter, accumulate
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
@@ -52,11 +52,13 @@ __all__ = [
     "Problem",
     "RESPONSE_COLUMNS",
     "ResponseAccumulator",
+    "StreamSplitter",
     "accumulate",
     "responses_to_arrow",
     "to_arrow",
     "to_builtins",
     "InvalidEvent",
+    "InvalidValue",
     "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",
@@ -96,6 +98,7 @@ __all__ = [
     "CustomToolCallOutputItem",
     "DeleteFileOperation",
     "ErrorEvent",
+    "ErrorPayload",
     "ExitOutcome",
     "FileCitationAnnotation",
     "FileOutput",
@@ -109,6 +112,10 @@ __all__ = [
     "ImageGenerationCallItem",
     "ImageOutput",
     "IncompleteDetails",
+    "InputFilePart",
+    "InputImagePart",
+    "InputTextPart",
+    "InputVideoPart",
     "LocalShellCallItem",
     "LocalShellCallItemAction",
     "LocalShellCallOutputItem",
@@ -165,8 +172,6 @@ __all__ = [
     "ProgramItem",
     "ProgramOutputItem",
     "ReasoningItem",
-    "ReasoningItemContent",
-    "ReasoningItemSummary",
     "ReasoningTextPart",
     "RefusalPart",
     "Response",
@@ -181,6 +186,7 @@ __all__ = [
     "ResponseCodeInterpreterCallCompletedEvent",
     "ResponseCodeInterpreterCallInProgressEvent",
     "ResponseCodeInterpreterCallInterpretingEvent",
+    "ResponseCompactionCompactingEvent",
     "ResponseCompletedEvent",
     "ResponseContentPartAddedEvent",
     "ResponseContentPartDoneEvent",
@@ -230,17 +236,13 @@ __all__ = [
     "ResponseOutputItemDoneEvent",
     "ResponseOutputTextAnnotationAddedEvent",
     "ResponseOutputTextDeltaEvent",
-    "ResponseOutputTextDeltaEventLogprobs",
-    "ResponseOutputTextDeltaEventLogprobsTopLogprobs",
     "ResponseOutputTextDoneEvent",
-    "ResponseOutputTextDoneEventLogprobs",
-    "ResponseOutputTextDoneEventLogprobsTopLogprobs",
     "ResponsePromptCacheOptions",
     "ResponseQueuedEvent",
+    "ResponseReasoningDeltaEvent",
+    "ResponseReasoningDoneEvent",
     "ResponseReasoningSummaryPartAddedEvent",
-    "ResponseReasoningSummaryPartAddedEventPart",
     "ResponseReasoningSummaryPartDoneEvent",
-    "ResponseReasoningSummaryPartDoneEventPart",
     "ResponseReasoningSummaryTextDeltaEvent",
     "ResponseReasoningSummaryTextDoneEvent",
     "ResponseReasoningTextDeltaEvent",
@@ -265,6 +267,9 @@ __all__ = [
     "ShellCallOutputItem",
     "ShellCallOutputItemOutput",
     "ShellOutcome",
+    "SummaryTextPart",
+    "TYPE_CHECKING",
+    "TextPart",
     "TimeoutOutcome",
     "ToolSearchCallItem",
     "ToolSearchOutputItem",

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
@@ -568,13 +568,7 @@ def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
 # -- encoding ---------------------------------------------------------------------------------------------
 
 
-def _enc_hook(obj: Any) -> Any:
-    if isinstance(obj, UnknownValue):
-        return msgspec.Raw(obj.raw)
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
-
-
-_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_encoder = msgspec.json.Encoder(enc_hook=kept_raw)  # UnknownValue / InvalidValue: their exact bytes
 
 
 def encode(event: Any) -> bytes:

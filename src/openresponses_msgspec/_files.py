@@ -211,10 +211,43 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
 
 
 def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
-    dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)  # type: ignore[arg-type]
+    """SSE blocks through one incremental decoder (its offsets and indices are stream-absolute already). An
+    error without a line number gets one here, counted from the last two blocks (events spanning more are
+    left without)."""
+    dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)
+    recent: list[tuple[int, int, bytes]] = []  # (offset, newlines before, bytes) of the last two blocks
+    offset = lines = 0
+
+    def line_of(at: int | None) -> int | None:
+        for start, before, block in recent:
+            if at is not None and start <= at < start + len(block):
+                return before + _newlines(block[: at - start]) + 1
+        return None
+
+    def located(err: DecodeError) -> DecodeError:
+        if err.line is not None or err.offset is None:
+            return err
+        return DecodeError(err.msg, path=err.path, pos=err.pos, line=line_of(err.offset), offset=err.offset,
+                           index=err.index, raw=err.raw)
+
+    def run(call: Callable[[], list[Any]]) -> list[Any]:
+        try:
+            evs = call()
+        except DecodeError as err:
+            raise located(err) from None
+        if InvalidEvent in map(type, evs):
+            for k, ev in enumerate(evs):
+                if type(ev) is InvalidEvent and ev.line is None:
+                    e = located(ev.error)
+                    evs[k] = InvalidEvent(e, ev.raw, line=e.line, offset=ev.offset, index=ev.index)
+        return evs
+
     for block in blocks:
-        yield dec.feed(block), len(block)
-    yield dec.close(), 0
+        recent = [*recent[-1:], (offset, lines, block)]
+        offset += len(block)
+        lines += _newlines(block)
+        yield run(lambda block=block: dec.feed(block)), len(block)  # type: ignore[misc]
+    yield run(dec.close), 0
 
 
 def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[Any]]) -> _Parts:
