@@ -199,7 +199,7 @@ class Kernel:
         cls = self.types.get(tag)
         if cls is None:
             return UnknownEvent(tag, bytes(data).strip(JSON_WS))
-        return decode_struct(data, cls)
+        return decode_struct(data, cls, failed=exc)
 
     def bulk_lines(self, data: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
         """msgspec's own ``decode_lines`` over ``data[pos:end]``, when it provably gives the per-line answer
