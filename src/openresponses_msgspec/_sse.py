@@ -166,7 +166,7 @@ class SSEDecoder(Generic[T]):
         self._buf_at = 0  # its stream offset
         self._discard = False  # discarding the rest of a line (a comment, an over-long or oversized line)
         self._cr = False  # the last byte processed was a CR line end: an LF right after it belongs to it
-        self._bom = b""  # the first bytes of the stream while they may still be a UTF-8 BOM; None once decided
+        self._bom: bytes | None = b""  # the stream's first bytes while they may be a BOM; None once decided
         self._queue: deque[tuple[bytes, int, int, int | None, int]] = deque()  # input left by a strict error
         self._closed = False
         self._data = bytearray()  # the current event's data payload (its data lines joined by LF)
@@ -212,7 +212,7 @@ class SSEDecoder(Generic[T]):
             self._buf, self._buf_at, self._bom = bytearray(self._bom), 0, None
         tail, self._buf = self._buf, bytearray()
         if tail and not self._skip:  # an unfinished last line: its data still belongs to the cut event
-            if tail.startswith((b"data:", b"event:", b"id:", b"retry:")) or tail in (b"data", b"event", b"id"):
+            if tail.startswith((b"data:", b"event:", b"id:", b"retry:")) or bytes(tail) in (b"data", b"event", b"id"):
                 self._seen = True
             if tail.startswith(b"data") and (len(tail) == 4 or tail[4] == 58):
                 if self._start < 0:
@@ -688,7 +688,7 @@ def _flags(b: bytes | bytearray, pos: int) -> int:
     """What holds for ``b[pos:]`` (whose end may cut a UTF-8 sequence): no CR in it (_NO_CR), valid UTF-8
     (_UTF8). Computed once per chunk, kept with it when a strict error leaves a rest."""
     flags = _NO_CR if b.find(b"\r", pos) < 0 else 0
-    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):
+    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):  # type: ignore[arg-type]
         flags |= _UTF8
     return flags
 
