@@ -10,21 +10,36 @@
 from __future__ import annotations
 
 from . import _models, corpus
-from ._decode import Buffer, decode, decode_array, decode_lines, encode
+from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, accumulate
+from ._builtins import to_builtins
+from ._decode import Buffer, encode
+from ._decoder import Decoder, Event, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
+from .arrow import EVENT_COLUMNS, RESPONSE_COLUMNS, responses_to_arrow, to_arrow
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "Decoder",
+    "Event",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",
     "Buffer",
     "DecodeError",
+    "EVENT_COLUMNS",
+    "PROBLEM_KINDS",
+    "Problem",
+    "RESPONSE_COLUMNS",
+    "ResponseAccumulator",
+    "accumulate",
+    "responses_to_arrow",
+    "to_arrow",
+    "to_builtins",
     "InvalidEvent",
     "SSEDecoder",
     "StreamEvent",

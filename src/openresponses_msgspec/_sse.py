@@ -14,24 +14,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
 
-from ._decode import (
-    _JSON_WS,
-    _WINDOW,
-    Buffer,
-    Errors,
-    _as_bytes,
-    _check_errors,
-    _count_newlines,
-    _DecodeErrors,
-    _event_decoder,
-    _slow,
-    _utf8_decode_error,
-    _utf8_error,
-    _utf8_valid,
-)
-from ._errors import DecodeError, InvalidEvent
+from ._decode import JSON_WS as _JSON_WS
+from ._decode import WINDOW as _WINDOW
+from ._decode import Buffer, Kernel
+from ._decode import as_bytes as _as_bytes
+from ._decode import check_errors as _check_errors
+from ._decode import utf8_decode_error as _utf8_decode_error
+from ._decode import utf8_error as _utf8_error
+from ._decode import utf8_valid as _utf8_valid
+from ._decoder import _DEFAULT, Decoder, Event
+from ._errors import DecodeError, InvalidEvent, UnknownEvent
+
+T = TypeVar("T")
+E = TypeVar("E")
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "iter_sse"]
 
@@ -42,8 +39,12 @@ _DONE = b"[DONE]"
 _KEEP_RAW = 1024  # bytes of an oversized event kept in its error, for diagnosis
 
 
-class SSEDecoder:
+class SSEDecoder(Generic[T]):
     """Incremental SSE decoder: ``feed`` bytes as they arrive, get typed events back.
+
+    ``T`` is what ``feed``/``close`` return items of: ``SSEDecoder()`` is an ``SSEDecoder[Event]``, with
+    ``errors="replace"`` an ``SSEDecoder[Event | InvalidEvent]``; ``decoder=`` (a :class:`Decoder`, e.g. a
+    projection) decodes each event's data with that decoder. ``Decoder.sse_decoder()`` is the same thing.
 
     ``feed(chunk)`` returns the events completed by that chunk (possibly none); ``close()`` returns the rest
     and reports a stream cut inside an event. Events are typed Structs, :class:`UnknownEvent` for an unknown
@@ -63,11 +64,54 @@ class SSEDecoder:
     __slots__ = (
         "errors", "max_event_size", "last_event_id", "retry",
         "_buf", "_base", "_data", "_size", "_start", "_skip", "_midline", "_cr", "_bom", "_out", "_index",
-        "_resume", "_closed", "_done_at", "_check_utf8",
+        "_resume", "_closed", "_done_at", "_check_utf8", "_kernel",
     )
 
-    def __init__(self, *, errors: Errors = "strict", max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+    @overload
+    def __init__(
+        self: SSEDecoder[Event],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        decoder: None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Event | InvalidEvent],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        decoder: None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[E | UnknownEvent],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        decoder: Decoder[E],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[E | UnknownEvent | InvalidEvent],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        decoder: Decoder[E],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Any], *, errors: str, max_event_size: int = ..., decoder: Decoder[Any] | None = None
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        errors: str = "strict",
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        decoder: Decoder[Any] | None = None,
+    ) -> None:
         _check_errors(errors)
+        self._kernel: Kernel = (decoder if decoder is not None else _DEFAULT)._kernel
         if max_event_size < 1:
             raise ValueError(f"max_event_size must be positive, not {max_event_size!r}")
         self.errors = errors
@@ -97,7 +141,7 @@ class SSEDecoder:
 
     # -- public API ---------------------------------------------------------------------------------------
 
-    def feed(self, chunk: Buffer) -> list[Any]:
+    def feed(self, chunk: Buffer) -> list[T]:
         """Take the next bytes of the stream; return the events they complete, in order."""
         if self._closed:
             raise ValueError("feed() after close()")
@@ -108,7 +152,7 @@ class SSEDecoder:
             self._feed(data)
         return self._take()
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[T]:
         """End of stream: return the remaining events. A last event without its closing blank line is returned
         when it decodes; when it does not (the stream was cut inside it) it is reported: DecodeError, or an
         InvalidEvent with ``errors="replace"``. A stream that just ends without ``[DONE]`` is no error."""
@@ -129,7 +173,7 @@ class SSEDecoder:
 
     # -- framing ------------------------------------------------------------------------------------------
 
-    def _take(self) -> list[Any]:
+    def _take(self) -> list[T]:
         out, self._out = self._out, []
         self._index += len(out)
         return out
@@ -201,7 +245,8 @@ class SSEDecoder:
         find = b.find
         startswith = b.startswith
         append = self._out.append
-        dec = _event_decoder.decode
+        kernel = self._kernel
+        dec = kernel.one
         limit = self.max_event_size
         bad_utf8 = not b.isascii() and not _utf8_valid(b, final=False)
         fast = not bad_utf8 and find(b"\r") < 0
@@ -220,15 +265,15 @@ class SSEDecoder:
                             # [DONE] have cut a region short, look for the next one first (a failed
                             # attempt costs more than the search).
                             if window == _WINDOW:
-                                events = _bulk(b, pos, end)
+                                events = _bulk(kernel, b, pos, end)
                             if events is None:
                                 cut = _interruption(b, pos, end)
                                 if cut > pos:  # stop there, and look less far next time
                                     window = max(_MIN_WINDOW, min(_WINDOW, 2 * (cut - pos)))
                                     end = cut
-                                    events = _bulk(b, pos, end)
+                                    events = _bulk(kernel, b, pos, end)
                                 elif window < _WINDOW:
-                                    events = _bulk(b, pos, end)
+                                    events = _bulk(kernel, b, pos, end)
                         if events is not None:
                             self._out += events
                             pos = end
@@ -256,9 +301,9 @@ class SSEDecoder:
                         s = pos + 6
                         pos = nl + 2
                         try:
-                            append(dec(view[s:nl]))
-                        except _DecodeErrors as exc:
-                            self._dispatch(view[s:nl], base + start, exc)
+                            append(dec(view[s:nl], True))  # (valid UTF-8: checked for the whole chunk)
+                        except DecodeError as err:
+                            self._dispatch(view[s:nl], base + start, err)
                     if pos >= n:
                         break
                     if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
@@ -357,12 +402,12 @@ class SSEDecoder:
             self._fail(_utf8_decode_error(bad), data, start, truncated)
             return
         try:
-            self._out.append(_event_decoder.decode(data))
-        except _DecodeErrors as exc:
-            self._dispatch(data, start, exc, truncated)
+            self._out.append(self._kernel.one(data, True))  # (valid UTF-8: no bad line, or checked above)
+        except DecodeError as err:
+            self._dispatch(data, start, err, truncated)
 
-    def _dispatch(self, data: Any, offset: int, exc: Exception, truncated: bool = False) -> None:
-        """An event the strict union rejected: [DONE], empty data, an unknown or an invalid event."""
+    def _dispatch(self, data: Any, offset: int, err: DecodeError, truncated: bool = False) -> None:
+        """An event the kernel rejected: [DONE], empty data, or an invalid event."""
         raw = bytes(data)
         stripped = raw.strip(_JSON_WS)
         if stripped == _DONE:
@@ -370,15 +415,7 @@ class SSEDecoder:
             return
         if not stripped:  # an empty `data:` holds no event
             return
-        if isinstance(exc, UnicodeDecodeError) and (bad := _utf8_error(raw)) is not None:
-            self._fail(_utf8_decode_error(bad), raw, offset, truncated)
-            return
-        try:
-            ev = _slow(raw, exc)
-        except DecodeError as err:
-            self._fail(err, raw, offset, truncated)
-            return
-        self._out.append(ev)
+        self._fail(err, raw, offset, truncated)
 
     def _fail(self, err: DecodeError, raw: bytes, offset: int, truncated: bool = False) -> None:
         if truncated:
@@ -401,11 +438,9 @@ class SSEDecoder:
     def _reject(self, err: DecodeError, raw: bytes, offset: int) -> None:
         """Raise (strict) or keep in place (replace) a bad event; either way it takes the next index."""
         index = self._index + len(self._out)
-        located = err._located(index=index, offset=offset, raw=raw)
         if self.errors == "strict":
             self._index += 1
-            raise located
-        self._out.append(InvalidEvent(located, raw, index=index, offset=offset))
+        self._kernel.bad(err, raw, self.errors, self._out, index=index, offset=offset)
 
 _MIN_WINDOW = 1 << 12  # the smallest bulk region (_WINDOW, shared with NDJSON, is the largest)
 
@@ -435,17 +470,15 @@ _FRAME_STARTS = (b"data: {", b"event:")  # where a bulk region may begin
 _EVENT_SEP = re.compile(rb"}\n\nevent:[^\n]*\ndata: {")
 
 
-def _bulk(b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
+def _bulk(kernel: Kernel, b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
     """Decode the frames in ``b[pos:end]`` with one msgspec ``decode_lines`` call, or None to go per event.
 
     Valid only when the region is exactly ``data: {...}\n\n`` frames (all of them, or none, after one
     ``event:`` line), each on one line. That is proved by counting: the region starts with ``data: {`` and
     ends with ``}\n\n``; replacing each ``}\n\ndata: {`` separator (with its ``event:`` line) by ``}\n{``
-    must leave ``n + 1`` newlines for ``n`` frames: then no frame holds a newline of its own, and every frame
-    is one line that starts with ``{`` and ends with ``}``. Such a line cannot hold part of a value that goes
-    on in the next line (``}`` then ``{`` never occurs inside one JSON value), so ``n`` values decoded from
-    ``n`` lines means exactly one per frame. Any failure (an unknown event, bad JSON) returns None: the
-    per-event loop then finds and locates it.
+    leave a body that the kernel's ``bulk_lines`` proves to hold exactly one value per non-blank line; then
+    ``n`` values for ``n - 1`` separators means the frames are those lines. Any failure (an unknown event,
+    bad JSON) returns None: the per-event loop then finds and locates it.
     """
     if b[end - 3] != 125:  # "}"
         return None
@@ -460,41 +493,133 @@ def _bulk(b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
         body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
     else:
         return None
-    if _count_newlines(body, 0, len(body)) != seps + 2:
-        return None
-    try:
-        events = _event_decoder.decode_lines(body)
-    except _DecodeErrors:
-        return None
-    return events if len(events) == seps + 1 else None
+    events = kernel.bulk_lines(body, 0, len(body))
+    return events if events is not None and len(events) == seps + 1 else None
 
 
-def decode_sse(buf: Buffer, *, errors: Errors = "strict") -> list[Any]:
+@overload
+def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+@overload
+def decode_sse(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_sse(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
+def decode_sse(buf: Buffer, *, errors: str = "strict") -> list[Any]:
     """Decode a whole SSE buffer (a captured stream or an SSE log holding many streams) to typed events.
 
     ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder`.
     """
-    dec = SSEDecoder(errors=errors, max_event_size=1 << 62)
+    return _decode_sse(_DEFAULT, buf, errors)
+
+
+def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str) -> list[Any]:
+    dec: SSEDecoder[Any] = SSEDecoder(errors=errors, max_event_size=1 << 62, decoder=decoder)
     out = dec.feed(buf)
     return out + dec.close()
 
 
-def iter_sse(chunks: Iterable[Buffer], *, decoder: SSEDecoder | None = None, **options: Any) -> Iterator[Any]:
+def _sse_decoder(decoder: Any, errors: str | None, max_event_size: int | None) -> SSEDecoder[Any]:
+    """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one (options applied)."""
+    if isinstance(decoder, SSEDecoder):
+        if errors is not None or max_event_size is not None:
+            raise TypeError("errors/max_event_size cannot be applied to an existing SSEDecoder: set them on it")
+        return decoder
+    if decoder is not None and not isinstance(decoder, Decoder):
+        raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
+    return SSEDecoder(
+        errors=errors if errors is not None else "strict",
+        max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
+        decoder=decoder,
+    )
+
+
+@overload
+def iter_sse(chunks: Iterable[Buffer], *, decoder: SSEDecoder[T]) -> Iterator[T]: ...
+@overload
+def iter_sse(
+    chunks: Iterable[Buffer], *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
+) -> Iterator[E | UnknownEvent]: ...
+@overload
+def iter_sse(
+    chunks: Iterable[Buffer], *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+) -> Iterator[E | UnknownEvent | InvalidEvent]: ...
+@overload
+def iter_sse(
+    chunks: Iterable[Buffer], *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
+) -> Iterator[Event]: ...
+@overload
+def iter_sse(
+    chunks: Iterable[Buffer], *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+) -> Iterator[Event | InvalidEvent]: ...
+@overload
+def iter_sse(
+    chunks: Iterable[Buffer], *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+) -> Iterator[Any]: ...
+def iter_sse(
+    chunks: Iterable[Buffer],
+    *,
+    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    errors: str | None = None,
+    max_event_size: int | None = None,
+) -> Iterator[Any]:
     """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks).
 
-    ``options`` go to :class:`SSEDecoder`; pass your own ``decoder`` instead to read ``.done`` afterwards.
+    ``errors``/``max_event_size`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
+    ``SSEDecoder`` (to read ``.done`` afterwards; options are then set on it, and passing them here is a
+    TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
     """
-    dec = decoder if decoder is not None else SSEDecoder(**options)
+    dec = _sse_decoder(decoder, errors, max_event_size)
+    return _iter(dec, chunks)
+
+
+def _iter(dec: SSEDecoder[Any], chunks: Iterable[Buffer]) -> Iterator[Any]:
     for chunk in chunks:
         yield from dec.feed(chunk)
     yield from dec.close()
 
 
-async def aiter_sse(
-    chunks: AsyncIterable[Buffer], *, decoder: SSEDecoder | None = None, **options: Any
+@overload
+def aiter_sse(chunks: AsyncIterable[Buffer], *, decoder: SSEDecoder[T]) -> AsyncIterator[T]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncIterable[Buffer],
+    *,
+    decoder: Decoder[E],
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
+) -> AsyncIterator[E | UnknownEvent]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncIterable[Buffer], *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+) -> AsyncIterator[E | UnknownEvent | InvalidEvent]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncIterable[Buffer],
+    *,
+    decoder: None = None,
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
+) -> AsyncIterator[Event]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncIterable[Buffer], *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+) -> AsyncIterator[Event | InvalidEvent]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncIterable[Buffer], *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+) -> AsyncIterator[Any]: ...
+def aiter_sse(
+    chunks: AsyncIterable[Buffer],
+    *,
+    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    errors: str | None = None,
+    max_event_size: int | None = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()`` or aiohttp's ``iter_chunked``."""
-    dec = decoder if decoder is not None else SSEDecoder(**options)
+    dec = _sse_decoder(decoder, errors, max_event_size)
+    return _aiter(dec, chunks)
+
+
+async def _aiter(dec: SSEDecoder[Any], chunks: AsyncIterable[Buffer]) -> AsyncIterator[Any]:
     async for chunk in chunks:
         for ev in dec.feed(chunk):
             yield ev

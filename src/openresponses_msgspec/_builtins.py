@@ -1,0 +1,69 @@
+"""``to_builtins``: any value the decoders return, as plain JSON values (dict, list, str, int, float, bool, None)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ._errors import InvalidEvent, UnknownEvent, UnknownValue
+
+__all__ = ["to_builtins"]
+
+
+def _invalid(ev: InvalidEvent) -> dict[str, Any]:
+    return {
+        "type": None,
+        "error": str(ev.error),
+        "line": ev.line,
+        "offset": ev.offset,
+        "index": ev.index,
+        "raw": bytes(ev.raw).decode("utf-8", "replace"),
+    }
+
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, (UnknownEvent, UnknownValue)):
+        return msgspec.Raw(obj.raw)  # written back byte for byte, then decoded with everything else
+    if isinstance(obj, InvalidEvent):
+        return _invalid(obj)
+    invalid_value = _invalid_value(obj)
+    if invalid_value is not None:
+        return invalid_value
+    raise TypeError(f"to_builtins: cannot convert {type(obj).__name__}")
+
+
+def _invalid_value(obj: Any) -> dict[str, Any] | None:
+    """An ``InvalidValue`` (a nested value that failed to decode, kept in place): its JSON and its error."""
+    if type(obj).__name__ != "InvalidValue":
+        return None
+    raw = getattr(obj, "raw", b"")
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        value = bytes(raw).decode("utf-8", "replace")
+    return {"invalid": True, "error": str(getattr(obj, "error", "")), "value": value}
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_decoder = msgspec.json.Decoder()
+
+
+def to_builtins(value: Any) -> Any:
+    """Plain JSON values for any decoded value, or a list/tuple/dict of them (nested values included).
+
+    - a typed event or nested Struct: a ``dict`` of its wire names, ``"type"`` first for tagged values;
+      absent optional fields are left out, arrays are lists;
+    - :class:`UnknownEvent` and :class:`UnknownValue`: their JSON exactly as received, decoded (a ``dict``);
+    - :class:`InvalidEvent`: ``{"type": None, "error": str, "line": int|None, "offset": int|None,
+      "index": int|None, "raw": str}`` (``raw`` decoded as UTF-8 with replacement characters);
+    - ``InvalidValue`` (a nested value that did not fit the model): ``{"invalid": True, "error": str,
+      "value": its JSON}``;
+    - ``msgspec.Raw``: its JSON, decoded;
+    - anything JSON already holds (``dict``, ``list``, ``str``, numbers, ``None``) unchanged.
+    """
+    if isinstance(value, InvalidEvent):
+        return _invalid(value)
+    if isinstance(value, (UnknownEvent, UnknownValue)):
+        return _decoder.decode(value.raw)
+    return _decoder.decode(_encoder.encode(value))

@@ -1,0 +1,206 @@
+"""The public, generic :class:`Decoder`: one object owning the msgspec decoder, the slow path and the error
+policy, with every input form as a method. The module-level functions are thin wrappers over a default one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+from . import _decode
+from ._decode import Buffer, Kernel
+from ._errors import DecodeError, InvalidEvent, UnknownEvent
+from ._models import EVENT_TYPES, StreamEvent
+
+if TYPE_CHECKING:
+    from ._sse import SSEDecoder
+
+__all__ = ["Decoder", "Event", "decode", "decode_array", "decode_lines"]
+
+T_co = TypeVar("T_co", covariant=True)
+
+Event = StreamEvent | UnknownEvent
+"""What the default decoder returns for one event: a typed event, or :class:`UnknownEvent` for a new type."""
+
+_DEFAULT_MAX_EVENT_SIZE = 64 * 1024 * 1024
+
+
+class Decoder(Generic[T_co]):
+    """Decodes Responses stream events from bytes, in every input form.
+
+    ``Decoder()`` decodes to the full typed model (a ``Decoder[StreamEvent]``). Each method returns typed
+    events, :class:`UnknownEvent` for a ``type`` the model does not know, and with ``errors="replace"``
+    :class:`InvalidEvent` in place of a bad one. A ``Decoder`` holds no per-call state: share it freely,
+    also between threads.
+    """
+
+    __slots__ = ("_kernel",)
+
+    _kernel: Kernel
+
+    def __init__(self: Decoder[StreamEvent]) -> None:
+        self._kernel = Kernel(StreamEvent, dict(EVENT_TYPES))
+
+    def decode(self, buf: Buffer) -> T_co | UnknownEvent:
+        """Decode one JSON event. Raises :class:`DecodeError` (with ``.path`` or ``.pos``, and ``.raw``)."""
+        data = _decode.as_bytes(buf)
+        try:
+            return self._kernel.one(data)  # type: ignore[no-any-return]
+        except DecodeError as err:
+            raise err._located(raw=bytes(data)) from None
+
+    @overload
+    def decode_lines(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    @overload
+    def decode_lines(
+        self, buf: Buffer, *, errors: Literal["replace"]
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def decode_lines(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    def decode_lines(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+        """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
+
+        A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
+        ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical
+        line), ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it
+        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line.
+        """
+        return _decode.decode_lines(self._kernel, buf, errors)
+
+    @overload
+    def decode_array(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    @overload
+    def decode_array(
+        self, buf: Buffer, *, errors: Literal["replace"]
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def decode_array(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    def decode_array(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+        """Decode a JSON array of events. Errors name the element by ``.index`` (0-based).
+
+        With ``errors="replace"`` a bad element becomes an :class:`InvalidEvent` in place. A buffer that is
+        not a well-formed JSON array at all raises :class:`DecodeError` in both modes (there is nothing to keep).
+        """
+        return _decode.decode_array(self._kernel, buf, errors)
+
+    @overload
+    def decode_sse(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    @overload
+    def decode_sse(self, buf: Buffer, *, errors: Literal["replace"]) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def decode_sse(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    def decode_sse(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+        """Decode a whole SSE buffer (a captured stream or an SSE log holding many streams).
+
+        ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder`.
+        """
+        return _sse()._decode_sse(self, buf, errors)  # type: ignore[no-any-return]
+
+    @overload
+    def sse_decoder(
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+    ) -> SSEDecoder[T_co | UnknownEvent]: ...
+    @overload
+    def sse_decoder(
+        self, *, errors: Literal["replace"], max_event_size: int = ...
+    ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def sse_decoder(
+        self, *, errors: str, max_event_size: int = ...
+    ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
+    def sse_decoder(self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE) -> Any:
+        """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
+        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self)
+
+    @overload
+    def iter_sse(
+        self, chunks: Iterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+    ) -> Iterator[T_co | UnknownEvent]: ...
+    @overload
+    def iter_sse(
+        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...
+    ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def iter_sse(
+        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...
+    ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
+    def iter_sse(
+        self, chunks: Iterable[Buffer], *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE
+    ) -> Iterator[Any]:
+        """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
+        return _sse().iter_sse(chunks, decoder=self.sse_decoder(errors=errors, max_event_size=max_event_size))  # type: ignore[no-any-return]
+
+    @overload
+    def aiter_sse(
+        self, chunks: AsyncIterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+    ) -> AsyncIterator[T_co | UnknownEvent]: ...
+    @overload
+    def aiter_sse(
+        self, chunks: AsyncIterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...
+    ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def aiter_sse(
+        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...
+    ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
+    def aiter_sse(
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: str = "strict",
+        max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+    ) -> AsyncIterator[Any]:
+        """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
+        return _sse().aiter_sse(chunks, decoder=self.sse_decoder(errors=errors, max_event_size=max_event_size))  # type: ignore[no-any-return]
+
+
+def _sse() -> Any:
+    from . import _sse as module  # (imported late: _sse imports this module)
+
+    return module
+
+
+_DEFAULT: Decoder[StreamEvent] = Decoder()
+
+
+# -- module-level functions: thin wrappers over the default decoder --------------------------------------------
+
+
+def decode(buf: Buffer) -> Event:
+    """Decode one JSON event to its typed Struct (or :class:`UnknownEvent` for a type no variant knows).
+
+    Raises :class:`DecodeError` for malformed JSON, invalid UTF-8, a non-object, a missing ``type`` or a value
+    of the wrong type; the message names the JSON path (``$.output_index``) or the byte position.
+    """
+    return _DEFAULT.decode(buf)
+
+
+@overload
+def decode_lines(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+@overload
+def decode_lines(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_lines(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
+def decode_lines(buf: Buffer, *, errors: str = "strict") -> list[Any]:
+    """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
+
+    A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
+    ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical line),
+    ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it becomes an
+    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line.
+    """
+    return _decode.decode_lines(_DEFAULT._kernel, buf, errors)
+
+
+@overload
+def decode_array(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+@overload
+def decode_array(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_array(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
+def decode_array(buf: Buffer, *, errors: str = "strict") -> list[Any]:
+    """Decode a JSON array of events. Errors name the element by ``.index`` (0-based).
+
+    With ``errors="replace"`` a bad element becomes an :class:`InvalidEvent` in place. A buffer that is not
+    a well-formed JSON array at all raises :class:`DecodeError` in both modes (there is nothing to keep).
+    """
+    return _decode.decode_array(_DEFAULT._kernel, buf, errors)

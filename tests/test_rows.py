@@ -1,0 +1,133 @@
+"""to_builtins, event/response rows and the Arrow tables: values equal the input JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import msgspec
+import pytest
+
+from openresponses_msgspec import (
+    EVENT_COLUMNS,
+    RESPONSE_COLUMNS,
+    UnknownEvent,
+    accumulate,
+    corpus,
+    decode,
+    decode_lines,
+    responses_to_arrow,
+    to_arrow,
+    to_builtins,
+)
+from openresponses_msgspec.arrow import event_row
+
+DELTA = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"Hi",'
+         b'"logprobs":[],"sequence_number":3}')
+FUTURE_ITEM = (b'{"type":"response.output_item.added","output_index":1,"sequence_number":4,'
+               b'"item":{"type":"future_item","id":"z","payload":[1,2.5,null]}}')
+
+
+def _assert_subset(out: object, src: object) -> None:
+    """``out`` equals ``src`` except where ``src`` has a null or an empty array that ``out`` leaves out."""
+    if isinstance(src, dict):
+        assert isinstance(out, dict)
+        for k, v in src.items():
+            if k in out:
+                _assert_subset(out[k], v)
+            else:
+                assert v in (None, []), k
+    elif isinstance(src, list):
+        assert isinstance(out, list) and len(out) == len(src)
+        for a, b in zip(out, src, strict=True):
+            _assert_subset(a, b)
+    else:
+        assert out == src and type(out) in (type(src), float)
+
+
+class TestToBuiltins:
+    def test_typed_event_equals_its_json(self) -> None:
+        assert to_builtins(decode(DELTA)) == json.loads(DELTA)
+
+    def test_unknown_event_is_its_json(self) -> None:
+        raw = b'{"type":"keepalive","sequence_number":466,"x":{"y":[1]}}'
+        ev = decode(raw)
+        assert isinstance(ev, UnknownEvent)
+        assert to_builtins(ev) == json.loads(raw)
+        with pytest.raises(TypeError):
+            msgspec.to_builtins(ev)  # the problem this solves
+
+    def test_unknown_value_nested(self) -> None:
+        assert to_builtins(decode(FUTURE_ITEM)) == json.loads(FUTURE_ITEM)
+
+    def test_invalid_event(self) -> None:
+        ev = decode_lines(b'{"type":"ping"}\n{"type":"error" "x"}\n', errors="replace")[1]
+        assert to_builtins(ev) == {
+            "type": None, "error": "line 2, offset 16: JSON is malformed: expected ',' or '}' (byte 16)",
+            "line": 2, "offset": 16, "index": None, "raw": '{"type":"error" "x"}'}
+
+    def test_raw_and_lists(self) -> None:
+        assert to_builtins([msgspec.Raw(b'{"a":[1,2]}'), decode(DELTA), None]) == [
+            {"a": [1, 2]}, json.loads(DELTA), None]
+
+    def test_whole_corpus_round_trips(self) -> None:
+        """Every corpus event: to_builtins equals the source dict, minus nulls and empty arrays of absent
+        optional fields (msgspec's omit_defaults) and unknown fields."""
+        evs = corpus.events("mixed", 300)
+        decoded = decode_lines(corpus.ndjson(evs))
+        for src, ev in zip(evs, decoded, strict=True):
+            out = to_builtins(ev)
+            assert json.loads(msgspec.json.encode(out)) == out
+            assert out["type"] == src["type"] and out.get("sequence_number") == src.get("sequence_number")
+            _assert_subset(out, src)
+
+
+class TestArrow:
+    def test_event_table_columns_equal_input(self) -> None:
+        evs = corpus.events("mixed", 400)
+        lines = corpus.ndjson(evs) + b'{"type":"response.output_text.delta" oops}\n'
+        decoded = decode_lines(lines, errors="replace")
+        t = to_arrow(decoded)
+        assert t.schema.names == list(EVENT_COLUMNS)
+        assert {str(f.type) for f in t.schema} <= {"string", "int64", "double", "bool"}
+        assert t.num_rows == len(evs) + 1
+        assert t.column("type").to_pylist() == [e["type"] for e in evs] + [None]
+        assert t.column("sequence_number").to_pylist() == [e.get("sequence_number") for e in evs] + [None]
+        assert t.column("delta").to_pylist()[:-1] == [e.get("delta") for e in evs]
+        assert t.column("item_id").to_pylist()[:-1] == [e.get("item_id") for e in evs]
+        known = t.column("known").to_pylist()
+        assert known[-1] is False and known.count(False) == 1 + sum(
+            e["type"] in ("response.keep_alive", "response.future_feature.delta") for e in evs)
+        assert t.column("error").to_pylist()[-1].startswith(f"line {len(evs) + 1}, offset {len(corpus.ndjson(evs))}")
+        done = [i for i, e in enumerate(evs) if e["type"] == "response.completed"]
+        usage = evs[done[0]]["response"]["usage"]
+        row = t.slice(done[0], 1).to_pylist()[0]
+        assert (row["response_id"], row["status"], row["input_tokens"], row["output_tokens"], row["total_tokens"]) == (
+            evs[done[0]]["response"]["id"], "completed", usage["input_tokens"], usage["output_tokens"],
+            usage["total_tokens"])
+        assert json.loads(row["rest"])["response"]["id"] == row["response_id"]
+
+    def test_rest_holds_the_other_fields(self) -> None:
+        row = event_row(decode(FUTURE_ITEM))
+        assert (row["type"], row["output_index"], row["sequence_number"]) == ("response.output_item.added", 1, 4)
+        assert json.loads(row["rest"]) == {"item": {"type": "future_item", "id": "z", "payload": [1, 2.5, None]}}
+
+    def test_responses_table(self) -> None:
+        evs = corpus.events("reasoning", 300)
+        accs = accumulate(decode_lines(corpus.ndjson(evs)))
+        t = responses_to_arrow(accs)
+        assert t.schema.names == list(RESPONSE_COLUMNS)
+        rows = t.to_pylist()
+        done = [e for e in evs if e["type"] == "response.completed"]
+        assert [r["response_id"] for r in rows[: len(done)]] == [e["response"]["id"] for e in done]
+        args = [e["arguments"] for e in evs if e["type"] == "response.function_call_arguments.done"]
+        assert [json.loads(r["function_calls"])[0]["arguments"] for r in rows[: len(args)]] == args
+        assert [r["total_tokens"] for r in rows[: len(done)]] == [e["response"]["usage"]["total_tokens"] for e in done]
+        assert rows[-1]["status"] == "cut_short" and rows[0]["status"] == "completed"
+        assert rows[0]["events"] == 62 and rows[0]["problem_count"] == 0
+
+    def test_pyarrow_imported_only_when_used(self) -> None:
+        code = ("import sys, openresponses_msgspec as o; o.accumulate([]); o.to_builtins(1);"
+                "assert 'pyarrow' not in sys.modules; o.to_arrow([]); assert 'pyarrow' in sys.modules")
+        subprocess.run([sys.executable, "-c", code], check=True)
