@@ -8,35 +8,15 @@ result has ``n`` items (``decode_lines`` skips blank lines, so no value was blan
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from ._decode import decode, decode_lines
+from ._decoder import _DEFAULT, Decoder
 from ._errors import DecodeError, InvalidEvent
-from ._sse import decode_sse
 
-Errors = Literal["strict", "replace"]
-
-
-class DecoderLike(Protocol):
-    """What the integrations use of a :class:`~openresponses_msgspec.Decoder` (default: the full model)."""
-
-    def decode(self, buf: bytes) -> Any: ...
-
-    def decode_lines(self, buf: bytes, *, errors: Errors = ...) -> list[Any]: ...
-
-    def decode_sse(self, buf: bytes, *, errors: Errors = ...) -> list[Any]: ...
+DEFAULT: Decoder[Any] = _DEFAULT
 
 
-class _DefaultDecoder:
-    decode = staticmethod(decode)
-    decode_lines = staticmethod(decode_lines)
-    decode_sse = staticmethod(decode_sse)
-
-
-DEFAULT: DecoderLike = _DefaultDecoder()
-
-
-def bulk_values(values: list[bytes], decoder: DecoderLike) -> list[Any] | None:
+def bulk_values(values: list[bytes], decoder: Decoder[Any]) -> list[Any] | None:
     """One item per value, in order (an :class:`InvalidEvent` for a value that does not decode, located at
     ``offset=0`` of that value, ``raw`` the whole value), or ``None`` when the values cannot be decoded as one
     buffer (a value holding a newline, a blank value): then decode them one by one."""
@@ -53,7 +33,7 @@ def bulk_values(values: list[bytes], decoder: DecoderLike) -> list[Any] | None:
     return out
 
 
-def one_value(value: bytes, decoder: DecoderLike) -> Any:
+def one_value(value: bytes, decoder: Decoder[Any]) -> Any:
     """One value decoded; an :class:`InvalidEvent` (``offset=0``) when it does not decode."""
     try:
         return decoder.decode(value)

@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Literal
 
+from ._decoder import Decoder
 from ._errors import DecodeError, InvalidEvent
-from ._values import DEFAULT, DecoderLike, bulk_values
+from ._values import DEFAULT, bulk_values
 
 __all__ = [
     "ConfluentDeserializer",
@@ -103,7 +104,7 @@ class KafkaInvalidEvent(InvalidEvent):
         return (self.topic, self.partition, self.message_offset) == (other.topic, other.partition,
                                                                       other.message_offset)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return (f"KafkaInvalidEvent(topic={self.topic!r}, partition={self.partition}, "
@@ -124,7 +125,7 @@ class _Codec:
 
     __slots__ = ("_decoder", "format", "errors", "_error_type")
 
-    def __init__(self, decoder: DecoderLike | None, format: Format, errors: Errors,
+    def __init__(self, decoder: Decoder[Any] | None, format: Format, errors: Errors,
                  error_type: type[KafkaDecodeError] = KafkaDecodeError) -> None:
         _check(format, errors)
         self._decoder = decoder if decoder is not None else DEFAULT
@@ -169,7 +170,7 @@ class _Codec:
 class _Deserializer:
     __slots__ = ("_codec",)
 
-    def __init__(self, *, decoder: DecoderLike | None = None, format: Format = "event",
+    def __init__(self, *, decoder: Decoder[Any] | None = None, format: Format = "event",
                  errors: Errors = "replace") -> None:
         self._codec = _Codec(decoder, format, errors, self._error_type())
 
@@ -178,18 +179,18 @@ class _Deserializer:
 
     @property
     def format(self) -> Format:
-        return self._codec.format  # type: ignore[return-value]
+        return self._codec.format
 
     @property
     def errors(self) -> Errors:
-        return self._codec.errors  # type: ignore[return-value]
+        return self._codec.errors
 
 
 @cache
 def _confluent_error_type() -> type[KafkaDecodeError]:
     from confluent_kafka.serialization import SerializationError
 
-    class ConfluentDecodeError(KafkaDecodeError, SerializationError):  # type: ignore[misc]
+    class ConfluentDecodeError(KafkaDecodeError, SerializationError):
         """A KafkaDecodeError that is also the ``SerializationError`` confluent-kafka expects."""
 
     return ConfluentDecodeError
@@ -206,7 +207,7 @@ class ConfluentDeserializer(_Deserializer):
 
     __slots__ = ()
 
-    def __init__(self, *, decoder: DecoderLike | None = None, format: Format = "event",
+    def __init__(self, *, decoder: Decoder[Any] | None = None, format: Format = "event",
                  errors: Errors = "replace") -> None:
         _make_confluent_subclass()
         super().__init__(decoder=decoder, format=format, errors=errors)
@@ -233,7 +234,7 @@ class KafkaPythonDeserializer(_Deserializer):
 
     __slots__ = ()
 
-    def __init__(self, *, decoder: DecoderLike | None = None, format: Format = "event",
+    def __init__(self, *, decoder: Decoder[Any] | None = None, format: Format = "event",
                  errors: Errors = "replace") -> None:
         _register_kafka_python()
         super().__init__(decoder=decoder, format=format, errors=errors)
@@ -250,7 +251,7 @@ def _register_kafka_python() -> None:
     """kafka-python checks ``isinstance(d, kafka.serializer.Deserializer)`` (an ABC): register the class on
     first use when kafka-python is installed (this module does not import it before)."""
     try:
-        from kafka.serializer import Deserializer
+        from kafka.serializer import Deserializer  # type: ignore[import-untyped]
     except ImportError:
         return
     Deserializer.register(KafkaPythonDeserializer)
@@ -263,7 +264,7 @@ class _AioKafkaDeserializer(_Deserializer):
         return self._codec.value(value, None, None, None)
 
 
-def aiokafka_deserializer(*, decoder: DecoderLike | None = None, format: Format = "event",
+def aiokafka_deserializer(*, decoder: Decoder[Any] | None = None, format: Format = "event",
                           errors: Errors = "replace") -> _AioKafkaDeserializer:
     """A callable for aiokafka's ``value_deserializer=`` (aiokafka passes only the bytes, so a failure names
     no topic; use :func:`decode_messages` over ``getmany()`` to get topic, partition and offset)."""
@@ -283,7 +284,7 @@ def _fields(msg: Any) -> tuple[bytes | None, str | None, int | None, int | None,
 def decode_messages(
     msgs: Iterable[Any] | Mapping[Any, Iterable[Any]],
     *,
-    decoder: DecoderLike | None = None,
+    decoder: Decoder[Any] | None = None,
     format: Format = "event",
     errors: Errors = "replace",
 ) -> list[Any]:

@@ -9,8 +9,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._decoder import Decoder
 from ._errors import InvalidEvent
-from ._values import DEFAULT, DecoderLike, bulk_values, one_value
+from ._values import DEFAULT, bulk_values, one_value
 
 if TYPE_CHECKING:
     import redis
@@ -68,7 +69,7 @@ class StreamConsumer:
         consumer: str,
         *,
         field: str = "data",
-        decoder: DecoderLike | None = None,
+        decoder: Decoder[Any] | None = None,
         count: int = 500,
         block_ms: int = 1000,
         min_idle_ms: int = 60_000,
@@ -148,7 +149,7 @@ class StreamConsumer:
         self._ready = True
 
     def _xreadgroup(self, start: str, block: int | None) -> list[tuple[Any, Any]]:
-        resp = self.client.xreadgroup(self.group, self.consumer, {self.stream: start}, count=self.count,
+        resp: Any = self.client.xreadgroup(self.group, self.consumer, {self.stream: start}, count=self.count,
                                       block=block)
         if not resp:
             return []
@@ -158,14 +159,14 @@ class StreamConsumer:
         return list(resp[0][1])
 
     def _autoclaim(self) -> list[tuple[Any, Any]]:
-        resp = self.client.xautoclaim(self.stream, self.group, self.consumer, self.min_idle_ms,
+        resp: Any = self.client.xautoclaim(self.stream, self.group, self.consumer, self.min_idle_ms,
                                       start_id=self._claim_cursor, count=self.count)
         cursor, entries = resp[0], resp[1]
         self._claim_cursor = _s(cursor)
         return [e for e in entries if e is not None and e[1] is not None]
 
     def _deliveries(self, ids: list[str]) -> dict[str, int]:
-        rows = self.client.xpending_range(self.stream, self.group, min=ids[0], max=ids[-1], count=len(ids) + 100,
+        rows: Any = self.client.xpending_range(self.stream, self.group, min=ids[0], max=ids[-1], count=len(ids) + 100,
                                           consumername=self.consumer)
         return {_s(r["message_id"]): int(r["times_delivered"]) for r in rows}
 
