@@ -154,6 +154,10 @@ class Redis(_Process):
 
     name = "redis"
 
+    def __init__(self, *, persist: bool = False) -> None:
+        super().__init__()
+        self.persist = persist  # append-only file in the log folder: the data survives stop() + start()
+
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
@@ -163,8 +167,8 @@ class Redis(_Process):
         if exe is None:
             raise ServiceError("redis-server not found (run `python tools/services.py install` as root, "
                                "or `apt-get install -y redis-server`)")
-        return [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", str(self._logdir)]
+        return [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always", "--dir", str(self._logdir)]
 
 
 def java_version() -> int | None:

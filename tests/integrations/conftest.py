@@ -16,10 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import services  # noqa: E402
-from integ_support import need, unavailable  # noqa: E402
+
+from .integ_support import need, unavailable  # noqa: E402
 
 
 @pytest.fixture(scope="session")

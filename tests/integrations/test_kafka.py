@@ -10,7 +10,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from integ_support import need
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import InvalidEvent, corpus, decode
@@ -22,6 +21,8 @@ from openresponses_msgspec.kafka import (
     aiokafka_deserializer,
     decode_messages,
 )
+
+from .integ_support import need
 
 BAD = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero"}'  # wrong type at a known path
 NOT_JSON = b'{"type": "response.output_text.delta", oops'
