@@ -1,7 +1,14 @@
-"""Benchmark corpora, built once per session and deterministic. Run: ``pytest benchmarks/`` (the 'bench' extra).
+"""Benchmark corpora, built once per session and deterministic. Run: ``pytest benchmarks/`` (the 'bench' extra);
+see benchmarks/README.md for subsets, saving a run, the target check and the report.
 
 ``BENCH_SCALE=smoke`` shrinks every corpus to a few thousand events (used by the test suite's smoke run);
 ``BENCH_EVENTS`` overrides the text-heavy batch size (default 200000, the reference corpus size).
+
+Each corpus has the wire formats ``ndjson``, ``array``, ``sse`` (OpenRouter style: ``data:`` frames, comments,
+``[DONE]``), ``sse_event`` (Open Responses style: ``event: <type>`` + ``data:`` per frame, ``[DONE]``) and
+``ndjson_blank`` (a blank line after every event), and :meth:`Corpus.variant` derives the mixes of issue #10:
+``keepalive`` (a keep-alive event after every 100 events) and ``unknown-nested`` (one event in 100 carries an
+output item of an unknown type).
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ import pytest
 
 from openresponses_msgspec import corpus
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import ROUNDS, SMOKE  # noqa: E402, F401 (re-exported to the bench files)
+
 _DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "bench-reference"
 REFERENCE_DIR = Path(os.environ.get("BENCH_REFERENCE_DIR", _DEFAULT_REFERENCE))
-SMOKE = os.environ.get("BENCH_SCALE", "full") == "smoke"
-ROUNDS = 1 if SMOKE else 5
 
 # events per corpus: (full, smoke)
 SIZES = {
@@ -55,6 +63,20 @@ class Corpus:
         return corpus.ndjson(self.dicts)
 
     @cached_property
+    def ndjson_blank(self) -> bytes:
+        """The NDJSON with a blank line after every event (what some loggers and proxies write)."""
+        return self.ndjson.replace(b"\n", b"\n\n")
+
+    @cached_property
+    def sse_event(self) -> bytes:
+        """Open Responses servers: ``event: <type>`` then ``data: <json>`` per frame, ``data: [DONE]`` last."""
+        parts = []
+        for ev, line in zip(self.dicts, self.ndjson.splitlines(), strict=True):
+            parts.append(b"event: " + ev["type"].encode() + b"\ndata: " + line + b"\n\n")
+        parts.append(b"data: [DONE]\n\n")
+        return b"".join(parts)
+
+    @cached_property
     def array(self) -> bytes:
         return b"[" + b",".join(self.ndjson.splitlines()) + b"]"  # the same bytes per event as the NDJSON
 
@@ -71,6 +93,28 @@ class Corpus:
                 parts.append(b": OPENROUTER PROCESSING\n\n")
         parts.append(b"data: [DONE]\n\n")
         return b"".join(parts)
+
+    def variant(self, kind: str) -> Corpus:
+        """A mix derived from this corpus (cached on it): ``keepalive`` inserts a keep-alive event (a tag no spec
+        has, so an unknown event) after every 100 events; ``unknown-nested`` inserts, after every 99 events, an
+        ``output_item.added`` whose item has an unknown ``type`` (so 1 event in 100 holds an unknown nested item).
+        The events count includes the inserted ones."""
+        cache = self.__dict__.setdefault("_variants", {})
+        if kind not in cache:
+            out: list[dict[str, Any]] = []
+            every = {"keepalive": 100, "unknown-nested": 99}[kind]
+            for k, ev in enumerate(self.dicts):
+                out.append(ev)
+                if k % every == every - 1:
+                    seq = ev.get("sequence_number", 0)
+                    if kind == "keepalive":
+                        out.append({"type": "keepalive", "sequence_number": seq})
+                    else:
+                        out.append({"type": "response.output_item.added", "output_index": 1, "sequence_number": seq,
+                                    "item": {"type": "x_future_widget", "id": f"xw_{k:08x}", "status": "in_progress",
+                                             "payload": {"kind": "gauge", "values": [1, 2, 3]}}})
+            cache[kind] = Corpus(f"{self.name}+{kind}", out, self.source)
+        return cache[kind]
 
     def subset(self, n: int) -> Corpus:
         if n >= self.n:
@@ -107,13 +151,18 @@ def get_corpus(name: str) -> Corpus:
     return _CORPORA[name]
 
 
-@pytest.fixture(scope="session")
-def reference() -> Any:
-    """The hand-tuned 13-variant prototype from ../shared/bench-reference (never copied here)."""
+def reference_module() -> Any:
+    """The hand-tuned 13-variant prototype from ../shared/bench-reference (imported, never copied here); skips
+    the calling test with the reason when it is absent."""
     mod = _reference_module("reference_prototype")
     if mod is None:
         pytest.skip(f"reference prototype not found under {REFERENCE_DIR} (set BENCH_REFERENCE_DIR)")
     return mod
+
+
+@pytest.fixture(scope="session")
+def reference() -> Any:
+    return reference_module()
 
 
 VERSIONED = ("msgspec", "openresponses-msgspec", "orjson", "pydantic", "openai", "openrouter", "openresponses-types",
@@ -133,3 +182,18 @@ def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, An
     machine_info["versions"] = versions
     machine_info["scale"] = "smoke" if SMOKE else "full"
     machine_info["reference"] = str(REFERENCE_DIR) if (REFERENCE_DIR / "reference_prototype.py").exists() else None
+
+
+def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: dict[str, Any]) -> None:
+    """Save the targets in force with the run, so ``benchmarks/check.py RUN.json`` checks what was meant then."""
+    from targets import REGISTRY
+
+    output_json["targets"] = [t.as_dict() for t in REGISTRY.values()]
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Interleaved sets measure only the cases this run selected."""
+    from harness import select_collected
+
+    select_collected(items)

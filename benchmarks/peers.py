@@ -44,6 +44,8 @@ OURS: dict[str, Fn] = {
     "array": orm.decode_array,
     "sse": orm.decode_sse,
     "sse-chunks": _ours_sse_chunks,
+    "sse-event": orm.decode_sse,  # the same call: the buffer has `event:` lines
+    "ndjson-blank": orm.decode_lines,  # the same call: the buffer has blank lines
 }
 
 # -- baselines without a model ---------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Turn a saved pytest-benchmark run into ``docs/benchmarks.md`` (tables) and ``docs/benchmarks.png`` (chart).
 
-    pytest benchmarks/ --benchmark-autosave       # saves .benchmarks/<machine>/NNNN_*.json (+ memory.json)
-    python benchmarks/report.py                   # newest saved run -> docs/
-    python benchmarks/report.py RUN.json --out DIR
+    pytest benchmarks/ --benchmark-json=run.json  # one full run (see benchmarks/README.md)
+    python benchmarks/report.py run.json          # -> docs/ (refused for a smoke-scale run)
+    python benchmarks/report.py run.json --out DIR
 
 Ratios are per event (peers timed on a subset are marked), "× slower" is relative to openresponses_msgspec
-in the same group and run. Targets are the issue's, checked on the same numbers.
+in the same group and run (or to the group's first row where it has none). The targets table is the one
+``check.py`` prints, on the same numbers.
 """
 
 from __future__ import annotations
@@ -19,30 +20,21 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import check  # noqa: E402
+
+DOCS = HERE.parent / "docs"
+
 OURS = "openresponses_msgspec"
 REFERENCE = "reference prototype (13 variants)"
 CHART_GROUPS = ("text ndjson", "text sse", "image ndjson", "generating ndjson", "mixed ndjson",
                 "SSE: one 20 MB event in 1 KiB chunks")
-TARGETS = [  # (label, group, peer, minimum ratio of our speed to the peer's)
-    ("text NDJSON vs reference prototype", "text ndjson", REFERENCE, 0.9),
-    ("text NDJSON vs openai SDK stream path", "text ndjson", "openai SDK stream path", 200),
-    ("text SSE vs openrouter SDK stream decoder", "text sse", "openrouter SDK stream decoder", 1000),
-    ("image NDJSON vs a bare newline count", "image ndjson", "bytes.count(b'\\n') scan", 0.6),
-]
-
-
-def newest_run(root: Path) -> Path:
-    runs = sorted(root.glob("*/*.json"), key=lambda p: p.name)
-    if not runs:
-        raise SystemExit(f"no saved run under {root}: run `pytest benchmarks/ --benchmark-autosave` first")
-    return runs[-1]
-
-
 def load(path: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     doc = json.loads(path.read_text())
     groups: dict[str, list[dict[str, Any]]] = {}
     for b in doc["benchmarks"]:
         info = b["extra_info"]
+        if info.get("kind") == "memory" or "events" not in info:
+            continue
         median = b["stats"]["median"]
         groups.setdefault(b["group"], []).append({
             "lib": info["lib"], "median": median, "events": info["events"], "bytes": info["bytes"],
@@ -59,8 +51,9 @@ def _fmt_rate(x: float) -> str:
 
 
 def table(group: str, rows: list[dict[str, Any]]) -> list[str]:
-    ours = next((r for r in rows if r["lib"] == OURS), None)
-    out = [f"### {group}", "", "| stack | median | events timed | events/s | MB/s | vs openresponses_msgspec |",
+    ours = next((r for r in rows if r["lib"] == OURS), rows[0] if rows else None)
+    base = ours["lib"] if ours else OURS
+    out = [f"### {group}", "", f"| stack | median | events timed | events/s | MB/s | vs {base} |",
            "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         eps = r["events"] / r["median"]
@@ -77,44 +70,22 @@ def table(group: str, rows: list[dict[str, Any]]) -> list[str]:
     return out + [""]
 
 
-def targets(groups: dict[str, list[dict[str, Any]]]) -> list[str]:
-    out = ["| target | measured | goal | met |", "|---|---:|---:|:-:|"]
-    for label, group, peer, goal in TARGETS:
-        rows = {r["lib"]: r for r in groups.get(group, [])}
-        if OURS in rows and peer in rows:
-            ratio = rows[peer]["per_event"] / rows[OURS]["per_event"]
-            out.append(f"| {label} | {ratio:,.2f}× | ≥ {goal}× | {'yes' if ratio >= goal else 'no'} |")
-        else:
-            out.append(f"| {label} | not measured | ≥ {goal}× | – |")
-    return out
-
-
-def memory_target(path: Path) -> list[str]:
-    if not path.exists():
+def memory(doc: dict[str, Any]) -> list[str]:
+    mem = {b["extra_info"]["lib"]: b["extra_info"] for b in doc["benchmarks"]
+           if b["extra_info"].get("kind") == "memory"}
+    if not mem:
         return []
-    mem = json.loads(path.read_text())
-    if OURS not in mem or "orjson.loads" not in mem:
-        return []
-    ratio = mem[OURS]["per_event"] / mem["orjson.loads"]["per_event"]
-    met = "yes" if ratio <= 0.5 else "no"
-    return [f"| memory retained vs orjson dicts (text batch) | {ratio:.2f}× | ≤ 0.5× | {met} |"]
-
-
-def memory(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    mem = json.loads(path.read_text())
-    rows = sorted(mem.values(), key=lambda m: m["per_event"])
+    rows = sorted(mem.values(), key=lambda m: m["retained_per_event"])
     orjson = mem.get("orjson.loads")
     out = ["## Memory: decoded text-heavy batch", "",
            "Bytes still allocated while the decoded batch is held (input excluded) and peak during the decode, "
            "per event; tracemalloc, one subprocess per stack.", "",
            "| stack | events | retained / event | peak / event | vs orjson dicts |", "|---|---:|---:|---:|---:|"]
     for m in rows:
-        rel = f"{m['per_event'] / orjson['per_event']:.2f}×" if orjson else ""
+        rel = f"{m['retained_per_event'] / orjson['retained_per_event']:.2f}×" if orjson else ""
         sub = " (subset)" if m.get("subset") else ""
-        peak = m["peak"] / m["events"]
-        out.append(f"| {m['stack']}{sub} | {m['events']:,} | {m['per_event']:.0f} B | {peak:.0f} B | {rel} |")
+        out.append(f"| {m['lib']}{sub} | {m['events']:,} | {m['retained_per_event']:.0f} B | "
+                   f"{m['peak_per_event']:.0f} B | {rel} |")
     return out + [""]
 
 
@@ -149,8 +120,9 @@ def chart(groups: dict[str, list[dict[str, Any]]], path: Path) -> bool:
     return True
 
 
-def render(run: Path, out_dir: Path, mem_path: Path) -> Path:
+def render(run: Path, out_dir: Path) -> Path:
     groups, doc = load(run)
+    results = check.evaluate(doc, check.targets_of(doc))
     mi = doc.get("machine_info", {})
     versions = ", ".join(f"{k} {v}" for k, v in mi.get("versions", {}).items() if v)
     cpu = mi.get("cpu", {}).get("brand_raw", "unknown CPU")
@@ -159,8 +131,11 @@ def render(run: Path, out_dir: Path, mem_path: Path) -> Path:
         f"Generated by `python benchmarks/report.py` from `{run.name}` ({doc.get('datetime', '')[:19]}; scale: "
         f"{mi.get('scale', 'full')}). Medians; ratios per event against this package in the same run.", "",
         "![events per second](benchmarks.png)", "",
-        "## Targets", "", *targets(groups), *memory_target(mem_path), "",
-        *memory(mem_path),
+        "## Targets", "",
+        "Checked by `python benchmarks/check.py` on this run: each ratio is of the medians of two cases timed in "
+        "alternating rounds of one interleaved set; the range is that of the per-round ratios.", "",
+        *check.markdown_table(results), "",
+        *memory(doc),
         "## Speed by corpus and format", "",
     ]
     for g in sorted(groups):
@@ -171,7 +146,8 @@ def render(run: Path, out_dir: Path, mem_path: Path) -> Path:
         f"{mi.get('release', '')}, {cpu}, {mi.get('cpu', {}).get('count', '?')} logical CPUs.",
         f"- {versions}.",
         "- `python3 -m venv .venv && .venv/bin/pip install -e '.[bench]' && .venv/bin/python -m pytest benchmarks/ "
-        "--benchmark-autosave && .venv/bin/python benchmarks/report.py`",
+        "--benchmark-json=run.json && .venv/bin/python benchmarks/check.py run.json && "
+        ".venv/bin/python benchmarks/report.py run.json`",
         "- Corpora are generated deterministically (`openresponses_msgspec.corpus`; the text-heavy batch comes from "
         "`../shared/bench-reference/make_batch.py` when present). Machines here are shared and noisy: compare runs "
         "with `pytest-benchmark compare`.", "",
@@ -184,13 +160,15 @@ def render(run: Path, out_dir: Path, mem_path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("run", nargs="?", type=Path, help="a pytest-benchmark JSON (default: newest under .benchmarks)")
-    ap.add_argument("--out", type=Path, default=HERE.parent / "docs")
-    ap.add_argument("--memory", type=Path, default=Path(".benchmarks") / "memory.json")
+    ap.add_argument("--out", type=Path, default=DOCS)
     args = ap.parse_args(argv)
-    run = args.run or newest_run(Path(".benchmarks"))
-    md = render(run, args.out, args.memory)
+    run = args.run or check.newest_run(Path(".benchmarks"))
+    scale = json.loads(run.read_text()).get("machine_info", {}).get("scale")
+    if scale != "full" and args.out.resolve() == DOCS.resolve():
+        raise SystemExit(f"{run} is a {scale!r}-scale run: docs/ is written only from a full run (use --out DIR)")
+    md = render(run, args.out)
     print(f"wrote {md} and {md.with_suffix('.png')}")
     return 0
 

@@ -1,7 +1,8 @@
-"""Shared fixtures: the two OpenAPI specs from ../shared/spec (never copied into this repo)."""
+"""Shared fixtures: the three OpenAPI specs from ../shared/spec (never copied into this repo)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,25 @@ def _load(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def specs() -> dict[str, dict[str, Any]]:
-    """{'openrouter': schemas, 'openai': schemas}; skips when ../shared/spec is not beside the checkout."""
-    orr, oai = SPEC_DIR / "in.openapi.yaml", SPEC_DIR / "openai" / "openapi.yaml"
-    if not (orr.exists() and oai.exists()):
+    """{'openrouter': schemas, 'openai': schemas, 'openresponses': schemas}; skips when ../shared/spec is not
+    beside the checkout."""
+    orr, oai, opr = SPEC_DIR / "in.openapi.yaml", SPEC_DIR / "openai" / "openapi.yaml", OPENRESPONSES_SPEC
+    if not (orr.exists() and oai.exists() and opr.exists()):
         pytest.skip(f"spec files not found under {SPEC_DIR} (set OPENRESPONSES_SPEC_DIR)")
     return {
         "openrouter": _load(orr)["components"]["schemas"],
         "openai": _load(oai)["components"]["schemas"],
+        "openresponses": json.loads(opr.read_bytes())["components"]["schemas"],
     }
+
+
+OPENRESPONSES_SPEC = SPEC_DIR / "openresponses" / "openapi.json"
+
+
+@pytest.fixture(scope="session")
+def openresponses_doc() -> dict[str, Any]:
+    """The whole Open Responses document (its stream union is inline under ``paths``)."""
+    if not OPENRESPONSES_SPEC.exists():
+        pytest.skip(f"spec files not found under {SPEC_DIR} (set OPENRESPONSES_SPEC_DIR)")
+    doc: dict[str, Any] = json.loads(OPENRESPONSES_SPEC.read_bytes())
+    return doc

@@ -283,3 +283,19 @@ class TestWireFormats:
         accs = accumulate(decode_sse(corpus.sse(evs)))
         assert [a.output_text for a in accs] == [s[-1]["response"]["output"][0]["content"][0]["text"]
                                                  for s in streams[:3]]
+
+
+def test_splitter_batch_by_batch_equals_accumulate() -> None:
+    """Cut anywhere (inside streams, at their starts), batch by batch gives the same streams."""
+    from openresponses_msgspec import StreamSplitter
+
+    decoded = _decode(corpus.events("mixed", 2000))
+    whole = accumulate(decoded)
+    for size in (1, 7, 33, 500):
+        sp = StreamSplitter()
+        got = []
+        for k in range(0, len(decoded), size):
+            got += sp.feed(decoded[k : k + size])
+        got += sp.close()
+        assert [(a.response_id, a.events, a.status, a.output_text, a.problems) for a in got] == [
+            (a.response_id, a.events, a.status, a.output_text, a.problems) for a in whole]

@@ -11,6 +11,7 @@ import openresponses_msgspec as orm
 from openresponses_msgspec import (
     DecodeError,
     InvalidEvent,
+    InvalidValue,
     UnknownEvent,
     UnknownValue,
     corpus,
@@ -97,18 +98,20 @@ class TestDecode:
         bad = (b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,"item":{"type":"message",'
                b'"id":"m","role":"assistant","status":"completed","content":[{"type":"mystery"},'
                b'{"type":"output_text","text":5}]}}')
-        with pytest.raises(DecodeError) as ei:
-            decode(bad)
-        assert ei.value.path == "$.item.content[1].text"
-        assert "Expected `str`, got `int`" in str(ei.value)
+        ev = decode(bad)  # a bad nested value is kept in its slot (issue #9); the event stays typed
+        bad_part = ev.item.content[1]
+        assert isinstance(bad_part, InvalidValue) and bad_part.type == "output_text"
+        assert bad_part.raw == b'{"type":"output_text","text":5}'
+        assert bad_part.error.path == "$.item.content[1].text"
+        assert "got `int` - at `$.item.content[1].text`" in str(bad_part.error)
 
     @pytest.mark.parametrize(
         ("buf", "path", "pos", "text"),
         [
             (b'{"type":"response.image_generation_call.generating","item_id":"i","output_index":"0",'
-             b'"sequence_number":1}', "$.output_index", None, "Expected `int`, got `str`"),
-            (b'{"type":"error","message":"m","param":null,"sequence_number":1}', "$", None,
-             "missing required field `code`"),
+             b'"sequence_number":1}', "$.output_index", None, "got `str` - at `$.output_index`"),
+            (b'{"type":"response.output_text.delta","item_id":"m","sequence_number":1}', "$", None,
+             "missing required field `delta`"),
             (b'{"item_id":"i"}', "$", None, "missing required field `type`"),
             (b'{"type":7}', "$.type", None, "Expected `str`, got `int`"),
             (b'[{"type":"error"}]', "$", None, "Expected `object`, got `array`"),
@@ -143,7 +146,7 @@ class TestDecode:
                     b'"item":{"type":"message","id":"m","role":"assistant","content":[{"type":"output_text",'
                     b'"text":"x"}]}}')
         assert ev.item.status is None and ev.item.phase is None
-        assert ev.item.content[0].annotations == () and ev.item.content[0].logprobs == ()
+        assert ev.item.content[0].annotations is None and ev.item.content[0].logprobs is None  # absent != []
 
     def test_events_are_frozen_and_untracked_by_gc(self) -> None:
         import gc
@@ -199,7 +202,7 @@ class TestDecodeLines:
             (GEN + b" " + GEN, None, "trailing characters"),  # two values on one line
             (b'{"type":"error","code":null,', None, "truncated"),  # half a value
             (b'{"type":"response.image_generation_call.generating","item_id":"i","output_index":0,'
-             b'"sequence_number":true}', "$.sequence_number", "Expected `int`, got `bool`"),
+             b'"sequence_number":true}', "$.sequence_number", "got `bool` - at `$.sequence_number`"),
             (b"[1,2]", "$", "Expected `object`"),
             (b'{"no_type":1}', "$", "missing required field `type`"),
             (b'{"type":"response.keep_alive","x":"\xfe"}', None, "invalid UTF-8"),

@@ -1,13 +1,17 @@
-"""The generated Structs against both OpenAPI specs, read with a resolver written independently of the
-generator: every tag maps to a class, every wire field exists, and required/nullable follow the merge rule
-(required only if every spec defining the object requires it; nullable if any spec allows null)."""
+"""The generated Structs against the three OpenAPI specs, read with a resolver written independently of the
+generator: every tag maps to a class, every wire field exists, nullable follows the merge rule (nullable if any
+spec allows null), and required follows the README's rule (only the ``delta`` of a ``*.delta`` event and the
+``response`` of a lifecycle event); fields beyond the specs are exactly the observations' added fields."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import sys
+import tomllib
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -64,7 +68,8 @@ def tag_of(schemas: Schemas, s: Any) -> str | None:
 
 
 def members(schemas: Schemas, s: Any) -> dict[str, Any]:
-    """{tag: member schema} of a tagged union, looking through arrays and nullable wrappers."""
+    """{tag: member schema} of a tagged union, looking through arrays and nullable wrappers; a lone tagged
+    object (Open Responses' ``Annotation`` is a plain $ref with a discriminator) is a union of one."""
     s = deref(schemas, s)
     alts = [m for m in s.get("anyOf", s.get("oneOf", [])) if deref(schemas, m).get("type") != "null"]
     if len(alts) == 1:
@@ -77,6 +82,8 @@ def members(schemas: Schemas, s: Any) -> dict[str, Any]:
         tag = tag_of(schemas, m)
         if tag:
             out[tag] = m
+    if not out and "properties" in s and tag_of(schemas, s):
+        out[tag_of(schemas, s)] = s  # type: ignore[index]
     return out
 
 
@@ -93,19 +100,43 @@ def admits_none(tp: Any) -> bool:
     return typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in typing.get_args(tp)
 
 
-def union_sources(specs: dict[str, Schemas]) -> dict[str, dict[str, dict[str, Any]]]:
+def args_of(tp: Any) -> set[Any]:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return set(typing.get_args(tp))
+    return {tp}
+
+
+SPEC_NAMES = ("openrouter", "openai", "openresponses")
+
+
+def openresponses_events(doc: dict[str, Any]) -> dict[str, Any]:
+    """Open Responses: the text/event-stream oneOf of POST /responses, plus the WebSocket error message."""
+    schemas = doc["components"]["schemas"]
+    post = doc["paths"]["/responses"]
+    union = post["post"]["responses"]["200"]["content"]["text/event-stream"]["schema"]
+    out = members(schemas, union)
+    ws = post["x-openresponses-websocket"]["errorMessage"]
+    out.setdefault(tag_of(schemas, ws), ws)  # same tag as the SSE error event: both define "error"
+    return out
+
+
+def union_sources(specs: dict[str, Schemas], doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """family -> spec -> {tag: schema}, located in each spec by hand (their names differ)."""
-    o, a = specs["openrouter"], specs["openai"]
+    o, a, r = specs["openrouter"], specs["openai"], specs["openresponses"]
     return {
-        "events": {"openrouter": members(o, o["StreamEvents"]), "openai": members(a, a["ResponseStreamEvent"])},
-        "OutputItem": {"openrouter": members(o, o["OutputItems"]), "openai": members(a, a["OutputItem"])},
+        "events": {"openrouter": members(o, o["StreamEvents"]), "openai": members(a, a["ResponseStreamEvent"]),
+                   "openresponses": openresponses_events(doc)},
+        "OutputItem": {"openrouter": members(o, o["OutputItems"]), "openai": members(a, a["OutputItem"]),
+                       "openresponses": members(r, r["ItemField"])},
         "ContentPart": {
             "openrouter": members(o, prop(o, "ContentPartAddedEvent", "part")),
             "openai": members(a, a["OutputContent"]),
+            "openresponses": members(r, prop(r, "Message", "content")),
         },
         "Annotation": {
             "openrouter": members(o, o["OpenAIResponsesAnnotation"]),
             "openai": members(a, a["Annotation"]),
+            "openresponses": members(r, r["Annotation"]),
         },
         "CodeInterpreterOutput": {
             "openrouter": members(o, prop(o, "OutputCodeInterpreterCallItem", "outputs")),
@@ -122,19 +153,57 @@ def union_sources(specs: dict[str, Schemas]) -> dict[str, dict[str, dict[str, An
     }
 
 
-def registry(family: str) -> dict[str, type]:
-    return EVENT_TYPES if family == "events" else FAMILIES[family]
+OBSERVATIONS = tomllib.loads((Path(__file__).resolve().parents[1] / "tools" / "observations.toml").read_text())[
+    "observation"]
 
 
-def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tagged: bool, loose: set[str] = frozenset()) -> None:
-    """Assert that ``cls`` has every spec field with the merged required/nullable status."""
+def observed(key: str) -> dict[type, set[str]]:
+    """class -> field names of the observations' ``add`` (or ``omitted``) tables."""
+    out: dict[type, set[str]] = {}
+    for o in OBSERVATIONS:
+        if o["shape"] == "event":
+            classes = [EVENT_TYPES[o["tag"]]]
+        else:
+            classes = []
+            for t in o["targets"]:
+                if t.startswith("event:"):
+                    classes += [c for tag, c in EVENT_TYPES.items() if fnmatch.fnmatchcase(tag, t[6:])]
+                else:
+                    classes.append(getattr(orm, t))
+        for c in classes:
+            out.setdefault(c, set()).update(o.get(key, ()) if key == "omitted" else o.get(key, {}))
+    return out
+
+
+ADDED = observed("add")
+OMITTED = observed("omitted")
+LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
+             "response.failed", "response.incomplete"}
+
+
+def must_require(tag: str | None, name: str) -> bool:
+    """The README's rule, written again here: what an event means nothing without."""
+    if tag is None:
+        return False
+    return (name == "delta" and tag.endswith(".delta")) or (name == "response" and tag in LIFECYCLE)
+
+
+def is_number(schemas: Schemas, s: Any) -> bool:
+    s = deref(schemas, s)
+    return s.get("type") == "number" or any(is_number(schemas, m) for m in s.get("anyOf", s.get("oneOf", [])))
+
+
+def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None,
+                 loose: set[str] = frozenset()) -> None:
+    """Assert that ``cls`` has every spec field, nullable where any spec allows null, required by the rule,
+    numbers as ``int | float``, and no field beyond the specs but the observed ones."""
     fields = {f.encode_name: f for f in msgspec.structs.fields(cls)}
     spec_fields: dict[str, list[tuple[bool, bool]]] = {}
     for schemas, schema in defs:
-        props, req = obj(schemas, schema)
+        props, _ = obj(schemas, schema)
         for name, p in props.items():
-            spec_fields.setdefault(name, []).append((name in req, is_nullable(schemas, p)))
-    if tagged:
+            spec_fields.setdefault(name, []).append((is_nullable(schemas, p), is_number(schemas, p)))
+    if tag is not None or issubclass(cls, orm._base._Tagged):
         spec_fields.pop("type", None)
         assert "type" not in fields
     problems = []
@@ -143,17 +212,19 @@ def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tagged: bool, lo
         if f is None:
             problems.append(f"{name}: missing")
             continue
-        required = len(seen) == len(defs) and all(r for r, _ in seen)
-        nullable = any(n for _, n in seen)
+        required = must_require(tag, name) and name not in OMITTED.get(cls, ())
+        nullable = any(n for n, _ in seen)
         if f.required != required:
-            problems.append(f"{name}: required={f.required}, spec merge says {required}")
-        if nullable and not admits_none(f.type):
-            problems.append(f"{name}: spec allows null, type {f.type} does not")
+            problems.append(f"{name}: required={f.required}, the rule says {required}")
+        if (nullable or not required) and not admits_none(f.type):
+            problems.append(f"{name}: may be null or absent, type {f.type} does not admit None")
         if required and not nullable and admits_none(f.type) and f.type is not Any and name not in loose:
             problems.append(f"{name}: required non-null, but type {f.type} admits None")
+        if all(num for _, num in seen) and f.type is not Any and not {int, float} <= args_of(f.type):
+            problems.append(f"{name}: a JSON number, typed {f.type} (an integer must stay an int)")
     extra = set(fields) - set(spec_fields)
-    if extra:
-        problems.append(f"fields in no spec: {sorted(extra)}")
+    if extra != ADDED.get(cls, set()) - set(spec_fields):
+        problems.append(f"fields in no spec: {sorted(extra)}, observed: {sorted(ADDED.get(cls, set()))}")
     assert not problems, f"{cls.__name__}: " + "; ".join(problems)
 
 
@@ -161,60 +232,106 @@ FAMILY_NAMES = ["events", "OutputItem", "ContentPart", "Annotation", "CodeInterp
                 "ApplyPatchOperation", "WebSearchAction"]
 
 
+def registry(family: str) -> dict[str, type]:
+    return EVENT_TYPES if family == "events" else FAMILIES[family]
+
+
+NEW_EVENTS = {o["tag"] for o in OBSERVATIONS if o["shape"] == "event"}
+
+
 @pytest.mark.parametrize("family", FAMILY_NAMES)
-def test_every_spec_tag_maps_to_a_struct(specs: dict[str, Schemas], family: str) -> None:
-    """Each tag of each spec's union has exactly one class, and the registry holds nothing else."""
-    src = union_sources(specs)[family]
-    tags = set(src["openrouter"]) | set(src["openai"])
-    assert set(registry(family)) == tags
+def test_every_spec_tag_maps_to_a_struct(specs: dict[str, Schemas], openresponses_doc: Any, family: str) -> None:
+    """Each tag of each spec's union has exactly one class, and the registry holds nothing else (but the
+    events of the observations table)."""
+    src = union_sources(specs, openresponses_doc)[family]
+    tags = set().union(*map(set, src.values()))
+    assert set(registry(family)) == tags | (NEW_EVENTS if family == "events" else set())
     for tag, cls in registry(family).items():
         assert cls.__struct_config__.tag == tag
         assert cls.type == tag
+        assert typing.get_type_hints(cls, include_extras=True)["type"] == typing.ClassVar[typing.Literal[tag]]
 
 
-def test_event_counts_match_the_issue(specs: dict[str, Schemas]) -> None:
-    """49 OpenRouter variants, 58 OpenAI ones, 37 shared: 70 tags."""
-    src = union_sources(specs)["events"]
-    assert (len(src["openrouter"]), len(src["openai"])) == (49, 58)
+def test_event_counts_per_source(specs: dict[str, Schemas], openresponses_doc: Any) -> None:
+    """49 OpenRouter tags, 58 OpenAI, 24 Open Responses; 72 in all, plus response.compaction.compacting."""
+    src = union_sources(specs, openresponses_doc)["events"]
+    assert {k: len(v) for k, v in src.items()} == {"openrouter": 49, "openai": 58, "openresponses": 24}
     assert len(set(src["openrouter"]) & set(src["openai"])) == 37
-    assert len(EVENT_TYPES) == 70
+    assert set(src["openresponses"]) - set(src["openrouter"]) - set(src["openai"]) == {
+        "response.reasoning.delta", "response.reasoning.done"}
+    assert NEW_EVENTS == {"response.compaction.compacting"}
+    assert len(EVENT_TYPES) == 73
 
 
 @pytest.mark.parametrize("family", FAMILY_NAMES)
-def test_fields_required_and_nullable_follow_the_merge_rule(specs: dict[str, Schemas], family: str) -> None:
-    src = union_sources(specs)[family]
+def test_fields_follow_the_rule(specs: dict[str, Schemas], openresponses_doc: Any, family: str) -> None:
+    src = union_sources(specs, openresponses_doc)[family]
     for tag, cls in registry(family).items():
-        defs = [(specs[name], src[name][tag]) for name in ("openrouter", "openai") if tag in src[name]]
-        check_struct(cls, defs, tagged=True)
+        defs = [(specs[name], src[name][tag]) for name in SPEC_NAMES if tag in src.get(name, {})]
+        check_struct(cls, defs, tag=tag if family == "events" else None)
 
 
-def test_response_object_follows_the_merge_rule(specs: dict[str, Schemas]) -> None:
-    """OpenRouter's OpenResponsesResult and OpenAI's Response merge into one Response struct."""
-    o, a = specs["openrouter"], specs["openai"]
-    check_struct(orm.Response, [(o, o["OpenResponsesResult"]), (a, a["Response"])], tagged=False,
-                 loose=LOOSE_RESPONSE_FIELDS)
-    for ev in ("response.created", "response.in_progress", "response.completed", "response.failed",
-               "response.incomplete", "response.queued"):
-        assert msgspec.structs.fields(EVENT_TYPES[ev])[0].type is orm.Response
+def test_response_object_follows_the_rule(specs: dict[str, Schemas]) -> None:
+    """OpenRouter's OpenResponsesResult, OpenAI's Response and Open Responses' ResponseResource merge into one
+    Response struct, which requires nothing."""
+    o, a, r = specs["openrouter"], specs["openai"], specs["openresponses"]
+    check_struct(orm.Response, [(o, o["OpenResponsesResult"]), (a, a["Response"]), (r, r["ResponseResource"])],
+                 tag=None, loose=LOOSE_RESPONSE_FIELDS)
+    for ev in LIFECYCLE:
+        f = msgspec.structs.fields(EVENT_TYPES[ev])
+        assert [x.type for x in f if x.name == "response"] == [orm.Response]
 
 
-def test_usage_follows_the_merge_rule(specs: dict[str, Schemas]) -> None:
-    o, a = specs["openrouter"], specs["openai"]
-    defs = [(o, prop(o, "OpenResponsesResult", "usage")), (a, prop(a, "Response", "usage"))]
-    check_struct(orm.Usage, [(schemas, deref(schemas, s)) for schemas, s in defs], tagged=False)
+def test_usage_follows_the_rule(specs: dict[str, Schemas]) -> None:
+    o, a, r = specs["openrouter"], specs["openai"], specs["openresponses"]
+    defs = [(o, prop(o, "OpenResponsesResult", "usage")), (a, prop(a, "Response", "usage")),
+            (r, prop(r, "ResponseResource", "usage"))]
+    check_struct(orm.Usage, [(schemas, deref(schemas, s)) for schemas, s in defs], tag=None)
+
+
+def test_error_event_has_both_forms(specs: dict[str, Schemas], openresponses_doc: Any) -> None:
+    """Nested ``error: ErrorPayload`` (Open Responses, real OpenAI streams), WebSocket ``status``, and the flat
+    ``code``/``message``/``param`` of the OpenRouter and OpenAI specs, all optional."""
+    fields = {f.name: f for f in msgspec.structs.fields(orm.ErrorEvent)}
+    assert fields["error"].type == orm.ErrorPayload | None
+    assert fields["status"].type == int | None
+    for name in ("code", "message", "param", "sequence_number", "error", "status"):
+        assert not fields[name].required, name
+    r = specs["openresponses"]
+    check_struct(orm.ErrorPayload, [(r, r["ErrorPayload"]), (r, prop(r, "WebSocketErrorEvent", "error"))], tag=None)
 
 
 @pytest.mark.parametrize("tag", ["response.image_generation_call.generating", "error", "response.output_text.delta"])
 def test_seed_events_have_the_documented_fields(tag: str) -> None:
-    """Spot values from EVENTS.md, independent of any resolver."""
+    """Spot values from EVENTS.md, independent of any resolver: optional but typed; the delta required."""
     fields = {f.name: f for f in msgspec.structs.fields(EVENT_TYPES[tag])}
     expected = {
         "response.image_generation_call.generating": {"item_id": str, "output_index": int, "sequence_number": int},
-        "error": {"code": str | None, "message": str, "param": str | None, "sequence_number": int},
-        "response.output_text.delta": {"item_id": str, "output_index": int, "content_index": int, "delta": str},
+        "error": {"code": str, "message": str, "param": str, "sequence_number": int},
+        "response.output_text.delta": {"item_id": str, "output_index": int, "content_index": int},
     }[tag]
     for name, tp in expected.items():
-        assert fields[name].type == tp and fields[name].required, name
+        assert fields[name].type == tp | None and not fields[name].required, name
+    if tag == "response.output_text.delta":
+        assert fields["delta"].type is str and fields["delta"].required
+
+
+def test_every_generated_class_is_frozen_and_has_a_whole_sentence_docstring() -> None:
+    """frozen=True is stated on each class (type checkers need it), and docstrings end a sentence."""
+    import inspect
+
+    source = inspect.getsource(orm._models)
+    classes = re.findall(r"^class (\w+)\((\w+)(.*)\):$", source, re.M)
+    defined = [n for n, v in vars(orm._models).items()
+               if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__name__ == n
+               and v.__module__ == orm._models.__name__]
+    assert sorted(n for n, _, _ in classes) == sorted(defined)
+    for name, _, opts in classes:
+        assert "frozen=True" in opts, name
+        cls = getattr(orm._models, name)
+        assert cls.__struct_config__.frozen, name
+        assert cls.__doc__ and cls.__doc__.rstrip().endswith((".", "!", "?", ".)")), (name, cls.__doc__)
+    assert "_set_tags" not in source
 
 
 def test_class_names_follow_the_tag_rule() -> None:

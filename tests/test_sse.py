@@ -148,10 +148,16 @@ class TestFraming:
         out, dec = _feed_all([b"data: " + GEN + b"\n\n"])
         assert out == [orm.decode(GEN)] and not dec.done
 
-    def test_last_event_without_blank_line_is_flushed(self) -> None:
+    def test_last_event_without_blank_line_is_reported_as_cut(self) -> None:
+        """#11 item 12 (a deliberate change): WHATWG discards an event without its blank line; it is reported
+        as the cut tail, never returned, even when it would decode."""
         for tail in (b"\n", b""):
-            out, dec = _feed_all([b"data: " + GEN + b"\n\ndata: " + DELTA + tail])
-            assert out == [orm.decode(GEN), orm.decode(DELTA)]
+            data = b"data: " + GEN + b"\n\ndata: " + DELTA + tail
+            out, dec = _feed_all([data], errors="replace")
+            assert out[0] == orm.decode(GEN) and len(out) == 2
+            assert isinstance(out[1], InvalidEvent) and out[1].raw == DELTA and out[1].index == 1
+            assert out[1].offset == data.index(b"data: " + DELTA) and out[1].line == 3
+            assert "stream ended inside an event" in str(out[1].error)
 
     def test_accepts_bytearray_memoryview_and_str_chunks(self) -> None:
         data = b"data: " + GEN + b"\n\n"
@@ -234,6 +240,7 @@ class TestErrors:
         with pytest.raises(ValueError):
             SSEDecoder(max_event_size=0)
         dec = SSEDecoder()
+        dec.feed(b": hi\n\n")
         dec.close()
         with pytest.raises(ValueError):
             dec.feed(b"data: {}\n\n")

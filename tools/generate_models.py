@@ -1,37 +1,61 @@
-"""Generate ``src/openresponses_msgspec/_models.py`` from the two OpenAPI specs.
+"""Generate ``src/openresponses_msgspec/_models.py`` from three OpenAPI specs and the observations table.
 
-    python tools/generate_models.py [--spec-dir ../shared/spec] [--check]
+    python tools/generate_models.py [--spec-dir DIR] [--check] [--stats]
 
-Why a generator: 70 event variants, ~60 output items and their nested objects, defined by two specs that
-overlap and disagree. Writing them by hand invites drift; this script applies one merge rule everywhere:
+The specs are read from ``--spec-dir``, else ``$OPENRESPONSES_SPEC_DIR``, else ``../shared/spec`` beside the
+checkout (they are never copied into the repository; ``../shared/spec/SOURCE.md`` says where each comes from):
+
+* ``in.openapi.yaml``: OpenRouter (stream union ``StreamEvents``);
+* ``openai/openapi.yaml``: OpenAI (stream union ``ResponseStreamEvent``);
+* ``openresponses/openapi.json``: Open Responses (the ``text/event-stream`` ``oneOf`` of ``POST /responses``
+  and the WebSocket ``errorMessage``).
+
+Why a generator: ~80 event variants, ~60 output items and their nested objects, defined by three specs that
+overlap and disagree. Writing them by hand invites drift; this script applies one set of rules everywhere:
 
 * objects are merged by *position* (the event or item tag, then the field path), so OpenRouter's
-  ``OpenResponsesResult`` and OpenAI's ``Response`` become one ``Response`` struct;
-* a field is required only if every spec that defines the object requires it, and nullable if any spec
-  allows ``null``; optional fields default to ``None`` (arrays to ``()``);
+  ``OpenResponsesResult``, OpenAI's ``Response`` and Open Responses' ``ResponseResource`` become one
+  ``Response`` struct; a field is nullable if any spec allows ``null``;
+* **required** is decided by the rule of the README ("The model"), not by the specs: only what an event means
+  nothing without (the ``delta`` of a ``*.delta`` event, the ``response`` of the six lifecycle events) is
+  required; every other field, on events and on nested objects, is optional and ``None`` when absent
+  (arrays too: an absent array and ``[]`` stay distinct, so ``encode`` writes back what came);
 * unions whose members all carry a single-valued ``type`` and belong to a known family (output items,
   content parts, annotations, ...) become msgspec tagged unions, members merged by tag across specs;
-* every other union, and a field the two specs type differently, is ``Any`` (plain JSON values);
-* enums are plain ``str``: providers add values.
+* every other union, and a field the specs type differently, is ``Any`` (plain JSON values); a JSON number
+  is ``int | float`` (an integer on the wire stays an ``int``); enums are plain ``str``;
+* ``tools/observations.toml`` (what real servers were seen to send) is applied last: added fields become
+  typed fields, omitted fields optional, new events classes;
+* nested objects with identical generated bodies that come from the same ``$ref`` become one class.
 
 The output is committed; ``tests/test_spec_conformance.py`` checks it against the specs independently, and
-``--check`` fails when the committed file is stale. Requires PyYAML (a dev dependency, never a runtime one).
+``--check`` fails when the committed file is stale. Requires PyYAML (a test dependency, never a runtime one).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import hashlib
+import json
 import keyword
+import os
 import re
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "openresponses_msgspec" / "_models.py"
+OBSERVATIONS = ROOT / "tools" / "observations.toml"
+
+SPEC_FILES = {
+    "openrouter": "in.openapi.yaml",
+    "openai": "openai/openapi.yaml",
+    "openresponses": "openresponses/openapi.json",
+}
 
 # Tagged-union families: name -> (class-name suffix, tags that identify the family).
 FAMILIES: dict[str, tuple[str, set[str]]] = {
@@ -43,6 +67,8 @@ FAMILIES: dict[str, tuple[str, set[str]]] = {
     "ApplyPatchOperation": ("Operation", {"create_file", "update_file", "delete_file"}),
     "ShellOutcome": ("Outcome", {"exit", "timeout"}),
 }
+FAMILY_ORDER = ["ShellOutcome", "ApplyPatchOperation", "CodeInterpreterOutput", "WebSearchAction", "Annotation",
+                "ContentPart", "OutputItem"]
 
 # Request-echo fields of the response object hold ambiguous unions (EVENTS.md section 0.5): decoded as
 # plain JSON values (dict/list/str), never validated member by member.
@@ -64,7 +90,17 @@ RENAMES = {
     "Response/error": "ResponseError",
     "Response/incomplete_details": "IncompleteDetails",
     "Response/openrouter_metadata": "OpenRouterMetadata",
+    "Event:error/error": "ErrorPayload",
 }
+
+# The rule: what an event means nothing without. Everything else is optional.
+LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
+             "response.failed", "response.incomplete"}
+
+
+def essential(tag: str, name: str) -> bool:
+    """The fields that stay required: ``delta`` of a ``*.delta`` event, ``response`` of a lifecycle event."""
+    return (name == "delta" and tag.endswith(".delta")) or (name == "response" and tag in LIFECYCLE)
 
 
 def camel(tag: str) -> str:
@@ -85,8 +121,11 @@ def snake(name: str) -> str:
 
 
 class Spec:
-    def __init__(self, name: str, doc: dict[str, Any]):
+    def __init__(self, name: str, path: Path, doc: dict[str, Any], sha256: str):
         self.name = name
+        self.path = path
+        self.doc = doc
+        self.sha256 = sha256
         self.schemas: dict[str, Any] = doc["components"]["schemas"]
 
     def deref(self, s: Any) -> tuple[Any, str | None]:
@@ -95,6 +134,17 @@ class Spec:
             ref = s["$ref"].rsplit("/", 1)[-1]
             s = self.schemas[ref]
         return s, ref
+
+    def stream_union(self) -> list[Any]:
+        """The members of this spec's stream-event union (plus Open Responses' WebSocket error event)."""
+        if self.name == "openrouter":
+            return union_members(self, self.schemas["StreamEvents"]) or []
+        if self.name == "openai":
+            return union_members(self, self.schemas["ResponseStreamEvent"]) or []
+        post = self.doc["paths"]["/responses"]
+        sse = post["post"]["responses"]["200"]["content"]["text/event-stream"]["schema"]
+        ws = post.get("x-openresponses-websocket", {}).get("errorMessage")
+        return (union_members(self, sse) or []) + ([ws] if ws else [])
 
 
 def _null_only(spec: Spec, s: Any) -> bool:
@@ -164,15 +214,25 @@ def union_members(spec: Spec, s: dict[str, Any]) -> list[Any] | None:
     return None
 
 
+def family_of(tags: list[str | None]) -> str | None:
+    if all(tags) and len(set(tags)) == len(tags):
+        for fam, (_, signature) in FAMILIES.items():
+            if signature & set(tags):  # type: ignore[arg-type]
+                return fam
+    return None
+
+
 @dataclass
 class Kind:
     kind: str  # str int float bool dict any object array union
     schema: Any = None
     family: str | None = None
     members: dict[str, Any] = field(default_factory=dict)
+    ref: str | None = None
 
 
 def kind_of(spec: Spec, s: Any, depth: int = 0) -> Kind:
+    _, ref = spec.deref(s)
     s = flatten(spec, s)
     if depth > 8 or not isinstance(s, dict):
         return Kind("any")
@@ -181,10 +241,9 @@ def kind_of(spec: Spec, s: Any, depth: int = 0) -> Kind:
         if len(members) == 1:
             return kind_of(spec, members[0], depth + 1)
         tags = [single_tag(spec, m) for m in members]
-        if all(tags) and len(set(tags)) == len(tags):
-            for fam, (_, signature) in FAMILIES.items():
-                if signature & set(tags):
-                    return Kind("union", family=fam, members=dict(zip(tags, members)))
+        fam = family_of(tags)
+        if fam:
+            return Kind("union", family=fam, members=dict(zip(tags, members, strict=True)))
         kinds = {kind_of(spec, m, depth + 1).kind for m in members}
         if kinds == {"str"}:
             return Kind("str")
@@ -206,7 +265,11 @@ def kind_of(spec: Spec, s: Any, depth: int = 0) -> Kind:
     if t == "array":
         return Kind("array", schema=s.get("items", {}))
     if "properties" in s and s["properties"]:
-        return Kind("object", schema=s)
+        tag = single_tag(spec, s)
+        fam = family_of([tag]) if tag else None
+        if fam:  # a one-member tagged union written as a plain $ref (Open Responses' Annotation)
+            return Kind("union", family=fam, members={tag: s})
+        return Kind("object", schema=s, ref=ref)
     if t == "object":
         return Kind("dict")
     return Kind("any")
@@ -221,22 +284,29 @@ class Entry:
 class Model:
     def __init__(self) -> None:
         self.objects: dict[str, list[Entry]] = {}  # path -> object schemas seen there
+        self.refs: dict[str, set[str]] = {}  # path -> $ref names of the objects seen there
         self.kinds: dict[str, list[tuple[Spec, Kind]]] = {}  # field path -> kinds seen there
         self.family_members: dict[str, dict[str, str]] = {f: {} for f in FAMILIES}  # family -> tag -> path
         self.events: dict[str, str] = {}  # tag -> path
+        self.added: dict[str, dict[str, str]] = {}  # path -> {field: type expression} from observations
+        self.omitted: dict[str, set[str]] = {}  # path -> fields observed absent
         self._seen: set[tuple[str, int, str]] = set()
 
-    def add_object(self, spec: Spec, s: Any, path: str) -> None:
+    def add_object(self, spec: Spec, s: Any, path: str, ref: str | None = None) -> None:
         flat = flatten(spec, s)
         key = (spec.name, id(flat), path)
         if key in self._seen:
             return
         self._seen.add(key)
         self.objects.setdefault(path, []).append(Entry(spec, flat))
+        if ref:
+            self.refs.setdefault(path, set()).add(ref)
         for name, prop in flat.get("properties", {}).items():
             if name == "type" and "/" not in path and path.startswith(("Event:", "Family:")):
                 continue
-            self.add_value(spec, prop, f"{path}/{name}" if not (path.startswith("Event:") and name == "response") else "Response")
+            sub = "Response" if (path.startswith("Event:") and "/" not in path and name == "response") else \
+                f"{path}/{name}"
+            self.add_value(spec, prop, sub)
 
     def add_value(self, spec: Spec, s: Any, path: str, depth: int = 0) -> None:
         k = kind_of(spec, s)
@@ -244,7 +314,7 @@ class Model:
         if path in LOOSE or depth > 6:
             return
         if k.kind == "object":
-            self.add_object(spec, k.schema, path)
+            self.add_object(spec, k.schema, path, k.ref)
         elif k.kind == "array":
             self.add_value(spec, k.schema, path + "[]", depth + 1)
         elif k.kind == "union":
@@ -252,10 +322,10 @@ class Model:
             for tag, member in k.members.items():
                 mpath = f"Family:{k.family}:{tag}"
                 self.family_members[k.family][tag] = mpath
-                self.add_object(spec, member, mpath)
+                self.add_object(spec, member, mpath, spec.deref(member)[1])
 
 
-def class_name(path: str) -> str:
+def base_class_name(path: str) -> str:
     if path in RENAMES:
         return RENAMES[path]
     if "/" not in path and path.startswith("Event:"):
@@ -264,7 +334,7 @@ def class_name(path: str) -> str:
         _, fam, tag = path.split(":", 2)
         return camel(tag) + FAMILIES[fam][0]
     parent, _, fld = path.rpartition("/")
-    return class_name(parent) + camel(fld.replace("[]", ""))
+    return base_class_name(parent) + camel(fld.replace("[]", ""))
 
 
 def merged_kind(model: Model, path: str) -> tuple[str, str | None]:
@@ -287,147 +357,336 @@ def merged_kind(model: Model, path: str) -> tuple[str, str | None]:
     return "any", None
 
 
-def type_expr(model: Model, path: str) -> str:
-    kind, ref = merged_kind(model, path)
-    if kind in ("str", "int", "float", "bool"):
-        return kind
-    if kind == "dict":
-        return "dict[str, Any]"
-    if kind == "object":
-        assert ref
-        return class_name(ref)
-    if kind == "union":
-        assert ref
-        return ref
-    if kind == "array":
-        return f"tuple[{type_expr(model, path + '[]')}, ...]"
-    return "Any"
+SCALARS = {"str": "str", "int": "int", "float": "int | float", "bool": "bool"}
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description, whole (lines joined; never cut inside a sentence)."""
+    text = " ".join(text.split())
+    m = re.search(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)[.!?](?=\s+[A-Z`(\[])", text)
+    s = text[: m.start() + 1] if m else text
+    s = s.rstrip()
+    if not s.endswith((".", "!", "?")):
+        s += "."
+    return s.replace('"""', "'''").replace("\\", "\\\\")
 
 
 def describe(entries: list[Entry]) -> str:
     for e in entries:
         d = (e.schema.get("description") or e.schema.get("title") or "").strip()
         if d:
-            first = d.split("\n")[0].strip().rstrip(".")
-            return first.replace('"""', "'''").replace("\\", "\\\\")
+            return first_sentence(d)
     return ""
 
 
-def emit_struct(model: Model, path: str, base: str, tag: str | None) -> str:
-    entries = model.objects.get(path, [])
-    order: list[str] = []
-    for e in entries:
-        for n in e.schema.get("properties", {}):
-            if n not in order and not (tag is not None and n == "type"):
-                order.append(n)
-    specs_defining = {e.spec.name for e in entries}
-    fields = []
-    for n in order:
-        fpath = "Response" if (path.startswith("Event:") and n == "response") else f"{path}/{n}"
-        req_by_spec: dict[str, bool] = {}
-        null = False
+@dataclass
+class Field:
+    wire: str
+    type: str  # type expression with slot aliases (what the class annotation says)
+    required: bool
+    default: str | None
+
+
+class Generator:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.names: dict[str, str] = {}  # struct path -> class name (after deduplication)
+        self.slot_aliases: dict[str, str] = {}  # alias -> what type checkers see
+        self.stats = {"spec_required": 0, "required": 0, "fields": 0, "widened": 0}
+
+    def name(self, path: str) -> str:
+        return self.names.get(path) or base_class_name(path)
+
+    def type_expr(self, path: str, slot: bool) -> str:
+        """Type of the values at ``path``. ``slot``: a struct or tagged-union value there may be replaced by
+        an InvalidValue / UnknownValue at run time, so type checkers see the wider alias."""
+        if path in self.model.added_types:
+            return self.model.added_types[path]
+        kind, ref = merged_kind(self.model, path)
+        if kind in SCALARS:
+            return SCALARS[kind]
+        if kind == "dict":
+            return "dict[str, Any]"
+        if kind == "object":
+            assert ref
+            cls = self.name(ref)
+            if not slot:
+                return cls
+            self.slot_aliases[f"_{cls}"] = f"Union[{cls}, InvalidValue]"
+            return f"_{cls}"
+        if kind == "union":
+            assert ref
+            self.slot_aliases[f"_{ref}"] = f"Union[{ref}, UnknownValue, InvalidValue]"
+            return f"_{ref}"
+        if kind == "array":
+            return f"tuple[{self.type_expr(path + '[]', True)}, ...]"
+        return "Any"
+
+    def fields(self, path: str, tag: str | None) -> list[Field]:
+        entries = self.model.objects.get(path, [])
+        order: list[str] = []
         for e in entries:
-            props = e.schema.get("properties", {})
-            if n in props:
-                r = n in e.schema.get("required", [])
-                req_by_spec[e.spec.name] = req_by_spec.get(e.spec.name, True) and r
-                null = null or nullable(e.spec, props[n])
-        required = set(req_by_spec) == specs_defining and all(req_by_spec.values())
-        texpr = type_expr(model, fpath)
-        is_array = texpr.startswith("tuple[")
-        if required:
-            ann = f"{texpr} | None" if null and texpr != "Any" else texpr
-            default = None
-        else:
-            ann = f"{texpr} | None" if texpr != "Any" else texpr
-            default = "()" if is_array else "None"
-        fields.append((n, ann, default, required))
-    lines = []
-    head = f"class {class_name(path)}({base}" + (f', tag="{tag}"' if tag is not None else "") + ", kw_only=True):"
-    lines.append(head)
-    doc = describe(entries)
-    lines.append(f'    """{doc}."""' if doc else '    """(no description in the specs)."""')
-    for n, ann, default, required in fields:
-        attr = snake(n)
-        if attr != n:
-            spec_default = "" if required else f"default={default}, "
-            rhs = f" = msgspec.field({spec_default}name={n!r})"
-        else:
-            rhs = "" if required else f" = {default}"
-        lines.append(f"    {attr}: {ann}{rhs}")
-    return "\n".join(lines)
+            for n in e.schema.get("properties", {}):
+                if n not in order and not (tag is not None and n == "type"):
+                    order.append(n)
+        for n in self.model.added.get(path, {}):
+            if n not in order:
+                order.append(n)
+        is_event = path.startswith("Event:")
+        out = []
+        for n in order:
+            fpath = "Response" if (is_event and n == "response") else f"{path}/{n}"
+            null = False
+            spec_req: dict[str, bool] = {}
+            for e in entries:
+                props = e.schema.get("properties", {})
+                if n in props:
+                    r = n in e.schema.get("required", [])
+                    spec_req[e.spec.name] = spec_req.get(e.spec.name, True) and r
+                    null = null or nullable(e.spec, props[n])
+            spec_required = bool(spec_req) and len(spec_req) == len({e.spec.name for e in entries}) and all(
+                spec_req.values())
+            required = is_event and tag is not None and essential(tag, n) and n not in self.model.omitted.get(
+                path, set())
+            texpr = self.type_expr(fpath, slot=not required)
+            self.stats["fields"] += 1
+            self.stats["spec_required"] += spec_required
+            self.stats["required"] += required
+            if required:
+                ann = f"{texpr} | None" if null and texpr != "Any" else texpr
+                out.append(Field(n, ann, True, None))
+            else:
+                ann = f"{texpr} | None" if texpr != "Any" else texpr
+                out.append(Field(n, ann, False, "None"))
+        return out
+
+    def body(self, path: str, tag: str | None) -> list[str]:
+        lines = []
+        if tag is not None:
+            lines.append(f'    type: ClassVar[Literal["{tag}"]] = "{tag}"')
+        for f in self.fields(path, tag):
+            attr = snake(f.wire)
+            if attr != f.wire:
+                default = "" if f.required else f"default={f.default}, "
+                rhs = f" = msgspec.field({default}name={f.wire!r})"
+            else:
+                rhs = "" if f.required else f" = {f.default}"
+            lines.append(f"    {attr}: {f.type}{rhs}")
+        return lines
+
+    def emit(self, path: str, base: str, tag: str | None) -> str:
+        opts = (f', tag="{tag}"' if tag is not None else "") + ", frozen=True, kw_only=True"
+        doc = describe(self.model.objects.get(path, []))
+        lines = [f"class {self.name(path)}({base}{opts}):", f'    """{doc or "(No description in the specs.)"}"""']
+        lines += self.body(path, tag)
+        return "\n".join(lines)
+
+    def plain_paths(self) -> list[str]:
+        m = self.model
+        return [p for p in m.objects if ("/" in p or not p.startswith(("Event:", "Family:")))
+                and merged_kind(m, p)[0] == "object"]
+
+    def dedupe(self) -> None:
+        """Identical nested shapes that come from one $ref become one class (repeated until stable: merging
+        children can make their parents identical)."""
+        paths = self.plain_paths()
+        while True:
+            groups: dict[tuple[str, ...], list[str]] = {}
+            for p in paths:
+                if self.names.get(p, base_class_name(p)) != base_class_name(p):
+                    continue  # already merged into another
+                key = tuple(self.body(p, None))
+                groups.setdefault(key, []).append(p)
+            changed = False
+            for members in groups.values():
+                if len(members) < 2:
+                    continue
+                # union-find by shared $ref name, first path met names the class
+                for i, p in enumerate(members):
+                    for q in members[:i]:
+                        if self.names.get(q, base_class_name(q)) != base_class_name(q):
+                            continue
+                        if self.model.refs.get(p, set()) & self.model.refs.get(q, set()):
+                            self.names[p] = self.name(q)
+                            changed = True
+                            break
+            if not changed:
+                return
+
+    def canonical(self, path: str) -> bool:
+        return self.name(path) == base_class_name(path)
 
 
-def build(spec_dir: Path) -> str:
+def spec_dir_from(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg
+    env = os.environ.get("OPENRESPONSES_SPEC_DIR")
+    return Path(env) if env else ROOT.parent / "shared" / "spec"
+
+
+def load_specs(spec_dir: Path) -> list[Spec]:
+    missing = [str(spec_dir / rel) for rel in SPEC_FILES.values() if not (spec_dir / rel).is_file()]
+    if missing:
+        raise SystemExit(
+            "spec files not found:\n  " + "\n  ".join(missing) + "\nThe specs are not part of this repository: put "
+            "the shared spec folder beside the checkout (../shared/spec, see its SOURCE.md), or point "
+            "$OPENRESPONSES_SPEC_DIR or --spec-dir at a folder holding " + ", ".join(SPEC_FILES.values()) + ".")
+    import yaml  # a test/dev dependency only
+
     load = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    orr = Spec("openrouter", yaml.load((spec_dir / "in.openapi.yaml").read_text(), Loader=load))
-    oai = Spec("openai", yaml.load((spec_dir / "openai" / "openapi.yaml").read_text(), Loader=load))
+    specs = []
+    for name, rel in SPEC_FILES.items():
+        raw = (spec_dir / rel).read_bytes()
+        doc = json.loads(raw) if rel.endswith(".json") else yaml.load(raw.decode(), Loader=load)
+        specs.append(Spec(name, Path(rel), doc, hashlib.sha256(raw).hexdigest()))
+    return specs
+
+
+def load_observations(path: Path = OBSERVATIONS) -> list[dict[str, Any]]:
+    with path.open("rb") as f:
+        return tomllib.load(f)["observation"]
+
+
+def apply_observations(model: Model, observations: list[dict[str, Any]], names: dict[str, str]) -> None:
+    """Added fields become typed fields, omitted ones optional, a new event a class. ``names``: class name ->
+    struct path, so the table names the classes a user sees."""
+    model.added_types = {}
+    for obs in observations:
+        shape = obs["shape"]
+        if shape == "event":
+            tag = obs["tag"]
+            path = f"Event:{tag}"
+            if tag not in model.events:
+                model.events[tag] = path
+                model.objects.setdefault(path, [])
+            targets = [path]
+        else:
+            targets = []
+            for t in obs["targets"]:
+                if t.startswith("event:"):
+                    found = [p for tag, p in model.events.items() if fnmatch.fnmatchcase(tag, t[6:])]
+                else:
+                    found = [names[t]] if t in names else []
+                if not found:
+                    raise SystemExit(f"observation {obs['id']}: target {t!r} matches nothing")
+                targets += found
+        for path in targets:
+            for fname, texpr in obs.get("add", {}).items():
+                known = fname in {n for e in model.objects.get(path, []) for n in e.schema.get("properties", {})}
+                if not known:
+                    model.added.setdefault(path, {})[fname] = texpr
+                    model.added_types[f"{path}/{fname}"] = texpr
+            for fname in obs.get("omitted", []):
+                model.omitted.setdefault(path, set()).add(fname)
+
+
+def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
+    specs = load_specs(spec_dir)
     model = Model()
-    for spec, union in ((orr, "StreamEvents"), (oai, "ResponseStreamEvent")):
-        u = spec.schemas[union]
-        for m in union_members(spec, u) or []:
+    model.added_types = {}
+    tag_counts = {}
+    for spec in specs:
+        tags = set()
+        for m in spec.stream_union():
             tag = single_tag(spec, m)
             assert tag, m
+            tags.add(tag)
             model.events.setdefault(tag, f"Event:{tag}")
-            model.add_object(spec, m, f"Event:{tag}")
+            model.add_object(spec, m, f"Event:{tag}", spec.deref(m)[1])
+        tag_counts[spec.name] = len(tags)
 
-    # Plain nested structs (not events, not family members), in the order they were met. Annotations are
-    # strings (``from __future__ import annotations``) that msgspec resolves when a decoder is built, so
-    # definition order only matters for the Union aliases below.
-    out: list[str] = [HEADER]
-    for p in model.objects:
-        if ("/" in p or not p.startswith(("Event:", "Family:"))) and merged_kind(model, p)[0] == "object":
-            out.append(emit_struct(model, p, "_Struct", None))
-    fam_order = ["ShellOutcome", "ApplyPatchOperation", "CodeInterpreterOutput", "WebSearchAction", "Annotation",
-                 "ContentPart", "OutputItem"]
-    for fam in fam_order:
+    gen = Generator(model)
+    name_to_path = {base_class_name(p): p for p in model.objects}
+    apply_observations(model, load_observations(), name_to_path)
+    gen.dedupe()
+    gen.stats = dict.fromkeys(gen.stats, 0)  # count (and collect aliases) over the emitted classes only
+    gen.slot_aliases.clear()
+
+    out: list[str] = [header(specs)]
+    # Plain nested structs, in the order they were met. Annotations are strings (``from __future__ import
+    # annotations``) that msgspec resolves when a decoder is built, so definition order only matters for the
+    # Union aliases below.
+    for p in gen.plain_paths():
+        if gen.canonical(p):
+            out.append(gen.emit(p, "_Struct", None))
+    for fam in FAMILY_ORDER:
         tags = sorted(model.family_members[fam])
         classes = []
         for tag in tags:
             p = model.family_members[fam][tag]
-            out.append(emit_struct(model, p, "_Tagged", tag))
-            classes.append(class_name(p))
+            out.append(gen.emit(p, "_Tagged", tag))
+            classes.append(gen.name(p))
         out.append(f"{fam} = Union[\n" + "".join(f"    {c},\n" for c in classes) + "]\n"
-                   f'"""Tagged union of {len(classes)} {fam} variants (discriminated by ``type``)."""')
-        out.append(f"{fam.upper()}_TYPES: dict[str, type] = {{\n" +
-                   "".join(f"    {t!r}: {c},\n" for t, c in zip(tags, classes)) + "}\n"
-                   f"_set_tags({fam.upper()}_TYPES)")
+                   f'"""Tagged union of the {len(classes)} {fam} variants (discriminated by ``type``)."""')
+        out.append(f"{fam.upper()}_TYPES: dict[str, type[_Tagged]] = {{\n" +
+                   "".join(f"    {t!r}: {c},\n" for t, c in zip(tags, classes, strict=True)) + "}")
     ev_classes = []
     for tag in sorted(model.events):
         p = model.events[tag]
-        out.append(emit_struct(model, p, "_Event", tag))
-        ev_classes.append((tag, class_name(p)))
+        out.append(gen.emit(p, "_Event", tag))
+        ev_classes.append((tag, gen.name(p)))
     out.append("StreamEvent = Union[\n" + "".join(f"    {c},\n" for _, c in ev_classes) + "]\n"
-               '"""Every known Responses stream event (OpenRouter StreamEvents + OpenAI ResponseStreamEvent)."""')
-    out.append("EVENT_TYPES: dict[str, type] = {\n" + "".join(f"    {t!r}: {c},\n" for t, c in ev_classes) + "}\n"
-               "_set_tags(EVENT_TYPES)")
-    out.append("FAMILIES: dict[str, dict[str, type]] = {\n" +
-               "".join(f"    {f!r}: {f.upper()}_TYPES,\n" for f in fam_order) + "}")
+               '"""Every known Responses stream event (OpenRouter, OpenAI, Open Responses, observations)."""')
+    out.append("EVENT_TYPES: dict[str, type[_Event]] = {\n" +
+               "".join(f"    {t!r}: {c},\n" for t, c in ev_classes) + "}")
+    out.append("FAMILIES: dict[str, dict[str, type[_Tagged]]] = {\n" +
+               "".join(f"    {f!r}: {f.upper()}_TYPES,\n" for f in FAMILY_ORDER) + "}")
+    aliases = sorted(gen.slot_aliases.items())
+    out.append(
+        "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
+        "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
+        "# see the wider slot types; at run time each alias is the plain class or union.\n"
+        "if TYPE_CHECKING:\n" + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases) +
+        "else:\n" + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases))
+    if stats is not None:
+        stats.update(gen.stats)
+        stats["tags"] = tag_counts
+        stats["events"] = len(model.events)
+        stats["classes"] = sum(1 for p in gen.plain_paths() if gen.canonical(p))
+        stats["merged"] = {p: gen.name(p) for p in gen.plain_paths() if not gen.canonical(p)}
+        stats["slot_aliases"] = len(aliases)
     return "\n\n\n".join(out) + "\n"
 
 
-HEADER = '''"""Generated by tools/generate_models.py from the OpenRouter and OpenAI OpenAPI specs. Do not edit.
+def header(specs: list[Spec]) -> str:
+    lines = "\n".join(f"    {s.path}  sha256 {s.sha256}" for s in specs)
+    return f'''"""Generated by tools/generate_models.py. Do not edit: edit the generator or tools/observations.toml.
 
-Merge rule: required only if every spec defining the object requires the field; nullable if any spec allows
-null. Optional fields default to None (arrays to ()). Enums are plain str.
+Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here):
+{lines}
+    tools/observations.toml (what real servers were seen to send)
+
+Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
+lifecycle event are required; every other field is optional (``None`` when absent), nullable where any
+spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enums are plain ``str``.
 """
 # ruff: noqa: E501
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import msgspec
 
-from ._base import _Event, _set_tags, _Struct, _Tagged'''
+from ._base import _Event, _Struct, _Tagged
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ._errors import InvalidValue, UnknownValue'''
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--spec-dir", type=Path, default=ROOT.parent / "shared" / "spec")
+    ap.add_argument("--spec-dir", type=Path, default=None,
+                    help="folder with the three specs (default: $OPENRESPONSES_SPEC_DIR, else ../shared/spec)")
     ap.add_argument("--check", action="store_true", help="fail if the committed module is stale")
+    ap.add_argument("--stats", action="store_true", help="print tag counts and the type-precision figures")
     args = ap.parse_args()
-    code = build(args.spec_dir)
+    stats: dict[str, Any] = {}
+    code = build(spec_dir_from(args.spec_dir), stats)
+    if args.stats:
+        print(json.dumps(stats, indent=1))
     if args.check:
         if OUT.read_text() != code:
             print(f"{OUT} is stale: run python tools/generate_models.py", file=sys.stderr)

@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 from . import _models, corpus
-from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, accumulate
+from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, StreamSplitter, accumulate
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
-from ._decoder import Decoder, Event, decode, decode_array, decode_lines
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
+from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
+from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
@@ -26,6 +27,8 @@ __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "Decoder",
     "Event",
+    "Skipped",
+    "View",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",
@@ -36,11 +39,13 @@ __all__ = [
     "Problem",
     "RESPONSE_COLUMNS",
     "ResponseAccumulator",
+    "StreamSplitter",
     "accumulate",
     "responses_to_arrow",
     "to_arrow",
     "to_builtins",
     "InvalidEvent",
+    "InvalidValue",
     "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",
@@ -52,5 +57,7 @@ __all__ = [
     "decode_lines",
     "decode_sse",
     "encode",
+    "iter_batches",
+    "iter_events",
     "iter_sse",
 ] + sorted(n for n in vars(_models) if not n.startswith("_") and n[0].isupper() and n not in ("Any", "Union"))

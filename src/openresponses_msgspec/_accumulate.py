@@ -21,14 +21,14 @@ from ._models import (
     MessageItem,
     OutputTextPart,
     ReasoningItem,
-    ReasoningItemContent,
-    ReasoningItemSummary,
+    ReasoningTextPart,
     RefusalPart,
     Response,
+    SummaryTextPart,
     Usage,
 )
 
-__all__ = ["PROBLEM_KINDS", "Problem", "ResponseAccumulator", "Status", "accumulate"]
+__all__ = ["PROBLEM_KINDS", "Problem", "ResponseAccumulator", "Status", "StreamSplitter", "accumulate"]
 
 Status = Literal["queued", "in_progress", "completed", "failed", "incomplete", "cancelled", "cut_short"]
 
@@ -461,13 +461,13 @@ class ResponseAccumulator:
             summary = list(item.summary or ())
             for (_, si), text in self._channel_of("summary", item_id):
                 while len(summary) <= si:
-                    summary.append(ReasoningItemSummary(text="", type="summary_text"))
-                summary[si] = ReasoningItemSummary(text=text, type="summary_text")
+                    summary.append(SummaryTextPart(text=""))
+                summary[si] = SummaryTextPart(text=text)
             content = list(item.content or ())
             for (_, ci), text in self._channel_of("reasoning", item_id):
                 while len(content) <= ci:
-                    content.append(ReasoningItemContent(text="", type="reasoning_text"))
-                content[ci] = ReasoningItemContent(text=text, type="reasoning_text")
+                    content.append(ReasoningTextPart(text=""))
+                content[ci] = ReasoningTextPart(text=text)
             return replace(item, summary=tuple(summary), content=tuple(content))
         if isinstance(item, ImageGenerationCallItem):
             img = self._images.get(item_id)
@@ -517,36 +517,62 @@ def _clip(text: str, n: int = 40) -> str:
     return repr(text) if len(text) <= n else repr(text[: n - 3] + "...")
 
 
+class StreamSplitter:
+    """Cuts a log of streams, fed batch by batch, into one accumulator per stream (see :func:`accumulate`).
+
+    ``feed(batch)`` returns the accumulators of the streams that ended before the batch's last stream start
+    (closed); ``close()`` returns the last one. Memory: only the stream being folded is held.
+    """
+
+    def __init__(self) -> None:
+        self._acc: ResponseAccumulator | None = None
+        self._current: str | None = None  # the response id of the stream being cut
+        self._ended = False  # that stream has had its terminal event
+
+    def feed(self, events: list[Any]) -> list[ResponseAccumulator]:
+        out: list[ResponseAccumulator] = []
+        a = 0
+        for i in [i for i, ev in enumerate(events) if type(ev) in _MARKS]:
+            ev = events[i]
+            if type(ev) in _START:
+                rid = ev.response.id
+                if rid != self._current or self._ended:
+                    if i > a:
+                        self._take(events[a:i])
+                    if self._acc is not None:
+                        self._acc.close()
+                        out.append(self._acc)
+                    self._acc = None
+                    a = i
+                self._current, self._ended = rid, False
+            else:
+                self._ended = True
+        if a < len(events):
+            self._take(events[a:] if a else events)
+        return out
+
+    def _take(self, events: list[Any]) -> None:
+        if self._acc is None:
+            self._acc = ResponseAccumulator()
+        self._acc.feed(events)
+
+    def close(self) -> list[ResponseAccumulator]:
+        acc, self._acc = self._acc, None
+        if acc is None:
+            return []
+        acc.close()
+        return [acc]
+
+
 def accumulate(events: Iterable[Any]) -> list[ResponseAccumulator]:
     """Fold a log of streams, one after another, into one closed accumulator per stream.
 
-    A new stream starts at each ``response.created`` or ``response.queued`` event (a ``response.created``
-    right after a ``response.queued`` of the same response stays in its stream). Events before the first
+    A new stream starts at each ``response.created`` or ``response.queued`` event. Events before the first
     start form a stream of their own. A start event of the response already being cut (``response.queued``
     then ``response.created`` of one background response) stays in its stream unless that stream has ended.
-    Interleaved streams must be split by the caller.
+    Interleaved streams must be split by the caller. For a log read batch by batch (``iter_batches``), use
+    :class:`StreamSplitter`.
     """
-    out: list[ResponseAccumulator] = []
-    batch = events if isinstance(events, list) else list(events)
-    marks = [i for i, ev in enumerate(batch) if type(ev) in _MARKS]
-    bounds = [0]
-    current: str | None = None  # the response id of the stream being cut
-    ended = False  # that stream has had its terminal event
-    for i in marks:
-        ev = batch[i]
-        if type(ev) in _START:
-            rid = ev.response.id
-            if (rid != current or ended) and i:
-                bounds.append(i)
-            current, ended = rid, False
-        else:
-            ended = True
-    bounds.append(len(batch))
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        if a == b:
-            continue
-        acc = ResponseAccumulator()
-        acc.feed(batch[a:b])
-        acc.close()
-        out.append(acc)
-    return out
+    splitter = StreamSplitter()
+    out = splitter.feed(events if isinstance(events, list) else list(events))
+    return out + splitter.close()

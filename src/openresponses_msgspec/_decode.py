@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import msgspec
 
-from ._errors import DecodeError, InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
+from ._projection import Skipped, View
 
 __all__ = ["Buffer", "Errors", "Kernel", "as_bytes", "check_errors", "encode"]
 
@@ -304,13 +305,7 @@ def decode_array(kernel: Kernel, buf: Buffer, errors: str) -> list[Any]:
 # -- encoding ---------------------------------------------------------------------------------------------
 
 
-def _enc_hook(obj: Any) -> Any:
-    if isinstance(obj, UnknownValue):
-        return msgspec.Raw(obj.raw)
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
-
-
-_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_encoder = msgspec.json.Encoder(enc_hook=kept_raw)  # UnknownValue / InvalidValue: their exact bytes
 
 
 def encode(event: Any) -> bytes:
@@ -322,4 +317,6 @@ def encode(event: Any) -> bytes:
         return bytes(event.raw)
     if isinstance(event, InvalidEvent):
         raise TypeError("an InvalidEvent holds bytes that are not a valid event; use its .raw")
+    if isinstance(event, (Skipped, View)):
+        raise TypeError(f"a {type(event).__name__} is a projection, not the whole event: encoding it would lose fields")
     return _encoder.encode(event)

@@ -4,20 +4,26 @@ policy, with every input form as a method. The module-level functions are thin w
 
 from __future__ import annotations
 
+import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+import msgspec
 
 from . import _decode
 from ._decode import Buffer, Kernel
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES, StreamEvent
+from ._projection import Skipped, View, camel_twin, skipped_class
 
 if TYPE_CHECKING:
     from ._sse import SSEDecoder
 
-__all__ = ["Decoder", "Event", "decode", "decode_array", "decode_lines"]
+__all__ = ["Decoder", "Event", "Skipped", "View", "decode", "decode_array", "decode_lines"]
 
 T_co = TypeVar("T_co", covariant=True)
+V = TypeVar("V", bound=View)
+Naming = Literal["snake", "camel"]
 
 Event = StreamEvent | UnknownEvent
 """What the default decoder returns for one event: a typed event, or :class:`UnknownEvent` for a new type."""
@@ -32,14 +38,79 @@ class Decoder(Generic[T_co]):
     events, :class:`UnknownEvent` for a ``type`` the model does not know, and with ``errors="replace"``
     :class:`InvalidEvent` in place of a bad one. A ``Decoder`` holds no per-call state: share it freely,
     also between threads.
+
+    Projections decode only what a worker reads:
+
+    - ``Decoder(views=[...])`` (a ``Decoder[View | Skipped]``): each view subclasses :class:`View` with
+      ``tag="<event type>"`` and declares only the fields it reads; every other known event becomes a
+      :class:`Skipped` that keeps its position and ``.type``.
+    - ``Decoder(only=[tag, ...])`` (a ``Decoder[StreamEvent | Skipped]``): the full classes for those tags,
+      :class:`Skipped` for the others.
+
+    Unknown tags still give :class:`UnknownEvent` and malformed JSON is still an error, but a projection
+    validates only what it declares (a skipped event's fields are not checked at all).
+
+    ``naming="camel"`` reads logs written with camelCase field names (``itemId``, ``outputIndex``,
+    ``sequenceNumber``: OpenRouter's TypeScript SDK) into the same classes: each event is an instance of a
+    lazily built subclass ("camel twin") of the wire class, so ``isinstance`` checks hold. ``==`` compares
+    the class too, so a camel-read event is not ``==`` to the same event read from the wire form; ``encode``
+    writes it back in camelCase (``Decoder(naming="camel").decode(encode(e)) == e``).
     """
 
     __slots__ = ("_kernel",)
 
     _kernel: Kernel
 
-    def __init__(self: Decoder[StreamEvent]) -> None:
-        self._kernel = Kernel(StreamEvent, dict(EVENT_TYPES))
+    @overload
+    def __init__(self: Decoder[StreamEvent], *, naming: Naming = "snake") -> None: ...
+    @overload
+    def __init__(self: Decoder[StreamEvent | Skipped], *, only: Iterable[str], naming: Naming = "snake") -> None: ...
+    @overload
+    def __init__(self: Decoder[V | Skipped], *, views: Iterable[type[V]], naming: Naming = "snake") -> None: ...
+    @overload
+    def __init__(
+        self: Decoder[V | StreamEvent | Skipped],
+        *,
+        views: Iterable[type[V]],
+        only: Iterable[str],
+        naming: Naming = "snake",
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        views: Iterable[type[View]] | None = None,
+        only: Iterable[str] | None = None,
+        naming: str = "snake",
+    ) -> None:
+        if naming not in ("snake", "camel"):
+            raise ValueError(f"naming must be 'snake' or 'camel', not {naming!r}")
+        if isinstance(only, str):
+            raise TypeError("only= takes a list of tags, not one string")
+        types: dict[str, type[msgspec.Struct]] = {}
+        for view in views or ():
+            if not (isinstance(view, type) and issubclass(view, View)) or view.__struct_config__.tag is None:
+                raise TypeError(f"views must be View subclasses declaring tag='...', not {view!r}")
+            tag = view.__struct_config__.tag
+            if not isinstance(tag, str) or tag in types:
+                raise ValueError(f"views: tag {tag!r} given twice" if tag in types else f"views: bad tag {tag!r}")
+            types[tag] = view
+        for tag in only or ():
+            if tag not in EVENT_TYPES:
+                raise ValueError(f"only: unknown event type {tag!r}")
+            if tag in types:
+                raise ValueError(f"only: {tag!r} also has a view")
+            types[tag] = EVENT_TYPES[tag]
+        projection = views is not None or only is not None
+        if projection:
+            for tag in EVENT_TYPES:
+                if tag not in types:
+                    types[tag] = skipped_class(tag)
+        else:
+            types.update(EVENT_TYPES)
+        if naming == "camel":
+            types = {tag: camel_twin(cls) for tag, cls in types.items()}
+        union: Any = typing.Union[tuple(types.values())] if projection or naming == "camel" else StreamEvent  # noqa: UP007
+        self._kernel = Kernel(union, types)
 
     def decode(self, buf: Buffer) -> T_co | UnknownEvent:
         """Decode one JSON event. Raises :class:`DecodeError` (with ``.path`` or ``.pos``, and ``.raw``)."""

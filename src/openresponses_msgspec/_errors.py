@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["DecodeError", "InvalidEvent", "UnknownEvent", "UnknownValue"]
+import msgspec
+
+__all__ = ["DecodeError", "InvalidEvent", "InvalidValue", "UnknownEvent", "UnknownValue", "kept_raw"]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 _POS_RE = re.compile(r"\(byte (\d+)\)$")
@@ -111,6 +113,48 @@ class UnknownValue(_Unknown):
     """
 
     __slots__ = ()
+
+
+class InvalidValue:
+    """A nested value (output item, content part, annotation, source, usage, ...) that failed validation,
+    kept in its slot so that the event around it stays typed.
+
+    ``type`` is its ``type`` tag when it has a string one (else ``None``); ``raw`` its exact JSON bytes, which
+    :func:`encode` writes back unchanged; ``error`` the :class:`DecodeError` that explains it, with the
+    absolute JSON path (``$.response.output[2].content[0].text``).
+    """
+
+    __slots__ = ("type", "raw", "error")
+
+    def __init__(self, type: str | None, raw: bytes, error: DecodeError) -> None:  # noqa: A002 - the wire name
+        self.type = type
+        self.raw = raw
+        self.error = error
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, InvalidValue):
+            return NotImplemented
+        return (self.type, self.raw, self.error.path, self.error.msg) == (
+            other.type,
+            other.raw,
+            other.error.path,
+            other.error.msg,
+        )
+
+    def __hash__(self) -> int:
+        return hash((InvalidValue, self.type, self.raw))
+
+    def __repr__(self) -> str:
+        raw = self.raw if len(self.raw) <= 80 else self.raw[:77] + b"..."
+        return f"InvalidValue(type={self.type!r}, raw={raw!r}, error={self.error.msg!r})"
+
+
+def kept_raw(obj: object) -> msgspec.Raw:
+    """For an encoder's ``enc_hook``: the exact bytes of a kept :class:`UnknownValue` / :class:`InvalidValue`
+    (``NotImplementedError`` for anything else, as msgspec expects)."""
+    if isinstance(obj, (UnknownValue, InvalidValue)):
+        return msgspec.Raw(obj.raw)
+    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
 
 
 class InvalidEvent:

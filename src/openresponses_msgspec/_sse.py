@@ -1,28 +1,36 @@
-"""Server-Sent Events: byte-level framing by the WHATWG rules, feeding the typed decoder.
+"""Server-Sent Events: byte-level framing by the WHATWG rules, feeding the typed decoder's kernel.
 
-The framing works on bytes and hands each event's data to msgspec as a memoryview slice: nothing goes
-through ``str`` and no JSON is parsed twice. The common frame (``data: {json}`` then a blank line, LF line
-ends, optionally after an ``event:`` line) is matched by a tight loop of ``find``/``startswith`` calls; any
-other line (comments, ``id:``/``retry:``, several ``data:`` lines, CR or CRLF line ends) goes through the
-general line handler, which follows https://html.spec.whatwg.org/multipage/server-sent-events.html.
+This module only frames: it finds each event's data payload (a slice of the input, or the bytes of an event
+assembled from several ``data:`` lines) and hands it, with the event's line, byte offset and index, to the
+decoder's kernel (``one`` for a payload, ``bulk_lines`` for a run of one-line frames, ``bad`` for the
+strict/replace policy). Nothing goes through ``str`` and no JSON is parsed twice.
 
-Time is linear in the stream's size whatever the chunking: a partial line waits in a bytearray that only
-grows (amortised O(1) per byte) and is scanned again only once the chunk that ends it has arrived.
+Jobs, in the order the bytes meet them:
+
+1. chunks -> complete lines (``_start_chunk``, ``_keep_tail``): a partial line waits in a bytearray, a comment
+   or an over-long line is discarded as it arrives, a CR at the end of a chunk may own the next chunk's LF;
+2. fast paths over a complete buffer (``_run``): runs of comments and blank lines in one regex match, runs of
+   ``data: {json}`` frames in one kernel ``bulk_lines`` call, single frames in a tight loop;
+3. any other line, by the WHATWG field rules (``_field``), assembling the event's data payload;
+4. dispatch at a blank line (``_dispatch``): ``[DONE]``, empty data, or one payload to the kernel;
+5. end of stream (``close``): a cut event or a body that was never SSE is reported.
+
+Limits: the data payload of one event is bounded by ``max_event_size`` (checked as bytes arrive); a comment
+is never held; a line of another field longer than ``_FIELD_LIMIT`` is dropped. Time is linear in the input
+whatever the chunking, and a strict decoder resumed after an error goes on from where it stopped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Any, Generic, Literal, TypeVar, overload
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
 from ._decode import JSON_WS as _JSON_WS
 from ._decode import WINDOW as _WINDOW
 from ._decode import Buffer, Kernel
-from ._decode import as_bytes as _as_bytes
 from ._decode import check_errors as _check_errors
-from ._decode import utf8_decode_error as _utf8_decode_error
-from ._decode import utf8_error as _utf8_error
 from ._decode import utf8_valid as _utf8_valid
 from ._decoder import _DEFAULT, Decoder, Event
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
@@ -33,10 +41,19 @@ E = TypeVar("E")
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "iter_sse"]
 
 DEFAULT_MAX_EVENT_SIZE = 64 * 1024 * 1024
+_FIELD_LIMIT = 64 * 1024  # a line of a field other than data (id:, event:, retry:, unknown) longer than this is dropped
+_KEEP_RAW = 1024  # bytes of an oversized event, a cut event or a body that is not SSE kept in its error
+_RETRY_DIGITS = 18  # a longer retry: value is ignored (WHATWG ignores what it cannot use; Python's int() would raise)
+_BLOCK = 1 << 18  # bytes per read() when iter_sse/aiter_sse are given a file object
 _EOL = re.compile(rb"\r\n|\r|\n")
+# A run of comment lines and blank lines: with LF line ends it ends at the first LF followed by another kind of
+# line (a search with a literal first byte runs near memchr speed); with CR in the input, one possessive match
+# (no backtracking state per line, so no memory that grows with the run).
+_QUIET_END = re.compile(rb"\n[^:\n]")
+_QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
-_KEEP_RAW = 1024  # bytes of an oversized event kept in its error, for diagnosis
+_TOO_DEEP = "nesting too deep"  # (a kernel that lets msgspec's RecursionError through: reported as a DecodeError)
 
 
 class SSEDecoder(Generic[T]):
@@ -47,24 +64,44 @@ class SSEDecoder(Generic[T]):
     projection) decodes each event's data with that decoder. ``Decoder.sse_decoder()`` is the same thing.
 
     ``feed(chunk)`` returns the events completed by that chunk (possibly none); ``close()`` returns the rest
-    and reports a stream cut inside an event. Events are typed Structs, :class:`UnknownEvent` for an unknown
+    and reports what the stream left unfinished. Events are typed Structs, :class:`UnknownEvent` for an unknown
     ``type``, or (with ``errors="replace"``) :class:`InvalidEvent` for a bad one. ``data: [DONE]`` sets
     :attr:`done`; another event after it clears it again (SSE logs hold many streams), so after ``close()``
-    ``done`` tells whether the stream ended with ``[DONE]``.
+    ``done`` tells whether the stream ended with ``[DONE]``. :attr:`last_event_id` is the ``id:`` of the last
+    event dispatched (set at its blank line, as WHATWG says), for a reconnect's ``Last-Event-ID``.
 
     With ``errors="strict"`` a bad event raises :class:`DecodeError` with ``.index`` (its position among the
-    dispatched events: comments and ``[DONE]`` are not counted, invalid events are) and ``.offset`` (the
-    stream byte offset of its first line). The decoder stays usable: the events decoded before the error in
-    the same chunk, and the bytes after it, come out of the next ``feed``/``close`` call.
+    dispatched events: comments and ``[DONE]`` are not counted, invalid events are), ``.offset`` (the stream
+    byte offset of its first line) and ``.line`` (the stream's physical line number of its first line, from
+    1; CR, LF and CRLF each end a line). The decoder stays usable: the events decoded before the error in the
+    same chunk, and the bytes after it, come out of the next ``feed``/``close`` call.
 
-    An event larger than ``max_event_size`` bytes is reported as soon as it passes the limit, its bytes are
-    discarded as they arrive, and decoding resumes after its closing blank line.
+    Limits: ``max_event_size`` bounds the event's data payload (what the ``data:`` lines hold, joined by
+    newlines); an event that passes it is reported as soon as it does, its bytes are discarded as they
+    arrive, and decoding resumes after its closing blank line. Comments are never held; a line of another
+    field longer than 64 KiB is ignored. So one stream holds at most about twice ``max_event_size`` plus the
+    chunk being fed.
+
+    At ``close()``: an event without its closing blank line (the stream was cut inside it) is reported,
+    never returned (``DecodeError``, or an :class:`InvalidEvent` holding its data); a body that held no
+    ``data:``, ``event:``, ``id:``, ``retry:`` or comment line at all (an empty body, a JSON or HTML error
+    page) is reported the same way, with the body's first KiB. A stream that just ends without ``[DONE]``
+    is no error.
+
+    One ``SSEDecoder`` reads one stream from one thread at a time: it is not thread-safe.
     """
 
     __slots__ = (
-        "errors", "max_event_size", "last_event_id", "retry",
-        "_buf", "_base", "_data", "_size", "_start", "_skip", "_midline", "_cr", "_bom", "_out", "_index",
-        "_resume", "_closed", "_done_at", "_check_utf8", "_kernel",
+        # options
+        "errors", "max_event_size", "_kernel",
+        # what the stream said
+        "last_event_id", "retry", "_id", "_done_at", "_seen", "_sniff",
+        # chunks -> lines
+        "_received", "_lines", "_buf", "_buf_at", "_discard", "_cr", "_bom", "_queue", "_closed",
+        # the event being assembled
+        "_data", "_has_data", "_start", "_start_line", "_skip",
+        # results not yet returned, and the index of the first of them
+        "_out", "_index",
     )
 
     @overload
@@ -111,28 +148,33 @@ class SSEDecoder(Generic[T]):
         decoder: Decoder[Any] | None = None,
     ) -> None:
         _check_errors(errors)
-        self._kernel: Kernel = (decoder if decoder is not None else _DEFAULT)._kernel
-        if max_event_size < 1:
-            raise ValueError(f"max_event_size must be positive, not {max_event_size!r}")
+        if not isinstance(max_event_size, int) or max_event_size < 1:
+            raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
         self.max_event_size = max_event_size
-        self.last_event_id = ""  # the last `id:` field, for a reconnect's Last-Event-ID header
+        self._kernel: Kernel = (decoder if decoder is not None else _DEFAULT)._kernel
+        self.last_event_id = ""  # the id of the last dispatched event
         self.retry: int | None = None  # the last `retry:` field (milliseconds)
-        self._buf = bytearray()  # an incomplete line, waiting for the chunk that ends it
-        self._base = 0  # stream offset of the first byte not yet processed
-        self._data: list[bytes] = []  # values of the current event's data lines
-        self._size = 0  # bytes held for the current event
-        self._start = -1  # stream offset of the current event's first field line; -1 between events
-        self._skip = False  # inside an oversized event: discard up to its blank line
-        self._midline = False  # (while skipping) the last discarded byte did not end a line
-        self._cr = False  # the last byte processed was a CR line end: an LF right after it belongs to it
-        self._bom = True  # at the very start: a UTF-8 BOM may still come
-        self._out: list[Any] = []  # decoded events not yet returned
-        self._index = 0  # index of self._out[0] among dispatched events
-        self._resume = b""  # unprocessed bytes left by a strict-mode error
-        self._closed = False
+        self._id = ""  # WHATWG's "last event ID buffer": the last id: line, dispatched at the next blank line
         self._done_at = -1  # dispatched-event count when `data: [DONE]` last came
-        self._check_utf8 = False  # a data line of the current event holds invalid UTF-8
+        self._seen = False  # a data/event/id/retry/comment line has come: the body is SSE
+        self._sniff = bytearray()  # the body's first KiB while it is not known to be SSE
+        self._received = 0  # stream offset of the next chunk
+        self._lines = 0  # line ends processed so far
+        self._buf = bytearray()  # an incomplete line, waiting for the chunk that ends it
+        self._buf_at = 0  # its stream offset
+        self._discard = False  # discarding the rest of a line (a comment, an over-long or oversized line)
+        self._cr = False  # the last byte processed was a CR line end: an LF right after it belongs to it
+        self._bom = b""  # the first bytes of the stream while they may still be a UTF-8 BOM; None once decided
+        self._queue: deque[tuple[bytes, int, int, int | None, int]] = deque()  # input left by a strict error
+        self._closed = False
+        self._data = bytearray()  # the current event's data payload (its data lines joined by LF)
+        self._has_data = False
+        self._start = -1  # stream offset of the current event's first line; -1 between events
+        self._start_line = 0
+        self._skip = False  # inside an oversized event: discard up to its blank line
+        self._out: list[Any] = []
+        self._index = 0  # index of self._out[0] among dispatched events
 
     @property
     def done(self) -> bool:
@@ -145,169 +187,300 @@ class SSEDecoder(Generic[T]):
         """Take the next bytes of the stream; return the events they complete, in order."""
         if self._closed:
             raise ValueError("feed() after close()")
-        data = _as_bytes(chunk)
-        if self._resume:
-            data, self._resume = self._resume + data, b""
+        data = _chunk_bytes(chunk)
         if data:
-            self._feed(data)
+            base = self._received
+            self._received += len(data)
+            if not self._seen and len(self._sniff) < _KEEP_RAW:
+                self._sniff += data[: _KEEP_RAW - len(self._sniff)]
+            if self._queue:
+                self._queue.append((_own(data), 0, base, None, 0))
+            else:
+                self._consume(data, 0, base, None)
+        if self._queue:
+            self._drain()
         return self._take()
 
     def close(self) -> list[T]:
-        """End of stream: return the remaining events. A last event without its closing blank line is returned
-        when it decodes; when it does not (the stream was cut inside it) it is reported: DecodeError, or an
-        InvalidEvent with ``errors="replace"``. A stream that just ends without ``[DONE]`` is no error."""
+        """End of stream: return the remaining events, and report a cut event or a body that is not SSE."""
         if self._closed:
             return self._take()
-        if self._resume:
-            data, self._resume = self._resume, b""
-            self._feed(data)
+        self._drain()
         self._closed = True
-        tail, self._buf = bytes(self._buf), bytearray()
-        if self._bom and tail.startswith(_BOM):
-            tail, self._base = tail[3:], self._base + 3
-        if tail and not self._skip:
-            self._line(tail, self._base, bad_utf8=_utf8_error(tail) is not None)
-        if self._data and not self._skip:
-            self._dispatch_pending(truncated=True)
+        if self._bom:  # the whole stream was one or two bytes of a BOM's start
+            self._buf, self._buf_at, self._bom = bytearray(self._bom), 0, None
+        tail, self._buf = self._buf, bytearray()
+        if tail and not self._skip:  # an unfinished last line: its data still belongs to the cut event
+            if tail.startswith((b"data:", b"event:", b"id:", b"retry:")) or tail in (b"data", b"event", b"id"):
+                self._seen = True
+            if tail.startswith(b"data") and (len(tail) == 4 or tail[4] == 58):
+                if self._start < 0:
+                    self._start, self._start_line = self._buf_at, self._lines + 1
+                self._add_data(tail, _value_at(tail, 4), len(tail))
+        if not self._seen:
+            err = DecodeError("not an SSE stream: no data:, event:, id:, retry: or comment line in it")
+            self._sniff, head = bytearray(), bytes(self._sniff)
+            self._reset_event()
+            self._bad(err, head, 0, 1)
+        elif self._has_data and not self._skip:
+            data, start, line = bytes(self._data), self._start, self._start_line
+            self._reset_event()
+            stripped = data.strip(_JSON_WS)
+            if stripped == _DONE:  # the marker says the stream is complete, blank line or not
+                self._done_at = self._index + len(self._out)
+            elif stripped:
+                self._bad(DecodeError("stream ended inside an event (no blank line after its data)"), data,
+                          start, line)
         return self._take()
 
-    # -- framing ------------------------------------------------------------------------------------------
+    # -- 1. chunks -> complete lines ----------------------------------------------------------------------
 
     def _take(self) -> list[T]:
         out, self._out = self._out, []
         self._index += len(out)
         return out
 
-    def _feed(self, data: bytes | bytearray) -> None:
-        if self._bom:
-            if self._buf or len(data) < 3:
-                self._buf += data
-                if len(self._buf) < 3 and _BOM.startswith(bytes(self._buf)):
-                    return  # too short to tell yet
-                data, self._buf = bytes(self._buf), bytearray()
-            self._bom = False
-            if data.startswith(_BOM):
-                data = data[3:]
-                self._base += 3
-                if not data:
-                    return
+    def _drain(self) -> None:
+        queue = self._queue
+        while queue:
+            self._consume(*queue.popleft())
+
+    def _consume(self, data: bytes | bytearray, pos: int, base: int, flags: int | None, bulk_from: int = 0) -> None:
+        """Process ``data`` (stream offset ``base``) from ``pos``; ``flags is None``: a chunk not started yet.
+        A strict error leaves the rest in ``self._queue`` (never copied again, never rescanned)."""
+        if flags is None:
+            pos = self._start_chunk(data, base)
+            if pos < 0:
+                return
+            flags = _flags(data, pos)
+        pos = self._run(data, pos, base, flags, bulk_from)
+        if pos < len(data):
+            self._keep_tail(data, pos, base)
+
+    def _start_chunk(self, data: bytes | bytearray, base: int) -> int:
+        """Finish what the previous chunk left (a BOM, a CR, a discarded or a waiting line); return where the
+        complete lines of ``data`` start, or -1 when the whole chunk was used up."""
+        pos = 0
+        n = len(data)
+        if self._bom is not None:
+            head = self._bom + bytes(data[:3])
+            if len(head) < 3 and _BOM.startswith(head):
+                self._bom = head  # too short to tell yet
+                return -1
+            held, self._bom = self._bom, None
+            if head.startswith(_BOM):
+                pos = 3 - len(held)
+            elif held:  # one or two bytes that were not a BOM after all: the start of the first line
+                self._buf, self._buf_at = bytearray(held), 0
+            if pos >= n:
+                return -1
         if self._cr:
             self._cr = False
-            if data[0] == 10:  # the LF of a CRLF split across chunks
-                data = data[1:]
-                self._base += 1
-                if not data:
-                    return
-        if self._skip and self._midline:  # discard the rest of an oversized line, never holding it
-            m = _EOL.search(data)
-            if m is None:
-                self._base += len(data)
-                return
-            self._midline = False
-            end = m.end()
-            if end == len(data) and data[-1] == 13:
-                self._cr = True
-            data = data[end:]
-            self._base += end
-            if not data:
-                return
-        if self._buf:
-            if data.find(b"\n") < 0 and data.find(b"\r") < 0:  # the waiting line goes on: O(len(data))
-                size = len(self._buf) + len(data) + self._size
-                if size > self.max_event_size:
-                    buf, self._buf = self._buf, bytearray()
-                    self._drop_partial_line(size, buf, 0, len(buf) + len(data))
-                else:
-                    self._buf += data
-                return
-            self._buf += data
-            data, self._buf = bytes(self._buf), bytearray()
-        pos = self._process(data)
-        rest = len(data) - pos
-        if not rest:
-            self._base += pos
-        elif self._skip:  # an oversized event goes on past this chunk
-            self._base += len(data)
-            self._midline = True
-        elif rest + self._size > self.max_event_size:
-            self._drop_partial_line(rest + self._size, data[pos : pos + _KEEP_RAW + 6], pos, len(data))
-        else:
-            self._buf = bytearray(data[pos:])
-            self._base += pos
+            if data[pos] == 10:  # the LF of a CRLF split across chunks
+                pos += 1
+                if pos >= n:
+                    return -1
+        if self._discard:  # the rest of a line not kept: find its end without holding it
+            eol, nxt = _first_eol(data, pos)
+            if eol < 0:
+                return -1
+            self._discard = False
+            self._lines += 1
+            self._cr = nxt == n and data[eol] == 13 and nxt - eol == 1
+            pos = nxt
+        elif self._buf:
+            eol, nxt = _first_eol(data, pos)
+            if eol < 0:
+                self._grow(data, pos)
+                return -1
+            buf, self._buf = self._buf, bytearray()
+            buf += memoryview(data)[pos:eol]
+            self._cr = nxt == n and data[eol] == 13 and nxt - eol == 1
+            self._lines += 1
+            try:
+                self._held_line(buf, self._buf_at, self._lines)
+            except DecodeError:
+                if nxt < n:
+                    self._queue.appendleft((_own(data), nxt, base, _flags(data, nxt), 0))
+                raise
+            pos = nxt
+        return pos if pos < n else -1
 
-    def _process(self, b: bytes | bytearray) -> int:
-        """Handle every complete line of ``b`` (which starts at stream offset ``self._base``); return the
-        position of the first byte of the incomplete last line (``len(b)`` when there is none)."""
+    def _grow(self, data: bytes | bytearray, pos: int) -> None:
+        """``data[pos:]`` continues the waiting line: keep it, unless that passes a limit."""
+        buf = self._buf
+        more = len(data) - pos
+        if len(buf) < 6:
+            head = bytes(buf) + bytes(data[pos : pos + 6])
+        else:
+            head = bytes(buf[:6])
+        if head.startswith(b"data:"):
+            vs = _value_at(head, 4)
+            size = len(self._data) + self._has_data + len(buf) + more - vs
+            if size > self.max_event_size:
+                self._buf = bytearray()
+                self._discard = True
+                self._overflow_line(bytes(buf) + bytes(data[pos : pos + _KEEP_RAW + 6]), vs, self._buf_at)
+                return
+        elif len(buf) + more > _FIELD_LIMIT:
+            self._buf = bytearray()
+            self._discard = True
+            return
+        buf += memoryview(data)[pos:]
+
+    def _keep_tail(self, data: bytes | bytearray, pos: int, base: int) -> None:
+        """``data[pos:]`` is the start of a line the next chunk ends: keep it, or discard it as it comes."""
+        c = data[pos]
+        if c == 58 or self._skip:  # a comment, or a line of an oversized event
+            self._seen |= c == 58
+            self._discard = True
+            return
+        more = len(data) - pos
+        if data.startswith(b"data:", pos):
+            vs = _value_at(data, pos + 4) - pos
+            size = len(self._data) + self._has_data + more - vs
+            if size > self.max_event_size:
+                self._discard = True
+                self._overflow_line(bytes(data[pos : pos + _KEEP_RAW + 6]), vs, base + pos)
+                return
+        elif more > _FIELD_LIMIT:
+            self._discard = True
+            return
+        self._buf = bytearray(memoryview(data)[pos:])
+        self._buf_at = base + pos
+
+    def _overflow_line(self, line: bytes, vs: int, offset: int) -> None:
+        """An unfinished data line took its event past max_event_size."""
+        if self._start < 0:
+            self._start, self._start_line = offset, self._lines + 1
+        self._overflow(line[vs:])
+
+    def _held_line(self, line: bytearray, offset: int, lineno: int) -> None:
+        """A line completed from the waiting buffer (which this decoder owns)."""
+        if not self._has_data and not self._skip and line.startswith(b"data") and (
+            len(line) == 4 or line[4] == 58
+        ):
+            # The event's first data line: adopt the buffer as its payload instead of copying it.
+            vs = _value_at(line, 4)
+            if self._start < 0:
+                self._start, self._start_line = offset, lineno
+            self._seen = True
+            if len(line) - vs > self.max_event_size:
+                self._overflow(line[vs:])
+                return
+            del line[:vs]  # O(1): bytearray moves its start
+            self._data = line
+            self._has_data = True
+            return
+        self._field(line, 0, len(line), offset, lineno)
+
+    # -- 2. fast paths over a complete buffer -------------------------------------------------------------
+
+    def _run(self, b: bytes | bytearray, pos: int, base: int, flags: int, bulk_from: int = 0) -> int:
+        """Handle every complete line of ``b`` from ``pos`` (``b[0]`` is at stream offset ``base``); return
+        the position of the incomplete last line (``len(b)`` when there is none). ``flags``: see _flags;
+        ``bulk_from``: where a bulk attempt may start (kept across a strict error: no region is tried twice)."""
         n = len(b)
-        pos = 0
-        base = self._base
-        view = memoryview(b)
+        fast = bool(flags & _NO_CR)  # line ends are LF: the frame loop and find(b"\n") apply
+        checked = bool(flags & _UTF8)  # valid UTF-8: payloads need no check, bulk decoding may run
+        lines = self._lines
         find = b.find
         startswith = b.startswith
+        view = memoryview(b)
+        one = self._kernel.one
         append = self._out.append
-        kernel = self._kernel
-        dec = kernel.one
         limit = self.max_event_size
-        bad_utf8 = not b.isascii() and not _utf8_valid(b, final=False)
-        fast = not bad_utf8 and find(b"\r") < 0
         # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed; never
         # under a max_event_size smaller than a region (bulk decoding does not look at single frames)
-        bulk_from = 0 if fast and n >= _MIN_WINDOW and limit >= _WINDOW else n
+        bulk_from = max(pos, bulk_from) if fast and checked and n - pos >= _MIN_WINDOW and limit >= _WINDOW else n
         window = _WINDOW
         try:
             while pos < n:
-                if fast and self._start < 0 and not self._skip:
-                    if pos >= bulk_from and startswith(_FRAME_STARTS, pos):
-                        end = _bulk_region(b, pos, window)
-                        events = None
-                        if end:
-                            # A clean stream (full window) tries the region at once; once comments or
-                            # [DONE] have cut a region short, look for the next one first (a failed
-                            # attempt costs more than the search).
-                            if window == _WINDOW:
-                                events = _bulk(kernel, b, pos, end)
-                            if events is None:
-                                cut = _interruption(b, pos, end)
-                                if cut > pos:  # stop there, and look less far next time
-                                    window = max(_MIN_WINDOW, min(_WINDOW, 2 * (cut - pos)))
-                                    end = cut
-                                    events = _bulk(kernel, b, pos, end)
-                                elif window < _WINDOW:
-                                    events = _bulk(kernel, b, pos, end)
-                        if events is not None:
-                            self._out += events
-                            pos = end
-                            window = min(_WINDOW, 2 * window)
-                            continue
-                        # not again inside the region that failed, nor before 32 KiB when frames are long
-                        bulk_from = max(end, pos + 1) if end else pos + 8 * _MIN_WINDOW
-                    # The common frame, `[event: ...\n]data: {json}\n\n`, in one step per event.
-                    while True:
-                        start = pos
-                        if pos >= bulk_from and startswith(_FRAME_STARTS, pos):
-                            break  # past a region where bulk decoding failed: try it again
-                        if startswith(b"event:", pos):
-                            pos = find(b"\n", pos) + 1
-                            if not pos:
+                if self._start < 0 and not self._skip:
+                    c = b[pos]
+                    if c == 58 or c == 10 or c == 13:  # comments and blank lines between events: one match
+                        if fast:
+                            m = _QUIET_END.search(b, pos)
+                            end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
+                        else:
+                            m = _QUIET.match(b, pos)
+                            end = m.end() if m is not None else 0
+                        if end <= pos:
+                            break  # an unfinished comment: the tail
+                        if c == 58 or find(b"\n:", pos, end) >= 0 or find(b"\r:", pos, end) >= 0:
+                            self._seen = True
+                        lines += _count_eols(b, pos, end, fast)
+                        if end == n and b[end - 1] == 13:
+                            self._cr = True
+                        pos = end
+                        continue
+                    if fast and startswith(_FRAME_STARTS, pos):
+                        self._seen = True
+                        if pos >= bulk_from:
+                            end = _bulk_region(b, pos, window)
+                            got = None
+                            if end:
+                                # A clean stream (full window) tries the region at once; once comments or
+                                # [DONE] have cut a region short, look for the next one first (a failed
+                                # attempt costs more than the search).
+                                if window == _WINDOW:
+                                    got = self._bulk(b, pos, end)
+                                if got is None:
+                                    cut = _interruption(b, pos, end)
+                                    if cut > pos:  # stop there, and look less far next time
+                                        window = max(_MIN_WINDOW, min(_WINDOW, 2 * (cut - pos)))
+                                        end = cut
+                                        got = self._bulk(b, pos, end)
+                                    elif window < _WINDOW:
+                                        got = self._bulk(b, pos, end)
+                            if got is not None:
+                                self._out += got[0]
+                                lines += got[1]
+                                pos = end
+                                window = min(_WINDOW, 2 * window)
+                                continue
+                            # not again inside the region that failed, nor before 32 KiB when frames are long
+                            bulk_from = max(end, pos + 1) if end else pos + 8 * _MIN_WINDOW
+                        # The common frame, `[event: ...\n]data: {json}\n\n`, in one step per event.
+                        while True:
+                            start = pos
+                            if pos >= bulk_from and startswith(_FRAME_STARTS, pos):
+                                break  # past a region where bulk decoding failed: try it again
+                            first = lines + 1  # the frame's first line
+                            ev = 0
+                            if startswith(b"event:", pos):
+                                pos = find(b"\n", pos) + 1
+                                if not pos:
+                                    pos = start
+                                    break
+                                ev = 1
+                            if not startswith(b"data: ", pos):
                                 pos = start
                                 break
-                        if not startswith(b"data: ", pos):
-                            pos = start
+                            nl = find(b"\n", pos)
+                            if nl < 0 or nl + 1 >= n or b[nl + 1] != 10 or nl - pos - 6 > limit:
+                                pos = start
+                                break
+                            s = pos + 6
+                            pos = nl + 2
+                            lines = first + 1 + ev
+                            try:
+                                append(one(view[s:nl], checked))
+                            except DecodeError as err:
+                                self._failed(err, view[s:nl], base + start, first)
+                            except RecursionError:
+                                self._failed(DecodeError(_TOO_DEEP), view[s:nl], base + start, first)
+                        if pos >= n:
                             break
-                        nl = find(b"\n", pos)
-                        if nl < 0 or nl + 1 >= n or b[nl + 1] != 10 or nl - pos > limit:
-                            pos = start
-                            break
-                        s = pos + 6
-                        pos = nl + 2
-                        try:
-                            append(dec(view[s:nl], True))  # (valid UTF-8: checked for the whole chunk)
-                        except DecodeError as err:
-                            self._dispatch(view[s:nl], base + start, err)
-                    if pos >= n:
+                        if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
+                            continue  # stopped at a frame start where a bulk attempt is due
+                elif self._skip and fast and b[pos] != 10:  # inside an oversized event: on to its blank line
+                    end = find(b"\n\n", pos) + 1 or b.rfind(b"\n", pos) + 1
+                    if end <= pos:
                         break
-                    if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
-                        continue  # stopped at a frame start where a bulk attempt is due
+                    lines += b.count(b"\n", pos, end)
+                    pos = end
+                    continue
                 # Any other line, one at a time.
                 if fast:
                     eol = find(b"\n", pos)
@@ -319,130 +492,222 @@ class SSEDecoder(Generic[T]):
                     if m is None:
                         break
                     eol, nxt = m.span()
-                    if nxt == n and b[eol] == 13:
-                        self._cr = True  # an LF starting the next chunk ends this same line
-                line = b[pos:eol]
+                    if nxt == n and nxt - eol == 1 and b[eol] == 13:
+                        self._cr = True  # a lone CR ends the chunk: an LF starting the next one ends this line too
                 start = pos
                 pos = nxt
-                self._line(line, base + start, bad_utf8=bad_utf8 and _utf8_error(line) is not None)
+                lines += 1
+                self._field(b, start, eol, base + start, lines)
         except DecodeError:
-            # strict mode: keep the bytes after the bad event for the next call, then raise
-            self._resume = bytes(b[pos:])
-            self._base = base + pos
+            # strict mode: go on from here at the next call, without copying or rescanning the rest
+            self._lines = lines
+            if pos < n:
+                self._queue.appendleft((_own(b), pos, base, flags, bulk_from))
             raise
+        self._lines = lines
         return pos
 
-    def _line(self, line: bytes | bytearray, offset: int, *, bad_utf8: bool = False) -> None:
-        """One complete line (without its line end), by the WHATWG field rules."""
-        if not line:  # blank line: dispatch
-            if self._skip:
-                self._skip = False
-            elif self._data:
-                self._dispatch_pending()
+    def _bulk(self, b: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None:
+        """Decode the frames in ``b[pos:end]`` with one kernel ``bulk_lines`` call: (events, lines), or None
+        to go frame by frame.
+
+        Valid only when the region is exactly ``data: {...}\\n\\n`` frames (all of them, or none, after one
+        ``event:`` line), each on one line. The region starts with ``data: {`` and ends with ``}\\n\\n``;
+        replacing each ``}\\n\\ndata: {`` separator (with its ``event:`` line) by ``}\\n{`` leaves ``k + 1``
+        segments for ``k`` separators, each starting with ``{`` and ending with ``}``. The kernel decodes
+        iff its counting proof shows one JSON value per non-blank line; ``k + 1`` values then means one line
+        per segment (a segment of several lines has two non-blank ones: its first and its last), so each
+        frame is exactly one ``data:`` line and its blank line, and its value is the frame's payload.
+        """
+        if b[end - 3] != 125:  # "}"
+            return None
+        if b.startswith(b"data: {", pos):
+            region = b[pos + 6 : end]
+            body = region.replace(b"}\n\ndata: {", b"}\n{")
+            seps = (len(region) - len(body)) // 7
+            per_frame = 2
+        elif b.startswith(b"event:", pos):  # Open Responses servers: `event: <type>` before every data line
+            first = b.find(b"\n", pos, end)
+            if first < 0 or not b.startswith(b"data: {", first + 1):
+                return None
+            body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
+            per_frame = 3
+        else:
+            return None
+        try:
+            events = self._kernel.bulk_lines(body, 0, len(body))
+        except RecursionError:
+            return None
+        if events is None or len(events) != seps + 1:
+            return None
+        return events, per_frame * (seps + 1)
+
+    # -- 3. one line by the WHATWG field rules ------------------------------------------------------------
+
+    def _field(self, b: bytes | bytearray, pos: int, eol: int, offset: int, lineno: int) -> None:
+        """The line ``b[pos:eol]`` (without its line end), at stream ``offset``, line number ``lineno``."""
+        if pos == eol:
+            self._dispatch()
+            return
+        if b[pos] == 58:  # a comment
+            self._seen = True
+            return
+        if self._skip:  # inside an oversized event
+            return
+        # Known field names have at most 5 bytes: never look further (a line may be huge).
+        colon = b.find(b":", pos, min(eol, pos + 6))
+        if colon < 0:
+            if eol - pos > 5:
+                name = b""  # an unknown field: ignored
+            else:
+                name = bytes(b[pos:eol])
+            vs = eol
+        else:
+            name = bytes(b[pos:colon])
+            vs = _value_at(b, colon)
+        if self._start < 0:
+            self._start, self._start_line = offset, lineno
+        if name == b"data":
+            self._seen = True
+            self._add_data(b, vs, eol)
+        elif name == b"id":
+            self._seen = True
+            if eol - vs <= _FIELD_LIMIT:
+                value = bytes(b[vs:eol])
+                if b"\0" not in value:
+                    self._id = value.decode("utf-8", "replace")
+        elif name == b"retry":
+            self._seen = True
+            if eol - vs <= _RETRY_DIGITS:
+                value = bytes(b[vs:eol])
+                if value.isdigit():  # ASCII digits only, for bytes
+                    self.retry = int(value)
+        elif name == b"event":  # ignored: the JSON `type` is what identifies an event
+            self._seen = True
+
+    def _add_data(self, b: bytes | bytearray, vs: int, eol: int) -> None:
+        data = self._data
+        size = len(data) + self._has_data + eol - vs
+        if size > self.max_event_size:
+            self._overflow(memoryview(b)[vs : vs + _KEEP_RAW])
+            return
+        if self._has_data:
+            data.append(10)
+        else:
+            self._has_data = True
+        data += memoryview(b)[vs:eol] if eol - vs > 4096 else b[vs:eol]
+
+    def _overflow(self, more: Any) -> None:
+        """The current event's data passed max_event_size with ``more`` (the start of the line that did it):
+        drop what is held, skip to its end, report it with the first bytes of its data."""
+        keep = min(_KEEP_RAW, self.max_event_size + 1)  # the same bytes whole or chunked: always known
+        head = bytes(self._data[:keep])
+        if len(head) < keep:
+            head = (head + b"\n" if self._has_data else head) + bytes(more[: keep - len(head)])
+        start, line = self._start, self._start_line
+        self._reset_event()
+        self._skip = True
+        err = DecodeError(f"event larger than max_event_size (data > {self.max_event_size} bytes)")
+        self._bad(err, head[:keep], start, line)
+
+    # -- 4. dispatch --------------------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        """A blank line: the event is complete."""
+        self.last_event_id = self._id
+        if not self._has_data:  # no data (or the end of an oversized event): no event
+            self._skip = False
             self._start = -1
             return
-        if self._skip or line[0] == 58:  # inside an oversized event, or a `:` comment
-            return
-        colon = line.find(b":")
-        if colon < 0:
-            name, value = bytes(line), b""
-        else:
-            name = bytes(line[:colon])
-            value = bytes(line[colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1 :])
-        if self._start < 0:
-            self._start = offset
-        if name == b"data":
-            size = self._size + len(value) + (1 if self._data else 0)
-            if size > self.max_event_size:
-                head = self._head(b"data: " + value[:_KEEP_RAW])
-                self._overflow(size, head, self._start)
-                return
-            self._size = size
-            self._data.append(value)
-            self._check_utf8 |= bad_utf8
-        elif name == b"id":
-            if b"\0" not in value:
-                self.last_event_id = value.decode("utf-8", "replace")
-        elif name == b"retry":
-            if value.isdigit():
-                self.retry = int(value)
-        # `event:` and unknown fields are ignored: the JSON `type` is what identifies an event.
-
-    def _drop_partial_line(self, size: int, line: bytes | bytearray, line_at: int, consumed: int) -> None:
-        """An unfinished line took the current event past max_event_size: report it and skip the rest of
-        the line as it arrives. ``line`` starts ``line_at`` bytes after ``self._base``; ``consumed`` bytes
-        of the stream are used up."""
-        head = self._head(line)
-        start = self._start if self._start >= 0 else self._base + line_at
-        self._base += consumed
-        self._midline = True
-        self._overflow(size, head, start)
-
-    def _head(self, partial: bytes | bytearray) -> bytes:
-        """The first bytes of an oversized event's data (what is held, then the partial line), for its error."""
-        parts, size = [], 0
-        for part in self._data:
-            if size >= _KEEP_RAW:
-                break
-            parts.append(part[:_KEEP_RAW])
-            size += len(parts[-1]) + 1
-        line = bytes(partial[: _KEEP_RAW + 6])
-        if line.startswith(b"data:"):
-            line = line[6:] if line.startswith(b"data: ") else line[5:]
-        if line or not parts:
-            parts.append(line)
-        return b"\n".join(parts)[:_KEEP_RAW]
-
-    def _dispatch_pending(self, *, truncated: bool = False) -> None:
-        parts = self._data
-        data = parts[0] if len(parts) == 1 else b"\n".join(parts)
-        start, check = self._start, self._check_utf8
+        data, start, line = self._data, self._start, self._start_line
         self._reset_event()
-        if check and (bad := _utf8_error(data)) is not None:
-            self._fail(_utf8_decode_error(bad), data, start, truncated)
-            return
         try:
-            self._out.append(self._kernel.one(data, True))  # (valid UTF-8: no bad line, or checked above)
+            self._out.append(self._kernel.one(data))
         except DecodeError as err:
-            self._dispatch(data, start, err, truncated)
+            self._failed(err, data, start, line)
+        except RecursionError:
+            self._failed(DecodeError(_TOO_DEEP), data, start, line)
 
-    def _dispatch(self, data: Any, offset: int, err: DecodeError, truncated: bool = False) -> None:
-        """An event the kernel rejected: [DONE], empty data, or an invalid event."""
+    def _failed(self, err: DecodeError, data: Any, offset: int, line: int) -> None:
+        """A payload the kernel rejected: ``[DONE]``, empty data, or a bad event."""
         raw = bytes(data)
         stripped = raw.strip(_JSON_WS)
         if stripped == _DONE:
             self._done_at = self._index + len(self._out)
-            return
-        if not stripped:  # an empty `data:` holds no event
-            return
-        self._fail(err, raw, offset, truncated)
+        elif stripped:  # (an empty `data:` holds no event)
+            self._bad(err, raw, offset, line)
 
-    def _fail(self, err: DecodeError, raw: bytes, offset: int, truncated: bool = False) -> None:
-        if truncated:
-            err = DecodeError(f"stream ended inside an event: {err.msg}", path=err.path, pos=err.pos)
-        self._reject(err, raw, offset)
-
-    def _overflow(self, size: int, head: bytes, start: int) -> None:
-        """The current event passed max_event_size: drop what is held, skip to its end, report it."""
-        self._reset_event()
-        self._skip = True
-        err = DecodeError(f"event larger than max_event_size ({size} bytes > {self.max_event_size})")
-        self._reject(err, head, start)
-
-    def _reset_event(self) -> None:
-        self._data = []
-        self._size = 0
-        self._start = -1
-        self._check_utf8 = False
-
-    def _reject(self, err: DecodeError, raw: bytes, offset: int) -> None:
+    def _bad(self, err: DecodeError, raw: bytes, offset: int, line: int) -> None:
         """Raise (strict) or keep in place (replace) a bad event; either way it takes the next index."""
         index = self._index + len(self._out)
-        if self.errors == "strict":
+        try:
+            self._kernel.bad(err, raw, self.errors, self._out, line=line, offset=offset, index=index)
+        except DecodeError:
             self._index += 1
-        self._kernel.bad(err, raw, self.errors, self._out, index=index, offset=offset)
+            raise
+
+    def _reset_event(self) -> None:
+        self._data = bytearray()
+        self._has_data = False
+        self._start = -1
+        self._skip = False
+
 
 _MIN_WINDOW = 1 << 12  # the smallest bulk region (_WINDOW, shared with NDJSON, is the largest)
+_FRAME_STARTS = (b"data: {", b"event:")  # where a bulk region may begin
+_EVENT_SEP = re.compile(rb"}\n\nevent:[^\n]*\ndata: {")
+
+
+_NO_CR = 1
+_UTF8 = 2
+
+
+def _flags(b: bytes | bytearray, pos: int) -> int:
+    """What holds for ``b[pos:]`` (whose end may cut a UTF-8 sequence): no CR in it (_NO_CR), valid UTF-8
+    (_UTF8). Computed once per chunk, kept with it when a strict error leaves a rest."""
+    flags = _NO_CR if b.find(b"\r", pos) < 0 else 0
+    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):
+        flags |= _UTF8
+    return flags
+
+
+def _value_at(b: bytes | bytearray, colon: int) -> int:
+    """Where a field's value starts, given the position of its colon (one space after it is dropped)."""
+    vs = colon + 1
+    return vs + 1 if b[vs : vs + 1] == b" " else vs
+
+
+def _first_eol(b: bytes | bytearray, pos: int) -> tuple[int, int]:
+    """(start, end) of the first line end (CR, LF or CRLF) at or after ``pos``, or (-1, -1)."""
+    lf = b.find(b"\n", pos)
+    cr = b.find(b"\r", pos, lf if lf >= 0 else len(b))
+    if cr >= 0:
+        return cr, cr + 2 if cr + 1 == lf else cr + 1
+    return (lf, lf + 1) if lf >= 0 else (-1, -1)
+
+
+def _count_eols(b: bytes | bytearray, pos: int, end: int, no_cr: bool) -> int:
+    """Line ends (CR, LF or CRLF) in ``b[pos:end]``."""
+    if no_cr:
+        return b.count(b"\n", pos, end)
+    return b.count(b"\n", pos, end) + b.count(b"\r", pos, end) - b.count(b"\r\n", pos, end)
+
+
+def _own(b: bytes | bytearray) -> bytes:
+    """Bytes the caller cannot change any more (kept across calls after a strict error)."""
+    return b if isinstance(b, bytes) else bytes(b)
+
+
+def _chunk_bytes(chunk: Buffer) -> bytes | bytearray:
+    if isinstance(chunk, (bytes, bytearray)):
+        return chunk
+    if isinstance(chunk, memoryview):
+        return chunk.tobytes()
+    if isinstance(chunk, str):
+        # A lone surrogate cannot be UTF-8: keep it as the (invalid) bytes it would be, so that only the
+        # event holding it fails, and the framing of the rest of the stream is untouched.
+        return chunk.encode("utf-8", "surrogatepass")
+    raise TypeError(f"expected bytes, bytearray, memoryview or str, not {type(chunk).__name__}")
 
 
 def _bulk_region(b: bytes | bytearray, pos: int, window: int, sample: int = 16, short: int = 2048) -> int:
@@ -466,37 +731,6 @@ def _interruption(b: bytes | bytearray, pos: int, end: int) -> int:
     return min(found) if found else -1
 
 
-_FRAME_STARTS = (b"data: {", b"event:")  # where a bulk region may begin
-_EVENT_SEP = re.compile(rb"}\n\nevent:[^\n]*\ndata: {")
-
-
-def _bulk(kernel: Kernel, b: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
-    """Decode the frames in ``b[pos:end]`` with one msgspec ``decode_lines`` call, or None to go per event.
-
-    Valid only when the region is exactly ``data: {...}\n\n`` frames (all of them, or none, after one
-    ``event:`` line), each on one line. That is proved by counting: the region starts with ``data: {`` and
-    ends with ``}\n\n``; replacing each ``}\n\ndata: {`` separator (with its ``event:`` line) by ``}\n{``
-    leave a body that the kernel's ``bulk_lines`` proves to hold exactly one value per non-blank line; then
-    ``n`` values for ``n - 1`` separators means the frames are those lines. Any failure (an unknown event,
-    bad JSON) returns None: the per-event loop then finds and locates it.
-    """
-    if b[end - 3] != 125:  # "}"
-        return None
-    if b.startswith(b"data: {", pos):
-        region = b[pos + 6 : end]
-        body = region.replace(b"}\n\ndata: {", b"}\n{")
-        seps = (len(region) - len(body)) // 7
-    elif b.startswith(b"event:", pos):  # Open Responses servers: `event: <type>` before every data line
-        first = b.find(b"\n", pos, end)
-        if first < 0 or not b.startswith(b"data: {", first + 1):
-            return None
-        body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
-    else:
-        return None
-    events = kernel.bulk_lines(body, 0, len(body))
-    return events if events is not None and len(events) == seps + 1 else None
-
-
 @overload
 def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
 @overload
@@ -506,7 +740,8 @@ def decode_sse(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
 def decode_sse(buf: Buffer, *, errors: str = "strict") -> list[Any]:
     """Decode a whole SSE buffer (a captured stream or an SSE log holding many streams) to typed events.
 
-    ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder`.
+    ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder` (a cut last event and a
+    body that is not SSE at all are reported too).
     """
     return _decode_sse(_DEFAULT, buf, errors)
 
@@ -517,11 +752,26 @@ def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str) -> list[Any]:
     return out + dec.close()
 
 
+class BinaryReader(Protocol):
+    """A binary file object (``open(path, "rb")``, ``io.BytesIO``, a socket file): read in blocks."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+class AsyncBinaryReader(Protocol):
+    """An object with ``async read(n)`` (``asyncio.StreamReader``)."""
+
+    def read(self, size: int = ..., /) -> Awaitable[bytes]: ...
+
+
 def _sse_decoder(decoder: Any, errors: str | None, max_event_size: int | None) -> SSEDecoder[Any]:
-    """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one (options applied)."""
+    """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one with the options applied.
+    Options beside an SSEDecoder are rejected unless they are what it has: never silently ignored."""
     if isinstance(decoder, SSEDecoder):
-        if errors is not None or max_event_size is not None:
-            raise TypeError("errors/max_event_size cannot be applied to an existing SSEDecoder: set them on it")
+        for name, value in (("errors", errors), ("max_event_size", max_event_size)):
+            if value is not None and value != getattr(decoder, name):
+                raise TypeError(f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
+                                f"({name}={getattr(decoder, name)!r}): set it on that SSEDecoder")
         return decoder
     if decoder is not None and not isinstance(decoder, Decoder):
         raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
@@ -532,96 +782,118 @@ def _sse_decoder(decoder: Any, errors: str | None, max_event_size: int | None) -
     )
 
 
+def _not_a_buffer(chunks: object, fn: str) -> None:
+    if isinstance(chunks, (bytes, bytearray, memoryview, str)):
+        raise TypeError(f"{fn}() takes an iterable of chunks or a binary file, not one {type(chunks).__name__} "
+                        f"buffer: decode a whole buffer with decode_sse(buf)")
+
+
+Chunks = Iterable[Buffer] | BinaryReader
+AsyncChunks = AsyncIterable[Buffer] | AsyncBinaryReader
+
+
 @overload
-def iter_sse(chunks: Iterable[Buffer], *, decoder: SSEDecoder[T]) -> Iterator[T]: ...
+def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T]) -> Iterator[T]: ...
 @overload
 def iter_sse(
-    chunks: Iterable[Buffer], *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
+    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
 ) -> Iterator[E | UnknownEvent]: ...
 @overload
 def iter_sse(
-    chunks: Iterable[Buffer], *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
 ) -> Iterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
 def iter_sse(
-    chunks: Iterable[Buffer], *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
+    chunks: Chunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
 ) -> Iterator[Event]: ...
 @overload
 def iter_sse(
-    chunks: Iterable[Buffer], *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+    chunks: Chunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_sse(
-    chunks: Iterable[Buffer], *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+    chunks: Chunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
 ) -> Iterator[Any]: ...
 def iter_sse(
-    chunks: Iterable[Buffer],
+    chunks: Chunks,
     *,
     decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
 ) -> Iterator[Any]:
-    """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks).
+    """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``) or a binary file object
+    (read in 256 KiB blocks). A whole buffer is a TypeError: use :func:`decode_sse`.
 
     ``errors``/``max_event_size`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
-    ``SSEDecoder`` (to read ``.done`` afterwards; options are then set on it, and passing them here is a
-    TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
+    ``SSEDecoder`` (to read ``.done``/``.last_event_id`` afterwards; options passed here must then agree with
+    it, else TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
     """
+    _not_a_buffer(chunks, "iter_sse")
     dec = _sse_decoder(decoder, errors, max_event_size)
     return _iter(dec, chunks)
 
 
-def _iter(dec: SSEDecoder[Any], chunks: Iterable[Buffer]) -> Iterator[Any]:
-    for chunk in chunks:
-        yield from dec.feed(chunk)
+def _iter(dec: SSEDecoder[Any], chunks: Chunks) -> Iterator[Any]:
+    read = getattr(chunks, "read", None)
+    if callable(read):
+        while block := read(_BLOCK):
+            yield from dec.feed(block)
+    else:
+        for chunk in chunks:  # type: ignore[union-attr]
+            yield from dec.feed(chunk)
     yield from dec.close()
 
 
 @overload
-def aiter_sse(chunks: AsyncIterable[Buffer], *, decoder: SSEDecoder[T]) -> AsyncIterator[T]: ...
+def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T]) -> AsyncIterator[T]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncIterable[Buffer],
-    *,
-    decoder: Decoder[E],
-    errors: Literal["strict"] = "strict",
-    max_event_size: int = ...,
+    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
 ) -> AsyncIterator[E | UnknownEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncIterable[Buffer], *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
 ) -> AsyncIterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncIterable[Buffer],
-    *,
-    decoder: None = None,
-    errors: Literal["strict"] = "strict",
-    max_event_size: int = ...,
+    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
 ) -> AsyncIterator[Event]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncIterable[Buffer], *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
 ) -> AsyncIterator[Event | InvalidEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncIterable[Buffer], *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
 ) -> AsyncIterator[Any]: ...
 def aiter_sse(
-    chunks: AsyncIterable[Buffer],
+    chunks: AsyncChunks,
     *,
     decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
 ) -> AsyncIterator[Any]:
-    """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()`` or aiohttp's ``iter_chunked``."""
+    """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked`` or an
+    object with ``async read(n)`` (``asyncio.StreamReader``)."""
+    _not_a_buffer(chunks, "aiter_sse")
     dec = _sse_decoder(decoder, errors, max_event_size)
     return _aiter(dec, chunks)
 
 
-async def _aiter(dec: SSEDecoder[Any], chunks: AsyncIterable[Buffer]) -> AsyncIterator[Any]:
-    async for chunk in chunks:
-        for ev in dec.feed(chunk):
-            yield ev
+async def _aiter(dec: SSEDecoder[Any], chunks: AsyncChunks) -> AsyncIterator[Any]:
+    read = getattr(chunks, "read", None)
+    if callable(read):
+        while True:
+            block = read(_BLOCK)
+            if not isinstance(block, (bytes, bytearray, memoryview, str)):
+                block = await block
+            if not block:
+                break
+            for ev in dec.feed(block):
+                yield ev
+    else:
+        async for chunk in chunks:  # type: ignore[union-attr]
+            for ev in dec.feed(chunk):
+                yield ev
     for ev in dec.close():
         yield ev

@@ -1,0 +1,431 @@
+"""Events from files and streams of any size: NDJSON, SSE or JSON arrays, plain or gzip, in bounded memory.
+
+The input is read in blocks (:data:`BLOCK_SIZE`); each block is cut at a boundary its format allows (the
+last newline for NDJSON, the last complete element for an array; SSE blocks go to an incremental
+:class:`SSEDecoder`), decoded by the same batch decoders as in-memory data, and errors are moved from
+block-relative to file-absolute coordinates (line, byte offset, element index). Memory stays at a few blocks
+plus the batch being handed out, whatever the file's size; a line longer than a block is buffered whole.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from typing import IO, Any, Literal
+
+import msgspec
+
+from ._decoder import decode_array, decode_lines
+from ._errors import DecodeError, InvalidEvent
+from ._sse import SSEDecoder
+
+__all__ = ["BLOCK_SIZE", "Format", "Source", "detect_format", "iter_batches", "iter_events"]
+
+Format = Literal["ndjson", "sse", "array"]
+#: A path (``str``/``os.PathLike``; ``"-"`` is stdin), a binary file object, or a buffer holding the data
+#: itself (``bytes``, ``bytearray``, ``memoryview``, ``mmap``: read in place, never copied whole).
+Source = str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview | Any
+
+BLOCK_SIZE = 1 << 20  # bytes read (or sliced) at a time
+_BATCH_BYTES = 2 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
+_GZIP_MAGIC = b"\x1f\x8b"
+_WS = b" \t\r\n"
+_BYTE = re.compile(r"\(byte \d+\)$")
+_BOM = b"\xef\xbb\xbf"
+_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
+_Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
+
+
+def _check(format: str | None, errors: str, batch_size: int) -> None:  # noqa: A002 - the public name
+    if format not in (None, "ndjson", "sse", "array"):
+        raise ValueError(f"format must be 'ndjson', 'sse', 'array' or None, not {format!r}")
+    if errors not in ("strict", "replace"):
+        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
+
+
+# -- bytes in ------------------------------------------------------------------------------------------------
+
+def _file_blocks(f: Any, size: int) -> Iterator[bytes]:
+    read = getattr(f, "read1", None) or f.read  # read1: what a pipe has now, without waiting for a full block
+    while True:
+        b = read(size)
+        if not b:
+            return
+        yield bytes(b) if not isinstance(b, bytes) else b
+
+
+def _buffer_blocks(buf: Any, size: int) -> Iterator[bytes]:
+    view = memoryview(buf).cast("B")  # the buffer is read in place: one block at a time is copied out
+    for i in range(0, len(view), size):
+        yield bytes(view[i : i + size])
+
+
+def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
+    if isinstance(source, (str, os.PathLike)):
+        if source == "-":
+            return _file_blocks(sys.stdin.buffer, size)
+        f = open(source, "rb")  # noqa: SIM115 - closed by the caller's finally
+        opened.append(f)
+        return _file_blocks(f, size)
+    if hasattr(source, "read"):
+        return _file_blocks(source, size)
+    try:
+        memoryview(source)
+    except TypeError:
+        raise TypeError(
+            f"source must be a path, '-', a binary file object or a buffer, not {type(source).__name__}") from None
+    return _buffer_blocks(source, size)
+
+
+def _gunzip(blocks: Iterator[Any], size: int) -> Iterator[bytes]:
+    """Decompress gzip blocks (several members in a row too), at most ``size`` bytes out per block."""
+    d = zlib.decompressobj(31)
+    fed = False  # the current member has had input (a fresh object after the last member ends owes nothing)
+    for block in blocks:
+        data = block
+        while data:
+            fed = True
+            out = d.decompress(data, size)
+            if out:
+                yield out
+            if d.eof:
+                data = d.unused_data
+                d, fed = zlib.decompressobj(31), False
+            else:
+                data = d.unconsumed_tail
+    rest = d.flush()
+    if rest:
+        yield rest
+    if fed and not d.eof:
+        raise DecodeError("gzip data ends early (truncated file)")
+
+
+def _blocks(source: Any, size: int, opened: list[Any]) -> tuple[Iterator[Any], bytes]:
+    """Blocks of (decompressed) input, and the first few bytes of it, to detect the format from."""
+    raw = _raw_blocks(source, size, opened)
+    first = next(raw, None)
+    if first is None:
+        return iter(()), b""
+    if bytes(first[:2]) == _GZIP_MAGIC:
+        blocks = _gunzip(_chain(first, raw), size)
+    else:
+        blocks = _chain(first, raw)
+    head = b""
+    buffered = []
+    for block in blocks:  # enough to see the first non-blank byte
+        buffered.append(block)
+        head += bytes(block[:64])
+        if head.lstrip(_WS).removeprefix(_BOM).lstrip(_WS) or len(head) >= 4096:
+            break
+    return _chain(*buffered, blocks), head
+
+
+def _chain(*parts: Any) -> Iterator[Any]:
+    for p in parts:
+        if isinstance(p, (bytes, bytearray, memoryview)):
+            yield p
+        else:
+            yield from p
+
+
+def detect_format(head: bytes) -> Format:
+    """``"array"`` if the data starts with ``[``, ``"ndjson"`` with ``{`` (or when empty), else ``"sse"``."""
+    s = head.removeprefix(_BOM).lstrip(_WS)
+    if s.startswith(b"["):
+        return "array"
+    if s.startswith(b"{") or not s:
+        return "ndjson"
+    return "sse"
+
+
+# -- framing -------------------------------------------------------------------------------------------------
+
+def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeError:
+    return DecodeError(
+        err.msg,
+        path=err.path,
+        pos=err.pos,
+        line=None if err.line is None else err.line + line,
+        offset=None if err.offset is None else err.offset + offset,
+        index=None if err.index is None else err.index + index,
+        raw=err.raw,
+    )
+
+
+def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
+    """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place."""
+    if InvalidEvent not in map(type, events):
+        return
+    for k, ev in enumerate(events):
+        if type(ev) is InvalidEvent:
+            events[k] = InvalidEvent(
+                _located(ev.error, line, offset, index), ev.raw,
+                line=None if ev.line is None else ev.line + line,
+                offset=None if ev.offset is None else ev.offset + offset,
+                index=None if ev.index is None else ev.index + index,
+            )
+
+
+def _newlines(b: Any) -> int:
+    return len(b) - len(bytes(b).replace(b"\n", b""))  # memchr/memcpy speed; bytes.count is a byte loop
+
+
+def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[Any]]) -> _Parts:
+    pending = bytearray()  # a line not yet ended: waits for the block that ends it
+    line = offset = 0  # newlines and bytes before the data being decoded
+
+    def run(data: bytes) -> tuple[list[Any], int]:
+        nonlocal line, offset
+        try:
+            evs = lines_fn(data, errors=errors)
+        except DecodeError as err:
+            raise _located(err, line, offset, 0) from None
+        _relocate(evs, line, offset, 0)
+        line += _newlines(data)
+        offset += len(data)
+        return evs, len(data)
+
+    first = True
+    for block in blocks:
+        if first and block.startswith(_BOM):  # decode_lines takes JSON, not a BOM; offsets still count it
+            block, offset, first = block[3:], 3, False
+        first = False
+        nl = block.rfind(b"\n")
+        if nl < 0:
+            pending += block
+            continue
+        if pending:
+            pending += block[: nl + 1]
+            data = bytes(pending)
+        else:
+            data = block if nl + 1 == len(block) else block[: nl + 1]
+        pending = bytearray(block[nl + 1 :])
+        yield run(data)
+    if pending:
+        yield run(bytes(pending))
+
+
+def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
+    """SSE blocks through one incremental decoder (its offsets and indices are stream-absolute already). An
+    error without a line number gets one here, counted from the last two blocks (events spanning more are
+    left without)."""
+    dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)
+    recent: list[tuple[int, int, bytes]] = []  # (offset, newlines before, bytes) of the last two blocks
+    offset = lines = 0
+
+    def line_of(at: int | None) -> int | None:
+        for start, before, block in recent:
+            if at is not None and start <= at < start + len(block):
+                return before + _newlines(block[: at - start]) + 1
+        return None
+
+    def located(err: DecodeError) -> DecodeError:
+        if err.line is not None or err.offset is None:
+            return err
+        return DecodeError(err.msg, path=err.path, pos=err.pos, line=line_of(err.offset), offset=err.offset,
+                           index=err.index, raw=err.raw)
+
+    def run(call: Callable[[], list[Any]]) -> list[Any]:
+        try:
+            evs = call()
+        except DecodeError as err:
+            raise located(err) from None
+        if InvalidEvent in map(type, evs):
+            for k, ev in enumerate(evs):
+                if type(ev) is InvalidEvent and ev.line is None:
+                    e = located(ev.error)
+                    evs[k] = InvalidEvent(e, ev.raw, line=e.line, offset=ev.offset, index=ev.index)
+        return evs
+
+    for block in blocks:
+        recent = [*recent[-1:], (offset, lines, block)]
+        offset += len(block)
+        lines += _newlines(block)
+        yield run(lambda block=block: dec.feed(block)), len(block)  # type: ignore[misc]
+    yield run(dec.close), 0
+
+
+def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[Any]]) -> _Parts:
+    """A JSON array, in bounded memory: each block is cut after the last ``}`` + ``,`` that leaves only whole
+    JSON values before it (a cut inside a string would leave one unterminated: checked by a structural decode
+    of the values), and the values before the cut are decoded as an array of their own."""
+    buf = bytearray()
+    started = False
+    index = 0  # elements before buf[0]
+    offset = 0  # file offset of buf[0]
+    line = 0  # newlines before buf[0]
+    for block in blocks:
+        buf += block
+        if not started:
+            s = buf.removeprefix(_BOM).lstrip(_WS)
+            if not s:
+                continue
+            skip = len(buf) - len(s)
+            if s[0] != 0x5B:  # "["
+                raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=skip,
+                                  line=_newlines(buf[:skip]) + 1, offset=skip)
+            line += _newlines(buf[: skip + 1])
+            offset += skip + 1
+            del buf[: skip + 1]
+            started = True
+        cut = _array_cut(buf)
+        if cut <= 0:
+            continue
+        piece = bytes(buf[:cut]).rstrip(_WS)[:-1]  # without the trailing comma
+        evs = _array_piece(piece, errors, array_fn, index, line, offset)
+        yield evs, cut
+        index += len(evs)
+        line += _newlines(buf[:cut])
+        offset += cut
+        del buf[:cut]
+    if not started:
+        return
+    tail = bytes(buf).rstrip(_WS)
+    if not tail.endswith(b"]"):
+        raise DecodeError("Input data was truncated: the array has no closing ']'", pos=len(tail),
+                          line=line + _newlines(tail) + 1, offset=offset + len(tail))
+    yield _array_piece(tail[:-1], errors, array_fn, index, line, offset), len(buf)
+
+
+def _element_at(piece: bytes, k: int) -> int:
+    """The byte position of element ``k`` in ``piece`` (comma-separated values): for locating an error."""
+    try:
+        elements = _raw_list.decode(b"[" + piece + b"]")
+    except msgspec.DecodeError:
+        return 0
+    pos = 0
+    for el in elements[: k + 1]:
+        raw = bytes(el)
+        found = piece.find(raw, pos)
+        if found < 0:
+            return pos
+        pos = found + (len(raw) if el is not elements[k] else 0)
+    return pos
+
+
+def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], index: int, line: int,
+                 offset: int) -> list[Any]:
+    """Decode the values of ``piece`` as an array; errors moved to file coordinates."""
+    if not piece.strip(_WS):
+        return []
+    try:
+        evs = array_fn(b"[" + piece + b"]", errors=errors)
+    except DecodeError as err:
+        if err.index is not None:
+            at = _element_at(piece, err.index)
+        else:  # not a well-formed array: located by the byte position msgspec names
+            at = max(0, (err.pos or 1) - 1)
+        msg = err.msg if err.index is not None else _BYTE.sub(f"(byte {offset + at})", err.msg)
+        raise DecodeError(msg, path=err.path, pos=err.pos, line=line + _newlines(piece[:at]) + 1,
+                          offset=offset + at, index=None if err.index is None else err.index + index,
+                          raw=err.raw) from None
+    if InvalidEvent in map(type, evs):
+        for k, ev in enumerate(evs):
+            if type(ev) is InvalidEvent:
+                at = _element_at(piece, k)
+                where = {"line": line + _newlines(piece[:at]) + 1, "offset": offset + at, "index": index + k}
+                e = ev.error
+                evs[k] = InvalidEvent(DecodeError(e.msg, path=e.path, pos=e.pos, raw=e.raw, **where), ev.raw,
+                                      **where)
+    return evs
+
+
+def _array_cut(buf: bytearray) -> int:
+    """The end of the last ``},`` after which only whole values precede it, or 0 (none in the last tries)."""
+    end = len(buf)
+    for _ in range(8):
+        k = buf.rfind(b"}", 0, end)
+        if k < 0:
+            return 0
+        j = k + 1
+        while j < len(buf) and buf[j] in _WS:
+            j += 1
+        if j < len(buf) and buf[j] == 0x2C:  # ","
+            try:
+                _raw_list.decode(b"[" + bytes(buf[: k + 1]) + b"]")
+                return j + 1
+            except msgspec.DecodeError:
+                pass
+        end = k
+    return 0
+
+
+# -- public --------------------------------------------------------------------------------------------------
+
+def _batches(
+    source: Any,
+    *,
+    format: str | None,  # noqa: A002
+    errors: str,
+    decoder: Any,
+    batch_size: int,
+    on_bytes: Callable[[int], object] | None = None,
+) -> Iterator[list[Any]]:
+    _check(format, errors, batch_size)
+    opened: list[Any] = []
+    try:
+        blocks, head = _blocks(source, BLOCK_SIZE, opened)
+        fmt = format or detect_format(head)
+        if fmt == "ndjson":
+            parts = _ndjson(blocks, errors, decoder.decode_lines if decoder is not None else decode_lines)
+        elif fmt == "sse":
+            parts = _sse(blocks, errors, decoder)
+        else:
+            parts = _array(blocks, errors, decoder.decode_array if decoder is not None else decode_array)
+        batch: list[Any] = []
+        held = 0  # input bytes behind the events in `batch`
+        for evs, nbytes in parts:
+            if on_bytes is not None:
+                on_bytes(nbytes)
+            batch += evs
+            held += nbytes
+            while len(batch) >= batch_size:
+                yield batch[:batch_size]
+                del batch[:batch_size]
+                held = 0
+            if held >= _BATCH_BYTES and batch:
+                yield batch
+                batch, held = [], 0
+        if batch:
+            yield batch
+    finally:
+        for f in opened:
+            f.close()
+
+
+def iter_batches(
+    source: Source,
+    *,
+    format: Format | None = None,  # noqa: A002 - the public name
+    errors: Literal["strict", "replace"] = "strict",
+    decoder: Any = None,
+    batch_size: int = 65536,
+) -> Iterator[list[Any]]:
+    """Decoded events of a file, stream or buffer, in lists of at most ``batch_size`` events.
+
+    ``source``: a path (``"-"`` for stdin), a binary file object, or a buffer holding the data (``bytes``,
+    ``mmap``, …, read in place). ``format``: ``"ndjson"``, ``"sse"``, ``"array"``, or ``None`` to detect it
+    from the first byte (``[`` array, ``{`` NDJSON, anything else SSE); gzip is detected by its magic bytes.
+    Memory stays bounded: input is read in 1 MiB blocks, and a batch is handed out early once it holds 2 MiB
+    of input. Errors (``DecodeError``, or ``InvalidEvent`` with ``errors="replace"``) carry file-absolute
+    ``.line`` and ``.offset`` (NDJSON), ``.offset``/``.index`` (SSE) or ``.index`` (arrays).
+    ``decoder``: a ``Decoder`` to decode with (e.g. a projection).
+    """
+    return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size)
+
+
+def iter_events(
+    source: Source,
+    *,
+    format: Format | None = None,  # noqa: A002
+    errors: Literal["strict", "replace"] = "strict",
+    decoder: Any = None,
+) -> Iterator[Any]:
+    """The events of :func:`iter_batches`, one by one."""
+    for batch in iter_batches(source, format=format, errors=errors, decoder=decoder):
+        yield from batch
