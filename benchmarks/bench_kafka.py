@@ -154,9 +154,8 @@ def _consume_only() -> Case:
 
 def _pydantic(lib: str) -> Case:
     pytest.importorskip("openai", reason="openai is in the 'bench' extra")
-    from pydantic import TypeAdapter
-
     from openai.types.responses import ResponseStreamEvent
+    from pydantic import TypeAdapter
 
     validate = TypeAdapter(ResponseStreamEvent).validate_json
     return _case(lib, N_SLOW, lambda msgs: [validate(m.value()) for m in msgs], typed=True, subset=N_SLOW < N)

@@ -140,11 +140,13 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
             msgs = [m for m in consumer.consume(args.batch, 0.5) if m.error() is None]
             events = decode_messages(msgs)
             for msg, ev in zip(msgs, events, strict=True):
-                consumed[msg.partition()] = msg.offset() + 1
-                if msg.key() is None:
+                part, offset, raw_key = msg.partition(), msg.offset(), msg.key()
+                assert part is not None and offset is not None  # (set on every record)
+                consumed[part] = offset + 1
+                if raw_key is None:
                     continue
-                key = msg.key().decode()
-                done = folder.feed(key, ev, (msg.partition(), msg.offset()))
+                key = raw_key.decode()
+                done = folder.feed(key, ev, (part, offset))
                 if done is not None:
                     del folder.open[key]
                     if folder.replayed(done):
