@@ -40,8 +40,8 @@ SIZES = {
     "generating": (1_000_000, 5000),
     "mixed": (100_000, 2000),
 }
-SUBSET = 2000 if SMOKE else 20_000  # events for the peers that run at a few thousand events/s
-TINY_SUBSET = 200 if SMOKE else 2000  # for the ones that run at about a thousand
+SUBSET = 2000 if SMOKE else 10_000  # events for the peers that run at a few thousand events/s
+TINY_SUBSET = 200 if SMOKE else 1000  # for the ones that run at a few hundred
 
 
 @dataclass
@@ -169,6 +169,9 @@ VERSIONED = ("msgspec", "openresponses-msgspec", "orjson", "pydantic", "openai",
              "httpx-sse", "pytest-benchmark")
 
 
+_LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
 def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, Any]) -> None:
     """Record the versions of everything compared, for the report's "Reproducing" note."""
     from importlib.metadata import PackageNotFoundError, version
@@ -181,6 +184,8 @@ def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, An
             versions[pkg] = None
     machine_info["versions"] = versions
     machine_info["scale"] = "smoke" if SMOKE else "full"
+    if _LOAD_AT_START is not None:  # how shared the machine was (1-minute load average vs the CPU count)
+        machine_info["loadavg"] = {"start": _LOAD_AT_START, "end": os.getloadavg()[0]}
     machine_info["reference"] = str(REFERENCE_DIR) if (REFERENCE_DIR / "reference_prototype.py").exists() else None
 
 

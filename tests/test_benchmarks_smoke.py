@@ -51,6 +51,10 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     assert by[("text+keepalive ndjson", OURS)]["extra_info"]["events"] == 2000 + 20
     assert by[("text+unknown-nested ndjson", OURS)]["extra_info"]["events"] == 2000 + 2000 // 99
     assert by[("text ndjson", OURS)]["extra_info"]["interleaved"] == "decode: text"
+    # issue #10's projections, timed in the same set as the full model and the newline scan they are held to
+    for group, lib in (("text ndjson", "openresponses_msgspec projection (usage + text deltas)"),
+                       ("image ndjson", "openresponses_msgspec projection (partial_image_b64 as Raw)")):
+        assert by[(group, lib)]["extra_info"]["interleaved"] == by[(group, OURS)]["extra_info"]["interleaved"]
     mem = by[("memory: text batch", OURS)]["extra_info"]
     assert mem["kind"] == "memory" and mem["events"] == 2000 and mem["retained_per_event"] > 0
     names = {t["name"] for t in doc["targets"]}  # the registry of the run is saved with it
@@ -84,6 +88,9 @@ def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: p
     assert "### text ndjson" in md and "**openresponses_msgspec**" in md and "## Targets" in md
     assert "| text + a keep-alive event per 100 vs clean text (NDJSON) | #10 |" in md
     assert "## Memory: decoded text-heavy batch" in md
+    figures = (out / "readme-figures.md").read_text()  # not README.md: only a full run into docs/ touches it
+    assert "| text + a keep-alive event per 100 vs clean text (NDJSON) | #10 |" in figures
+    assert "| text ndjson | " in figures and "reference prototype (13 variants)" in figures
     # a smoke-scale run never writes docs/ (here a stand-in for it)
     import report
 
@@ -92,6 +99,19 @@ def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: p
     with pytest.raises(SystemExit, match="docs/ is written only from a full run"):
         report.main([str(smoke_run)])
     assert not docs.exists()
+
+
+def test_readme_figures_block_is_replaced_in_place(tmp_path: Path) -> None:
+    import report
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(report.BEGIN) == 1 and readme.count(report.END) == 1
+    copy = tmp_path / "README.md"
+    copy.write_text(readme)
+    assert report.update_readme(copy, ["| new | figures |"])
+    head, _, rest = readme.partition(report.BEGIN)
+    tail = rest.partition(report.END)[2]
+    assert copy.read_text() == head + report.BEGIN + "\n| new | figures |\n" + report.END + tail
 
 
 # -- the check's arithmetic on a synthetic run ------------------------------------------------------------

@@ -151,3 +151,18 @@ def test_type_checkers_see_the_wider_slots() -> None:
     hints = msgspec.structs.fields(orm.Response)
     assert {f.name: f.type for f in hints}["usage"] == orm.Usage | None  # at run time: the plain class
     assert "    output: tuple[_OutputItem, ...] | None = None" in inspect.getsource(orm.Response)
+
+
+def test_a_wrong_hint_only_costs_time() -> None:
+    """``failed=`` (the strict error of the same bytes) leads to the failing value; any value is still
+    decoded right, nulls included."""
+    line = (b'{"type":"response.completed","response":{"usage":null,"output":[null,' + BAD_ITEM +
+            b'],"error":null}}')
+    right = _lenient.decode_struct(line, orm.ResponseCompletedEvent)
+    for hint in (".response.usage", ".response.output[0]", ".response.error.code", ".response.output[1].x", ""):
+        got = _lenient.decode_struct(line, orm.ResponseCompletedEvent, _hint=hint)
+        assert got == right, hint
+    assert right.response.usage is None and right.response.error is None
+    null_item, bad_item = right.response.output  # an item slot does not take null: kept, with its error
+    assert null_item == InvalidValue(None, b"null", null_item.error) and null_item.error.path == "$.response.output[0]"
+    assert isinstance(bad_item, InvalidValue) and bad_item.error.path == "$.response.output[1].arguments"

@@ -392,7 +392,8 @@ class Generator:
         self.model = model
         self.names: dict[str, str] = {}  # struct path -> class name (after deduplication)
         self.slot_aliases: dict[str, str] = {}  # alias -> what type checkers see
-        self.stats = {"spec_required": 0, "required": 0, "fields": 0, "widened": 0}
+        self.stats = {"fields": 0, "required": 0, "spec_required": 0, "spec_required_now_optional": 0,
+                      "event_fields": 0, "event_spec_required_now_optional": 0, "slot_fields": 0}
 
     def name(self, path: str) -> str:
         return self.names.get(path) or base_class_name(path)
@@ -452,6 +453,10 @@ class Generator:
             self.stats["fields"] += 1
             self.stats["spec_required"] += spec_required
             self.stats["required"] += required
+            self.stats["spec_required_now_optional"] += spec_required and not required and not null
+            self.stats["event_fields"] += is_event
+            self.stats["event_spec_required_now_optional"] += is_event and spec_required and not required and not null
+            self.stats["slot_fields"] += texpr.startswith("_") or "[_" in texpr
             if required:
                 ann = f"{texpr} | None" if null and texpr != "Any" else texpr
                 out.append(Field(n, ann, True, None))

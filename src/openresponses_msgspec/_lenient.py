@@ -20,6 +20,7 @@ cached, so a failing event costs a few strict decodes and no setup.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from typing import Any
 
 import msgspec
 
-from ._errors import DecodeError, InvalidValue, UnknownValue
+from ._errors import _PATH_RE, DecodeError, InvalidValue, UnknownValue
 
 __all__ = ["decode_struct", "decode_value", "probe_tag"]
 
@@ -36,7 +37,14 @@ _NoneType = type(None)
 _Errors = (msgspec.ValidationError, msgspec.DecodeError)
 _MISSING: Any = None  # what the twin holds for an absent union-bearing field
 
-ValueFn = Callable[[Any, str], Any]
+ValueFn = Callable[[Any, str, "str | int", "str | None"], Any]
+"""(raw, parent path, key, hint): the value's path is ``parent + key`` (``".name"``) or ``parent[key]`` (an
+index), built only when something has to be reported; ``hint`` is where inside the value a strict decode
+failed (then the strict attempt is skipped), or ``None``."""
+
+
+def _join(parent: str, key: str | int) -> str:
+    return f"{parent}[{key}]" if type(key) is int else parent + key  # type: ignore[operator]
 
 
 class _TagProbe(msgspec.Struct):
@@ -90,43 +98,49 @@ def _holds_struct(tp: Any) -> bool:
 
 
 class _StructPlan:
-    """Per class: the twin decoder and, per field, how to finish its value."""
+    """Per class: the twin decoder and, for the few fields that may hold a Struct, how to finish them."""
 
-    __slots__ = ("cls", "decode", "fields")
+    __slots__ = ("cls", "decode", "lenient")
 
     def __init__(self, cls: type[msgspec.Struct]) -> None:
         twin_fields: list[Any] = []
         rename: dict[str, str] = {}
-        plan: list[tuple[str, str, ValueFn | None, bool, Any, Any]] = []
+        lenient: list[tuple[str, str, ValueFn, bool, Any]] = []
         for f in msgspec.structs.fields(cls):
-            lenient = _holds_struct(f.type)
-            ftype = _Raw if lenient else f.type
+            holds = _holds_struct(f.type)
+            ftype = _Raw if holds else f.type
             if f.required:
                 twin_fields.append((f.name, ftype))
-            elif lenient:
+            elif holds:
                 twin_fields.append((f.name, ftype, _MISSING))
             elif f.default_factory is not msgspec.NODEFAULT:
                 twin_fields.append((f.name, ftype, msgspec.field(default_factory=f.default_factory)))
             else:
                 twin_fields.append((f.name, ftype, f.default))
             rename[f.name] = f.encode_name
-            fn = _value_fn(f.type, keep=not f.required) if lenient else None
-            plan.append((f.name, f.encode_name, fn, f.required, f.default, f.default_factory))
+            if holds:
+                missing = f.default_factory if f.default_factory is not msgspec.NODEFAULT else (lambda d=f.default: d)
+                lenient.append((f.name, "." + f.encode_name, _value_fn(f.type, keep=not f.required), f.required,
+                                missing))
+        # the twin has the same attribute names, so its asdict() is the keyword arguments of ``cls``
         twin = msgspec.defstruct(f"{cls.__name__}Lenient", twin_fields, kw_only=True, rename=rename)
         self.cls = cls
         self.decode = msgspec.json.Decoder(twin).decode
-        self.fields = tuple(plan)
+        self.lenient = tuple(lenient)
 
 
 _plans: dict[type, _StructPlan] = {}
 
 
-def decode_struct(raw: Any, cls: type[msgspec.Struct], path: str = "$") -> Any:
+def decode_struct(raw: Any, cls: type[msgspec.Struct], path: str = "$", *, failed: Exception | None = None,
+                  _hint: str | None = None) -> Any:
     """Decode ``raw`` as ``cls`` (any Struct class), keeping nested values of unknown tags as
     :class:`UnknownValue` and nested Struct values that fail validation as :class:`InvalidValue`.
 
     Raises :class:`DecodeError` (with ``path`` as the prefix of its JSON path) when a field of ``cls`` itself,
-    or a required Struct field, is missing or wrong.
+    or a required Struct field, is missing or wrong. ``failed``: the msgspec error of a strict decode of the
+    same bytes, if the caller has one; its path leads straight to the failing value (the strict attempts of
+    the values around it are skipped: they would fail again). It only saves time: any value works.
     """
     plan = _plans.get(cls)
     if plan is None:
@@ -135,16 +149,29 @@ def decode_struct(raw: Any, cls: type[msgspec.Struct], path: str = "$") -> Any:
         obj = plan.decode(raw)
     except _Errors as exc:
         raise DecodeError._from_msgspec(exc, path) from None
-    kwargs = {}
-    for name, wire, fn, required, default, factory in plan.fields:
-        val = getattr(obj, name)
-        if fn is not None:
-            if val is _MISSING and not required:
-                val = factory() if factory is not msgspec.NODEFAULT else default
-            else:
-                val = fn(val, f"{path}.{wire}")
-        kwargs[name] = val
+    hint = _hint_of(failed) if failed is not None else _hint
+    kwargs = _asdict(obj)
+    for name, key, fn, required, missing in plan.lenient:
+        val = kwargs[name]
+        if val is _MISSING and not required:
+            kwargs[name] = missing()
+        elif hint is not None and hint.startswith(key) and hint[len(key) : len(key) + 1] in ("", ".", "["):
+            kwargs[name] = fn(val, path, key, hint[len(key) :])
+        else:
+            kwargs[name] = fn(val, path, key, None)
     return plan.cls(**kwargs)
+
+
+def _hint_of(exc: Exception) -> str | None:
+    """The path of a msgspec validation error relative to the decoded value (``.output[1].type``)."""
+    m = _PATH_RE.search(str(exc))
+    return m.group(1)[1:] if m else None
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+_asdict = msgspec.structs.asdict
 
 
 _value_fns: dict[tuple[Any, bool], ValueFn] = {}
@@ -153,7 +180,7 @@ _value_fns: dict[tuple[Any, bool], ValueFn] = {}
 def decode_value(raw: Any, tp: Any, path: str, *, keep: bool = True) -> Any:
     """Decode one JSON value as ``tp``: strictly when it can, leniently where a nested value is in the way.
     ``keep``: a Struct-typed value that fails validation becomes an :class:`InvalidValue` (else it raises)."""
-    return _value_fn(tp, keep)(raw, path)
+    return _value_fn(tp, keep)(raw, path, "", None)
 
 
 def _value_fn(tp: Any, keep: bool) -> ValueFn:
@@ -168,17 +195,27 @@ def _build_value_fn(tp: Any, keep: bool) -> ValueFn:
     strict = msgspec.json.Decoder(tp).decode
     args = _union_args(tp)
     members = [a for a in args if a is not _NoneType] if args is not None else [tp]
-    allows_none = args is not None and _NoneType in args
     tagged = {a.__struct_config__.tag: a for a in members if _is_struct(a) and a.__struct_config__.tag is not None}
     plain = [a for a in members if _is_struct(a) and a.__struct_config__.tag is None]
     seqs = [a for a in members if typing.get_origin(a) in (tuple, list)]
+    allows_none = args is not None and _NoneType in args
+
+    def strict_error(raw: Any, path: str) -> Any:
+        """The value where a hint skipped the strict attempt: decode it strictly now (``null``, say), or raise
+        its error."""
+        try:
+            return strict(raw)
+        except _Errors as exc:
+            raise DecodeError._from_msgspec(exc, path) from None
 
     if tagged and len(tagged) == len(members):
 
-        def finish(raw: Any, path: str, first: Exception) -> Any:
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
             try:
                 tag = probe_tag(raw, path)
             except DecodeError as err:
+                if bytes(raw).strip() == b"null" and allows_none:  # a hint skipped the strict attempt
+                    return None
                 if keep:
                     return InvalidValue(_tag_or_none(raw), bytes(raw), err)
                 raise
@@ -186,49 +223,53 @@ def _build_value_fn(tp: Any, keep: bool) -> ValueFn:
             if cls is None:
                 return UnknownValue(tag, bytes(raw))
             if not keep:
-                return decode_struct(raw, cls, path)
+                return decode_struct(raw, cls, path, _hint=hint)
             try:
-                return decode_struct(raw, cls, path)
+                return decode_struct(raw, cls, path, _hint=hint)
             except DecodeError as err:
                 return InvalidValue(tag, bytes(raw), err)
 
     elif len(plain) == 1 and len(members) == 1:
         (cls,) = plain
 
-        def finish(raw: Any, path: str, first: Exception) -> Any:
-            if not keep:
-                return decode_struct(raw, cls, path)
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
             try:
-                return decode_struct(raw, cls, path)
+                return decode_struct(raw, cls, path, _hint=hint)
             except DecodeError as err:
+                if bytes(raw).strip() == b"null" and allows_none:  # a hint skipped the strict attempt
+                    return None
+                if not keep:
+                    raise
                 return InvalidValue(_tag_or_none(raw), bytes(raw), err)
 
     elif len(seqs) == 1 and len(members) == 1:
         (seq,) = seqs
-        item_args = typing.get_args(seq)
-        item_fn = _value_fn(item_args[0], True)
+        item_fn = _value_fn(typing.get_args(seq)[0], True)
         as_tuple = typing.get_origin(seq) is tuple
 
-        def finish(raw: Any, path: str, first: Exception) -> Any:
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
             try:
                 items = _raw_list.decode(raw)
             except _Errors:
-                raise DecodeError._from_msgspec(first, path) from None
-            out = [item_fn(it, f"{path}[{i}]") for i, it in enumerate(items)]
+                return strict_error(raw, path)
+            at, sub = -1, None
+            m = _INDEX.match(hint) if hint else None
+            if m:
+                at, sub = int(m.group(1)), hint[m.end() :]  # type: ignore[index]
+            out = [item_fn(it, path, i, sub if i == at else None) for i, it in enumerate(items)]
             return tuple(out) if as_tuple else out
 
     else:
 
-        def finish(raw: Any, path: str, first: Exception) -> Any:
-            raise DecodeError._from_msgspec(first, path) from None
+        def finish(raw: Any, path: str, hint: str | None) -> Any:
+            return strict_error(raw, path)
 
-    def decode(raw: Any, path: str) -> Any:
-        try:
-            return strict(raw)
-        except _Errors as exc:
-            first = exc
-        if allows_none and bytes(raw).strip() == b"null":  # pragma: no cover - strict accepts null already
-            return None
-        return finish(raw, path, first)
+    def decode(raw: Any, parent: str, key: str | int, hint: str | None) -> Any:
+        if hint is None:
+            try:
+                return strict(raw)
+            except _Errors as exc:
+                hint = _hint_of(exc)
+        return finish(raw, _join(parent, key), hint)
 
     return decode
