@@ -93,6 +93,9 @@ RENAMES = {
     "Event:error/error": "ErrorPayload",
 }
 
+# Whose property order follows the wire best (see Generator.fields).
+WIRE_ORDER_RANK = {"openresponses": 0, "openai": 1, "openrouter": 2}
+
 # The rule: what an event means nothing without. Everything else is optional.
 LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
              "response.failed", "response.incomplete"}
@@ -426,7 +429,10 @@ class Generator:
     def fields(self, path: str, tag: str | None) -> list[Field]:
         entries = self.model.objects.get(path, [])
         order: list[str] = []
-        for e in entries:
+        # Field order = wire order where known: msgspec matches each key against the next expected field first,
+        # so a class in the order servers write its keys decodes faster. Open Responses lists properties in
+        # wire order (type, sequence_number, item_id, ...); OpenAI's and OpenRouter's lists are not.
+        for e in sorted(entries, key=lambda e: WIRE_ORDER_RANK[e.spec.name]):
             for n in e.schema.get("properties", {}):
                 if n not in order and not (tag is not None and n == "type"):
                     order.append(n)
