@@ -40,8 +40,8 @@ SIZES = {
     "generating": (1_000_000, 5000),
     "mixed": (100_000, 2000),
 }
-SUBSET = 2000 if SMOKE else 20_000  # events for the peers that run at a few thousand events/s
-TINY_SUBSET = 200 if SMOKE else 2000  # for the ones that run at about a thousand
+SUBSET = 2000 if SMOKE else 10_000  # events for the peers that run at a few thousand events/s
+TINY_SUBSET = 200 if SMOKE else 1000  # for the ones that run at a few hundred
 
 
 @dataclass

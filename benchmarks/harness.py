@@ -41,9 +41,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from targets import REGISTRY
 
 SMOKE = os.environ.get("BENCH_SCALE", "full") == "smoke"  # tiny corpora, one round: checks, not timings
-ROUNDS = 1 if SMOKE else 5  # the default rounds of a case
+ROUNDS = 1 if SMOKE else 3  # the default rounds of a case that no target compares
+TARGET_ROUNDS = 1 if SMOKE else 7  # the default rounds of a case that is a side of a registered target
 
 _ALL_SETS: list[InterleavedSet] = []
 
@@ -55,7 +57,7 @@ class Case:
     fn: Callable[[], object]  # the timed call, closed over its input
     events: int  # events one call decodes (speed = events / median)
     bytes: int  # input bytes one call reads
-    rounds: int = ROUNDS  # timed calls (fewer for slow peers)
+    rounds: int | None = None  # timed calls; None: TARGET_ROUNDS for a side of a registered target, else ROUNDS
     subset: bool = False  # timed on a subset of the corpus (ratios are then per event)
     extra: dict[str, Any] = field(default_factory=dict)  # more extra_info (numbers a target may use)
 
@@ -117,10 +119,14 @@ class InterleavedSet:
                 continue
             cases.append((cid, case))
             results[cid] = (case, [])
+        sides = {side for t in REGISTRY.values() for side in (t.num, t.den) if side is not None}
+        for _, case in cases:
+            if case.rounds is None:
+                case.rounds = TARGET_ROUNDS if (case.group, case.lib) in sides else ROUNDS
         if timed:
-            for r in range(max((c.rounds for _, c in cases), default=0)):
+            for r in range(max((c.rounds or 0 for _, c in cases), default=0)):
                 for cid, case in cases:
-                    if r < case.rounds:
+                    if r < (case.rounds or 0):
                         fn = case.fn
                         t0 = time.perf_counter()
                         out = fn()

@@ -339,6 +339,46 @@ class TestThreads:
         assert [got[i] for i in range(len(inputs))] == want
 
 
+    @pytest.mark.parametrize("options", [{}, {"only": ["response.output_text.delta"]}, {"naming": "camel"}])
+    def test_one_decoder_shared_by_many_threads(self, options: dict[str, object]) -> None:
+        """One Decoder (and what it builds lazily, e.g. camelCase twins) shared by threads, each with its own
+        SSEDecoder: every thread gets what a single thread gets."""
+        evs = corpus.events("mixed", 1500)
+        if options.get("naming") == "camel":
+            evs = [_camel(e) for e in evs]
+        data = corpus.sse(evs)
+        want = orm.Decoder(**options).decode_sse(data, errors="replace")  # type: ignore[call-overload]
+        shared = orm.Decoder(**options)  # type: ignore[call-overload]
+        barrier = threading.Barrier(4)
+        got: list[list[object]] = []
+        failures: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                barrier.wait()  # first uses at the same time: lazily built state is built under contention
+                got.append(list(iter_sse(_split(data, 4093), decoder=shared, errors="replace")))
+            except BaseException as e:  # noqa: BLE001 - reported by the main thread
+                failures.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures, failures
+        assert len(got) == 4 and all(g == want for g in got)
+        assert len(want) == 1500 and sum(isinstance(e, InvalidEvent) for e in want) < 15
+
+
+def _camel(value: object) -> object:
+    if isinstance(value, dict):
+        return {("".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))) if k != "type" else k):
+                _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
 class TestFramingFixes:
     def test_crlf_at_chunk_end_does_not_swallow_the_next_lf(self) -> None:
         """Item 10: the pending-CR flag was set although the CRLF was complete, merging two events."""

@@ -31,6 +31,7 @@ from ._decode import JSON_WS as _JSON_WS
 from ._decode import WINDOW as _WINDOW
 from ._decode import Buffer, Kernel
 from ._decode import check_errors as _check_errors
+from ._decode import count_newlines as _count_newlines
 from ._decode import utf8_valid as _utf8_valid
 from ._decoder import _DEFAULT, Decoder, Event
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
@@ -165,7 +166,7 @@ class SSEDecoder(Generic[T]):
         self._buf_at = 0  # its stream offset
         self._discard = False  # discarding the rest of a line (a comment, an over-long or oversized line)
         self._cr = False  # the last byte processed was a CR line end: an LF right after it belongs to it
-        self._bom = b""  # the first bytes of the stream while they may still be a UTF-8 BOM; None once decided
+        self._bom: bytes | None = b""  # the stream's first bytes while they may be a BOM; None once decided
         self._queue: deque[tuple[bytes, int, int, int | None, int]] = deque()  # input left by a strict error
         self._closed = False
         self._data = bytearray()  # the current event's data payload (its data lines joined by LF)
@@ -211,7 +212,7 @@ class SSEDecoder(Generic[T]):
             self._buf, self._buf_at, self._bom = bytearray(self._bom), 0, None
         tail, self._buf = self._buf, bytearray()
         if tail and not self._skip:  # an unfinished last line: its data still belongs to the cut event
-            if tail.startswith((b"data:", b"event:", b"id:", b"retry:")) or tail in (b"data", b"event", b"id"):
+            if tail.startswith((b"data:", b"event:", b"id:", b"retry:")) or bytes(tail) in (b"data", b"event", b"id"):
                 self._seen = True
             if tail.startswith(b"data") and (len(tail) == 4 or tail[4] == 58):
                 if self._start < 0:
@@ -324,7 +325,7 @@ class SSEDecoder(Generic[T]):
                 return
         elif len(buf) + more > _FIELD_LIMIT:
             self._buf = bytearray()
-            self._discard = True
+            self._drop_line(head, self._buf_at)
             return
         buf += memoryview(data)[pos:]
 
@@ -344,13 +345,23 @@ class SSEDecoder(Generic[T]):
                 self._overflow_line(bytes(data[pos : pos + _KEEP_RAW + 6]), vs, base + pos)
                 return
         elif more > _FIELD_LIMIT:
-            self._discard = True
+            self._drop_line(bytes(data[pos : pos + 6]), base + pos)
             return
         self._buf = bytearray(memoryview(data)[pos:])
         self._buf_at = base + pos
 
+    def _drop_line(self, head: bytes, offset: int) -> None:
+        """An unfinished line of a field other than data passed _FIELD_LIMIT: ignore it, as a whole line
+        that long is (it still starts an event, and still tells that the body is SSE)."""
+        self._discard = True
+        if head.startswith((b"id:", b"event:", b"retry:")):
+            self._seen = True
+        if self._start < 0:
+            self._start, self._start_line = offset, self._lines + 1
+
     def _overflow_line(self, line: bytes, vs: int, offset: int) -> None:
         """An unfinished data line took its event past max_event_size."""
+        self._seen = True
         if self._start < 0:
             self._start, self._start_line = offset, self._lines + 1
         self._overflow(line[vs:])
@@ -526,21 +537,28 @@ class SSEDecoder(Generic[T]):
             body = region.replace(b"}\n\ndata: {", b"}\n{")
             seps = (len(region) - len(body)) // 7
             per_frame = 2
+            comments = _COMMENT_SEP
         elif b.startswith(b"event:", pos):  # Open Responses servers: `event: <type>` before every data line
             first = b.find(b"\n", pos, end)
             if first < 0 or not b.startswith(b"data: {", first + 1):
                 return None
             body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
             per_frame = 3
+            comments = _EVENT_COMMENT_SEP
         else:
             return None
+        lines = per_frame * (seps + 1)
+        if body.find(b"\n:") >= 0:  # comment lines between frames (OpenRouter's keep-alives): one regex pass
+            body, more = comments.subn(b"}\n{", body)
+            seps += more
+            lines = _count_newlines(b, pos, end)
         try:
             events = self._kernel.bulk_lines(body, 0, len(body))
         except RecursionError:
             return None
         if events is None or len(events) != seps + 1:
             return None
-        return events, per_frame * (seps + 1)
+        return events, lines
 
     # -- 3. one line by the WHATWG field rules ------------------------------------------------------------
 
@@ -656,6 +674,10 @@ class SSEDecoder(Generic[T]):
 _MIN_WINDOW = 1 << 12  # the smallest bulk region (_WINDOW, shared with NDJSON, is the largest)
 _FRAME_STARTS = (b"data: {", b"event:")  # where a bulk region may begin
 _EVENT_SEP = re.compile(rb"}\n\nevent:[^\n]*\ndata: {")
+# Comment lines (and blank lines) between two frames: what separates two frames in a region besides the
+# plain separator. Possessive: a match keeps no state per repetition.
+_COMMENT_SEP = re.compile(rb"}\n\n(?::[^\n]*+\n++)++data: {")
+_EVENT_COMMENT_SEP = re.compile(rb"}\n\n(?::[^\n]*+\n++)++event:[^\n]*+\ndata: {")
 
 
 _NO_CR = 1
@@ -666,7 +688,7 @@ def _flags(b: bytes | bytearray, pos: int) -> int:
     """What holds for ``b[pos:]`` (whose end may cut a UTF-8 sequence): no CR in it (_NO_CR), valid UTF-8
     (_UTF8). Computed once per chunk, kept with it when a strict error leaves a rest."""
     flags = _NO_CR if b.find(b"\r", pos) < 0 else 0
-    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):
+    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):  # type: ignore[arg-type]
         flags |= _UTF8
     return flags
 
@@ -720,7 +742,8 @@ def _bulk_region(b: bytes | bytearray, pos: int, window: int, sample: int = 16, 
         p = b.find(b"\n\n", p, stop) + 2
         if p == 1:
             return 0
-    return b.rfind(b"\n\n", p, pos + window) + 2 or p
+    last = b.rfind(b"}\n\n", p, pos + window)  # a region ends with a frame, not with a comment
+    return last + 3 if last >= 0 else p
 
 
 def _interruption(b: bytes | bytearray, pos: int, end: int) -> int:

@@ -1,0 +1,174 @@
+"""Adversarial inputs (issue #11): each timed at size N and 2N beside a normal input of about the same size, in
+one interleaved set per kind. Targets: linear (time(2N) / time(N) <= 2.3) for each kind; blank lines and SSE
+comments cost no more per byte than normal events (issue #10); the other ratios against normal input are
+printed by the check as what they are (bytes/s of the hostile input over bytes/s of the normal one).
+
+    .venv/bin/python -m pytest benchmarks/bench_adversarial.py --benchmark-json=adv.json
+    .venv/bin/python benchmarks/check.py adv.json
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from harness import SMOKE, Case, InterleavedSet
+from targets import Target, register
+
+import openresponses_msgspec as orm
+from openresponses_msgspec import InvalidEvent, SSEDecoder, corpus
+
+ADV = "adversarial"
+
+
+def _scale(full: int, smoke: int) -> int:
+    return smoke if SMOKE else full
+
+
+def _text_events(nbytes: int) -> list[dict[str, Any]]:
+    """Text corpus events whose NDJSON is about ``nbytes`` long (the 'normal input of the same size')."""
+    n = max(10, nbytes // 150)
+    while True:
+        evs = corpus.events("text", n)
+        size = len(corpus.ndjson(evs))
+        if size >= nbytes:
+            return evs
+        n = int(n * nbytes / size) + 10
+
+
+def _normal_ndjson(nbytes: int) -> bytes:
+    data = corpus.ndjson(_text_events(nbytes))
+    return data[: data.rfind(b"\n", 0, nbytes) + 1]
+
+
+def _normal_sse(nbytes: int) -> bytes:
+    data = corpus.sse(_text_events(nbytes))
+    return data[: data.rfind(b"\n\n", 0, nbytes) + 2]
+
+
+def _repeat(line: bytes, nbytes: int) -> bytes:
+    return line * max(1, nbytes // len(line))
+
+
+def _kind(name: str, make: Callable[[int], bytes], run: Callable[[bytes], Any],
+          check: Callable[[bytes, Any], None], normal: Callable[[int], bytes], run_normal: Callable[[bytes], Any],
+          n_bytes: int, *, rounds: int | None = None, goal_vs_normal: float | None = None) -> Any:
+    """One interleaved set: the normal input, the hostile one at N and at 2N bytes; targets registered."""
+    s = InterleavedSet(f"{ADV}: {name}")
+    group = f"{ADV}: {name}"
+    extra = {} if rounds is None else {"rounds": 1 if SMOKE else rounds}
+
+    def add(lib: str, build: Callable[[], tuple[bytes, Callable[[bytes], Any]]]) -> None:
+        def builder() -> Case:
+            data, fn = build()
+            out = fn(data)
+            if lib == "normal":
+                assert out, "the normal input decodes to events"
+            else:
+                check(data, out)
+            return Case(group=group, lib=lib, fn=lambda: fn(data), events=max(1, len(out)), bytes=len(data), **extra)
+
+        s.add(lib, builder)
+
+    add("normal", lambda: (normal(n_bytes), run_normal))
+    add("N", lambda: (make(n_bytes), run))
+    add("2N", lambda: (make(2 * n_bytes), run))
+    register(Target(f"{name}: time(2N) / time(N)", issue=11, num=(group, "2N"), den=(group, "N"), goal=2.3,
+                    cmp="<=", metric="time", note="linear in the input"))
+    if goal_vs_normal is not None:
+        register(Target(f"{name}: bytes/s vs normal input of the same size", issue=10, num=(group, "N"),
+                        den=(group, "normal"), goal=goal_vs_normal, metric="throughput",
+                        note="costs no more than the bytes it holds"))
+    else:
+        register(Target(f"{name}: bytes/s vs normal input of the same size (informational)", issue=11,
+                        num=(group, "N"), den=(group, "normal"), goal=0.0, metric="throughput",
+                        note="reported, no goal: the issue asks for linearity"))
+    return s.make_test()
+
+
+# -- NDJSON ---------------------------------------------------------------------------------------------------
+
+_UNKNOWN = b'{"type":"response.future_feature.delta","item_id":"msg_1","output_index":0,"delta":"hello there",' \
+           b'"obfuscation":"abcdEFGH","sequence_number":12345}\n'
+_INVALID = b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":"zero","content_index":0,' \
+           b'"delta":"hello there","logprobs":[],"sequence_number":12345}\n'
+
+
+def _check_unknown(data: bytes, out: Any) -> None:
+    assert len(out) == data.count(b"\n") and all(isinstance(e, orm.UnknownEvent) for e in out[:50])
+
+
+def _check_invalid(data: bytes, out: Any) -> None:
+    assert len(out) == data.count(b"\n") and all(isinstance(e, InvalidEvent) for e in out[:50])
+
+
+test_all_unknown = _kind("NDJSON all-unknown", lambda n: _repeat(_UNKNOWN, n), orm.decode_lines, _check_unknown,
+                         _normal_ndjson, orm.decode_lines, _scale(8 << 20, 64 << 10))
+test_all_invalid = _kind("NDJSON all-invalid (replace)", lambda n: _repeat(_INVALID, n),
+                         lambda d: orm.decode_lines(d, errors="replace"), _check_invalid, _normal_ndjson,
+                         lambda d: orm.decode_lines(d, errors="replace"), _scale(4 << 20, 64 << 10))
+def _check_empty(data: bytes, out: Any) -> None:
+    assert out == [], out[:3]
+
+
+test_blank_lines = _kind("NDJSON 1M blank lines", lambda n: b"\n" * n, orm.decode_lines, _check_empty,
+                         _normal_ndjson, orm.decode_lines, _scale(1 << 20, 16 << 10), goal_vs_normal=1.0)
+
+# -- SSE ------------------------------------------------------------------------------------------------------
+
+
+test_sse_comments = _kind("SSE 1M comments", lambda n: _repeat(b": keep-alive\n", n), orm.decode_sse, _check_empty,
+                          _normal_sse, orm.decode_sse, _scale(13 << 20, 64 << 10), goal_vs_normal=1.0)
+test_sse_blank_lines = _kind("SSE 1M blank lines", lambda n: b": hi\n" + b"\n" * n, orm.decode_sse, _check_empty,
+                             _normal_sse, orm.decode_sse, _scale(1 << 20, 16 << 10), goal_vs_normal=1.0)
+
+
+def _bytewise(data: bytes) -> list[Any]:
+    dec = SSEDecoder()
+    out: list[Any] = []
+    feed = dec.feed
+    for i in range(len(data)):
+        out += feed(data[i : i + 1])
+    return out + dec.close()
+
+
+def _check_same_as_whole(data: bytes, out: Any) -> None:
+    assert out == orm.decode_sse(data) and out
+
+
+test_one_byte_chunks = _kind("SSE one-byte chunks", _normal_sse, _bytewise, _check_same_as_whole, _normal_sse,
+                             orm.decode_sse, _scale(256 << 10, 8 << 10), rounds=3)
+
+
+def _big_event(nbytes: int) -> bytes:
+    head = (b'data: {"type":"response.image_generation_call.partial_image","item_id":"ig_1","output_index":0,'
+            b'"partial_image_index":0,"partial_image_b64":"')
+    return head + b"QUJD" * (nbytes // 4) + b'","sequence_number":1}\n\ndata: [DONE]\n\n'
+
+
+def _in_mib_chunks(data: bytes) -> list[Any]:
+    dec = SSEDecoder()
+    out: list[Any] = []
+    view = memoryview(data)
+    for i in range(0, len(data), 1 << 20):
+        out += dec.feed(view[i : i + (1 << 20)])
+    return out + dec.close()
+
+
+def _check_big(data: bytes, out: Any) -> None:
+    assert len(out) == 1 and len(out[0].partial_image_b64) == 4 * data.count(b"QUJD")
+
+
+def _normal_images(nbytes: int) -> bytes:
+    evs, size = [], 0
+    while size < nbytes:
+        more = corpus.events("image", 40, image_kb=64)
+        evs += more
+        size += len(corpus.ndjson(more))
+    for i, e in enumerate(evs):
+        e["sequence_number"] = i
+    return corpus.sse(evs)
+
+
+test_big_event = _kind("SSE 100 MB event in 1 MiB chunks", _big_event, _in_mib_chunks, _check_big, _normal_images,
+                       _in_mib_chunks, _scale(100 << 20, 1 << 20), rounds=3)
