@@ -647,7 +647,7 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
         "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
         "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
         "# see the wider slot types; at run time each alias is the plain class or union.\n"
-        "if TYPE_CHECKING:\n" + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases) +
+        "if typing.TYPE_CHECKING:\n" + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases) +
         "else:\n" + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases))
     if stats is not None:
         stats.update(gen.stats)
@@ -675,13 +675,14 @@ spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+import typing
+from typing import Any, ClassVar, Literal, Union
 
 import msgspec
 
 from ._base import _Event, _Struct, _Tagged
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from typing import TypeAlias
 
     from ._errors import InvalidValue, UnknownValue'''

@@ -14,13 +14,14 @@ spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+import typing
+from typing import Any, ClassVar, Literal, Union
 
 import msgspec
 
 from ._base import _Event, _Struct, _Tagged
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from typing import TypeAlias
 
     from ._errors import InvalidValue, UnknownValue
@@ -2121,7 +2122,7 @@ FAMILIES: dict[str, dict[str, type[_Tagged]]] = {
 # A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue
 # (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers
 # see the wider slot types; at run time each alias is the plain class or union.
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     _Annotation: TypeAlias = Union[Annotation, UnknownValue, InvalidValue]
     _ApplyPatchOperation: TypeAlias = Union[ApplyPatchOperation, UnknownValue, InvalidValue]
     _CodeInterpreterOutput: TypeAlias = Union[CodeInterpreterOutput, UnknownValue, InvalidValue]
