@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import array
 import asyncio
 import json
+import mmap
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import (
@@ -19,6 +27,7 @@ from openresponses_msgspec import (
     View,
     corpus,
     decode,
+    decode_array,
     decode_lines,
     encode,
     iter_sse,
@@ -234,3 +243,173 @@ class TestCamel:
         )
         assert isinstance(out[0], orm.ResponseImageGenerationCallGeneratingEvent) and out[0].item_id == "ig_1"
         assert isinstance(out[1], Skipped)
+
+
+# -- hostile input on the decode side (issue #11: 1, 6, 7) -----------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _deep(depth: int) -> bytes:
+    return GEN[:-1] + b',"x":' + b"[" * depth + b"]" * depth + b"}"
+
+
+class TestDeepNesting:
+    def test_every_api_reports_nesting_too_deep_in_both_modes(self) -> None:
+        bad = _deep(1000)
+        data = GEN + b"\n" + bad + b"\n" + DELTA + b"\n"
+        out = decode_lines(data, errors="replace")
+        assert out[0] == decode(GEN) and out[2] == decode(DELTA)
+        assert isinstance(out[1], InvalidEvent) and "nesting too deep" in str(out[1].error)
+        assert (out[1].line, out[1].offset, out[1].raw) == (2, len(GEN) + 1, bad)
+        with pytest.raises(DecodeError, match="nesting too deep") as e:
+            decode_lines(data)
+        assert (e.value.line, e.value.offset) == (2, len(GEN) + 1)
+        with pytest.raises(DecodeError, match="nesting too deep"):
+            decode(bad)
+        # msgspec cannot split an array around a too-deep element: the array is reported whole, in both modes
+        with pytest.raises(DecodeError, match="nesting too deep"):
+            decode_array(b"[" + GEN + b"," + bad + b"]", errors="replace")
+        sse = b"data: " + GEN + b"\n\ndata: " + bad + b"\n\ndata: " + DELTA + b"\n\n"
+        got = orm.decode_sse(sse, errors="replace")
+        assert got[0] == decode(GEN) and got[2] == decode(DELTA) and isinstance(got[1], InvalidEvent)
+        dec = SSEDecoder(errors="replace")
+        fed = [e for i in range(0, len(sse), 500) for e in dec.feed(sse[i : i + 500])] + dec.close()
+        assert fed == got
+        proj = Decoder(views=[Delta]).decode_lines(data, errors="replace")
+        assert isinstance(proj[1], InvalidEvent) and proj[2] == Delta(delta="Hi")
+
+    def test_the_documented_depth_always_decodes(self) -> None:
+        ev = decode(_deep(500))
+        assert ev == decode(GEN)  # the nested value is an unknown field: skipped
+
+    def test_a_raised_recursion_limit_is_guarded_never_a_crash(self) -> None:
+        code = (
+            "import sys, openresponses_msgspec as o\n"
+            "sys.setrecursionlimit(1_000_000)\n"
+            f"good = {GEN!r}\n"
+            "bad = good[:-1] + b',\"x\":' + b'[' * 1_000_000 + b']' * 1_000_000 + b'}'\n"
+            "out = o.decode_lines(good + b'\\n' + bad + b'\\n' + good + b'\\n', errors='replace')\n"
+            "assert [type(e).__name__ for e in out] == ['ResponseImageGenerationCallGeneratingEvent', "
+            "'InvalidEvent', 'ResponseImageGenerationCallGeneratingEvent'], out\n"
+            "assert 'nesting too deep' in str(out[1].error) and out[1].line == 2\n"
+            "try:\n    o.decode(bad)\nexcept o.DecodeError as e:\n    assert 'nesting too deep' in str(e)\n"
+            "else:\n    raise AssertionError('no error')\n"
+            "print('ok')\n"
+        )
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-2000:])
+
+
+class TestInputForms:
+    def test_a_lone_surrogate_fails_its_line_only(self) -> None:
+        text = GEN.decode() + "\n" + '{"type":"response.keep_alive","x":"\ud800"}' + "\n" + DELTA.decode() + "\n"
+        out = decode_lines(text, errors="replace")
+        assert out[0] == decode(GEN) and out[2] == decode(DELTA)
+        assert isinstance(out[1], InvalidEvent) and (out[1].line, out[1].offset) == (2, len(GEN) + 1)
+        assert "surrogate" in str(out[1].error)
+        with pytest.raises(DecodeError, match="surrogate") as e:
+            decode_lines(text)
+        assert e.value.line == 2
+
+    def test_a_utf8_bom_at_the_start_is_skipped(self) -> None:
+        out = decode_lines(BOM + GEN + b"\n" + b"[1]\n", errors="replace")
+        assert out[0] == decode(GEN)
+        assert isinstance(out[1], InvalidEvent) and (out[1].line, out[1].offset) == (2, 3 + len(GEN) + 1)
+        assert decode_lines(BOM) == [] and decode_lines(BOM + b"\n" + GEN) == [decode(GEN)]
+
+    @pytest.mark.parametrize("ws", [b"\x0b", b"\x0c", b" \x0c ", b"\xc2\xa0"])
+    def test_blank_means_json_whitespace_only(self, ws: bytes) -> None:
+        data = GEN + b"\n \t\r\n" + ws + b"\n" + DELTA + b"\n"
+        out = decode_lines(data, errors="replace")
+        assert len(out) == 3 and isinstance(out[1], InvalidEvent) and (out[1].line, out[1].raw) == (3, ws)
+        with pytest.raises(DecodeError) as e:
+            decode_lines(data)
+        assert e.value.line == 3
+
+    @pytest.mark.parametrize("arg", [None, 123, [GEN], {"type": "x"}])
+    def test_non_buffer_arguments_raise_type_error(self, arg: object) -> None:
+        for fn in (decode, decode_lines, decode_array, orm.decode_sse):
+            with pytest.raises(TypeError):
+                fn(arg)  # type: ignore[operator]
+
+    def test_any_buffer_is_read_without_a_copy(self, tmp_path: Path) -> None:
+        data = corpus.ndjson(corpus.events("text", 40_000))
+        path = tmp_path / "events.ndjson"
+        path.write_bytes(data)
+        dec = Decoder(views=[])  # every known event skipped: the decoded values take little memory
+        with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            assert dec.decode_lines(mm) == dec.decode_lines(data)
+            tracemalloc.start()
+            try:
+                out = dec.decode_lines(mm)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            assert len(out) == 40_000 and peak < len(data) // 3, (peak, len(data))
+            assert decode_lines(memoryview(mm)) == decode_lines(data)
+        arr = array.array("B", b"[" + GEN + b"]")
+        assert decode_array(arr) == [decode(GEN)] and decode(array.array("B", GEN)) == decode(GEN)
+
+    def test_array_errors_have_offset_and_line(self) -> None:
+        data = b"[\n  " + GEN + b",\n  " + b'{"type":"error","code":5}' + b",\n  " + DELTA + b"\n]"
+        out = decode_array(data, errors="replace")
+        assert isinstance(out[1], InvalidEvent)
+        assert (out[1].index, out[1].line, out[1].offset) == (1, 3, data.index(b'{"type":"error"'))
+        with pytest.raises(DecodeError) as e:
+            decode_array(data)
+        assert (e.value.index, e.value.line, e.value.offset) == (1, 3, data.index(b'{"type":"error"'))
+
+
+# -- mixes at full speed (issue #10, 4): the bulk path with cuts and resumes gives the per-line answer ----------
+
+_KEEP = b'{"type":"response.keep_alive","sequence_number":1}'
+_NESTED = (
+    b'{"type":"response.output_item.added","output_index":0,"sequence_number":2,"item":{"type":"x_new","id":"i"}}'
+)
+_MIX_LINES = [GEN, DELTA, _KEEP, _NESTED, b"", b"  ", b"{}", b'{"type":', GEN + b" " + GEN, b"\x0b", b"[1]"]
+
+
+def _exact(data: bytes, decoder: Decoder[object] | None = None) -> list[object]:
+    from openresponses_msgspec._decode import _decode_lines_exact
+
+    out: list[object] = []
+    kernel = (decoder or Decoder())._kernel
+    _decode_lines_exact(data, 0, len(data), 0, out, "replace", False, kernel)
+    return out
+
+
+class TestMixes:
+    @pytest.mark.parametrize("blank", [False, True])
+    @pytest.mark.parametrize("every", [3, 100])
+    def test_keep_alive_and_unknown_nested_mixes_equal_the_per_line_answer(self, every: int, blank: bool) -> None:
+        evs = corpus.events("text", 6000)
+        lines = [json.dumps(e, separators=(",", ":")).encode() for e in evs]
+        mixed: list[bytes] = []
+        for i, line in enumerate(lines):
+            mixed.append(line)
+            if i % every == every - 1:
+                mixed.append(_KEEP if i % (2 * every) else _NESTED)
+            if blank:
+                mixed.append(b"")
+        data = b"\n".join(mixed) + b"\n"
+        out = decode_lines(data)
+        assert out == _exact(data)
+        assert len(out) == len(lines) + len(lines) // every
+        assert sum(isinstance(e, UnknownEvent) for e in out) == sum(m == _KEEP for m in mixed)
+        items = [e.item for e in out if isinstance(e, orm.ResponseOutputItemAddedEvent)]
+        assert items.count(orm.UnknownValue("x_new", b'{"type":"x_new","id":"i"}')) == sum(m == _NESTED for m in mixed)
+        assert Decoder(views=[Delta]).decode_lines(data) == _exact(data, Decoder(views=[Delta]))
+
+    @given(st.lists(st.sampled_from(_MIX_LINES), max_size=60), st.sampled_from([b"\n", b"\r\n"]))
+    @settings(max_examples=300, deadline=None)
+    def test_any_mix_equals_the_per_line_answer(self, lines: list[bytes], sep: bytes) -> None:
+        data = sep.join(lines) + sep
+        assert decode_lines(data, errors="replace") == _exact(data)
+
+    def test_errors_after_a_resume_keep_whole_input_lines_and_offsets(self) -> None:
+        lines = [DELTA] * 50 + [_KEEP] + [DELTA] * 50 + [b'{"type":"error","code":5}'] + [DELTA] * 10
+        data = b"\n".join(lines) + b"\n"
+        with pytest.raises(DecodeError) as e:
+            decode_lines(data)
+        assert (e.value.line, e.value.offset) == (102, data.index(b'{"type":"error"'))

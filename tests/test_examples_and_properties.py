@@ -184,6 +184,7 @@ SAMPLE = orm.corpus.ndjson(orm.corpus.events("mixed", 60, image_kb=1)).splitline
 
 
 def _non_blank(data: bytes) -> int:
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # a BOM at the start is skipped (issue #11)
     return sum(1 for line in data.split(b"\n") if line.strip(b" \t\r"))
 
 

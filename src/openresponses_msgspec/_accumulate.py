@@ -9,6 +9,8 @@ a decoded batch must cost a fraction of decoding it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import compress, count
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 import msgspec
@@ -74,8 +76,9 @@ _CHANNELS: dict[str, tuple[str, str | None, str, str]] = {
 }
 _DONE = {done: (chan, idx, field) for chan, idx, done, field in _CHANNELS.values()}
 # delta class -> (channel, 1: content_index / 2: summary_index / 0: no index), for the hot path
-_INDEX_KIND = {"content_index": 1, "summary_index": 2, None: 0}
-_FAST = {EVENT_TYPES[t]: (c, _INDEX_KIND[i]) for t, (c, i, _, _) in _CHANNELS.items()}
+# delta class -> (channel, getter of its part index, whether it has one): a delta without a part index gets
+# the output_index getter, a constant per item, so that the hot path's check is the same for every class
+_FAST = {EVENT_TYPES[t]: (c, attrgetter(i or "output_index"), i is not None) for t, (c, i, _, _) in _CHANNELS.items()}
 
 Key = tuple[str, str, int]  # (channel, item id, content/summary index)
 
@@ -116,32 +119,38 @@ class ResponseAccumulator:
         if self.closed:
             raise ValueError("feed() after close()")
         if isinstance(event_or_events, (list, tuple)):
-            events: Iterable[Any] = event_or_events
+            events: list[Any] | tuple[Any, ...] = event_or_events
         elif isinstance(event_or_events, (msgspec.Struct, UnknownEvent, InvalidEvent)):
             events = (event_or_events,)
         else:
-            events = event_or_events
+            events = list(event_or_events)
         self._cache = None
         chan = self._chan
         other = self._other
         fast = _FAST.get
         expect = self._expect  # kept in locals, written back around every call that reads them
         terminal = self._terminal
-        cur_cls: Any = None
-        cur_id: str | None = None
-        cur_ci = -1
-        cur: list[str] = []
-        n = 0
+        cur_cls: Any = None  # the delta class, item, part index and text list of the event before
+        cur_id: Any = None
+        cur_ci: Any = None
+        index_of: Any = None
+        append: Any = None
         for ev in events:
-            n += 1
             cls = type(ev)
+            if cls is cur_cls:  # the hot path: the next delta of the same part, in sequence
+                s = ev.sequence_number
+                if s == expect and ev.item_id == cur_id and index_of(ev) == cur_ci:
+                    expect = s + 1
+                    append(ev.delta)
+                    continue
             spec = fast(cls)
             if spec is None or terminal is not None:
                 self._expect = expect
                 other(ev)
                 expect, terminal = self._expect, self._terminal
+                cur_cls = None
                 continue
-            # the hot path: a delta (text, arguments, reasoning, ...); the same part as the one before is cached
+            # a delta (text, arguments, reasoning, ...) of another part, or out of sequence
             s = ev.sequence_number
             if s == expect:
                 expect = s + 1
@@ -150,23 +159,19 @@ class ResponseAccumulator:
                 self._sequence(s)
                 expect = self._expect
             item_id = ev.item_id
-            k = spec[1]
-            index = 0 if k == 0 else ev.content_index if k == 1 else ev.summary_index
-            if cls is cur_cls and item_id == cur_id and index == cur_ci:
-                cur.append(ev.delta)
-                continue
-            cur_cls, cur_id, cur_ci = cls, item_id, index
-            key = (spec[0], item_id, index)
+            index_of = spec[1]
+            index = index_of(ev)
+            key = (spec[0], item_id, index if spec[2] else 0)
             got = chan.get(key)
             if got is None:
                 got = chan[key] = []
                 self._index_of.setdefault(item_id, ev.output_index)
                 if self._status == "queued":
                     self._status = "in_progress"
-            cur = got
-            cur.append(ev.delta)
+            cur_cls, cur_id, cur_ci, append = cls, item_id, index, got.append
+            append(ev.delta)
         self._expect = expect
-        self.events += n
+        self.events += len(events)
 
     def close(self) -> None:
         """The stream has ended: without a terminal event its status becomes ``"cut_short"``."""
@@ -531,8 +536,10 @@ class StreamSplitter:
 
     def feed(self, events: list[Any]) -> list[ResponseAccumulator]:
         out: list[ResponseAccumulator] = []
+        # start and terminal events, found at C speed (no Python-level loop over the batch)
+        marks = compress(count(), map(_MARKS.__contains__, map(type, events)))
         a = 0
-        for i in [i for i, ev in enumerate(events) if type(ev) in _MARKS]:
+        for i in marks:
             ev = events[i]
             if type(ev) in _START:
                 rid = ev.response.id

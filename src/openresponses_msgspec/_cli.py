@@ -194,7 +194,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             for _, batch in _read([path], args, "replace", bar):
-                if InvalidEvent not in map(type, batch):
+                if InvalidEvent not in set(map(type, batch)):
                     continue
                 for ev in batch:
                     if type(ev) is InvalidEvent:
@@ -263,7 +263,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             splitter = StreamSplitter() if args.responses else None
             try:
                 for _, batch in _read([path], args, "replace", bar):
-                    if InvalidEvent in map(type, batch):
+                    if InvalidEvent in set(map(type, batch)):
                         kept = []
                         for ev in batch:
                             if type(ev) is not InvalidEvent:

@@ -12,6 +12,8 @@ line/offset/index to a :class:`Kernel`; the kernel never looks at framing.
 from __future__ import annotations
 
 import codecs
+import re
+import sys
 from typing import Any, Literal
 
 import msgspec
@@ -95,6 +97,51 @@ def count_newlines(data: bytes | bytearray, pos: int, end: int) -> int:
 
 # -- the kernel ------------------------------------------------------------------------------------------
 
+_TOO_DEEP = "nesting too deep"
+# With sys.getrecursionlimit() above this, msgspec could overflow the C stack before Python's limit stops it
+# (a segfault from ~30,000 levels on an 8 MiB stack): payloads are then checked for depth first.
+_GUARD_ABOVE = 10_000
+_MAX_DEPTH = 10_000
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"?')
+_NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
+_TAG_ERROR = re.compile(r"^Invalid value '([^'\\]*)' - at `\$\[(\d+)\]((?:\.\w+|\[\d+\])*)\.type`$")
+_INDEX = re.compile(r" - at `\$\[(\d+)\]")
+
+
+def too_deep(data: Any) -> bool:
+    """Whether ``data`` nests deeper than ``_MAX_DEPTH`` (only asked when the recursion limit is raised)."""
+    if len(data) <= _MAX_DEPTH:
+        return False
+    raw = bytes(data)
+    if raw.count(b"[") + raw.count(b"{") <= _MAX_DEPTH:
+        return False
+    depth = deepest = 0
+    for c in _NOT_BRACKETS.sub(b"", _STRINGS.sub(b"", raw)):
+        if c in (91, 123):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    return deepest > _MAX_DEPTH
+
+
+def _deep_error() -> DecodeError:
+    return DecodeError(
+        f"{_TOO_DEEP}: JSON nesting exceeds what the recursion limit ({sys.getrecursionlimit()}) allows here"
+    )
+
+
+class BulkFailure(Exception):
+    """A bulk decode whose counting proof held but whose msgspec call failed: ``index`` is the failing value
+    (0-based, among the segment's values) or ``pos`` a byte inside the failing line; ``needle`` a byte
+    string found in lines that will fail again (an unknown tag), when the error names one."""
+
+    def __init__(self, index: int | None, pos: int | None, needle: bytes | None) -> None:
+        self.index = index
+        self.pos = pos
+        self.needle = needle
+
 
 class Kernel:
     """One payload -> one value, and the strict/replace policy; owned by a ``Decoder``.
@@ -119,10 +166,18 @@ class Kernel:
             bad = utf8_error(data)
             if bad is not None:
                 raise utf8_decode_error(bad)
+        if sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(data):
+            raise _deep_error()
         try:
             return self._dec.decode(data)
         except _MsgspecErrors as exc:
-            return self.slow(data, exc)
+            first: Exception = exc
+        except RecursionError:
+            raise _deep_error() from None
+        try:
+            return self.slow(data, first)
+        except RecursionError:
+            raise _deep_error() from None
 
     def slow(self, data: Any, exc: Exception | None = None) -> Any:
         """Decode one event that the strict union rejected (``exc``, when the caller already tried), or raise
@@ -147,14 +202,26 @@ class Kernel:
         return decode_struct(data, cls, failed=exc)
 
     def bulk_lines(self, data: bytes | bytearray, pos: int, end: int) -> list[Any] | None:
-        """msgspec's own ``decode_lines`` over ``data[pos:end]``, when it provably gives the per-line answer.
+        """msgspec's own ``decode_lines`` over ``data[pos:end]``, when it provably gives the per-line answer
+        (see :meth:`bulk`); ``None`` means "go payload by payload". ``data[pos:end]`` must be valid UTF-8."""
+        try:
+            got = self.bulk(data, pos, end)
+        except BulkFailure:
+            return None
+        return None if got is None else got[0]
 
-        msgspec's version is not line-exact (two values on a line, or one value over two lines, pass). But if
-        every line starts with ``{`` and ends with ``}`` (checked by counting ``}\\n{`` boundaries: a raw
-        newline cannot occur inside a JSON string), no value can span lines, because a ``{`` can never follow
-        a ``}`` inside one object; then as many values as lines means exactly one per line. ``None`` means
-        "go payload by payload" (a blank line, an unknown event, a bad line: the caller finds and locates it).
-        ``data[pos:end]`` must be valid UTF-8.
+    def bulk(self, data: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None:
+        """Decode the lines of ``data[pos:end]`` with one msgspec ``decode_lines`` call; return the values and
+        the number of newlines, ``None`` when the counting proof does not hold, or raise :class:`BulkFailure`
+        when it holds but msgspec rejects a value (an unknown tag, bad JSON, a wrong type).
+
+        The proof. msgspec's ``decode_lines`` is not line-exact (two values on a line, or one value over two
+        lines, pass). But if every newline in the region (before its trailing whitespace) stands between a
+        ``}`` and a ``{``, or is one of the two newlines of a ``}\\n\\n{`` (an empty line), which is checked by
+        counting those patterns, then every non-empty line starts with ``{`` and ends with ``}`` (a raw newline
+        cannot occur inside a JSON string), so no value can span lines: ``}`` then ``{`` never occurs inside
+        one value. Each non-empty line then holds at least one value, and as many values as non-empty lines
+        means exactly one per line. ``data[pos:end]`` must be valid UTF-8.
         """
         if pos >= end or data[pos] != 123:  # "{"
             return None
@@ -163,20 +230,40 @@ class Kernel:
             last -= 1
         if data[last - 1] != 125:  # "}"
             return None
-        boundaries = count_newlines(data, pos, last)
-        # The longer pattern is a stricter boundary and found twice as fast (longer skips), so it goes first.
-        joined = data.count(b'}\n{"type":"response.', pos, last)
-        if joined != boundaries:
-            joined = data.count(b"}\n{", pos, last)
-        if joined != boundaries:
-            joined += data.count(b"}\r\n{", pos, last)
-            if joined != boundaries:
-                return None
+        newlines = count_newlines(data, pos, last)
+        blank = 0
+        if newlines:
+            # The longer patterns are stricter boundaries and found faster (longer skips): they go first.
+            joined = data.count(b'}\n{"type":"response.', pos, last)
+            if joined != newlines:
+                two = data.count(b'}\n\n{"type":"response.', pos, last)
+                if joined + 2 * two == newlines:
+                    blank = two
+                else:
+                    joined = data.count(b"}\n{", pos, last) + data.count(b"}\r\n{", pos, last)
+                    if joined != newlines:
+                        blank = data.count(b"}\n\n{", pos, last) + data.count(b"}\r\n\r\n{", pos, last)
+                        if joined + 2 * blank != newlines:
+                            return None
+        if sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(memoryview(data)[pos:end]):
+            return None
         try:
             events = self._lines(memoryview(data)[pos:end])
-        except DECODE_ERRORS:
+        except msgspec.ValidationError as exc:
+            msg = str(exc)
+            m = _TAG_ERROR.match(msg)
+            if m is not None:
+                raise BulkFailure(int(m.group(2)), None, b'"type":"' + m.group(1).encode() + b'"') from None
+            i = _INDEX.search(msg)
+            raise BulkFailure(int(i.group(1)) if i else None, None, None) from None
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            p = _POS.search(str(exc))
+            raise BulkFailure(None, pos + int(p.group(1)) if p else None, None) from None
+        except RecursionError:
+            raise BulkFailure(None, None, None) from None
+        if len(events) != newlines - blank + 1:
             return None
-        return events if len(events) == boundaries + 1 else None
+        return events, newlines + count_newlines(data, last, end)
 
     def bad(
         self,
@@ -196,45 +283,200 @@ class Kernel:
         out.append(InvalidEvent(located, raw, line=line, offset=offset, index=index))
 
 
+_POS = re.compile(r"\(byte (\d+)\)$")
+
+
 # -- NDJSON framing ---------------------------------------------------------------------------------------
 
+_BOM = b"\xef\xbb\xbf"
 
-def decode_lines(kernel: Kernel, buf: Buffer, errors: str) -> list[Any]:
+
+def source(buf: Any) -> tuple[bytes | bytearray | memoryview, bool]:
+    """The bytes behind ``buf`` without copying them (a ``str`` is encoded), and whether a ``str`` held lone
+    surrogates (encoded as such: the lines holding them are then invalid UTF-8, and only they fail).
+    Any object with the buffer protocol (``mmap``, ``array``) is read through a memoryview."""
+    if isinstance(buf, (bytes, bytearray)):
+        return buf, False
+    if isinstance(buf, str):
+        try:
+            return buf.encode("utf-8"), False
+        except UnicodeEncodeError:
+            return buf.encode("utf-8", "surrogatepass"), True
+    try:
+        view = memoryview(buf)
+    except TypeError:
+        raise TypeError(
+            f"expected bytes, bytearray, str or another buffer (memoryview, mmap), not {type(buf).__name__}"
+        ) from None
+    if view.ndim != 1 or view.itemsize != 1:
+        view = view.cast("B")
+    return view, False
+
+
+class _Needles:
+    """Byte strings that mark lines bulk decoding failed on (unknown tags); windows are cut at the lines
+    holding them, so a known-bad line costs one per-line decode instead of a failed bulk call and a second
+    decode of what came before it. Per call: nothing is shared between threads."""
+
+    __slots__ = ("needles", "hits")
+
+    def __init__(self) -> None:
+        self.needles: list[bytes] = []
+        self.hits: list[int] = []
+
+    def add(self, needle: bytes) -> None:
+        if needle not in self.needles and len(self.needles) < 16:
+            self.needles.append(needle)
+            self.hits.append(-1)
+
+    def first(self, data: bytes | bytearray, lo: int, hi: int) -> int:
+        """Position of the first remembered needle in ``data[lo:hi]``, or ``hi``."""
+        best = hi
+        hits = self.hits
+        for k, needle in enumerate(self.needles):
+            hit = hits[k]
+            if hit < lo or hit > hi:
+                hit = data.find(needle, lo, hi)
+                if hit < 0:
+                    hit = hi
+                hits[k] = hit
+            if hit < best:
+                best = hit
+        return best
+
+    def reset(self) -> None:
+        self.hits = [-1] * len(self.needles)
+
+
+def decode_lines(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     check_errors(errors)
-    data = as_bytes(buf)
-    check_utf8 = not data.isascii()
-    long = _long_lines(data)  # then per-line calls cost little, and bulk decoding's extra passes would not pay
-    view = memoryview(data)
+    src, surrogates = source(buf)
+    n = len(src)
     out: list[Any] = []
-    n = len(data)
-    pos = 0
-    lineno = 0
-    while pos < n:
-        end = n if pos + WINDOW >= n else data.rfind(b"\n", pos, pos + WINDOW) + 1
-        if end <= pos:  # a line longer than the window
-            end = data.find(b"\n", pos + WINDOW) + 1 or n
-        bad_utf8 = check_utf8 and utf8_error(view[pos:end]) is not None
-        if not (long or bad_utf8):
-            events = kernel.bulk_lines(data, pos, end)
-            if events is not None:
-                out += events
-                lineno += count_newlines(data, pos, end)
-                pos = end
-                continue
-        lineno = _decode_lines_exact(data, pos, end, lineno, out, errors, bad_utf8, kernel)
-        pos = end
+    pos = 3 if src[:3] == _BOM else 0  # a UTF-8 BOM at the start is no part of line 1
+    lines = _Lines(kernel, out, errors, surrogates)
+    if isinstance(src, memoryview):  # read window by window: at most one window is copied at a time
+        while pos < n:
+            chunk = bytes(src[pos : pos + WINDOW])
+            end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
+            while not end:  # a line longer than the window
+                more = bytes(src[pos + len(chunk) : pos + len(chunk) + WINDOW])
+                chunk += more
+                end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
+            lines.region(chunk[:end] if end < len(chunk) else chunk, 0, end, pos)
+            pos += end
+        return out
+    lines.region(src, pos, n, 0)
     return out
 
 
-def _long_lines(data: bytes | bytearray, sample: int = 32, long: int = 1024) -> bool:
+class _Lines:
+    """NDJSON framing of one call: windows, bulk decoding with the kernel, per-line decoding where needed."""
+
+    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates")
+
+    def __init__(self, kernel: Kernel, out: list[Any], errors: str, surrogates: bool) -> None:
+        self.kernel = kernel
+        self.out = out
+        self.errors = errors
+        self.lineno = 0
+        self.needles = _Needles()
+        self.surrogates = surrogates
+
+    def region(self, data: bytes | bytearray, pos: int, n: int, base: int) -> None:
+        """Decode the lines of ``data[pos:n]``; ``base`` is the input offset of ``data[0]``."""
+        check_utf8 = not data.isascii()
+        long = _long_lines(data, pos)  # then per-line calls cost little, and bulk's extra passes would not pay
+        while pos < n:
+            end = n if pos + WINDOW >= n else data.rfind(b"\n", pos, pos + WINDOW) + 1
+            if end <= pos:  # a line longer than the window
+                end = data.find(b"\n", pos + WINDOW) + 1 or n
+            bad_utf8 = check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
+            if long or bad_utf8:
+                self.exact(data, pos, end, base, bad_utf8)
+            else:
+                self.needles.reset()
+                self.bulk(data, pos, end, base)
+            pos = end
+
+    def bulk(self, data: bytes | bytearray, lo: int, hi: int, base: int) -> None:
+        """Lines ``data[lo:hi]`` (valid UTF-8) in as few msgspec calls as the counting proof allows."""
+        needles = self.needles
+        kernel = self.kernel
+        while lo < hi:
+            cut = hi
+            if needles.needles:
+                hit = needles.first(data, lo, hi)
+                if hit < hi:
+                    cut = data.rfind(b"\n", lo, hit) + 1 or lo
+            if cut > lo:
+                try:
+                    got = kernel.bulk(data, lo, cut)
+                except BulkFailure as fail:
+                    self.failed(data, lo, cut, base, fail)
+                else:
+                    if got is None:
+                        self.exact(data, lo, cut, base, False)
+                    else:
+                        self.out += got[0]
+                        self.lineno += got[1]
+            if cut < hi:  # the line holding a needle, on its own
+                nxt = data.find(b"\n", cut, hi) + 1 or hi
+                self.exact(data, cut, nxt, base, False)
+                lo = nxt
+            else:
+                lo = hi
+
+    def failed(self, data: bytes | bytearray, lo: int, hi: int, base: int, fail: BulkFailure) -> None:
+        """A bulk call over ``data[lo:hi]`` failed: decode what precedes the failing line in bulk again, the
+        failing line on its own (remembering its needle), and go on in bulk after it."""
+        if fail.needle is not None:
+            self.needles.add(fail.needle)
+        start = -1
+        if fail.index is not None:  # the index-th value; one value per non-empty line so far, at most
+            start = lo
+            k = fail.index
+            while k > 0 and start < hi:
+                nl = data.find(b"\n", start, hi)
+                if nl < 0:
+                    start = hi
+                    break
+                start = nl + 1
+                if start < hi and data[start] != 10:  # an empty line holds no value
+                    k -= 1
+            while start < hi and data[start] == 10:
+                start += 1
+        elif fail.pos is not None:  # a byte of the failing line, or the first byte of the line after it
+            start = data.rfind(b"\n", lo, fail.pos) + 1 or lo
+            if start == fail.pos and start > lo:
+                start = data.rfind(b"\n", lo, start - 1) + 1 or lo
+        if not lo <= start < hi:
+            self.exact(data, lo, hi, base, False)
+            return
+        if start > lo:
+            self.bulk(data, lo, start, base)
+        nxt = data.find(b"\n", start, hi) + 1 or hi
+        self.exact(data, start, nxt, base, False)
+        if nxt < hi:
+            self.bulk(data, nxt, hi, base)
+
+    def exact(self, data: bytes | bytearray, pos: int, n: int, base: int, bad_utf8: bool) -> None:
+        """Lines of ``data[pos:n]``, one reused-decoder call each over zero-copy slices; errors located by
+        line and byte offset. ``bad_utf8``: the region holds invalid UTF-8, so every line is checked."""
+        self.lineno = _decode_lines_exact(
+            data, pos, n, self.lineno, self.out, self.errors, bad_utf8, self.kernel, base, self.surrogates
+        )
+
+
+def _long_lines(data: bytes | bytearray, pos: int = 0, sample: int = 32, long: int = 1024) -> bool:
     """Whether the first ``sample`` lines average over ``long`` bytes (a sample, not another full pass)."""
-    pos = 0
+    start = pos
     for _ in range(sample):
         nl = data.find(b"\n", pos)
         if nl < 0:
-            return pos == 0 or len(data) > long * sample
+            return pos == start or len(data) - start > long * sample
         pos = nl + 1
-    return pos > long * sample
+    return pos - start > long * sample
 
 
 def _decode_lines_exact(
@@ -246,11 +488,13 @@ def _decode_lines_exact(
     errors: str,
     bad_utf8: bool,
     kernel: Kernel | None = None,
+    base: int = 0,
+    surrogates: bool = False,
 ) -> int:
     """Lines of ``data[pos:n]`` (line ``lineno + 1`` first), one reused-decoder call each over zero-copy
-    slices, appended to ``out``; errors located by line and byte offset. ``bad_utf8``: the region holds
-    invalid UTF-8, so every line is checked (msgspec does not check the bytes of fields it skips).
-    Returns the number of the last line."""
+    slices, appended to ``out``; errors located by line and byte offset (``base`` + position). ``bad_utf8``:
+    the region holds invalid UTF-8, so every line is checked (msgspec does not check the bytes of fields it
+    skips). Blank lines (JSON whitespace only: space, tab, CR, LF) are skipped. Returns the last line number."""
     if kernel is None:
         from ._decoder import _DEFAULT
 
@@ -265,13 +509,19 @@ def _decode_lines_exact(
         if nl < 0:
             nl = n
         lineno += 1
+        if nl == pos or data[pos] != 123:  # not "{": a blank line, or a bad one
+            raw = bytes(view[pos:nl])
+            if not raw.strip(JSON_WS):
+                pos = nl + 1
+                continue
         try:
             append(one(view[pos:nl], checked))
         except DecodeError as err:
             raw = bytes(view[pos:nl])
-            if raw.strip(JSON_WS):
-                raw = raw[:-1] if raw.endswith(b"\r") else raw
-                kernel.bad(err, raw, errors, out, line=lineno, offset=pos)
+            raw = raw[:-1] if raw.endswith(b"\r") else raw
+            if surrogates and err.msg.startswith("invalid UTF-8"):
+                err = DecodeError(f"invalid text: a lone surrogate ({err.msg})", pos=err.pos)
+            kernel.bad(err, raw, errors, out, line=lineno, offset=base + pos)
         pos = nl + 1
     return lineno
 
@@ -279,26 +529,39 @@ def _decode_lines_exact(
 # -- JSON arrays ------------------------------------------------------------------------------------------
 
 
-def decode_array(kernel: Kernel, buf: Buffer, errors: str) -> list[Any]:
+def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     check_errors(errors)
-    data = as_bytes(buf)
-    valid_utf8 = data.isascii() or utf8_error(data) is None
-    if valid_utf8:
+    data, _ = source(buf)
+    valid_utf8 = (data.isascii() if not isinstance(data, memoryview) else False) or utf8_error(data) is None
+    if valid_utf8 and not (sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(data)):
         try:
             return kernel._array.decode(data)
         except _MsgspecErrors:
+            pass
+        except RecursionError:
             pass
     try:
         items = kernel._raw_array.decode(data)
     except _MsgspecErrors as exc:
         raise DecodeError._from_msgspec(exc) from None
+    except RecursionError:
+        raise _deep_error() from None
     out: list[Any] = []
+    whole = bytes(data) if isinstance(data, memoryview) else data
+    at = 0  # where the previous element ended: the next one is the first match after it
+    line, counted = 1, 0
     for index, item in enumerate(items):
         raw = bytes(item)
         try:
             out.append(kernel.one(raw, valid_utf8))
         except DecodeError as err:
-            kernel.bad(err, raw, errors, out, index=index)
+            offset = whole.find(raw, at)
+            line += count_newlines(whole, counted, offset)
+            counted = offset
+            at = offset + len(raw)
+            kernel.bad(err, raw, errors, out, index=index, offset=offset, line=line)
+            continue
+        at = whole.find(raw, at) + len(raw)
     return out
 
 

@@ -114,7 +114,7 @@ class Decoder(Generic[T_co]):
 
     def decode(self, buf: Buffer) -> T_co | UnknownEvent:
         """Decode one JSON event. Raises :class:`DecodeError` (with ``.path`` or ``.pos``, and ``.raw``)."""
-        data = _decode.as_bytes(buf)
+        data = _decode.as_bytes(buf) if isinstance(buf, str) else _decode.source(buf)[0]
         try:
             return self._kernel.one(data)  # type: ignore[no-any-return]
         except DecodeError as err:

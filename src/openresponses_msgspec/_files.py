@@ -159,7 +159,7 @@ def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeErro
 
 def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place."""
-    if InvalidEvent not in map(type, events):
+    if not _has_invalid(events):
         return
     for k, ev in enumerate(events):
         if type(ev) is InvalidEvent:
@@ -169,6 +169,10 @@ def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
                 offset=None if ev.offset is None else ev.offset + offset,
                 index=None if ev.index is None else ev.index + index,
             )
+
+
+def _has_invalid(events: list[Any]) -> bool:
+    return InvalidEvent in set(map(type, events))  # hashing types: several times cheaper than `in map(...)`
 
 
 def _newlines(b: Any) -> int:
@@ -185,7 +189,8 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
             evs = lines_fn(data, errors=errors)
         except DecodeError as err:
             raise _located(err, line, offset, 0) from None
-        _relocate(evs, line, offset, 0)
+        if errors == "replace":  # (strict mode raises instead: nothing to move)
+            _relocate(evs, line, offset, 0)
         line += _newlines(data)
         offset += len(data)
         return evs, len(data)
@@ -211,43 +216,11 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
 
 
 def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
-    """SSE blocks through one incremental decoder (its offsets and indices are stream-absolute already). An
-    error without a line number gets one here, counted from the last two blocks (events spanning more are
-    left without)."""
+    """SSE blocks through one incremental decoder: its errors' lines, offsets and indices are stream-absolute."""
     dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)
-    recent: list[tuple[int, int, bytes]] = []  # (offset, newlines before, bytes) of the last two blocks
-    offset = lines = 0
-
-    def line_of(at: int | None) -> int | None:
-        for start, before, block in recent:
-            if at is not None and start <= at < start + len(block):
-                return before + _newlines(block[: at - start]) + 1
-        return None
-
-    def located(err: DecodeError) -> DecodeError:
-        if err.line is not None or err.offset is None:
-            return err
-        return DecodeError(err.msg, path=err.path, pos=err.pos, line=line_of(err.offset), offset=err.offset,
-                           index=err.index, raw=err.raw)
-
-    def run(call: Callable[[], list[Any]]) -> list[Any]:
-        try:
-            evs = call()
-        except DecodeError as err:
-            raise located(err) from None
-        if InvalidEvent in map(type, evs):
-            for k, ev in enumerate(evs):
-                if type(ev) is InvalidEvent and ev.line is None:
-                    e = located(ev.error)
-                    evs[k] = InvalidEvent(e, ev.raw, line=e.line, offset=ev.offset, index=ev.index)
-        return evs
-
     for block in blocks:
-        recent = [*recent[-1:], (offset, lines, block)]
-        offset += len(block)
-        lines += _newlines(block)
-        yield run(lambda block=block: dec.feed(block)), len(block)  # type: ignore[misc]
-    yield run(dec.close), 0
+        yield dec.feed(block), len(block)
+    yield dec.close(), 0
 
 
 def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[Any]]) -> _Parts:
@@ -324,7 +297,7 @@ def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], 
         raise DecodeError(msg, path=err.path, pos=err.pos, line=line + _newlines(piece[:at]) + 1,
                           offset=offset + at, index=None if err.index is None else err.index + index,
                           raw=err.raw) from None
-    if InvalidEvent in map(type, evs):
+    if errors == "replace" and _has_invalid(evs):
         for k, ev in enumerate(evs):
             if type(ev) is InvalidEvent:
                 at = _element_at(piece, k)

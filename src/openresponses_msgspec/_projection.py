@@ -63,9 +63,9 @@ def skipped_class(tag: str) -> type[Skipped]:
         with _lock:
             cls = _skipped.get(tag)
             if cls is None:
-                cls = msgspec.defstruct("Skipped", [], bases=(Skipped,), tag=tag, module=__name__)
-                cls.type = tag
-                _skipped[tag] = cls
+                new: Any = msgspec.defstruct("Skipped", [], bases=(Skipped,), tag=tag, module=__name__)
+                new.type = tag
+                _skipped[tag] = cls = new
     return cls
 
 

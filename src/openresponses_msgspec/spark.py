@@ -1,0 +1,91 @@
+"""Spark: decode event payloads inside ``DataFrame.mapInArrow`` to the toolkit's typed event columns.
+
+``df.mapInArrow(decode_arrow, EVENT_SCHEMA)`` reads a column named ``value`` (string or binary) and yields one
+row per event, with the columns of :data:`openresponses_msgspec.arrow.EVENT_COLUMNS` (the same table as
+:func:`openresponses_msgspec.to_arrow`). A ``value`` is either
+
+- one event (``spark.read.text`` over NDJSON logs, a Kafka ``value`` column, a table of payloads): the values of
+  a whole Arrow batch are then decoded in one msgspec call; or
+- a whole file (``spark.read.text(path, wholetext=True)``): NDJSON, or SSE when it starts with an SSE field
+  (``data:``, ``event:``, ``id:``, ``retry:``) or a comment. SSE logs must be read whole: line rows split frames.
+
+Bad lines become rows with ``known = false`` and ``error`` set (the line's text in ``rest``): a job never fails
+on a bad line. Importing this module imports neither pyspark nor pyarrow (``EVENT_SCHEMA`` is built on first
+use); the functions run on the executors, which must have this package installed (``spark`` extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._decoder import decode_lines
+from ._errors import InvalidEvent
+from ._sse import decode_sse
+from .arrow import EVENT_COLUMNS, to_arrow
+
+if TYPE_CHECKING:
+    import pyarrow  # type: ignore[import-untyped]
+    from pyspark.sql.types import StructType
+
+__all__ = ["EVENT_SCHEMA", "decode_arrow", "decode_values", "event_schema"]  # noqa: F822 - EVENT_SCHEMA: lazy
+
+_SSE_STARTS = (b"data:", b"event:", b"id:", b"retry:", b":")
+_WS = b" \t\r\n"
+
+
+def event_schema() -> StructType:
+    """The Spark ``StructType`` of the event rows, derived from the toolkit's ``EVENT_COLUMNS`` (the same
+    names, order and types as its Arrow ``EVENT_SCHEMA``; every column nullable)."""
+    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
+
+    types = {"string": StringType(), "int64": LongType(), "double": DoubleType(), "bool": BooleanType()}
+    return StructType([StructField(name, types[t], True) for name, t in EVENT_COLUMNS.items()])
+
+
+def _is_sse(data: bytes) -> bool:
+    return data.lstrip(_WS).startswith(_SSE_STARTS)
+
+
+def decode_values(values: list[bytes]) -> list[Any]:
+    """The events of a list of values (one event per value, or whole NDJSON/SSE files), bad ones as
+    :class:`~openresponses_msgspec.InvalidEvent`. One-event values are decoded together, in one call."""
+    joined = b"\n".join(values)
+    if len(joined) - len(joined.replace(b"\n", b"")) == len(values) - 1 and not _is_sse(joined):
+        out = decode_lines(joined, errors="replace")  # one line per value (blank ones skipped)
+        for i, ev in enumerate(out):
+            if type(ev) is InvalidEvent:  # its line and offset in the joined batch would mean nothing
+                out[i] = InvalidEvent(ev.error._located(line=None, offset=None), ev.raw)
+        return out
+    events: list[Any] = []
+    for v in values:
+        events += decode_sse(v, errors="replace") if _is_sse(v) else decode_lines(v, errors="replace")
+    return events
+
+
+def _column_bytes(batch: pyarrow.RecordBatch) -> list[bytes]:
+    import pyarrow as pa
+
+    col = batch.column(batch.schema.get_field_index("value"))
+    if col.null_count:
+        col = col.filter(col.is_valid())
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        col = col.cast(pa.large_binary() if pa.types.is_large_string(col.type) else pa.binary())
+    return col.to_pylist()  # type: ignore[no-any-return]
+
+
+def decode_arrow(batches: Iterator[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+    """The ``mapInArrow`` function: batches with a ``value`` column in, event rows (``EVENT_SCHEMA``) out."""
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        values = _column_bytes(batch)
+        if not values:
+            continue
+        yield from to_arrow(decode_values(values)).to_batches()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EVENT_SCHEMA":
+        return event_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
