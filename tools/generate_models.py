@@ -439,7 +439,7 @@ class Generator:
         for n in self.model.added.get(path, {}):
             if n not in order:
                 order.append(n)
-        is_event = path.startswith("Event:")
+        is_event = path.startswith("Event:") and "/" not in path
         out = []
         for n in order:
             fpath = "Response" if (is_event and n == "response") else f"{path}/{n}"
