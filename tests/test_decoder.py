@@ -222,7 +222,7 @@ class TestCamel:
         # == compares classes too: a camel twin is not == to the wire-form event; its fields are
         assert ev != wire and msgspec.structs.asdict(ev) == msgspec.structs.asdict(wire)
         # encode writes camelCase back, so the camel decoder round-trips it
-        assert encode(ev) == self.CAMEL
+        assert json.loads(encode(ev)) == json.loads(self.CAMEL)  # (key order: the class field order)
         assert Decoder(naming="camel").decode(encode(ev)) == ev
 
     def test_nested_values_are_camel_twins_too(self) -> None:
