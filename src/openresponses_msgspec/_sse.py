@@ -321,7 +321,8 @@ class SSEDecoder(Generic[T]):
             if size > self.max_event_size:
                 self._buf = bytearray()
                 self._discard = True
-                self._overflow_line(bytes(buf) + bytes(data[pos : pos + _KEEP_RAW + 6]), vs, self._buf_at)
+                head = bytes(buf[: _KEEP_RAW + 6]) + bytes(data[pos : pos + _KEEP_RAW + 6])  # (never all of buf)
+                self._overflow_line(head, vs, self._buf_at)
                 return
         elif len(buf) + more > _FIELD_LIMIT:
             self._buf = bytearray()
