@@ -54,7 +54,6 @@ _QUIET_END = re.compile(rb"\n[^:\n]")
 _QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
-_TOO_DEEP = "nesting too deep"  # (a kernel that lets msgspec's RecursionError through: reported as a DecodeError)
 
 
 class SSEDecoder(Generic[T]):
@@ -480,8 +479,6 @@ class SSEDecoder(Generic[T]):
                                 append(one(view[s:nl], checked))
                             except DecodeError as err:
                                 self._failed(err, view[s:nl], base + start, first)
-                            except RecursionError:
-                                self._failed(DecodeError(_TOO_DEEP), view[s:nl], base + start, first)
                         if pos >= n:
                             break
                         if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
@@ -542,10 +539,7 @@ class SSEDecoder(Generic[T]):
             body = region.replace(b"}\n\ndata: {", b"       }\n{")
             nl = len(body) - len(body.replace(b"\n", b""))  # (deleting a byte runs on memchr: 5x a count)
             if len(region) - len(region.replace(b"\n", b"")) == 2 * nl - 2:
-                try:
-                    events = self._kernel.bulk_lines(body, 0, len(body))
-                except RecursionError:
-                    return None
+                events = self._kernel.bulk_lines(body, 0, len(body))
                 if events is None or len(events) != nl - 1:
                     return None
                 return events, 2 * (nl - 1)
@@ -567,10 +561,7 @@ class SSEDecoder(Generic[T]):
             body, more = comments.subn(b"}\n{", body)
             seps += more
             lines = _count_newlines(b, pos, end)
-        try:
-            events = self._kernel.bulk_lines(body, 0, len(body))
-        except RecursionError:
-            return None
+        events = self._kernel.bulk_lines(body, 0, len(body))
         if events is None or len(events) != seps + 1:
             return None
         return events, lines
@@ -658,8 +649,6 @@ class SSEDecoder(Generic[T]):
             self._out.append(self._kernel.one(data))
         except DecodeError as err:
             self._failed(err, data, start, line)
-        except RecursionError:
-            self._failed(DecodeError(_TOO_DEEP), data, start, line)
 
     def _failed(self, err: DecodeError, data: Any, offset: int, line: int) -> None:
         """A payload the kernel rejected: ``[DONE]``, empty data, or a bad event."""
