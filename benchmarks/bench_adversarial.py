@@ -106,13 +106,15 @@ test_all_unknown = _kind("NDJSON all-unknown", lambda n: _repeat(_UNKNOWN, n), o
                          _normal_ndjson, orm.decode_lines, _scale(8 << 20, 64 << 10))
 test_all_invalid = _kind("NDJSON all-invalid (replace)", lambda n: _repeat(_INVALID, n),
                          lambda d: orm.decode_lines(d, errors="replace"), _check_invalid, _normal_ndjson,
-                         lambda d: orm.decode_lines(d, errors="replace"), _scale(4 << 20, 64 << 10))
+                         lambda d: orm.decode_lines(d, errors="replace"), _scale(2 << 20, 64 << 10))
 def _check_empty(data: bytes, out: Any) -> None:
     assert out == [], out[:3]
 
 
-test_blank_lines = _kind("NDJSON 1M blank lines", lambda n: b"\n" * n, orm.decode_lines, _check_empty,
-                         _normal_ndjson, orm.decode_lines, _scale(1 << 20, 16 << 10), goal_vs_normal=1.0)
+# (128 Ki lines, not 1 Mi: the NDJSON framing still pays a failed decode per blank line, ~20 us each, and
+# 1 Mi of them would take minutes a round; raise it once blank lines are skipped in bulk)
+test_blank_lines = _kind("NDJSON blank lines", lambda n: b"\n" * n, orm.decode_lines, _check_empty,
+                         _normal_ndjson, orm.decode_lines, _scale(1 << 17, 16 << 10), goal_vs_normal=1.0)
 
 # -- SSE ------------------------------------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ def _check_same_as_whole(data: bytes, out: Any) -> None:
 
 
 test_one_byte_chunks = _kind("SSE one-byte chunks", _normal_sse, _bytewise, _check_same_as_whole, _normal_sse,
-                             orm.decode_sse, _scale(256 << 10, 8 << 10), rounds=3)
+                             orm.decode_sse, _scale(128 << 10, 8 << 10), rounds=3)
 
 
 def _big_event(nbytes: int) -> bytes:
@@ -147,7 +149,7 @@ def _big_event(nbytes: int) -> bytes:
 
 
 def _in_mib_chunks(data: bytes) -> list[Any]:
-    dec = SSEDecoder()
+    dec = SSEDecoder(max_event_size=1 << 30)  # (the default 64 MiB would reject the event)
     out: list[Any] = []
     view = memoryview(data)
     for i in range(0, len(data), 1 << 20):

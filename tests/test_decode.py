@@ -295,7 +295,7 @@ class TestEncode:
             encode(bad)
 
     def test_msgspec_can_encode_events_directly(self) -> None:
-        assert msgspec.json.encode(decode(GEN)) == GEN
+        assert json.loads(msgspec.json.encode(decode(GEN))) == json.loads(GEN)  # keys in class field order
 
 
 class TestWindows:

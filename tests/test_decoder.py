@@ -222,7 +222,7 @@ class TestCamel:
         # == compares classes too: a camel twin is not == to the wire-form event; its fields are
         assert ev != wire and msgspec.structs.asdict(ev) == msgspec.structs.asdict(wire)
         # encode writes camelCase back, so the camel decoder round-trips it
-        assert encode(ev) == self.CAMEL
+        assert json.loads(encode(ev)) == json.loads(self.CAMEL)  # (key order: the class field order)
         assert Decoder(naming="camel").decode(encode(ev)) == ev
 
     def test_nested_values_are_camel_twins_too(self) -> None:
@@ -413,3 +413,11 @@ class TestMixes:
         with pytest.raises(DecodeError) as e:
             decode_lines(data)
         assert (e.value.line, e.value.offset) == (102, data.index(b'{"type":"error"'))
+
+    def test_a_run_of_invalid_lines_never_recurses(self) -> None:
+        """Every line fails the bulk call with no tag to remember: each window gives up on bulk after a few
+        failures (a RecursionError, and quadratic rescans, before)."""
+        bad = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero","delta":"x"}'
+        out = decode_lines((bad + b"\n") * 20_000, errors="replace")
+        assert len(out) == 20_000 and all(isinstance(e, InvalidEvent) for e in out)
+        assert (out[-1].line, out[-1].offset) == (20_000, 19_999 * (len(bad) + 1))  # type: ignore[union-attr]

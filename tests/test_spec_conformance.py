@@ -354,15 +354,44 @@ def test_camel_case_wire_names_are_kept_on_the_wire() -> None:
 
 def test_generated_module_is_up_to_date(specs: dict[str, Schemas]) -> None:
     """tools/generate_models.py run on ../shared/spec reproduces the committed _models.py byte for byte."""
-    import importlib.util
-    from pathlib import Path
-
     from conftest import SPEC_DIR
+
+    gen = _generator()
+    assert gen.build(SPEC_DIR) == gen.OUT.read_text(), "stale: run python tools/generate_models.py"
+
+
+def _generator() -> Any:
+    import importlib.util
 
     path = Path(__file__).resolve().parents[1] / "tools" / "generate_models.py"
     spec = importlib.util.spec_from_file_location("generate_models", path)
     assert spec and spec.loader
     gen = importlib.util.module_from_spec(spec)
-    sys.modules["generate_models"] = gen  # dataclasses look their module up there
+    sys.modules["generate_models"] = gen
     spec.loader.exec_module(gen)
-    assert gen.build(SPEC_DIR) == gen.OUT.read_text(), "stale: run python tools/generate_models.py"
+    return gen
+
+
+def test_generator_says_where_the_specs_come_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$OPENRESPONSES_SPEC_DIR is honoured, and a missing spec is named with the ways to provide it."""
+    gen = _generator()
+    monkeypatch.setenv("OPENRESPONSES_SPEC_DIR", str(tmp_path))
+    assert gen.spec_dir_from(None) == tmp_path
+    assert gen.spec_dir_from(Path("/x")) == Path("/x")
+    with pytest.raises(SystemExit) as ei:
+        gen.build(gen.spec_dir_from(None))
+    msg = str(ei.value)
+    for rel in ("in.openapi.yaml", "openai/openapi.yaml", "openresponses/openapi.json"):
+        assert str(tmp_path / rel) in msg
+    assert "OPENRESPONSES_SPEC_DIR" in msg and "../shared/spec" in msg
+
+
+def test_generated_header_names_each_spec_with_its_sha256(specs: dict[str, Schemas]) -> None:
+    import hashlib
+
+    from conftest import SPEC_DIR
+
+    head = Path(orm._models.__file__).read_text().split('"""', 2)[1]
+    for rel in ("in.openapi.yaml", "openai/openapi.yaml", "openresponses/openapi.json"):
+        digest = hashlib.sha256((SPEC_DIR / rel).read_bytes()).hexdigest()
+        assert f"{rel}  sha256 {digest}" in head

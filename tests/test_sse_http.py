@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from openresponses_msgspec import SSEDecoder, aiter_sse, corpus, decode_lines, iter_sse
+from openresponses_msgspec import DecodeError, InvalidEvent, SSEDecoder, aiter_sse, corpus, decode_lines, iter_sse
 
 httpx = pytest.importorskip("httpx", reason="httpx is in the 'test' extra")
 
@@ -19,10 +19,28 @@ EVENTS = corpus.events("mixed", 600, image_kb=8)
 STREAM = corpus.sse(EVENTS)  # OpenRouter-style: comments, data frames, [DONE]
 
 
+ERROR_PAGES = {
+    401: (b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}',
+          "application/json"),
+    404: (b"", "text/plain"),
+    502: (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
+          b"<hr><center>nginx</center></body></html>\n" * 20, "text/html"),
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if self.path.startswith("/status/"):  # an error page, as APIs and proxies send them
+            status = int(self.path.rsplit("/", 1)[1])
+            body, ctype = ERROR_PAGES[status]
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         rnd = random.Random(self.path)  # the path seeds the chunking, so each test gets its own
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -89,3 +107,20 @@ def test_httpx_async_aiter_sse(server: str, seed: int) -> None:
 
     got, done = asyncio.run(run())
     assert got == WANT and done
+
+
+@pytest.mark.parametrize("status", sorted(ERROR_PAGES))
+def test_an_error_page_is_not_an_empty_stream(server: str, status: int) -> None:
+    """#11 item 8: a 401 JSON body, an empty 404 or an HTML 502 page decoded to nothing, silently."""
+    body = ERROR_PAGES[status][0]
+    with httpx.Client() as client, client.stream("GET", f"{server}/status/{status}") as resp:
+        assert resp.status_code == status
+        with pytest.raises(DecodeError, match="not an SSE stream") as e:
+            list(iter_sse(resp.iter_bytes()))
+    assert e.value.raw == body[:1024] and e.value.offset == 0
+    with httpx.Client() as client, client.stream("GET", f"{server}/status/{status}") as resp:
+        out = list(iter_sse(resp.iter_bytes(), errors="replace"))
+    assert len(out) == 1 and isinstance(out[0], InvalidEvent) and out[0].raw == body[:1024]
+    with httpx.Client() as client, client.stream("GET", f"{server}/status/{status}") as resp:
+        with pytest.raises(httpx.HTTPStatusError):  # the README's pattern stops before decoding
+            resp.raise_for_status()

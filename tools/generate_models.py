@@ -93,6 +93,9 @@ RENAMES = {
     "Event:error/error": "ErrorPayload",
 }
 
+# Whose property order follows the wire best (see Generator.fields).
+WIRE_ORDER_RANK = {"openresponses": 0, "openai": 1, "openrouter": 2}
+
 # The rule: what an event means nothing without. Everything else is optional.
 LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
              "response.failed", "response.incomplete"}
@@ -426,14 +429,17 @@ class Generator:
     def fields(self, path: str, tag: str | None) -> list[Field]:
         entries = self.model.objects.get(path, [])
         order: list[str] = []
-        for e in entries:
+        # Field order = wire order where known: msgspec matches each key against the next expected field first,
+        # so a class in the order servers write its keys decodes faster. Open Responses lists properties in
+        # wire order (type, sequence_number, item_id, ...); OpenAI's and OpenRouter's lists are not.
+        for e in sorted(entries, key=lambda e: WIRE_ORDER_RANK[e.spec.name]):
             for n in e.schema.get("properties", {}):
                 if n not in order and not (tag is not None and n == "type"):
                     order.append(n)
         for n in self.model.added.get(path, {}):
             if n not in order:
                 order.append(n)
-        is_event = path.startswith("Event:")
+        is_event = path.startswith("Event:") and "/" not in path
         out = []
         for n in order:
             fpath = "Response" if (is_event and n == "response") else f"{path}/{n}"
@@ -641,7 +647,7 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
         "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
         "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
         "# see the wider slot types; at run time each alias is the plain class or union.\n"
-        "if TYPE_CHECKING:\n" + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases) +
+        "if typing.TYPE_CHECKING:\n" + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases) +
         "else:\n" + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases))
     if stats is not None:
         stats.update(gen.stats)
@@ -669,13 +675,14 @@ spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+import typing
+from typing import Any, ClassVar, Literal, Union
 
 import msgspec
 
 from ._base import _Event, _Struct, _Tagged
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from typing import TypeAlias
 
     from ._errors import InvalidValue, UnknownValue'''

@@ -289,6 +289,7 @@ _POS = re.compile(r"\(byte (\d+)\)$")
 # -- NDJSON framing ---------------------------------------------------------------------------------------
 
 _BOM = b"\xef\xbb\xbf"
+_MAX_FAILS = 4  # failed bulk calls per window before the rest of it goes line by line (each rescans it)
 
 
 def source(buf: Any) -> tuple[bytes | bytearray | memoryview, bool]:
@@ -373,7 +374,7 @@ def decode_lines(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
 class _Lines:
     """NDJSON framing of one call: windows, bulk decoding with the kernel, per-line decoding where needed."""
 
-    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates")
+    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates", "fails")
 
     def __init__(self, kernel: Kernel, out: list[Any], errors: str, surrogates: bool) -> None:
         self.kernel = kernel
@@ -382,6 +383,7 @@ class _Lines:
         self.lineno = 0
         self.needles = _Needles()
         self.surrogates = surrogates
+        self.fails = 0  # failed bulk calls in the current window
 
     def region(self, data: bytes | bytearray, pos: int, n: int, base: int) -> None:
         """Decode the lines of ``data[pos:n]``; ``base`` is the input offset of ``data[0]``."""
@@ -396,6 +398,7 @@ class _Lines:
                 self.exact(data, pos, end, base, bad_utf8)
             else:
                 self.needles.reset()
+                self.fails = 0
                 self.bulk(data, pos, end, base)
             pos = end
 
@@ -410,10 +413,15 @@ class _Lines:
                 if hit < hi:
                     cut = data.rfind(b"\n", lo, hit) + 1 or lo
             if cut > lo:
+                if self.fails >= _MAX_FAILS:  # a window dense with bad lines: every bulk call would fail
+                    self.exact(data, lo, hi, base, False)
+                    return
                 try:
                     got = kernel.bulk(data, lo, cut)
                 except BulkFailure as fail:
-                    self.failed(data, lo, cut, base, fail)
+                    self.fails += 1
+                    lo = self.failed(data, lo, cut, base, fail)
+                    continue
                 else:
                     if got is None:
                         self.exact(data, lo, cut, base, False)
@@ -427,9 +435,10 @@ class _Lines:
             else:
                 lo = hi
 
-    def failed(self, data: bytes | bytearray, lo: int, hi: int, base: int, fail: BulkFailure) -> None:
-        """A bulk call over ``data[lo:hi]`` failed: decode what precedes the failing line in bulk again, the
-        failing line on its own (remembering its needle), and go on in bulk after it."""
+    def failed(self, data: bytes | bytearray, lo: int, hi: int, base: int, fail: BulkFailure) -> int:
+        """A bulk call over ``data[lo:hi]`` failed: decode what precedes the failing line in bulk again (once:
+        per line if that fails too), the failing line on its own (remembering its needle); return where bulk
+        decoding goes on."""
         if fail.needle is not None:
             self.needles.add(fail.needle)
         start = -1
@@ -452,13 +461,20 @@ class _Lines:
                 start = data.rfind(b"\n", lo, start - 1) + 1 or lo
         if not lo <= start < hi:
             self.exact(data, lo, hi, base, False)
-            return
+            return hi
         if start > lo:
-            self.bulk(data, lo, start, base)
+            try:
+                got = self.kernel.bulk(data, lo, start)
+            except BulkFailure:
+                got = None
+            if got is None:
+                self.exact(data, lo, start, base, False)
+            else:
+                self.out += got[0]
+                self.lineno += got[1]
         nxt = data.find(b"\n", start, hi) + 1 or hi
         self.exact(data, start, nxt, base, False)
-        if nxt < hi:
-            self.bulk(data, nxt, hi, base)
+        return nxt
 
     def exact(self, data: bytes | bytearray, pos: int, n: int, base: int, bad_utf8: bool) -> None:
         """Lines of ``data[pos:n]``, one reused-decoder call each over zero-copy slices; errors located by

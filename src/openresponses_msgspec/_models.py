@@ -14,13 +14,14 @@ spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+import typing
+from typing import Any, ClassVar, Literal, Union
 
 import msgspec
 
 from ._base import _Event, _Struct, _Tagged
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from typing import TypeAlias
 
     from ._errors import InvalidValue, UnknownValue
@@ -28,46 +29,46 @@ if TYPE_CHECKING:
 
 class Response(_Struct, frozen=True, kw_only=True):
     """Complete non-streaming response from the Responses API."""
-    background: bool | None = None
-    completed_at: int | float | None = None
-    created_at: int | float | None = None
-    error: _ResponseError | None = None
-    frequency_penalty: int | float | None = None
     id: str | None = None
+    object: str | None = None
+    created_at: int | float | None = None
+    completed_at: int | float | None = None
+    status: str | None = None
     incomplete_details: _IncompleteDetails | None = None
+    model: str | None = None
+    previous_response_id: str | None = None
     instructions: Any = None
+    output: tuple[_OutputItem, ...] | None = None
+    error: _ResponseError | None = None
+    tools: Any = None
+    tool_choice: Any = None
+    truncation: str | None = None
+    parallel_tool_calls: bool | None = None
+    text: Any = None
+    top_p: int | float | None = None
+    presence_penalty: int | float | None = None
+    frequency_penalty: int | float | None = None
+    top_logprobs: int | None = None
+    temperature: int | float | None = None
+    reasoning: Any = None
+    usage: _Usage | None = None
     max_output_tokens: int | None = None
     max_tool_calls: int | None = None
-    metadata: Any = None
-    model: str | None = None
-    object: str | None = None
-    output: tuple[_OutputItem, ...] | None = None
-    output_text: str | None = None
-    parallel_tool_calls: bool | None = None
-    presence_penalty: int | float | None = None
-    previous_response_id: str | None = None
-    prompt: Any = None
-    prompt_cache_key: str | None = None
-    prompt_cache_options: _ResponsePromptCacheOptions | None = None
-    reasoning: Any = None
-    safety_identifier: str | None = None
-    service_tier: str | None = None
-    status: str | None = None
     store: bool | None = None
-    temperature: int | float | None = None
-    text: Any = None
-    tool_choice: Any = None
-    tools: Any = None
-    top_logprobs: int | None = None
-    top_p: int | float | None = None
-    truncation: str | None = None
-    usage: _Usage | None = None
+    background: bool | None = None
+    service_tier: str | None = None
+    metadata: Any = None
+    safety_identifier: str | None = None
+    prompt_cache_key: str | None = None
     user: str | None = None
-    error_type: str | None = None
-    openrouter_metadata: _OpenRouterMetadata | None = None
     prompt_cache_retention: str | None = None
+    prompt: Any = None
+    output_text: str | None = None
+    prompt_cache_options: _ResponsePromptCacheOptions | None = None
     moderation: _ResponseModeration | None = None
     conversation: Any = None
+    error_type: str | None = None
+    openrouter_metadata: _OpenRouterMetadata | None = None
     tool_usage: Any = None
     content_filters: Any = None
     copilot_usage: Any = None
@@ -86,17 +87,17 @@ class IncompleteDetails(_Struct, frozen=True, kw_only=True):
 
 class OutputTextPartLogprobs(_Struct, frozen=True, kw_only=True):
     """The log probability of a token."""
-    bytes: tuple[int, ...] | None = None
-    logprob: int | float | None = None
     token: str | None = None
+    logprob: int | float | None = None
+    bytes: tuple[int, ...] | None = None
     top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...] | None = None
 
 
 class OutputTextPartLogprobsTopLogprobs(_Struct, frozen=True, kw_only=True):
     """The top log probability of a token."""
-    bytes: tuple[int, ...] | None = None
-    logprob: int | float | None = None
     token: str | None = None
+    logprob: int | float | None = None
+    bytes: tuple[int, ...] | None = None
 
 
 class FunctionCallItemSubagentItems(_Struct, frozen=True, kw_only=True):
@@ -113,8 +114,8 @@ class SearchActionSources(_Struct, frozen=True, kw_only=True):
 
 class ComputerCallItemPendingSafetyChecks(_Struct, frozen=True, kw_only=True):
     """A pending safety check for the computer call."""
-    code: str | None = None
     id: str | None = None
+    code: str | None = None
     message: str | None = None
 
 
@@ -134,15 +135,15 @@ class OpenrouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
 class ShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command."""
     commands: tuple[str, ...] | None = None
-    max_output_length: int | None = None
     timeout_ms: int | None = None
+    max_output_length: int | None = None
 
 
 class ShellCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     """Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome."""
-    outcome: _ShellOutcome | None = None
-    stderr: str | None = None
     stdout: str | None = None
+    stderr: str | None = None
+    outcome: _ShellOutcome | None = None
     created_by: str | None = None
 
 
@@ -214,17 +215,17 @@ class OpenrouterFusionItemSources(_Struct, frozen=True, kw_only=True):
 
 class ResponsePromptCacheOptions(_Struct, frozen=True, kw_only=True):
     """Request-level prompt-cache controls."""
-    mode: str | None = None
     ttl: str | None = None
+    mode: str | None = None
 
 
 class Usage(_Struct, frozen=True, kw_only=True):
     """Represents token usage details including input tokens, output tokens, a breakdown of output tokens, and the total tokens used."""
     input_tokens: int | None = None
-    input_tokens_details: _UsageInputTokensDetails | None = None
     output_tokens: int | None = None
-    output_tokens_details: _UsageOutputTokensDetails | None = None
     total_tokens: int | None = None
+    input_tokens_details: _UsageInputTokensDetails | None = None
+    output_tokens_details: _UsageOutputTokensDetails | None = None
     cost: int | float | None = None
     cost_details: _UsageCostDetails | None = None
     is_byok: bool | None = None
@@ -238,8 +239,8 @@ class Usage(_Struct, frozen=True, kw_only=True):
 
 class UsageInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the input tokens."""
-    cache_write_tokens: int | None = None
     cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 class UsageOutputTokensDetails(_Struct, frozen=True, kw_only=True):
@@ -368,13 +369,6 @@ class FileSearchCallItemResults(_Struct, frozen=True, kw_only=True):
     score: int | float | None = None
 
 
-class ComputerCallOutputItemAcknowledgedSafetyChecks(_Struct, frozen=True, kw_only=True):
-    """A pending safety check for the computer call."""
-    id: str | None = None
-    code: str | None = None
-    message: str | None = None
-
-
 class ComputerCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     """A computer screenshot image used with the computer use tool."""
     type: str | None = None
@@ -410,14 +404,6 @@ class ResponseShellCallOutputContentDeltaEventDelta(_Struct, frozen=True, kw_onl
     """A delta of stdout/stderr emitted while a shell call was running."""
     stdout: str | None = None
     stderr: str | None = None
-
-
-class ResponseShellCallOutputContentDoneEventOutput(_Struct, frozen=True, kw_only=True):
-    """The content of a shell tool call output that was emitted."""
-    stdout: str | None = None
-    stderr: str | None = None
-    outcome: _ShellOutcome | None = None
-    created_by: str | None = None
 
 
 class ErrorPayload(_Struct, frozen=True, kw_only=True):
@@ -456,8 +442,8 @@ SHELLOUTCOME_TYPES: dict[str, type[_Tagged]] = {
 class CreateFileOperation(_Tagged, tag="create_file", frozen=True, kw_only=True):
     """The `create_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["create_file"]] = "create_file"
-    diff: str | None = None
     path: str | None = None
+    diff: str | None = None
 
 
 class DeleteFileOperation(_Tagged, tag="delete_file", frozen=True, kw_only=True):
@@ -469,8 +455,8 @@ class DeleteFileOperation(_Tagged, tag="delete_file", frozen=True, kw_only=True)
 class UpdateFileOperation(_Tagged, tag="update_file", frozen=True, kw_only=True):
     """The `update_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["update_file"]] = "update_file"
-    diff: str | None = None
     path: str | None = None
+    diff: str | None = None
 
 
 ApplyPatchOperation = Union[
@@ -532,8 +518,8 @@ CODEINTERPRETEROUTPUT_TYPES: dict[str, type[_Tagged]] = {
 class FindInPageAction(_Tagged, tag="find_in_page", frozen=True, kw_only=True):
     """Action type "find_in_page": Searches for a pattern within a loaded page."""
     type: ClassVar[Literal["find_in_page"]] = "find_in_page"
-    pattern: str | None = None
     url: str | None = None
+    pattern: str | None = None
 
 
 class OpenPageAction(_Tagged, tag="open_page", frozen=True, kw_only=True):
@@ -545,8 +531,8 @@ class OpenPageAction(_Tagged, tag="open_page", frozen=True, kw_only=True):
 class SearchAction(_Tagged, tag="search", frozen=True, kw_only=True):
     """Action type "search" - Performs a web search query."""
     type: ClassVar[Literal["search"]] = "search"
-    queries: tuple[str, ...] | None = None
     query: str | None = None
+    queries: tuple[str, ...] | None = None
     sources: tuple[_SearchActionSources, ...] | None = None
 
 
@@ -579,8 +565,8 @@ class FileCitationAnnotation(_Tagged, tag="file_citation", frozen=True, kw_only=
     """A citation to a file."""
     type: ClassVar[Literal["file_citation"]] = "file_citation"
     file_id: str | None = None
-    filename: str | None = None
     index: int | None = None
+    filename: str | None = None
 
 
 class FilePathAnnotation(_Tagged, tag="file_path", frozen=True, kw_only=True):
@@ -593,11 +579,11 @@ class FilePathAnnotation(_Tagged, tag="file_path", frozen=True, kw_only=True):
 class UrlCitationAnnotation(_Tagged, tag="url_citation", frozen=True, kw_only=True):
     """A citation for a web resource used to generate a model response."""
     type: ClassVar[Literal["url_citation"]] = "url_citation"
-    content: str | None = None
-    end_index: int | None = None
-    start_index: int | None = None
-    title: str | None = None
     url: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+    title: str | None = None
+    content: str | None = None
 
 
 Annotation = Union[
@@ -646,9 +632,9 @@ class InputVideoPart(_Tagged, tag="input_video", frozen=True, kw_only=True):
 class OutputTextPart(_Tagged, tag="output_text", frozen=True, kw_only=True):
     """A text output from the model."""
     type: ClassVar[Literal["output_text"]] = "output_text"
+    text: str | None = None
     annotations: tuple[_Annotation, ...] | None = None
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
-    text: str | None = None
 
 
 class ReasoningTextPart(_Tagged, tag="reasoning_text", frozen=True, kw_only=True):
@@ -713,11 +699,11 @@ class AdditionalToolsItem(_Tagged, tag="additional_tools", frozen=True, kw_only=
 class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=True):
     """A native `apply_patch_call` output item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["apply_patch_call"]] = "apply_patch_call"
-    call_id: str | None = None
     id: str | None = None
-    operation: _ApplyPatchOperation | None = None
-    status: str | None = None
+    call_id: str | None = None
     caller: Any = None
+    status: str | None = None
+    operation: _ApplyPatchOperation | None = None
     created_by: str | None = None
 
 
@@ -735,11 +721,11 @@ class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=Tr
 class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True, kw_only=True):
     """A code interpreter execution call with outputs."""
     type: ClassVar[Literal["code_interpreter_call"]] = "code_interpreter_call"
-    code: str | None = None
-    container_id: str | None = None
     id: str | None = None
-    outputs: tuple[_CodeInterpreterOutput, ...] | None = None
     status: str | None = None
+    container_id: str | None = None
+    code: str | None = None
+    outputs: tuple[_CodeInterpreterOutput, ...] | None = None
 
 
 class CompactionItem(_Tagged, tag="compaction", frozen=True, kw_only=True):
@@ -753,12 +739,12 @@ class CompactionItem(_Tagged, tag="compaction", frozen=True, kw_only=True):
 class ComputerCallItem(_Tagged, tag="computer_call", frozen=True, kw_only=True):
     """A tool call to a computer use tool."""
     type: ClassVar[Literal["computer_call"]] = "computer_call"
-    action: Any = None
-    call_id: str | None = None
     id: str | None = None
+    call_id: str | None = None
+    action: Any = None
+    actions: tuple[Any, ...] | None = None
     pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
     status: str | None = None
-    actions: tuple[Any, ...] | None = None
 
 
 class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, kw_only=True):
@@ -766,7 +752,7 @@ class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, k
     type: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
     id: str | None = None
     call_id: str | None = None
-    acknowledged_safety_checks: tuple[_ComputerCallOutputItemAcknowledgedSafetyChecks, ...] | None = None
+    acknowledged_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
     output: _ComputerCallOutputItemOutput | None = None
     status: str | None = None
     created_by: str | None = None
@@ -775,12 +761,12 @@ class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, k
 class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=True):
     """A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`."""
     type: ClassVar[Literal["custom_tool_call"]] = "custom_tool_call"
-    call_id: str | None = None
     id: str | None = None
-    input: str | None = None
-    name: str | None = None
-    namespace: str | None = None
+    call_id: str | None = None
     caller: Any = None
+    namespace: str | None = None
+    name: str | None = None
+    input: str | None = None
     status: str | None = None
 
 
@@ -799,23 +785,23 @@ class FileSearchCallItem(_Tagged, tag="file_search_call", frozen=True, kw_only=T
     """The results of a file search tool call."""
     type: ClassVar[Literal["file_search_call"]] = "file_search_call"
     id: str | None = None
-    queries: tuple[str, ...] | None = None
     status: str | None = None
+    queries: tuple[str, ...] | None = None
     results: tuple[_FileSearchCallItemResults, ...] | None = None
 
 
 class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
     """A tool call to run a function."""
     type: ClassVar[Literal["function_call"]] = "function_call"
-    arguments: str | None = None
-    call_id: str | None = None
     id: str | None = None
+    call_id: str | None = None
     name: str | None = None
-    namespace: str | None = None
+    arguments: str | None = None
     status: str | None = None
+    caller: Any = None
+    namespace: str | None = None
     subagent_id: str | None = None
     subagent_items: tuple[_FunctionCallItemSubagentItems, ...] | None = None
-    caller: Any = None
 
 
 class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, kw_only=True):
@@ -823,11 +809,11 @@ class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, k
     type: ClassVar[Literal["function_call_output"]] = "function_call_output"
     id: str | None = None
     call_id: str | None = None
+    output: Any = None
+    status: str | None = None
     name: str | None = None
     namespace: str | None = None
     caller: Any = None
-    output: Any = None
-    status: str | None = None
     created_by: str | None = None
 
 
@@ -835,8 +821,8 @@ class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True,
     """An image generation request made by the model."""
     type: ClassVar[Literal["image_generation_call"]] = "image_generation_call"
     id: str | None = None
-    result: str | None = None
     status: str | None = None
+    result: str | None = None
     prompt: str | None = None
     background: str | None = None
     output_format: str | None = None
@@ -905,11 +891,11 @@ class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True)
 class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
     """An output message item."""
     type: ClassVar[Literal["message"]] = "message"
-    content: tuple[_ContentPart, ...] | None = None
     id: str | None = None
-    phase: str | None = None
-    role: str | None = None
     status: str | None = None
+    role: str | None = None
+    content: tuple[_ContentPart, ...] | None = None
+    phase: str | None = None
 
 
 class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_only=True):
@@ -1135,11 +1121,11 @@ class ProgramOutputItem(_Tagged, tag="program_output", frozen=True, kw_only=True
 class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
     """An output item containing reasoning."""
     type: ClassVar[Literal["reasoning"]] = "reasoning"
-    content: tuple[_ContentPart, ...] | None = None
-    encrypted_content: str | None = None
     id: str | None = None
-    status: str | None = None
+    content: tuple[_ContentPart, ...] | None = None
     summary: tuple[_ContentPart, ...] | None = None
+    encrypted_content: str | None = None
+    status: str | None = None
     format: str | None = None
     signature: str | None = None
 
@@ -1147,25 +1133,25 @@ class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
 class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
     """A native `shell_call` output item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["shell_call"]] = "shell_call"
-    action: _ShellCallItemAction | None = None
-    arguments: str | None = None
-    call_id: str | None = None
     id: str | None = None
-    status: str | None = None
+    call_id: str | None = None
     caller: Any = None
+    action: _ShellCallItemAction | None = None
+    status: str | None = None
     environment: Any = None
     created_by: str | None = None
+    arguments: str | None = None
 
 
 class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only=True):
     """A native `shell_call_output` item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["shell_call_output"]] = "shell_call_output"
-    call_id: str | None = None
     id: str | None = None
-    max_output_length: int | None = None
-    output: tuple[_ShellCallOutputItemOutput, ...] | None = None
-    status: str | None = None
+    call_id: str | None = None
     caller: Any = None
+    status: str | None = None
+    output: tuple[_ShellCallOutputItemOutput, ...] | None = None
+    max_output_length: int | None = None
     created_by: str | None = None
 
 
@@ -1194,9 +1180,9 @@ class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_on
 class WebSearchCallItem(_Tagged, tag="web_search_call", frozen=True, kw_only=True):
     """The results of a web search tool call."""
     type: ClassVar[Literal["web_search_call"]] = "web_search_call"
-    action: _WebSearchAction | None = None
     id: str | None = None
     status: str | None = None
+    action: _WebSearchAction | None = None
     arguments: str | None = None
     call_id: str | None = None
     name: str | None = None
@@ -1308,12 +1294,12 @@ OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
 class ErrorEvent(_Event, tag="error", frozen=True, kw_only=True):
     """Event emitted when an error occurs during streaming."""
     type: ClassVar[Literal["error"]] = "error"
-    code: str | None = None
-    message: str | None = None
-    param: str | None = None
     sequence_number: int | None = None
     error: _ErrorPayload | None = None
     status: int | None = None
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
 
 
 class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_patch_call_operation_diff.delta", frozen=True, kw_only=True):
@@ -1366,33 +1352,33 @@ class ResponseAudioTranscriptDoneEvent(_Event, tag="response.audio.transcript.do
 class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_interpreter_call.completed", frozen=True, kw_only=True):
     """Code interpreter call completed."""
     type: ClassVar[Literal["response.code_interpreter_call.completed"]] = "response.code_interpreter_call.completed"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_interpreter_call.in_progress", frozen=True, kw_only=True):
     """Code interpreter call in progress."""
     type: ClassVar[Literal["response.code_interpreter_call.in_progress"]] = "response.code_interpreter_call.in_progress"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_interpreter_call.interpreting", frozen=True, kw_only=True):
     """Code interpreter is executing the code."""
     type: ClassVar[Literal["response.code_interpreter_call.interpreting"]] = "response.code_interpreter_call.interpreting"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_interpreter_call_code.delta", frozen=True, kw_only=True):
     """Incremental chunk of code being streamed for a `code_interpreter_call`."""
     type: ClassVar[Literal["response.code_interpreter_call_code.delta"]] = "response.code_interpreter_call_code.delta"
-    delta: str
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
+    delta: str
     sequence_number: int | None = None
     obfuscation: str | None = None
 
@@ -1400,9 +1386,9 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_inter
 class ResponseCodeInterpreterCallCodeDoneEvent(_Event, tag="response.code_interpreter_call_code.done", frozen=True, kw_only=True):
     """Emitted when code streaming completes for a `code_interpreter_call`."""
     type: ClassVar[Literal["response.code_interpreter_call_code.done"]] = "response.code_interpreter_call_code.done"
-    code: str | None = None
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
+    code: str | None = None
     sequence_number: int | None = None
 
 
@@ -1417,55 +1403,55 @@ class ResponseCompactionCompactingEvent(_Event, tag="response.compaction.compact
 class ResponseCompletedEvent(_Event, tag="response.completed", frozen=True, kw_only=True):
     """Event emitted when a response has completed successfully."""
     type: ClassVar[Literal["response.completed"]] = "response.completed"
-    response: Response
     sequence_number: int | None = None
+    response: Response
     copilot_usage: Any = None
 
 
 class ResponseContentPartAddedEvent(_Event, tag="response.content_part.added", frozen=True, kw_only=True):
     """Event emitted when a new content part is added to an output item."""
     type: ClassVar[Literal["response.content_part.added"]] = "response.content_part.added"
-    content_index: int | None = None
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
+    content_index: int | None = None
     part: _ContentPart | None = None
-    sequence_number: int | None = None
 
 
 class ResponseContentPartDoneEvent(_Event, tag="response.content_part.done", frozen=True, kw_only=True):
     """Event emitted when a content part is complete."""
     type: ClassVar[Literal["response.content_part.done"]] = "response.content_part.done"
-    content_index: int | None = None
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
+    content_index: int | None = None
     part: _ContentPart | None = None
-    sequence_number: int | None = None
 
 
 class ResponseCreatedEvent(_Event, tag="response.created", frozen=True, kw_only=True):
     """Event emitted when a response is created."""
     type: ClassVar[Literal["response.created"]] = "response.created"
-    response: Response
     sequence_number: int | None = None
+    response: Response
 
 
 class ResponseCustomToolCallInputDeltaEvent(_Event, tag="response.custom_tool_call_input.delta", frozen=True, kw_only=True):
     """Event emitted when a custom tool call's freeform input is being streamed."""
     type: ClassVar[Literal["response.custom_tool_call_input.delta"]] = "response.custom_tool_call_input.delta"
-    delta: str
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
+    delta: str
     obfuscation: str | None = None
 
 
 class ResponseCustomToolCallInputDoneEvent(_Event, tag="response.custom_tool_call_input.done", frozen=True, kw_only=True):
     """Event emitted when a custom tool call's freeform input streaming is complete."""
     type: ClassVar[Literal["response.custom_tool_call_input.done"]] = "response.custom_tool_call_input.done"
-    input: str | None = None
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
+    input: str | None = None
 
 
 class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True):
@@ -1478,8 +1464,8 @@ class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True
 class ResponseFailedEvent(_Event, tag="response.failed", frozen=True, kw_only=True):
     """Event emitted when a response has failed."""
     type: ClassVar[Literal["response.failed"]] = "response.failed"
-    response: Response
     sequence_number: int | None = None
+    response: Response
 
 
 class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_call.completed", frozen=True, kw_only=True):
@@ -1509,21 +1495,21 @@ class ResponseFileSearchCallSearchingEvent(_Event, tag="response.file_search_cal
 class ResponseFunctionCallArgumentsDeltaEvent(_Event, tag="response.function_call_arguments.delta", frozen=True, kw_only=True):
     """Event emitted when function call arguments are being streamed."""
     type: ClassVar[Literal["response.function_call_arguments.delta"]] = "response.function_call_arguments.delta"
-    delta: str
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
+    delta: str
     obfuscation: str | None = None
 
 
 class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call_arguments.done", frozen=True, kw_only=True):
     """Event emitted when function call arguments streaming is complete."""
     type: ClassVar[Literal["response.function_call_arguments.done"]] = "response.function_call_arguments.done"
-    arguments: str | None = None
-    item_id: str | None = None
-    name: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    arguments: str | None = None
+    name: str | None = None
 
 
 class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call.analysis.completed", frozen=True, kw_only=True):
@@ -1616,35 +1602,35 @@ class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_ca
 class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_generation_call.completed", frozen=True, kw_only=True):
     """Image generation call completed."""
     type: ClassVar[Literal["response.image_generation_call.completed"]] = "response.image_generation_call.completed"
-    item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    item_id: str | None = None
 
 
 class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_generation_call.generating", frozen=True, kw_only=True):
     """Image generation call is generating."""
     type: ClassVar[Literal["response.image_generation_call.generating"]] = "response.image_generation_call.generating"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_generation_call.in_progress", frozen=True, kw_only=True):
     """Image generation call in progress."""
     type: ClassVar[Literal["response.image_generation_call.in_progress"]] = "response.image_generation_call.in_progress"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseImageGenerationCallPartialImageEvent(_Event, tag="response.image_generation_call.partial_image", frozen=True, kw_only=True):
     """Image generation call with partial image."""
     type: ClassVar[Literal["response.image_generation_call.partial_image"]] = "response.image_generation_call.partial_image"
-    item_id: str | None = None
     output_index: int | None = None
-    partial_image_b64: str | None = None
-    partial_image_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
+    partial_image_index: int | None = None
+    partial_image_b64: str | None = None
     size: str | None = None
     quality: str | None = None
     background: str | None = None
@@ -1654,15 +1640,15 @@ class ResponseImageGenerationCallPartialImageEvent(_Event, tag="response.image_g
 class ResponseInProgressEvent(_Event, tag="response.in_progress", frozen=True, kw_only=True):
     """Event emitted when a response is in progress."""
     type: ClassVar[Literal["response.in_progress"]] = "response.in_progress"
-    response: Response
     sequence_number: int | None = None
+    response: Response
 
 
 class ResponseIncompleteEvent(_Event, tag="response.incomplete", frozen=True, kw_only=True):
     """Event emitted when a response is incomplete."""
     type: ClassVar[Literal["response.incomplete"]] = "response.incomplete"
-    response: Response
     sequence_number: int | None = None
+    response: Response
 
 
 class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", frozen=True, kw_only=True):
@@ -1735,58 +1721,58 @@ class ResponseMcpListToolsInProgressEvent(_Event, tag="response.mcp_list_tools.i
 class ResponseOutputItemAddedEvent(_Event, tag="response.output_item.added", frozen=True, kw_only=True):
     """Event emitted when a new output item is added to the response."""
     type: ClassVar[Literal["response.output_item.added"]] = "response.output_item.added"
-    item: _OutputItem | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item: _OutputItem | None = None
 
 
 class ResponseOutputItemDoneEvent(_Event, tag="response.output_item.done", frozen=True, kw_only=True):
     """Event emitted when an output item is complete."""
     type: ClassVar[Literal["response.output_item.done"]] = "response.output_item.done"
-    item: _OutputItem | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item: _OutputItem | None = None
 
 
 class ResponseOutputTextAnnotationAddedEvent(_Event, tag="response.output_text.annotation.added", frozen=True, kw_only=True):
     """Event emitted when a text annotation is added to output."""
     type: ClassVar[Literal["response.output_text.annotation.added"]] = "response.output_text.annotation.added"
-    annotation: _Annotation | None = None
-    annotation_index: int | None = None
-    content_index: int | None = None
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
+    content_index: int | None = None
+    annotation_index: int | None = None
+    annotation: _Annotation | None = None
 
 
 class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", frozen=True, kw_only=True):
     """Event emitted when a text delta is streamed."""
     type: ClassVar[Literal["response.output_text.delta"]] = "response.output_text.delta"
+    sequence_number: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
     content_index: int | None = None
     delta: str
-    item_id: str | None = None
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
-    output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
 
 
 class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", frozen=True, kw_only=True):
     """Event emitted when text streaming is complete."""
     type: ClassVar[Literal["response.output_text.done"]] = "response.output_text.done"
-    content_index: int | None = None
-    item_id: str | None = None
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    content_index: int | None = None
     text: str | None = None
+    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
 
 
 class ResponseQueuedEvent(_Event, tag="response.queued", frozen=True, kw_only=True):
     """Emitted when a response is queued and waiting to be processed."""
     type: ClassVar[Literal["response.queued"]] = "response.queued"
-    response: Response
     sequence_number: int | None = None
+    response: Response
 
 
 class ResponseReasoningDeltaEvent(_Event, tag="response.reasoning.delta", frozen=True, kw_only=True):
@@ -1813,41 +1799,41 @@ class ResponseReasoningDoneEvent(_Event, tag="response.reasoning.done", frozen=T
 class ResponseReasoningSummaryPartAddedEvent(_Event, tag="response.reasoning_summary_part.added", frozen=True, kw_only=True):
     """Event emitted when a reasoning summary part is added."""
     type: ClassVar[Literal["response.reasoning_summary_part.added"]] = "response.reasoning_summary_part.added"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    part: _ContentPart | None = None
-    sequence_number: int | None = None
     summary_index: int | None = None
+    part: _ContentPart | None = None
 
 
 class ResponseReasoningSummaryPartDoneEvent(_Event, tag="response.reasoning_summary_part.done", frozen=True, kw_only=True):
     """Event emitted when a reasoning summary part is complete."""
     type: ClassVar[Literal["response.reasoning_summary_part.done"]] = "response.reasoning_summary_part.done"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    part: _ContentPart | None = None
-    sequence_number: int | None = None
     summary_index: int | None = None
+    part: _ContentPart | None = None
     status: str | None = None
 
 
 class ResponseReasoningSummaryTextDeltaEvent(_Event, tag="response.reasoning_summary_text.delta", frozen=True, kw_only=True):
     """Event emitted when reasoning summary text delta is streamed."""
     type: ClassVar[Literal["response.reasoning_summary_text.delta"]] = "response.reasoning_summary_text.delta"
-    delta: str
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     summary_index: int | None = None
+    delta: str
     obfuscation: str | None = None
 
 
 class ResponseReasoningSummaryTextDoneEvent(_Event, tag="response.reasoning_summary_text.done", frozen=True, kw_only=True):
     """Event emitted when reasoning summary text streaming is complete."""
     type: ClassVar[Literal["response.reasoning_summary_text.done"]] = "response.reasoning_summary_text.done"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     summary_index: int | None = None
     text: str | None = None
 
@@ -1855,10 +1841,10 @@ class ResponseReasoningSummaryTextDoneEvent(_Event, tag="response.reasoning_summ
 class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta", frozen=True, kw_only=True):
     """Event emitted when reasoning text delta is streamed."""
     type: ClassVar[Literal["response.reasoning_text.delta"]] = "response.reasoning_text.delta"
-    content_index: int | None = None
-    delta: str
     item_id: str | None = None
     output_index: int | None = None
+    content_index: int | None = None
+    delta: str
     sequence_number: int | None = None
     obfuscation: str | None = None
 
@@ -1866,32 +1852,32 @@ class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta
 class ResponseReasoningTextDoneEvent(_Event, tag="response.reasoning_text.done", frozen=True, kw_only=True):
     """Event emitted when reasoning text streaming is complete."""
     type: ClassVar[Literal["response.reasoning_text.done"]] = "response.reasoning_text.done"
-    content_index: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
+    content_index: int | None = None
     text: str | None = None
+    sequence_number: int | None = None
 
 
 class ResponseRefusalDeltaEvent(_Event, tag="response.refusal.delta", frozen=True, kw_only=True):
     """Event emitted when a refusal delta is streamed."""
     type: ClassVar[Literal["response.refusal.delta"]] = "response.refusal.delta"
-    content_index: int | None = None
-    delta: str
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
+    content_index: int | None = None
+    delta: str
     obfuscation: str | None = None
 
 
 class ResponseRefusalDoneEvent(_Event, tag="response.refusal.done", frozen=True, kw_only=True):
     """Event emitted when refusal streaming is complete."""
     type: ClassVar[Literal["response.refusal.done"]] = "response.refusal.done"
-    content_index: int | None = None
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
+    content_index: int | None = None
     refusal: str | None = None
-    sequence_number: int | None = None
 
 
 class ResponseShellCallCommandAddedEvent(_Event, tag="response.shell_call_command.added", frozen=True, kw_only=True):
@@ -1940,30 +1926,30 @@ class ResponseShellCallOutputContentDoneEvent(_Event, tag="response.shell_call_o
     item_id: str | None = None
     output_index: int | None = None
     command_index: int | None = None
-    output: tuple[_ResponseShellCallOutputContentDoneEventOutput, ...] | None = None
+    output: tuple[_ShellCallOutputItemOutput, ...] | None = None
 
 
 class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.completed", frozen=True, kw_only=True):
     """Web search call completed."""
     type: ClassVar[Literal["response.web_search_call.completed"]] = "response.web_search_call.completed"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call.in_progress", frozen=True, kw_only=True):
     """Web search call in progress."""
     type: ClassVar[Literal["response.web_search_call.in_progress"]] = "response.web_search_call.in_progress"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
 class ResponseWebSearchCallSearchingEvent(_Event, tag="response.web_search_call.searching", frozen=True, kw_only=True):
     """Web search call is searching."""
     type: ClassVar[Literal["response.web_search_call.searching"]] = "response.web_search_call.searching"
-    item_id: str | None = None
     output_index: int | None = None
+    item_id: str | None = None
     sequence_number: int | None = None
 
 
@@ -2136,12 +2122,11 @@ FAMILIES: dict[str, dict[str, type[_Tagged]]] = {
 # A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue
 # (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers
 # see the wider slot types; at run time each alias is the plain class or union.
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     _Annotation: TypeAlias = Union[Annotation, UnknownValue, InvalidValue]
     _ApplyPatchOperation: TypeAlias = Union[ApplyPatchOperation, UnknownValue, InvalidValue]
     _CodeInterpreterOutput: TypeAlias = Union[CodeInterpreterOutput, UnknownValue, InvalidValue]
     _ComputerCallItemPendingSafetyChecks: TypeAlias = Union[ComputerCallItemPendingSafetyChecks, InvalidValue]
-    _ComputerCallOutputItemAcknowledgedSafetyChecks: TypeAlias = Union[ComputerCallOutputItemAcknowledgedSafetyChecks, InvalidValue]
     _ComputerCallOutputItemOutput: TypeAlias = Union[ComputerCallOutputItemOutput, InvalidValue]
     _ContentPart: TypeAlias = Union[ContentPart, UnknownValue, InvalidValue]
     _ErrorPayload: TypeAlias = Union[ErrorPayload, InvalidValue]
@@ -2181,7 +2166,6 @@ if TYPE_CHECKING:
     _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, InvalidValue]
     _ResponseModeration: TypeAlias = Union[ResponseModeration, InvalidValue]
     _ResponsePromptCacheOptions: TypeAlias = Union[ResponsePromptCacheOptions, InvalidValue]
-    _ResponseShellCallOutputContentDoneEventOutput: TypeAlias = Union[ResponseShellCallOutputContentDoneEventOutput, InvalidValue]
     _SearchActionSources: TypeAlias = Union[SearchActionSources, InvalidValue]
     _ShellCallItemAction: TypeAlias = Union[ShellCallItemAction, InvalidValue]
     _ShellCallOutputItemOutput: TypeAlias = Union[ShellCallOutputItemOutput, InvalidValue]
@@ -2197,7 +2181,6 @@ else:
     _ApplyPatchOperation = ApplyPatchOperation
     _CodeInterpreterOutput = CodeInterpreterOutput
     _ComputerCallItemPendingSafetyChecks = ComputerCallItemPendingSafetyChecks
-    _ComputerCallOutputItemAcknowledgedSafetyChecks = ComputerCallOutputItemAcknowledgedSafetyChecks
     _ComputerCallOutputItemOutput = ComputerCallOutputItemOutput
     _ContentPart = ContentPart
     _ErrorPayload = ErrorPayload
@@ -2237,7 +2220,6 @@ else:
     _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights = ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights
     _ResponseModeration = ResponseModeration
     _ResponsePromptCacheOptions = ResponsePromptCacheOptions
-    _ResponseShellCallOutputContentDoneEventOutput = ResponseShellCallOutputContentDoneEventOutput
     _SearchActionSources = SearchActionSources
     _ShellCallItemAction = ShellCallItemAction
     _ShellCallOutputItemOutput = ShellCallOutputItemOutput
