@@ -299,3 +299,27 @@ def test_splitter_batch_by_batch_equals_accumulate() -> None:
         got += sp.close()
         assert [(a.response_id, a.events, a.status, a.output_text, a.problems) for a in got] == [
             (a.response_id, a.events, a.status, a.output_text, a.problems) for a in whole]
+
+
+def test_codex_output_null_is_rebuilt() -> None:
+    """The Codex backend's response.completed carries "output": null: the output comes from the items."""
+    for kind in ("text", "reasoning"):
+        evs = copy.deepcopy(_streams(kind, 600)[0])
+        whole = decode(corpus.ndjson([evs[-1]]))
+        evs[-1]["response"]["output"] = None
+        acc = _fold(evs)
+        assert acc.status == "completed" and acc.response is not None
+        assert acc.response.output == whole.response.output
+        assert acc.output_text == "".join(e["text"] for e in evs if e["type"] == "response.output_text.done")
+
+
+def test_projections_are_counted_not_folded() -> None:
+    from openresponses_msgspec import Decoder, View
+
+    class Delta(View, tag="response.output_text.delta"):
+        delta: str
+
+    acc = ResponseAccumulator()
+    acc.feed(Decoder(views=[Delta]).decode_lines(corpus.ndjson(_streams("text", 600)[0])))
+    acc.close()
+    assert acc.events == len(_streams("text", 600)[0]) and acc.problems == [] and acc.status == "cut_short"

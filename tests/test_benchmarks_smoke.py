@@ -212,6 +212,7 @@ def test_interleaved_set_alternates_rounds_and_replays_each_case(benchmark: Any)
     assert calls == ["a", "b", "c", "a", "b", "a", "b"]  # round-robin; c has one round; unselected never built
     with pytest.raises(AssertionError, match="wrong result"):
         s.bench(benchmark, "broken")
+    assert benchmark.skipped  # a failed case's test reports its error, not also "fixture was not used"
     s.bench(benchmark, "b")  # the real pytest-benchmark fixture gets exactly b's measured durations
     assert len(calls) == 7  # measured once for the whole set
     got = s._results["b"]  # type: ignore[index]

@@ -131,3 +131,26 @@ class TestArrow:
         code = ("import sys, openresponses_msgspec as o; o.accumulate([]); o.to_builtins(1);"
                 "assert 'pyarrow' not in sys.modules; o.to_arrow([]); assert 'pyarrow' in sys.modules")
         subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TestNewerValues:
+    def test_invalid_value_view_and_skipped(self) -> None:
+        from openresponses_msgspec import Decoder, InvalidValue, View
+
+        raw = (b'{"type":"response.completed","sequence_number":1,"response":{"id":"r","object":"response",'
+               b'"created_at":1,"model":"m","output":null,"usage":{"input_tokens":"x"}}}')
+        ev = decode(raw)
+        assert isinstance(ev.response.usage, InvalidValue)
+        usage = to_builtins(ev)["response"]["usage"]
+        assert usage == {"invalid": True, "type": None, "value": {"input_tokens": "x"},
+                         "error": "Expected `int | null`, got `str` - at `$.response.usage.input_tokens`"}
+
+        class Delta(View, tag="response.output_text.delta"):
+            delta: str
+
+        evs = Decoder(views=[Delta]).decode_lines(corpus.ndjson(corpus.events("text", 6)))
+        assert [to_builtins(e) for e in evs] == [
+            {"type": "response.created"}, {"type": "response.in_progress"}, {"type": "response.output_item.added"},
+            {"type": "response.content_part.added"},
+            {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[4]["delta"]},
+            {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[5]["delta"]}]

@@ -23,7 +23,7 @@ API (the model classes follow it):
 from __future__ import annotations
 
 from . import corpus
-from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, StreamSplitter, accumulate
+from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
@@ -52,6 +52,7 @@ __all__ = [
     "Problem",
     "RESPONSE_COLUMNS",
     "ResponseAccumulator",
+    "Status",
     "StreamSplitter",
     "accumulate",
     "responses_to_arrow",

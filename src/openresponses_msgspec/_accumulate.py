@@ -114,7 +114,7 @@ class ResponseAccumulator:
 
     # -- feeding ------------------------------------------------------------------------------------------
 
-    def feed(self, event_or_events: Any) -> None:
+    def feed(self, event_or_events: object | Iterable[object]) -> None:
         """Fold one event, or a batch of events, into the state. Never raises on stream content."""
         if self.closed:
             raise ValueError("feed() after close()")
@@ -123,7 +123,7 @@ class ResponseAccumulator:
         elif isinstance(event_or_events, (msgspec.Struct, UnknownEvent, InvalidEvent)):
             events = (event_or_events,)
         else:
-            events = list(event_or_events)
+            events = list(event_or_events)  # type: ignore[call-overload]
         self._cache = None
         chan = self._chan
         other = self._other
@@ -209,6 +209,8 @@ class ResponseAccumulator:
             where = f"line {ev.line}" if ev.line is not None else f"index {ev.index}"
             self.problems.append(Problem("invalid_event", None, f"{where}: {ev.error}"))
             return
+        if type(ev) is not EVENT_TYPES.get(t) and not isinstance(ev, UnknownEvent):
+            return  # a projection (View, Skipped): counted, not folded (its fields are the user's choice)
         if isinstance(ev, UnknownEvent):  # e.g. {"type":"keepalive","sequence_number":466}: numbered too
             s = _sequence_of(ev.raw)
             if s is not None:
@@ -331,8 +333,9 @@ class ResponseAccumulator:
 
     @property
     def usage(self) -> Usage | None:
-        """The token usage reported by the latest response object that has one."""
-        return None if self._snapshot is None else self._snapshot.usage
+        """The token usage of the latest response object (``None`` when absent or not a valid usage object)."""
+        usage = None if self._snapshot is None else self._snapshot.usage
+        return usage if isinstance(usage, Usage) else None
 
     @property
     def output(self) -> tuple[Any, ...]:
@@ -362,7 +365,7 @@ class ResponseAccumulator:
         out = []
         for item in self.output:
             if isinstance(item, MessageItem):
-                out += [p.text for p in item.content if isinstance(p, OutputTextPart)]
+                out += [p.text or "" for p in item.content or () if isinstance(p, OutputTextPart)]
         return "".join(out)
 
     def _text(self, key: Key) -> str | None:
@@ -426,7 +429,7 @@ class ResponseAccumulator:
                 out.append(item)
                 continue
             ids = [k for k, v in self._index_of.items() if v == i]
-            item_id = getattr(item, "id", None) or (ids[0] if ids else None)
+            item_id: str | None = getattr(item, "id", None) or (ids[0] if ids else None)
             if item_id is None:
                 if item is not None:
                     out.append(item)
@@ -534,7 +537,7 @@ class StreamSplitter:
         self._current: str | None = None  # the response id of the stream being cut
         self._ended = False  # that stream has had its terminal event
 
-    def feed(self, events: list[Any]) -> list[ResponseAccumulator]:
+    def feed(self, events: list[Any]) -> list[ResponseAccumulator]:  # noqa: D102
         out: list[ResponseAccumulator] = []
         # start and terminal events, found at C speed (no Python-level loop over the batch)
         marks = compress(count(), map(_MARKS.__contains__, map(type, events)))
@@ -571,7 +574,7 @@ class StreamSplitter:
         return [acc]
 
 
-def accumulate(events: Iterable[Any]) -> list[ResponseAccumulator]:
+def accumulate(events: Iterable[object]) -> list[ResponseAccumulator]:
     """Fold a log of streams, one after another, into one closed accumulator per stream.
 
     A new stream starts at each ``response.created`` or ``response.queued`` event. Events before the first

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from ._errors import InvalidEvent, UnknownEvent, UnknownValue
+from ._errors import InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
 
 __all__ = ["to_builtins"]
 
@@ -27,29 +27,25 @@ def _enc_hook(obj: Any) -> Any:
         return msgspec.Raw(obj.raw)  # written back byte for byte, then decoded with everything else
     if isinstance(obj, InvalidEvent):
         return _invalid(obj)
-    invalid_value = _invalid_value(obj)
-    if invalid_value is not None:
-        return invalid_value
+    if isinstance(obj, InvalidValue):
+        return _invalid_value(obj)
     raise TypeError(f"to_builtins: cannot convert {type(obj).__name__}")
 
 
-def _invalid_value(obj: Any) -> dict[str, Any] | None:
-    """An ``InvalidValue`` (a nested value that failed to decode, kept in place): its JSON and its error."""
-    if type(obj).__name__ != "InvalidValue":
-        return None
-    raw = getattr(obj, "raw", b"")
+def _invalid_value(obj: InvalidValue) -> dict[str, Any]:
+    """A nested value that failed validation, kept in place: its tag, its error and its JSON as received."""
     try:
-        value = msgspec.json.decode(raw)
+        value = _decoder.decode(obj.raw)
     except msgspec.DecodeError:
-        value = bytes(raw).decode("utf-8", "replace")
-    return {"invalid": True, "error": str(getattr(obj, "error", "")), "value": value}
+        value = bytes(obj.raw).decode("utf-8", "replace")
+    return {"invalid": True, "type": obj.type, "error": str(obj.error), "value": value}
 
 
 _encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
 _decoder = msgspec.json.Decoder()
 
 
-def to_builtins(value: Any) -> Any:
+def to_builtins(value: object) -> Any:
     """Plain JSON values for any decoded value, or a list/tuple/dict of them (nested values included).
 
     - a typed event or nested Struct: a ``dict`` of its wire names, ``"type"`` first for tagged values;
@@ -57,8 +53,10 @@ def to_builtins(value: Any) -> Any:
     - :class:`UnknownEvent` and :class:`UnknownValue`: their JSON exactly as received, decoded (a ``dict``);
     - :class:`InvalidEvent`: ``{"type": None, "error": str, "line": int|None, "offset": int|None,
       "index": int|None, "raw": str}`` (``raw`` decoded as UTF-8 with replacement characters);
-    - ``InvalidValue`` (a nested value that did not fit the model): ``{"invalid": True, "error": str,
-      "value": its JSON}``;
+    - :class:`InvalidValue` (a nested value that did not fit the model): ``{"invalid": True, "type": its tag
+      or None, "error": str, "value": its JSON as received}``;
+    - a projection (``View``) or ``Skipped``: a ``dict`` of its fields, ``"type"`` first (``Skipped``: the
+      type alone);
     - ``msgspec.Raw``: its JSON, decoded;
     - anything JSON already holds (``dict``, ``list``, ``str``, numbers, ``None``) unchanged.
     """
@@ -66,4 +64,6 @@ def to_builtins(value: Any) -> Any:
         return _invalid(value)
     if isinstance(value, (UnknownEvent, UnknownValue)):
         return _decoder.decode(value.raw)
+    if isinstance(value, InvalidValue):
+        return _invalid_value(value)
     return _decoder.decode(_encoder.encode(value))

@@ -132,10 +132,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 tokens["input"] += u.input_tokens or 0
                 tokens["output"] += u.output_tokens or 0
                 tokens["total"] += u.total_tokens or 0
-                details = u.output_tokens_details
-                tokens["reasoning"] += (details.reasoning_tokens or 0) if details is not None else 0
-                cached = u.input_tokens_details
-                tokens["cached"] += (cached.cached_tokens or 0) if cached is not None else 0
+                tokens["reasoning"] += getattr(u.output_tokens_details, "reasoning_tokens", None) or 0
+                tokens["cached"] += getattr(u.input_tokens_details, "cached_tokens", None) or 0
 
     bar = _progress(args.files)
     for path in args.files:
@@ -332,7 +330,7 @@ def _write_parquet(path: str, batches: Iterator[list[Any]], responses: bool) -> 
     table = arrow.responses_to_arrow if responses else arrow.to_arrow
     with pq.ParquetWriter(path, schema) as writer:
         for batch in batches:
-            writer.write_table(table(batch))  # type: ignore[arg-type]
+            writer.write_table(table(batch))
 
 
 def _select(d: Any, fields: list[list[str]]) -> dict[str, Any]:

@@ -9,25 +9,27 @@ plus the batch being handed out, whatever the file's size; a line longer than a 
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
-from ._decoder import decode_array, decode_lines
-from ._errors import DecodeError, InvalidEvent
+from ._decoder import Decoder, Event, decode_array, decode_lines
+from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._sse import SSEDecoder
 
 __all__ = ["BLOCK_SIZE", "Format", "Source", "detect_format", "iter_batches", "iter_events"]
 
+T = TypeVar("T")
 Format = Literal["ndjson", "sse", "array"]
 #: A path (``str``/``os.PathLike``; ``"-"`` is stdin), a binary file object, or a buffer holding the data
 #: itself (``bytes``, ``bytearray``, ``memoryview``, ``mmap``: read in place, never copied whole).
-Source = str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview | Any
+Source = str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview | mmap.mmap
 
 BLOCK_SIZE = 1 << 20  # bytes read (or sliced) at a time
 _BATCH_BYTES = 2 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
@@ -371,12 +373,32 @@ def _batches(
             f.close()
 
 
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: None = None, batch_size: int = 65536,
+) -> Iterator[list[Event]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: None = None, batch_size: int = 65536,
+) -> Iterator[list[Event | InvalidEvent]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: Decoder[T], batch_size: int = 65536,
+) -> Iterator[list[T | UnknownEvent]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: Decoder[T], batch_size: int = 65536,
+) -> Iterator[list[T | UnknownEvent | InvalidEvent]]: ...
 def iter_batches(
     source: Source,
     *,
     format: Format | None = None,  # noqa: A002 - the public name
     errors: Literal["strict", "replace"] = "strict",
-    decoder: Any = None,
+    decoder: Decoder[Any] | None = None,
     batch_size: int = 65536,
 ) -> Iterator[list[Any]]:
     """Decoded events of a file, stream or buffer, in lists of at most ``batch_size`` events.
@@ -386,19 +408,39 @@ def iter_batches(
     from the first byte (``[`` array, ``{`` NDJSON, anything else SSE); gzip is detected by its magic bytes.
     Memory stays bounded: input is read in 1 MiB blocks, and a batch is handed out early once it holds 2 MiB
     of input. Errors (``DecodeError``, or ``InvalidEvent`` with ``errors="replace"``) carry file-absolute
-    ``.line`` and ``.offset`` (NDJSON), ``.offset``/``.index`` (SSE) or ``.index`` (arrays).
-    ``decoder``: a ``Decoder`` to decode with (e.g. a projection).
+    ``.line`` and ``.offset``, and ``.index`` for SSE events and array elements.
+    ``decoder``: a :class:`Decoder` to decode with (e.g. a projection).
     """
     return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size)
 
 
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: None = None,
+) -> Iterator[Event]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: None = None,
+) -> Iterator[Event | InvalidEvent]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: Decoder[T],
+) -> Iterator[T | UnknownEvent]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: Decoder[T],
+) -> Iterator[T | UnknownEvent | InvalidEvent]: ...
 def iter_events(
     source: Source,
     *,
     format: Format | None = None,  # noqa: A002
     errors: Literal["strict", "replace"] = "strict",
-    decoder: Any = None,
+    decoder: Decoder[Any] | None = None,
 ) -> Iterator[Any]:
     """The events of :func:`iter_batches`, one by one."""
-    for batch in iter_batches(source, format=format, errors=errors, decoder=decoder):
+    for batch in _batches(source, format=format, errors=errors, decoder=decoder, batch_size=65536):
         yield from batch

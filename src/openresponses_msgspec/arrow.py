@@ -117,7 +117,7 @@ def _usage(row: dict[str, Any], usage: Any) -> None:
     row["cost"] = float(cost) if type(cost) in (int, float) else None
 
 
-def event_row(event: Any) -> dict[str, Any]:
+def event_row(event: object) -> dict[str, Any]:
     """One event as a row of :data:`EVENT_COLUMNS` (every column present; ``None`` where it does not apply)."""
     row: dict[str, Any] = dict.fromkeys(EVENT_COLUMNS)
     if isinstance(event, InvalidEvent):
@@ -213,7 +213,7 @@ def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.T
     return pa.Table.from_pydict(cols, schema=_schema(columns))
 
 
-def to_arrow(events: Iterable[Any]) -> pyarrow.Table:
+def to_arrow(events: Iterable[object]) -> pyarrow.Table:
     """An Arrow table of events, one row each, with the columns of :data:`EVENT_SCHEMA`."""
     return _table(map(event_row, events), EVENT_COLUMNS)
 

@@ -1,0 +1,31 @@
+"""A user's typed code over the toolkit (files, accumulator, rows): checked by mypy --strict in test_toolkit."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import openresponses_msgspec as orm
+
+data = orm.corpus.ndjson(orm.corpus.events("text", 300))
+
+events: Iterator[orm.Event] = orm.iter_events(io.BytesIO(data))
+replaced: Iterator[orm.Event | orm.InvalidEvent] = orm.iter_events(data, format="ndjson", errors="replace")
+batches: Iterator[list[orm.Event]] = orm.iter_batches(data, batch_size=100)
+
+acc = orm.ResponseAccumulator()
+for batch in batches:
+    acc.feed(batch)
+acc.close()
+status: orm.Status = acc.status
+text: str = acc.output_text
+response: orm.Response | None = acc.response
+problems: list[orm.Problem] = acc.problems
+kinds: list[str] = [p.kind for p in problems]
+usage: orm.Usage | None = acc.usage
+texts: dict[tuple[str, int], str] = acc.texts
+arguments: dict[str, str] = acc.arguments
+
+accs: list[orm.ResponseAccumulator] = orm.accumulate(replaced)
+row: object = orm.to_builtins(next(iter(orm.iter_events(data))))
+assert status == "completed" and text and response is not None and accs and row
