@@ -535,6 +535,20 @@ class SSEDecoder(Generic[T]):
             return None
         if b.startswith(b"data: {", pos):
             region = b[pos + 6 : end]
+            # The common case first, at the cost of one same-length replace (a copy, no count pass): each
+            # separator becomes `       }\n{` (JSON whitespace before the `}`). Counting newlines proves it
+            # clean: the separators are all the newlines but the last two iff region = 2 * body - 2; then
+            # every frame is one line, and body - 1 of them.
+            body = region.replace(b"}\n\ndata: {", b"       }\n{")
+            nl = len(body) - len(body.replace(b"\n", b""))  # (deleting a byte runs on memchr: 5x a count)
+            if len(region) - len(region.replace(b"\n", b"")) == 2 * nl - 2:
+                try:
+                    events = self._kernel.bulk_lines(body, 0, len(body))
+                except RecursionError:
+                    return None
+                if events is None or len(events) != nl - 1:
+                    return None
+                return events, 2 * (nl - 1)
             body = region.replace(b"}\n\ndata: {", b"}\n{")
             seps = (len(region) - len(body)) // 7
             per_frame = 2
