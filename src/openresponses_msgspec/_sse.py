@@ -51,6 +51,7 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 # line (a search with a literal first byte runs near memchr speed); with CR in the input, one possessive match
 # (no backtracking state per line, so no memory that grows with the run).
 _QUIET_END = re.compile(rb"\n[^:\n]")
+_LFS = [b"\n" * (1 << k) for k in range(13)]  # runs of 1 .. 4096 LFs, for skipping blank lines by memcmp
 _QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
@@ -410,9 +411,22 @@ class SSEDecoder(Generic[T]):
                 if self._start < 0 and not self._skip:
                     c = b[pos]
                     if c == 58 or c == 10 or c == 13:  # comments and blank lines between events: one match
+                        if fast and startswith(_LFS[6], pos):  # a long run of blank lines: memcmp, galloping
+                            end = pos
+                            for k in range(12, -1, -1):
+                                while startswith(_LFS[k], end):
+                                    end += 1 << k
+                            lines += end - pos
+                            pos = end
+                            continue
                         if fast:
-                            m = _QUIET_END.search(b, pos)
-                            end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
+                            # (a window at a time: a long run of blank lines after it is galloped over)
+                            stop = pos + 4096 if pos + 4096 < n else n
+                            m = _QUIET_END.search(b, pos, stop)
+                            end = m.start() + 1 if m is not None else b.rfind(b"\n", pos, stop) + 1
+                            if end <= pos and stop < n:  # a comment line longer than the window
+                                m = _QUIET_END.search(b, pos)
+                                end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
                         else:
                             m = _QUIET.match(b, pos)
                             end = m.end() if m is not None else 0
