@@ -2,7 +2,10 @@
 
     pytest benchmarks/ --benchmark-json=run.json  # one full run (see benchmarks/README.md)
     python benchmarks/report.py run.json          # -> docs/ + README's figures block (refused for a smoke run)
-    python benchmarks/report.py run.json --out DIR  # -> DIR/benchmarks.md, .png, readme-figures.md only
+    python benchmarks/report.py run.json --out DIR  # -> DIR/benchmarks.md, .png, .json, readme-figures.md only
+
+``docs/benchmarks.json`` is the run itself, compacted: ``python benchmarks/check.py docs/benchmarks.json``
+re-checks the committed figures.
 
 Ratios are per event (peers timed on a subset are marked), "× slower" is relative to openresponses_msgspec
 in the same group and run (or to the group's first row where it has none). The targets table is the one
@@ -171,6 +174,22 @@ def update_readme(path: Path, block: list[str]) -> bool:
     return True
 
 
+def compact(doc: dict[str, Any], results: list[check.Result]) -> dict[str, Any]:
+    """The run as committed beside the report (``check.py docs/benchmarks.json`` re-checks it): per-round data
+    kept only for the sides of the targets (the check's spread), the other rows' summary stats only."""
+    sides = {s for r in results for s in (r.target.num, r.target.den) if s is not None}
+    keep = ("min", "max", "mean", "median", "stddev", "iqr", "rounds", "iterations")
+    out = []
+    for b in doc.get("benchmarks", []):
+        stats = {k: b["stats"][k] for k in keep if k in b["stats"]}
+        if (b.get("group") or "", b.get("extra_info", {}).get("lib")) in sides and "data" in b["stats"]:
+            stats["data"] = b["stats"]["data"]
+        out.append({"group": b.get("group"), "name": b.get("name"), "extra_info": b.get("extra_info", {}),
+                    "stats": stats})
+    return {"datetime": doc.get("datetime"), "machine_info": doc.get("machine_info", {}),
+            "commit_info": doc.get("commit_info", {}), "targets": doc.get("targets", []), "benchmarks": out}
+
+
 def render(run: Path, out_dir: Path) -> Path:
     groups, doc = load(run)
     results = check.evaluate(doc, check.targets_of(doc))
@@ -207,6 +226,7 @@ def render(run: Path, out_dir: Path) -> Path:
     md = out_dir / "benchmarks.md"
     md.write_text("\n".join(lines))
     chart(groups, out_dir / "benchmarks.png")
+    (out_dir / "benchmarks.json").write_text(json.dumps(compact(doc, results), indent=1) + "\n")
     block = readme_figures(groups, doc, results)
     if out_dir.resolve() == DOCS.resolve():
         if not update_readme(README, block):

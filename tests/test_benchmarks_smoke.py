@@ -88,6 +88,12 @@ def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: p
     assert "### text ndjson" in md and "**openresponses_msgspec**" in md and "## Targets" in md
     assert "| text + a keep-alive event per 100 vs clean text (NDJSON) | #10 |" in md
     assert "## Memory: decoded text-heavy batch" in md
+    # the compacted run beside the report checks to the same ratios as the run itself
+    doc = json.loads(smoke_run.read_text())
+    compact = json.loads((out / "benchmarks.json").read_text())
+    assert [(r.status, r.ratio, r.spread) for r in check.evaluate(compact, check.targets_of(compact))] == \
+        [(r.status, r.ratio, r.spread) for r in check.evaluate(doc, check.targets_of(doc))]
+    assert len(compact["benchmarks"]) == len(doc["benchmarks"])
     figures = (out / "readme-figures.md").read_text()  # not README.md: only a full run into docs/ touches it
     assert "| text + a keep-alive event per 100 vs clean text (NDJSON) | #10 |" in figures
     assert "| text ndjson | " in figures and "reference prototype (13 variants)" in figures

@@ -90,8 +90,9 @@ def test_stale_pending_entries_of_a_dead_consumer_are_claimed(redis_client: Any)
     _add(redis_client, "s", values)
     dead = StreamConsumer(redis_client, "s", "g", "dead", block_ms=10)
     assert len(dead.read()) == 12  # never acknowledged
+    patient = StreamConsumer(redis_client, "s", "g", "patient", block_ms=10, min_idle_ms=30_000)
+    assert patient.read() == []  # not idle long enough for it
     live = StreamConsumer(redis_client, "s", "g", "live", block_ms=10, min_idle_ms=200, max_deliveries=2)
-    assert live.read() == []  # not idle long enough yet
     time.sleep(0.3)
     claimed = live.read()
     assert [e.event for e in claimed] == [decode(v) for v in values]

@@ -48,9 +48,9 @@ def test_value_column_one_event_per_row(spark: Any) -> None:
     the same events, the bad payload a row with known=false and the error."""
     from openresponses_msgspec.spark import EVENT_SCHEMA, decode_arrow
 
-    values = [msgspec.json.encode(e) for e in corpus.events("mixed", 3000)]
+    values = [msgspec.json.encode(e) for e in corpus.events("mixed", 1500)]
     values[1234] = BAD
-    df = spark.createDataFrame([(v.decode(),) for v in values], "value string").repartition(3)
+    df = spark.createDataFrame([(v.decode(),) for v in values], "value string")  # 2 partitions: local[2]
     got = df.mapInArrow(decode_arrow, EVENT_SCHEMA).collect()
     want = _rows(to_arrow([_one(v) for v in values]))
     assert sorted(map(tuple, got), key=repr) == sorted(want, key=repr)
@@ -91,7 +91,7 @@ def test_example_job_over_a_log_directory(spark: Any, tmp_path: Path) -> None:
     """examples/spark_job.py over NDJSON and SSE logs: events by type, usage by model and responses by status
     equal what plain Python counts on the source events; a bad line is counted as '(invalid)' and nothing else
     changes; spark.read.json gives the same answer on the NDJSON files."""
-    written = spark_job.write_logs(tmp_path / "logs", files=3, events_per_file=3000, sse_files=1)
+    written = spark_job.write_logs(tmp_path / "logs", files=3, events_per_file=1500, sse_files=1)
     want = _expected(written)
     assert len(want["usage"]) == 3 and set(want["status"]) == {"completed", "failed", "incomplete"}
     got = spark_job.decode_arrow_job(spark, tmp_path / "logs")
@@ -104,7 +104,7 @@ def test_example_job_over_a_log_directory(spark: Any, tmp_path: Path) -> None:
     assert got == want
 
     ndjson_only = tmp_path / "nd"
-    spark_job.write_logs(ndjson_only, files=2, events_per_file=2000, sse_files=0)
+    spark_job.write_logs(ndjson_only, files=2, events_per_file=1000, sse_files=0)
     assert spark_job.read_json_job(spark, ndjson_only) == spark_job.decode_arrow_job(spark, ndjson_only)
 
 
