@@ -90,7 +90,7 @@ class _Unknown:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.type == other.type and self.raw == other.raw  # type: ignore[attr-defined]
+        return self.type == other.type and self.raw == other.raw
 
     def __hash__(self) -> int:
         return hash((type(self), self.type, self.raw))

@@ -51,10 +51,10 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 # line (a search with a literal first byte runs near memchr speed); with CR in the input, one possessive match
 # (no backtracking state per line, so no memory that grows with the run).
 _QUIET_END = re.compile(rb"\n[^:\n]")
+_LFS = [b"\n" * (1 << k) for k in range(13)]  # runs of 1 .. 4096 LFs, for skipping blank lines by memcmp
 _QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
-_TOO_DEEP = "nesting too deep"  # (a kernel that lets msgspec's RecursionError through: reported as a DecodeError)
 
 
 class SSEDecoder(Generic[T]):
@@ -411,9 +411,22 @@ class SSEDecoder(Generic[T]):
                 if self._start < 0 and not self._skip:
                     c = b[pos]
                     if c == 58 or c == 10 or c == 13:  # comments and blank lines between events: one match
+                        if fast and startswith(_LFS[6], pos):  # a long run of blank lines: memcmp, galloping
+                            end = pos
+                            for k in range(12, -1, -1):
+                                while startswith(_LFS[k], end):
+                                    end += 1 << k
+                            lines += end - pos
+                            pos = end
+                            continue
                         if fast:
-                            m = _QUIET_END.search(b, pos)
-                            end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
+                            # (a window at a time: a long run of blank lines after it is galloped over)
+                            stop = pos + 4096 if pos + 4096 < n else n
+                            m = _QUIET_END.search(b, pos, stop)
+                            end = m.start() + 1 if m is not None else b.rfind(b"\n", pos, stop) + 1
+                            if end <= pos and stop < n:  # a comment line longer than the window
+                                m = _QUIET_END.search(b, pos)
+                                end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
                         else:
                             m = _QUIET.match(b, pos)
                             end = m.end() if m is not None else 0
@@ -480,8 +493,6 @@ class SSEDecoder(Generic[T]):
                                 append(one(view[s:nl], checked))
                             except DecodeError as err:
                                 self._failed(err, view[s:nl], base + start, first)
-                            except RecursionError:
-                                self._failed(DecodeError(_TOO_DEEP), view[s:nl], base + start, first)
                         if pos >= n:
                             break
                         if pos == start and pos >= bulk_from and startswith(_FRAME_STARTS, pos):
@@ -542,10 +553,7 @@ class SSEDecoder(Generic[T]):
             body = region.replace(b"}\n\ndata: {", b"       }\n{")
             nl = len(body) - len(body.replace(b"\n", b""))  # (deleting a byte runs on memchr: 5x a count)
             if len(region) - len(region.replace(b"\n", b"")) == 2 * nl - 2:
-                try:
-                    events = self._kernel.bulk_lines(body, 0, len(body))
-                except RecursionError:
-                    return None
+                events = self._kernel.bulk_lines(body, 0, len(body))
                 if events is None or len(events) != nl - 1:
                     return None
                 return events, 2 * (nl - 1)
@@ -567,10 +575,7 @@ class SSEDecoder(Generic[T]):
             body, more = comments.subn(b"}\n{", body)
             seps += more
             lines = _count_newlines(b, pos, end)
-        try:
-            events = self._kernel.bulk_lines(body, 0, len(body))
-        except RecursionError:
-            return None
+        events = self._kernel.bulk_lines(body, 0, len(body))
         if events is None or len(events) != seps + 1:
             return None
         return events, lines
@@ -658,8 +663,6 @@ class SSEDecoder(Generic[T]):
             self._out.append(self._kernel.one(data))
         except DecodeError as err:
             self._failed(err, data, start, line)
-        except RecursionError:
-            self._failed(DecodeError(_TOO_DEEP), data, start, line)
 
     def _failed(self, err: DecodeError, data: Any, offset: int, line: int) -> None:
         """A payload the kernel rejected: ``[DONE]``, empty data, or a bad event."""
