@@ -33,7 +33,7 @@ Source = str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview | m
 
 BLOCK_SIZE = 1 << 20  # bytes read (or sliced) at a time
 _SSE_FEED = 4 << 20  # bytes per SSEDecoder.feed call
-_BATCH_BYTES = 2 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
+_BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
 _BYTE = re.compile(r"\(byte \d+\)$")
@@ -415,7 +415,7 @@ def iter_batches(
     ``source``: a path (``"-"`` for stdin), a binary file object, or a buffer holding the data (``bytes``,
     ``mmap``, …, read in place). ``format``: ``"ndjson"``, ``"sse"``, ``"array"``, or ``None`` to detect it
     from the first byte (``[`` array, ``{`` NDJSON, anything else SSE); gzip is detected by its magic bytes.
-    Memory stays bounded: input is read in 1 MiB blocks, and a batch is handed out early once it holds 2 MiB
+    Memory stays bounded: input is read in 1 MiB blocks, and a batch is handed out early once it holds 1 MiB
     of input. Errors (``DecodeError``, or ``InvalidEvent`` with ``errors="replace"``) carry file-absolute
     ``.line`` and ``.offset``, and ``.index`` for SSE events and array elements.
     ``decoder``: a :class:`Decoder` to decode with (e.g. a projection).
