@@ -261,8 +261,11 @@ class ResponseAccumulator:
         if deltas is not None:
             joined = "".join(deltas)
             if joined != text:
+                pairs = enumerate(zip(joined, text, strict=False))
+                at = next((k for k, (a, b) in pairs if a != b), min(len(joined), len(text)))
                 self.problems.append(Problem(
-                    "delta_mismatch", s, f"{t} for {ev.item_id}: deltas give {_clip(joined)}, .done has {_clip(text)}"))
+                    "delta_mismatch", s, f"{t} for {ev.item_id}: the deltas ({len(joined)} characters) differ from "
+                    f"the .done text ({len(text)}) from character {at}: {_clip(joined[at:])} vs {_clip(text[at:])}"))
 
     def _item(self, ev: Any, t: str, s: int | None) -> None:
         i = ev.output_index
@@ -521,7 +524,7 @@ def _sequence_of(raw: bytes) -> int | None:
         return None
 
 
-def _clip(text: str, n: int = 40) -> str:
+def _clip(text: str, n: int = 24) -> str:
     return repr(text) if len(text) <= n else repr(text[: n - 3] + "...")
 
 

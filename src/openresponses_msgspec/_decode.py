@@ -150,7 +150,7 @@ class Kernel:
     ``union`` is the msgspec type of one event.
     """
 
-    __slots__ = ("types", "_dec", "_lines", "_array", "_raw_array")
+    __slots__ = ("types", "_dec", "_lines", "_array", "_raw_array", "_mode")
 
     def __init__(self, union: Any, types: dict[str, type[msgspec.Struct]]) -> None:
         self.types = types
@@ -158,6 +158,7 @@ class Kernel:
         self._lines = self._dec.decode_lines
         self._array = msgspec.json.Decoder(list[union])
         self._raw_array = msgspec.json.Decoder(list[msgspec.Raw])
+        self._mode = 0  # which boundary count proved the last region (a hint, see prove)
 
     def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Any:
         """Decode one payload: a typed event, :class:`UnknownEvent`, or what the union holds. Raises only
@@ -223,6 +224,18 @@ class Kernel:
         one value. Each non-empty line then holds at least one value, and as many values as non-empty lines
         means exactly one per line. ``data[pos:end]`` must be valid UTF-8.
         """
+        proof = self.prove(data, pos, end)
+        if proof is None:
+            return None
+        last, newlines, blank = proof
+        events = self._decode(data, pos, end)
+        if len(events) != newlines - blank + 1:
+            return None
+        return events, newlines + data.count(b"\n", last, end)  # (a few bytes: the plain count is fine)
+
+    def prove(self, data: bytes | bytearray, pos: int, end: int) -> tuple[int, int, int] | None:
+        """The counting proof of :meth:`bulk` for ``data[pos:end]``: ``(last, newlines, empty lines)``, where
+        ``last`` ends the region before its trailing whitespace, or ``None`` when it does not hold."""
         if pos >= end or data[pos] != 123:  # "{"
             return None
         last = end
@@ -233,20 +246,49 @@ class Kernel:
         newlines = count_newlines(data, pos, last)
         blank = 0
         if newlines:
-            # The longer patterns are stricter boundaries and found faster (longer skips): they go first.
-            joined = data.count(b'}\n{"type":"response.', pos, last)
-            if joined != newlines:
-                two = data.count(b'}\n\n{"type":"response.', pos, last)
-                if joined + 2 * two == newlines:
-                    blank = two
-                else:
-                    joined = data.count(b"}\n{", pos, last) + data.count(b"}\r\n{", pos, last)
-                    if joined != newlines:
-                        blank = data.count(b"}\n\n{", pos, last) + data.count(b"}\r\n\r\n{", pos, last)
-                        if joined + 2 * blank != newlines:
-                            return None
+            # The longer patterns are stricter boundaries and found faster (longer skips), so they go first;
+            # the kind that held last time is tried first (a hint shared by threads: any order is correct).
+            mode = self._mode
+            if mode == 0 and data.count(b'}\n{"type":"response.', pos, last) == newlines:
+                pass
+            elif mode <= 1 and (joined := data.count(b'}\n{"type":"response.', pos, last)) + 2 * (
+                two := data.count(b'}\n\n{"type":"response.', pos, last)
+            ) == newlines:
+                blank = two
+                self._mode = 1 if two else 0
+            elif (joined := data.count(b"}\n{", pos, last)) == newlines:
+                self._mode = 2
+            else:
+                joined += data.count(b"}\r\n{", pos, last)
+                if joined != newlines:
+                    blank = data.count(b"}\n\n{", pos, last) + data.count(b"}\r\n\r\n{", pos, last)
+                    if joined + 2 * blank != newlines:
+                        self._mode = 0
+                        return None
+                self._mode = 2
         if sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(memoryview(data)[pos:end]):
             return None
+        return last, newlines, blank
+
+    def bulk_proven(
+        self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int]
+    ) -> tuple[list[Any], int] | None:
+        """Like :meth:`bulk` for ``data[pos:end]``, whole lines of a region :meth:`prove` gave ``proof`` for
+        (no second proof): before the region's trailing whitespace every line is ``{...}`` or empty."""
+        last, _, blank = proof
+        events = self._decode(data, pos, end)
+        inner = min(end, last)
+        newlines = count_newlines(data, pos, inner)
+        values = newlines + (data[inner - 1] != 10)
+        if blank:
+            starts_empty = data[pos] == 10 or data[pos : pos + 2] == b"\r\n"
+            values -= data.count(b"\n\n", pos, inner) + data.count(b"\n\r\n", pos, inner) + starts_empty
+        if end > inner:
+            newlines += data.count(b"\n", inner, end)
+        return (events, newlines) if len(events) == values else None
+
+    def _decode(self, data: bytes | bytearray, pos: int, end: int) -> list[Any]:
+        """msgspec ``decode_lines`` over ``data[pos:end]``; a failure as :class:`BulkFailure`."""
         try:
             events = self._lines(memoryview(data)[pos:end])
         except msgspec.ValidationError as exc:
@@ -261,9 +303,7 @@ class Kernel:
             raise BulkFailure(None, pos + int(p.group(1)) if p else None, None) from None
         except RecursionError:
             raise BulkFailure(None, None, None) from None
-        if len(events) != newlines - blank + 1:
-            return None
-        return events, newlines + data.count(b"\n", last, end)  # (a few bytes: the plain count is fine)
+        return events
 
     def bad(
         self,
@@ -406,6 +446,8 @@ class _Lines:
         """Lines ``data[lo:hi]`` (valid UTF-8) in as few msgspec calls as the counting proof allows."""
         needles = self.needles
         kernel = self.kernel
+        start = lo
+        proven: tuple[int, int, int] | None | bool = False  # the window's proof, once a cut makes it worth it
         while lo < hi:
             cut = hi
             if needles.needles:
@@ -417,7 +459,15 @@ class _Lines:
                     self.exact(data, lo, hi, base, False)
                     return
                 try:
-                    got = kernel.bulk(data, lo, cut)
+                    if cut < hi or lo > start:  # a part of the window: prove the whole window once
+                        if proven is False:
+                            proven = kernel.prove(data, start, hi)
+                        if proven is not None and proven is not True:
+                            got = kernel.bulk_proven(data, lo, cut, proven)
+                        else:
+                            got = kernel.bulk(data, lo, cut)
+                    else:
+                        got = kernel.bulk(data, lo, cut)
                 except BulkFailure as fail:
                     self.fails += 1
                     lo = self.failed(data, lo, cut, base, fail)

@@ -32,6 +32,7 @@ Format = Literal["ndjson", "sse", "array"]
 Source = str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview | mmap.mmap
 
 BLOCK_SIZE = 1 << 20  # bytes read (or sliced) at a time
+_SSE_FEED = 4 << 20  # bytes per SSEDecoder.feed call
 _BATCH_BYTES = 2 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
@@ -220,8 +221,16 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
 def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
     """SSE blocks through one incremental decoder: its errors' lines, offsets and indices are stream-absolute."""
     dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)
+    held: list[bytes] = []  # fed 4 blocks at a time: each feed costs the SSE decoder a fixed amount (measured:
+    size = 0  # 0.84x of a whole-buffer decode_sse with 1 MiB feeds, 0.89x with 4 MiB)
     for block in blocks:
-        yield dec.feed(block), len(block)
+        held.append(block)
+        size += len(block)
+        if size >= _SSE_FEED:
+            yield dec.feed(b"".join(held) if len(held) > 1 else held[0]), size
+            held, size = [], 0
+    if held:
+        yield dec.feed(b"".join(held)), size
     yield dec.close(), 0
 
 
