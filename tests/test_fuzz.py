@@ -18,7 +18,7 @@ from openresponses_msgspec import corpus
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fuzz_invariants import check_ndjson, check_sse, check_sse_text  # noqa: E402
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 
 _EVENTS = [json.dumps(e, separators=(",", ":")).encode() for e in corpus.events("mixed", 60, image_kb=1)]
 _HOSTILE = [

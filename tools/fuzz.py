@@ -4,7 +4,7 @@
     .venv/bin/pip install atheris                             # optional: coverage-guided
     .venv/bin/python tools/fuzz.py --atheris -atheris_runs=2000000 [corpus_dir]
 
-The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py, 150 examples per
+The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py, 100 examples per
 property; FUZZ_EXAMPLES=N changes it). With atheris, each input is split into a stream and chunk cuts; the
 corpus's SSE and NDJSON batches seed it when no corpus directory is given.
 """
