@@ -41,17 +41,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 20.0) -> None:
+def _wait_port(
+    port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 20.0, probe: bytes | None = None,
+    ready: bytes = b"",
+) -> None:
+    """Wait until ``port`` accepts connections, and (with ``probe``) until the reply to it starts with ``ready``.
+
+    A server that listens before it can serve (redis-server loading its append-only file answers ``-LOADING``)
+    is only ready once the probe says so."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise ServiceError(f"exited with code {proc.returncode} before listening: {_tail(log)}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                if probe is None or (sock.sendall(probe) or sock.recv(64).startswith(ready)):
+                    return
         except OSError:
-            time.sleep(0.02)
-    raise ServiceError(f"not listening on 127.0.0.1:{port} after {timeout:.0f} s: {_tail(log)}")
+            pass
+        time.sleep(0.02)
+    raise ServiceError(f"not ready on 127.0.0.1:{port} after {timeout:.0f} s: {_tail(log)}")
 
 
 def _tail(log: Path, n: int = 1500) -> str:
@@ -73,6 +82,9 @@ class _Process:
         self.log = self._logdir / f"{self.name}.log"
         self._logf: IO[bytes] | None = None
 
+    probe: bytes | None = None  # sent once connected; the service is ready when its reply starts with `ready`
+    ready: bytes = b""
+
     def _argv(self) -> list[str]:
         raise NotImplementedError
 
@@ -85,7 +97,7 @@ class _Process:
         self.proc = subprocess.Popen(self._argv(), stdout=self._logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            _wait_port(self.port, self.proc, self.log)
+            _wait_port(self.port, self.proc, self.log, probe=self.probe, ready=self.ready)
         except ServiceError as exc:
             self.stop()
             raise ServiceError(f"{self.name}: {exc}") from None
@@ -153,6 +165,8 @@ class Redis(_Process):
     """Debian's ``redis-server`` on loopback, no persistence: ``url`` is ``redis://127.0.0.1:PORT/0``."""
 
     name = "redis"
+    probe = b"PING\r\n"  # after a restart it listens while loading its append-only file (-LOADING)
+    ready = b"+PONG"
 
     def __init__(self, *, persist: bool = False) -> None:
         super().__init__()

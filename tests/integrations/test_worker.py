@@ -332,19 +332,22 @@ def test_redis_worker_survives_a_stopped_server(tmp_path: Path) -> None:
         cut = len(last[1]) // 2
         redis_send(client, interleave([*first, (last[0], last[1][:cut])]))
         w = Worker("redis", "--url", server.url, log=tmp_path / "w.log")
-        wait_for(lambda: len(redis_records(client)) >= len(first), 60, "records")
-        port = server.port
-        server.stop()
-        wait_for(lambda: "redis unavailable" in w.text(), 30, "the worker to notice")
-        assert w.proc.poll() is None
-        server.start(port)
-        client = redis.Redis.from_url(server.url)
-        redis_send(client, [(last[0], v) for v in last[1][cut:]])
-        want = expected(parts)
-        wait_for(lambda: len(redis_records(client)) >= len(want), 60, "records after the restart")
-        assert w.stop() == 0
-        check_records(redis_records(client), want, once=True)
-        assert client.xpending("events", "usage-worker")["pending"] == 0
+        try:
+            wait_for(lambda: len(redis_records(client)) >= len(first), 60, "records")
+            port = server.port
+            server.stop()
+            wait_for(lambda: "redis unavailable" in w.text(), 30, "the worker to notice")
+            assert w.proc.poll() is None
+            server.start(port)
+            client = redis.Redis.from_url(server.url)
+            redis_send(client, [(last[0], v) for v in last[1][cut:]])
+            want = expected(parts)
+            wait_for(lambda: len(redis_records(client)) >= len(want), 60, "records after the restart")
+            assert w.stop() == 0
+            check_records(redis_records(client), want, once=True)
+            assert client.xpending("events", "usage-worker")["pending"] == 0
+        finally:
+            w.stop()  # idempotent: a failed wait must not leak the worker or its log file
         client.close()
     finally:
         server.cleanup()
