@@ -421,3 +421,17 @@ class TestMixes:
         out = decode_lines((bad + b"\n") * 20_000, errors="replace")
         assert len(out) == 20_000 and all(isinstance(e, InvalidEvent) for e in out)
         assert (out[-1].line, out[-1].offset) == (20_000, 19_999 * (len(bad) + 1))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 63, 64, 65, 100, 5000, 1 << 20])
+def test_runs_of_empty_lines_keep_line_numbers(k: int) -> None:
+    """Runs of empty lines are skipped in bulk (galloping compare), and the lines after them keep their numbers
+    and offsets."""
+    good = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+            b'"delta":"Hi","sequence_number":3}')
+    data = good + b"\n" * (k + 1) + b'{"type":1}\n' + b"\n" * k + b"x\n"
+    out = decode_lines(data, errors="replace")
+    assert len(out) == 3 and out[0].delta == "Hi"
+    assert (out[1].line, out[1].offset) == (k + 2, len(good) + k + 1)
+    assert (out[2].line, out[2].offset) == (2 * k + 3, len(good) + 2 * k + 12)
+    assert decode_lines(b"\n" * k) == []

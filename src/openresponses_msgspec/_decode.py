@@ -545,6 +545,9 @@ def _long_lines(data: bytes | bytearray, pos: int = 0, sample: int = 32, long: i
     return pos - start > long * sample
 
 
+_LFS = tuple(b"\n" * (1 << k) for k in range(13))  # runs of empty lines, compared 2**k bytes at a time
+
+
 def _decode_lines_exact(
     data: bytes | bytearray,
     pos: int,
@@ -575,7 +578,16 @@ def _decode_lines_exact(
         if nl < 0:
             nl = n
         lineno += 1
-        if nl == pos or data[pos] != 123:  # not "{": a blank line, or a bad one
+        if nl == pos:  # an empty line; a long run of them is skipped by galloping memcmp, not line by line
+            end = pos + 1
+            if data.startswith(_LFS[6], end, n):
+                for k in range(12, -1, -1):
+                    while data.startswith(_LFS[k], end, n):
+                        end += 1 << k
+                lineno += end - pos - 1
+            pos = end
+            continue
+        if data[pos] != 123:  # not "{": a blank line, or a bad one
             raw = bytes(view[pos:nl])
             if not raw.strip(JSON_WS):
                 pos = nl + 1
