@@ -60,11 +60,10 @@ class TestFoldsTheCorpus:
         complete = [(a, s) for a, s in zip(accs, streams, strict=True) if s[-1]["type"] == "response.completed"]
         assert all(a.status == "completed" for a, _ in complete)
         for a, s in complete:
-            # the mixed corpus inserts a keep-alive numbered 3 and a future event numbered 5 into a stream
-            # that uses 3 and 5 itself: exactly those show up; every other stream is clean
-            inserted = any(e["type"] == "response.keep_alive" for e in s)
-            assert [(p.kind, p.sequence_number) for p in a.problems] == (
-                [("duplicate", 3), ("gap", 5), ("out_of_order", 4), ("duplicate", 5)] if inserted else [])
+            # the mixed corpus numbers its inserted keep-alive and future events in line with their stream
+            # (unknown events with a sequence number join the check): every stream is clean
+            assert [e["sequence_number"] for e in s] == list(range(len(s)))
+            assert a.problems == []
         assert accs[-1].status in ("completed", "cut_short")
 
     def test_text_equals_done_text_and_source(self) -> None:

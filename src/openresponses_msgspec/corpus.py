@@ -173,6 +173,8 @@ def _streams(kind: str, rnd: random.Random, image_kb: int | tuple[int, int]) -> 
                 stream.insert(3, {"type": "response.keep_alive", "sequence_number": 3})
                 stream.insert(5, {"type": "response.future_feature.delta", "item_id": "x", "payload": {"a": [1]},
                                   "sequence_number": 5})
+                for seq, ev in enumerate(stream):  # one numbering per stream, as a server sends it
+                    ev["sequence_number"] = seq
             yield stream
         else:
             raise ValueError(f"unknown corpus kind {kind!r}; expected one of {KINDS}")
