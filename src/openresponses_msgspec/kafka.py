@@ -309,19 +309,15 @@ def decode_messages(
         fast = _bulk_events(codec, fields)
         if fast is not None:
             return fast
-        out: list[Any] = []
-        for value, topic, partition, offset, kerr in fields:
-            if kerr is not None:
-                out.append(_kafka_error(codec, kerr, topic, partition, offset))
-            else:
-                out.append(codec.value(value, topic, partition, offset))
-        return out
+    chunks = format != "event"  # a chunk decodes to a list of events, flattened in order
     events: list[Any] = []
     for value, topic, partition, offset, kerr in fields:
         if kerr is not None:
             events.append(_kafka_error(codec, kerr, topic, partition, offset))
-        else:
+        elif chunks:
             events += codec.value(value, topic, partition, offset)
+        else:
+            events.append(codec.value(value, topic, partition, offset))
     return events
 
 

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,30 +21,29 @@ import services  # noqa: E402
 
 from .integ_support import need, unavailable  # noqa: E402
 
+S = TypeVar("S", bound=services._Process)
+
+
+def _serve(service: S, what: str) -> Iterator[S]:
+    """Start ``service`` for a fixture's scope and clean it up after; one that cannot start is unavailable."""
+    try:
+        service.start()
+    except services.ServiceError as exc:
+        service.cleanup()
+        unavailable(what, exc)
+    yield service
+    service.cleanup()
+
 
 @pytest.fixture(scope="session")
 def kafka() -> Iterator[services.Kafka]:
     """A Tansu broker (Kafka protocol) for the whole session."""
-    broker = services.Kafka()
-    try:
-        broker.start()
-    except services.ServiceError as exc:
-        broker.cleanup()
-        unavailable("Kafka broker (Tansu)", exc)
-    yield broker
-    broker.cleanup()
+    yield from _serve(services.Kafka(), "Kafka broker (Tansu)")
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[services.Redis]:
-    server = services.Redis()
-    try:
-        server.start()
-    except services.ServiceError as exc:
-        server.cleanup()
-        unavailable("redis-server", exc)
-    yield server
-    server.cleanup()
+    yield from _serve(services.Redis(), "redis-server")
 
 
 @pytest.fixture
