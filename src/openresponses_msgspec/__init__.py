@@ -26,7 +26,7 @@ from . import corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
-from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
+from ._decoder import Decoder, Event, Framed, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "Decoder",
     "Event",
+    "Framed",
     "Skipped",
     "View",
     "EVENT_TYPES",
