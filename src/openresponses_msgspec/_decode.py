@@ -869,10 +869,22 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
             located[:] = [i + 1, offset + len(raw), line, offset]
             return _bad(kernel, err, raw, errors, index=i, offset=offset, line=line)
 
-    out: list[Any] = []
     fast = _fast(data, valid_utf8)  # type: ignore[arg-type]
+    if fast:  # a clean array: msgspec decodes it in one call, faster than element by element
+        try:
+            events = kernel._array.decode(data)
+        except (*_MsgspecErrors, RecursionError):
+            pass
+        else:
+            if len(events) == len(raws):
+                return paused(_pairs, events, raws)  # type: ignore[no-any-return]
+    out: list[Any] = []
     paused(frame_all, kernel._dec.decode if fast else kernel.one, raws, raws, fail, out)
     return out
+
+
+def _pairs(events: list[Any], raws: list[bytes]) -> list[Any]:
+    return list(map(_new, repeat(Framed), zip(events, raws, strict=True)))
 
 
 # -- encoding ---------------------------------------------------------------------------------------------
