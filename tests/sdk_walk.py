@@ -12,7 +12,6 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
 from msgspec import inspect as mi
 
 import openresponses_msgspec as orm
@@ -206,24 +205,19 @@ def _family_of(cls: type) -> str:
     return "?"
 
 
-def walk() -> Walk:
-    """Every event of every root union, against EVENT_TYPES."""
+def walk(events: dict[str, type] | None = None) -> Walk:
+    """Every event of every root union, against ``events`` (default EVENT_TYPES)."""
+    events = orm.EVENT_TYPES if events is None else events
     w = Walk()
     for root in roots():
         for cls in sdk_alternatives(root):
             tag = sdk_tag(cls)
             assert tag, cls
             w.tags.add(tag)
-            model = orm.EVENT_TYPES.get(tag)
+            model = events.get(tag)
             if model is None:
                 w.report(tag, "$", None, "event", cls)
                 continue
             w.struct(cls, mi.type_info(model), tag, "$", None)  # type: ignore[arg-type]
     return w
 
-
-def defined_fields() -> dict[type, set[str]]:
-    return walk().defined
-
-
-_ = msgspec  # the model side is msgspec's own view of the types

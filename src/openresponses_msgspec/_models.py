@@ -1723,6 +1723,7 @@ class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseApplyPatchCallOperationDiffDoneEvent(_Event, tag="response.apply_patch_call_operation_diff.done", frozen=True, kw_only=True):
@@ -1732,6 +1733,7 @@ class ResponseApplyPatchCallOperationDiffDoneEvent(_Event, tag="response.apply_p
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseAudioDeltaEvent(_Event, tag="response.audio.delta", frozen=True, kw_only=True):
@@ -1904,6 +1906,7 @@ class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True
     type: ClassVar[Literal["response.debug"]] = "response.debug"
     debug: _ResponseDebugEventDebug | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFailedEvent(_Event, tag="response.failed", frozen=True, kw_only=True):
@@ -1976,6 +1979,7 @@ class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallAnalysisInProgressEvent(_Event, tag="response.fusion_call.analysis.in_progress", frozen=True, kw_only=True):
@@ -1986,6 +1990,7 @@ class ResponseFusionCallAnalysisInProgressEvent(_Event, tag="response.fusion_cal
     judge_model: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallCompletedEvent(_Event, tag="response.fusion_call.completed", frozen=True, kw_only=True):
@@ -1994,6 +1999,7 @@ class ResponseFusionCallCompletedEvent(_Event, tag="response.fusion_call.complet
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallInProgressEvent(_Event, tag="response.fusion_call.in_progress", frozen=True, kw_only=True):
@@ -2002,6 +2008,7 @@ class ResponseFusionCallInProgressEvent(_Event, tag="response.fusion_call.in_pro
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelAddedEvent(_Event, tag="response.fusion_call.panel.added", frozen=True, kw_only=True):
@@ -2011,6 +2018,7 @@ class ResponseFusionCallPanelAddedEvent(_Event, tag="response.fusion_call.panel.
     model: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelCompletedEvent(_Event, tag="response.fusion_call.panel.completed", frozen=True, kw_only=True):
@@ -2021,6 +2029,7 @@ class ResponseFusionCallPanelCompletedEvent(_Event, tag="response.fusion_call.pa
     model: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.delta", frozen=True, kw_only=True):
@@ -2032,6 +2041,7 @@ class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel.failed", frozen=True, kw_only=True):
@@ -2043,6 +2053,7 @@ class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel
     output_index: int | None = None
     sequence_number: int | None = None
     status_code: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_call.panel.reasoning.delta", frozen=True, kw_only=True):
@@ -2054,6 +2065,7 @@ class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_ca
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_generation_call.completed", frozen=True, kw_only=True):
@@ -2299,6 +2311,7 @@ class ResponseReasoningDeltaEvent(_Event, tag="response.reasoning.delta", frozen
     content_index: int | None = None
     delta: str
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseReasoningDoneEvent(_Event, tag="response.reasoning.done", frozen=True, kw_only=True):
@@ -2309,6 +2322,7 @@ class ResponseReasoningDoneEvent(_Event, tag="response.reasoning.done", frozen=T
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseReasoningSummaryPartAddedEvent(_Event, tag="response.reasoning_summary_part.added", frozen=True, kw_only=True):
