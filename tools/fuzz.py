@@ -1,12 +1,16 @@
-"""Long fuzz run of the decoders under the invariants of issue #11 (``tests/fuzz_invariants.py``).
+"""Long fuzz run under the invariants of issues #11 and #17 (``tests/fuzz_invariants.py``): the decoders, files
+read in pieces of any size (plain, gzip in members, damaged gzip), arrays, Kafka batches, and Redis entries
+against a real redis-server (started by the integration conftest; without one those tests skip).
 
     .venv/bin/python tools/fuzz.py --examples 200000          # hypothesis (the test extra), same strategies
+    .venv/bin/python tools/fuzz.py --examples 20000 -k "file or array"   # some properties (pytest -k)
     .venv/bin/pip install atheris                             # optional: coverage-guided
     .venv/bin/python tools/fuzz.py --atheris -atheris_runs=2000000 [corpus_dir]
 
-The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py, 100 examples per
-property; FUZZ_EXAMPLES=N changes it). With atheris, each input is split into a stream and chunk cuts; the
-corpus's SSE and NDJSON batches seed it when no corpus directory is given.
+The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py and
+tests/integrations/test_fuzz_redis.py, 100 examples per property; FUZZ_EXAMPLES=N changes it). Every property
+runs to its count (no -x): each failing one reports its own shrunk example. With atheris, each input is split
+into a stream and chunk cuts; the corpus's SSE and NDJSON batches seed it when no corpus directory is given.
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ def main() -> None:
         _atheris(rest)
         return
     env = dict(os.environ, FUZZ_EXAMPLES=str(args.examples))
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", str(ROOT / "tests" / "test_fuzz.py"),
-           "--hypothesis-show-statistics", *rest]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "test_fuzz.py"),
+           str(ROOT / "tests" / "integrations" / "test_fuzz_redis.py"), "--hypothesis-show-statistics", *rest]
     raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 
