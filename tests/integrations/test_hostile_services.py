@@ -145,3 +145,17 @@ def test_redis_consumer_leaks_no_stand_in(redis_client: Any) -> None:
 
     base = rounds(3)
     assert rounds(15) - base < TOLERANCE
+
+
+def test_redis_client_with_decode_responses_is_refused(redis_server: Any) -> None:
+    """With decode_responses=True, redis-py itself raised UnicodeDecodeError on every read() of a batch holding
+    a non-UTF-8 value (the entry could never be dead-lettered): such a client is refused up front."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        with pytest.raises(ValueError, match="decode_responses"):
+            StreamConsumer(client, "s", "g", "w")
+    finally:
+        client.close()
