@@ -73,8 +73,10 @@ class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
         """The report as text: one line per finding (count, first FILE:LINE, what), then a summary line."""
         lines = [f"{f.count:>9}  {f.first}  {f}" for f in self.findings]
         head = f"{'count':>9}  first at  what the model does not keep" if lines else ""
-        tail = (f"{self.events} events: {len(self.findings)} tags/fields the model does not keep "
-                f"({self.lost} occurrences)" if self.findings else f"{self.events} events: the model keeps everything")
+        n = len(self.findings)
+        tail = (f"{self.events} events: {n} {'tag or field' if n == 1 else 'tags and fields'} the model does not "
+                f"keep ({self.lost} {'occurrence' if self.lost == 1 else 'occurrences'})" if n else
+                f"{self.events} events: the model keeps every tag and field")
         if self.malformed:
             tail += f"; {self.malformed} malformed"
         return "\n".join(([head] if head else []) + lines + [tail])
