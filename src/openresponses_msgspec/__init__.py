@@ -11,6 +11,7 @@ API (the model classes follow it):
   ``UnknownEvent``, ``UnknownValue``, ``InvalidEvent``, ``DecodeError``.
 - ``iter_events``/``iter_batches`` (files and streams), ``ResponseAccumulator``/``accumulate``,
   ``to_builtins``, ``to_arrow``/``responses_to_arrow``.
+- ``audit(*files)`` (``AuditReport``, ``AuditFinding``): every wire tag and field the model does not keep.
 
 >>> from openresponses_msgspec import decode
 >>> ev = decode(b'{"type":"response.output_text.delta","item_id":"m","output_index":0,'
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from . import corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
+from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
 from ._decode import Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
@@ -55,6 +57,9 @@ __all__ = [
     "Status",
     "StreamSplitter",
     "accumulate",
+    "audit",
+    "AuditFinding",
+    "AuditReport",
     "responses_to_arrow",
     "to_arrow",
     "to_builtins",
