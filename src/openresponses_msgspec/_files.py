@@ -9,10 +9,13 @@ plus the batch being handed out, whatever the file's size; a line longer than a 
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
 import re
+import select
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, Literal, TypeVar, overload
@@ -38,6 +41,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
 _BYTE = re.compile(r"\(byte \d+\)$")
 _BOM = b"\xef\xbb\xbf"
+_HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
 
@@ -53,13 +57,49 @@ def _check(format: str | None, errors: str, batch_size: int) -> None:  # noqa: A
 
 # -- bytes in ------------------------------------------------------------------------------------------------
 
+def _text_mode(f: Any) -> TypeError:
+    return TypeError(
+        f"source is a text-mode file object ({type(f).__name__}): events are read as bytes; open the file "
+        "with 'rb' (or pass its .buffer)")
+
+
 def _file_blocks(f: Any, size: int) -> Iterator[bytes]:
+    """Blocks from a binary file object as they arrive. A non-blocking file (a pipe or socket with O_NONBLOCK)
+    that has nothing to read yet (``read1()``/``read()`` give ``None``, or ``b""`` from a buffered reader whose
+    descriptor is non-blocking) is waited for: only a read after the descriptor polled readable ends it."""
+    if isinstance(f, io.TextIOBase):
+        raise _text_mode(f)
     read = getattr(f, "read1", None) or f.read  # read1: what a pipe has now, without waiting for a full block
+    fd = _nonblocking_fd(f)
+    waited = 0.0  # seconds slept so far waiting on a file that has no descriptor to poll (backoff)
+    polled = False  # the descriptor polled readable since the last read
     while True:
         b = read(size)
         if not b:
-            return
-        yield bytes(b) if not isinstance(b, bytes) else b
+            if isinstance(b, str):
+                raise _text_mode(f)
+            if b is not None and (fd is None or polled):  # (b"" from a readable descriptor: the end)
+                return
+            if fd is not None:
+                select.select([fd], [], [])
+                polled = True
+            else:
+                waited = min(0.05, waited * 2 or 0.001)
+                time.sleep(waited)
+            continue
+        if isinstance(b, str):
+            raise _text_mode(f)
+        polled, waited = False, 0.0
+        yield b if type(b) is bytes else bytes(b)
+
+
+def _nonblocking_fd(f: Any) -> int | None:
+    """The descriptor under ``f`` if it is in non-blocking mode (then an empty read may mean "not yet")."""
+    try:
+        fd = f.fileno()
+        return None if os.get_blocking(fd) else fd
+    except (AttributeError, OSError, ValueError):  # (io.UnsupportedOperation is both)
+        return None
 
 
 def _buffer_blocks(buf: Any, size: int) -> Iterator[bytes]:
@@ -72,7 +112,7 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     if isinstance(source, (str, os.PathLike)):
         if source == "-":
             return _file_blocks(sys.stdin.buffer, size)
-        f = open(source, "rb")  # noqa: SIM115 - closed by the caller's finally
+        f = open(source, "rb")  # noqa: SIM115 - closed by the caller's finally (a FIFO or /dev/fd/N is read too)
         opened.append(f)
         return _file_blocks(f, size)
     if hasattr(source, "read"):
@@ -108,36 +148,124 @@ def _gunzip(blocks: Iterator[Any], size: int) -> Iterator[bytes]:
         raise DecodeError("gzip data ends early (truncated file)")
 
 
-def _blocks(source: Any, size: int, opened: list[Any]) -> tuple[Iterator[Any], bytes]:
-    """Blocks of (decompressed) input, and the first few bytes of it, to detect the format from."""
+def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tuple[Iterator[Any], str]:  # noqa: A002
+    """Blocks of (decompressed) input, and its format: ``format``, or detected from the first non-blank byte."""
     raw = _raw_blocks(source, size, opened)
-    first = next(raw, None)
-    if first is None:
-        return iter(()), b""
-    if bytes(first[:2]) == _GZIP_MAGIC:
-        blocks = _gunzip(_chain(first, raw), size)
-    else:
-        blocks = _chain(first, raw)
-    head = b""
-    buffered = []
-    for block in blocks:  # enough to see the first non-blank byte
-        buffered.append(block)
-        head += bytes(block[:64])
-        if head.lstrip(_WS).removeprefix(_BOM).lstrip(_WS) or len(head) >= 4096:
+    first = b""
+    for b in raw:  # the gzip magic's two bytes, however the reads arrive
+        first += b
+        if len(first) >= 2:
             break
-    return _chain(*buffered, blocks), head
+    if not first:
+        return iter(()), format or "ndjson"
+    blocks: Iterator[Any] = _chain(first, raw)
+    if first[:2] == _GZIP_MAGIC:
+        blocks = _gunzip(blocks, size)
+    bom, blocks = _lead(blocks)
+    fmt = format
+    if fmt is None:
+        blocks, fmt = _sniff(blocks)
+    return (_chain(_BOM, blocks) if bom else blocks), fmt
+
+
+def _lead(blocks: Iterator[Any]) -> tuple[bool, Iterator[Any]]:
+    """Whether the input starts with a UTF-8 BOM (however the reads arrive), and the blocks after it. The BOM
+    is then handed to the framer as a block of its own."""
+    head = b""
+    for b in blocks:
+        head += b
+        if len(head) >= 3 or not _BOM.startswith(head):
+            break
+    if head.startswith(_BOM):
+        return True, _chain(head[3:], blocks)
+    return False, _chain(head, blocks)
+
+
+def _sniff(blocks: Iterator[Any]) -> tuple[Iterator[Any], str]:
+    """The format from the first non-blank byte, however far it is, and blocks replaying all that was read.
+    Blank blocks read on the way are held as they are up to ``_HOLD`` bytes; a longer blank run is replayed
+    from its :class:`_Blank` summary (same length, same line ends where they matter), in bounded memory."""
+    held: list[Any] | None = []
+    size = 0
+    blank = _Blank()
+    for block in blocks:
+        rest = block.lstrip(_WS)
+        if not rest:
+            blank.add(block)
+            if held is not None:
+                held.append(block)
+                size += len(block)
+                if size > _HOLD:
+                    held = None
+            continue
+        fmt = detect_format(rest[:1])
+        return _chain(blank.replay(fmt) if held is None else iter(held), block, blocks), fmt
+    return (blank.replay("ndjson") if held is None else iter(held)), "ndjson"
+
+
+class _Blank:
+    """A run of blank bytes (space, tab, CR, LF) at the start of the input, as the framers see it: its length,
+    and its line ends as NDJSON counts them (LF) and as SSE does (CR, LF, CRLF): how many, and where the last
+    one is. :meth:`replay` gives blank bytes with the same summary for one format."""
+
+    __slots__ = ("size", "lfs", "last_lf", "eols", "last_eol", "cr_end")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.lfs = self.eols = 0
+        self.last_lf = self.last_eol = -1
+        self.cr_end = False  # the run ends with CR (an LF right after it makes one SSE line end with it)
+
+    def add(self, b: bytes) -> None:
+        lf = _newlines(b)
+        eols = lf
+        if lf:
+            self.lfs += lf
+            self.last_lf = self.size + b.rfind(b"\n")
+        if b"\r" in b:
+            eols += len(b) - len(b.replace(b"\r", b"")) - b.count(b"\r\n")
+            self.last_eol = self.size + max(b.rfind(b"\r"), b.rfind(b"\n"))
+        elif lf:
+            self.last_eol = self.last_lf
+        if self.cr_end and b[0] == 10:  # the CR that ended the previous block and this LF: one SSE line end
+            eols -= 1
+        self.eols += eols
+        self.cr_end = b[-1] == 13
+        self.size += len(b)
+
+    def replay(self, fmt: str) -> Iterator[bytes]:
+        if fmt == "sse":
+            count, last, end = self.eols, self.last_eol, b"\r" if self.cr_end else b"\n"
+        else:
+            count, last, end = self.lfs, self.last_lf, b"\n"
+        if count:
+            yield from _repeat(b" ", last + 1 - count)
+            yield from _repeat(b"\n", count - 1)
+            yield end
+        yield from _repeat(b" ", self.size - last - 1)
+
+
+def _repeat(byte: bytes, n: int) -> Iterator[bytes]:
+    full = byte * min(n, BLOCK_SIZE)
+    while n >= len(full) > 0:
+        yield full
+        n -= len(full)
+    if n > 0:
+        yield full[:n]
 
 
 def _chain(*parts: Any) -> Iterator[Any]:
     for p in parts:
         if isinstance(p, (bytes, bytearray, memoryview)):
-            yield p
+            if p:
+                yield p
         else:
             yield from p
 
 
 def detect_format(head: bytes) -> Format:
-    """``"array"`` if the data starts with ``[``, ``"ndjson"`` with ``{`` (or when empty), else ``"sse"``."""
+    """The format of data starting with ``head``: after a UTF-8 BOM and blank bytes (space, tab, CR, LF), the
+    first byte decides: ``[`` ``"array"``, ``{`` ``"ndjson"``, any other ``"sse"``; no such byte: ``"ndjson"``."""
     s = head.removeprefix(_BOM).lstrip(_WS)
     if s.startswith(b"["):
         return "array"
@@ -353,8 +481,7 @@ def _batches(
     _check(format, errors, batch_size)
     opened: list[Any] = []
     try:
-        blocks, head = _blocks(source, BLOCK_SIZE, opened)
-        fmt = format or detect_format(head)
+        blocks, fmt = _blocks(source, BLOCK_SIZE, opened, format)
         if fmt == "ndjson":
             parts = _ndjson(blocks, errors, decoder.decode_lines if decoder is not None else decode_lines)
         elif fmt == "sse":
