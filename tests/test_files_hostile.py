@@ -191,3 +191,78 @@ class TestFileObjects:
         finally:
             t.join()
             os.close(r)
+
+
+# -- gzip: one error type, located -----------------------------------------------------------------------------
+
+
+def _gz_events(data: bytes, errors: str) -> tuple[list[Any], DecodeError | None]:
+    """The events iter_events hands out before it raises, and the error."""
+    got: list[Any] = []
+    try:
+        for ev in iter_events(data, errors=errors):  # type: ignore[call-overload]
+            got.append(ev)
+    except DecodeError as err:
+        return got, err
+    return got, None
+
+
+class TestGzip:
+    MEMBER = gzip.compress(NDJSON)
+
+    @pytest.mark.parametrize("trailer", [b"\n", b"\r\n  \t", b"\0" * 512, b"\0\0\n\0"])
+    def test_whitespace_and_nul_padding_after_the_last_member_are_ignored(self, trailer: bytes) -> None:
+        for errors in ("strict", "replace"):
+            assert _gz_events(self.MEMBER + trailer, errors) == (EXPECTED, None)
+            assert _gz_events(self.MEMBER + trailer + self.MEMBER, errors) == (EXPECTED + EXPECTED, None)
+            assert list(iter_events(Trickle(gzip.compress(corpus.ndjson(SMALL)) + trailer + gzip.compress(
+                corpus.ndjson(SMALL)), 1), errors=errors)) == SMALL_EXPECTED * 2  # type: ignore[call-overload]
+
+    @pytest.mark.parametrize("errors", ["strict", "replace"])
+    def test_garbage_after_the_last_member(self, errors: str) -> None:
+        got, err = _gz_events(self.MEMBER + b"\0\0garbage", errors)
+        assert got == EXPECTED and err is not None
+        assert str(err) == (f"offset {len(NDJSON)}: gzip data is followed by bytes that are not another member: "
+                            f"compressed byte {len(self.MEMBER) + 2}, uncompressed byte {len(NDJSON)}")
+        got, err = _gz_events(self.MEMBER + b"\x1f", errors)  # half a magic
+        assert got == EXPECTED and err is not None and err.offset == len(NDJSON)
+        assert err.msg.startswith("gzip data ends early (truncated file)")
+
+    @pytest.mark.parametrize("errors", ["strict", "replace"])
+    def test_bad_crc_and_bad_length(self, errors: str) -> None:
+        for at, what in ((-8, "incorrect data check"), (-4, "incorrect length check")):
+            bad = bytearray(self.MEMBER)
+            bad[at] ^= 0xFF
+            got, err = _gz_events(bytes(bad), errors)
+            assert err is not None and err.msg.startswith(f"gzip data is corrupt ({what}): compressed byte ")
+            # the offset reached: zlib keeps back the output of the call that meets the bad trailer
+            assert err.offset is not None and len(NDJSON) - _files._GZ_OUT < err.offset < len(NDJSON)
+            assert err.msg.endswith(f"uncompressed byte {err.offset}")
+            assert got == decode_lines(NDJSON[: NDJSON.rfind(b"\n", 0, err.offset) + 1])  # the events before it
+
+    @pytest.mark.parametrize("errors", ["strict", "replace"])
+    def test_garbage_after_the_magic(self, errors: str) -> None:
+        got, err = _gz_events(b"\x1f\x8bnot a gzip header at all" + b"x" * 100, errors)
+        assert got == [] and err is not None
+        assert str(err) == ("offset 0: gzip data is corrupt (unknown compression method): compressed byte 0, "
+                            "uncompressed byte 0")
+
+    @pytest.mark.parametrize("errors", ["strict", "replace"])
+    def test_corrupt_block_in_the_middle(self, errors: str) -> None:
+        bad = bytearray(self.MEMBER)
+        for k in range(len(bad) // 2, len(bad) // 2 + 64):
+            bad[k] = 0xFF
+        got, err = _gz_events(bytes(bad), errors)
+        assert err is not None and err.msg.startswith("gzip data is corrupt (")
+        assert 0 < err.offset < len(NDJSON)  # type: ignore[operator]
+        assert got == EXPECTED[: len(got)]
+
+    @pytest.mark.parametrize("errors", ["strict", "replace"])
+    def test_truncated(self, errors: str) -> None:
+        half = self.MEMBER[: len(self.MEMBER) // 2]
+        produced = len(__import__("zlib").decompressobj(31).decompress(half))
+        got, err = _gz_events(half, errors)
+        assert err is not None
+        assert str(err) == (f"offset {produced}: gzip data ends early (truncated file): compressed byte {len(half)}, "
+                            f"uncompressed byte {produced}")
+        assert got == EXPECTED[: len(got)] and len(got) > 0

@@ -39,6 +39,9 @@ _SSE_FEED = 4 << 20  # bytes per SSEDecoder.feed call
 _BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
+_PAD = b"\0 \t\r\n"  # what may follow a gzip member (see _gunzip)
+_GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
+_GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
 _BYTE = re.compile(r"\(byte \d+\)$")
 _BOM = b"\xef\xbb\xbf"
 _HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
@@ -125,27 +128,80 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     return _buffer_blocks(source, size)
 
 
+class _Corrupt(Exception):
+    """A gzip stream that cannot be read on: its DecodeError, raised after the events decoded before it."""
+
+    def __init__(self, error: DecodeError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _corrupt(what: str, compressed: int, uncompressed: int) -> _Corrupt:
+    return _Corrupt(DecodeError(f"gzip data {what}: compressed byte {compressed}, uncompressed byte {uncompressed}",
+                                offset=uncompressed))
+
+
 def _gunzip(blocks: Iterator[Any], size: int) -> Iterator[bytes]:
-    """Decompress gzip blocks (several members in a row too), at most ``size`` bytes out per block."""
-    d = zlib.decompressobj(31)
-    fed = False  # the current member has had input (a fresh object after the last member ends owes nothing)
-    for block in blocks:
-        data = block
-        while data:
-            fed = True
-            out = d.decompress(data, size)
-            if out:
-                yield out
-            if d.eof:
-                data = d.unused_data
-                d, fed = zlib.decompressobj(31), False
-            else:
-                data = d.unconsumed_tail
-    rest = d.flush()
-    if rest:
-        yield rest
-    if fed and not d.eof:
-        raise DecodeError("gzip data ends early (truncated file)")
+    """Decompress gzip (several members in a row too) into blocks of about ``size`` bytes.
+
+    Between and after members, NUL bytes (tape-block padding: gzip(1) ignores it with a warning, Python's
+    ``gzip`` silently) and JSON whitespace are ignored. Anything else (bytes after a member that do not start
+    another, a bad header, a corrupt block, a bad CRC or length, a cut member) raises :class:`DecodeError` with
+    the compressed and uncompressed offsets reached (``.offset``: the uncompressed one), after the output
+    before it. zlib is called on at most ``_GZ_FEED`` bytes in, ``_GZ_OUT`` out, so an error is located that
+    closely.
+    """
+    d: Any = None  # the current member's decompressor (None between members)
+    done = 0  # compressed bytes consumed
+    out_n = 0  # uncompressed bytes produced
+    outs: list[bytes] = []  # produced, not yet handed out
+    held = 0
+    tail = b""  # one byte that may start another member's magic, waiting for the next block
+    try:
+        for block in blocks:
+            data = tail + block if tail else block
+            tail = b""
+            view = memoryview(data)
+            pos = 0
+            while pos < len(data):
+                if d is None:
+                    skip = len(data) - pos - len(data[pos:].lstrip(_PAD)) if data[pos] in _PAD else 0
+                    done += skip
+                    pos += skip
+                    if pos >= len(data):
+                        break
+                    if pos + 1 == len(data) and data[pos] == 0x1F:
+                        tail = data[pos:]
+                        break
+                    if data[pos : pos + 2] != _GZIP_MAGIC:
+                        raise _corrupt("is followed by bytes that are not another member", done, out_n)
+                    d = zlib.decompressobj(31)
+                piece = view[pos : pos + _GZ_FEED]
+                try:
+                    out = d.decompress(piece, _GZ_OUT)
+                except zlib.error as exc:
+                    why = str(exc.args[0]).removeprefix("Error -3 while decompressing data: ")
+                    raise _corrupt(f"is corrupt ({why})", done, out_n) from None
+                used = len(piece) - len(d.unused_data if d.eof else d.unconsumed_tail)
+                done += used
+                pos += used
+                if d.eof:
+                    d = None
+                if out:
+                    out_n += len(out)
+                    outs.append(out)
+                    held += len(out)
+                    if held >= size:
+                        yield b"".join(outs) if len(outs) > 1 else outs[0]
+                        outs, held = [], 0
+        if d is not None or tail:
+            raise _corrupt("ends early (truncated file)", done, out_n)
+    except _Corrupt:
+        if outs:  # what came out before the error first
+            yield b"".join(outs)
+        raise
+    if outs:
+        yield b"".join(outs)
 
 
 def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tuple[Iterator[Any], str]:  # noqa: A002
@@ -480,6 +536,7 @@ def _batches(
 ) -> Iterator[list[Any]]:
     _check(format, errors, batch_size)
     opened: list[Any] = []
+    batch: list[Any] = []
     try:
         blocks, fmt = _blocks(source, BLOCK_SIZE, opened, format)
         if fmt == "ndjson":
@@ -488,7 +545,6 @@ def _batches(
             parts = _sse(blocks, errors, decoder)
         else:
             parts = _array(blocks, errors, decoder.decode_array if decoder is not None else decode_array)
-        batch: list[Any] = []
         held = 0  # input bytes behind the events in `batch`
         for evs, nbytes in parts:
             if on_bytes is not None:
@@ -504,6 +560,10 @@ def _batches(
                 batch, held = [], 0
         if batch:
             yield batch
+    except _Corrupt as exc:  # (a broken gzip stream: the events decoded before it first)
+        if batch:
+            yield batch
+        raise exc.error from None
     finally:
         for f in opened:
             f.close()
