@@ -266,3 +266,155 @@ class TestGzip:
         assert str(err) == (f"offset {produced}: gzip data ends early (truncated file): compressed byte {len(half)}, "
                             f"uncompressed byte {produced}")
         assert got == EXPECTED[: len(got)] and len(got) > 0
+
+
+# -- the NDJSON line limit ---------------------------------------------------------------------------------------
+
+LONG_BAD = b'{"type":"response.output_text.delta","item_id":"m","delta":"' + b"x" * 1200 + b'"}'
+
+
+def _lines_around(limit: int) -> bytes:
+    """Lines of every length around ``limit``: events, over-long events and blank lines, LF and CRLF."""
+    ev = corpus.ndjson(SMALL).split(b"\n")
+    parts = []
+    for k, n in enumerate([limit - 2, limit - 1, limit, limit + 1, limit + 2, 3 * limit, 20 * limit]):
+        parts.append(ev[k % 40])
+        parts.append(LONG_BAD[: n - 2] + b'"}' if n <= len(LONG_BAD) else LONG_BAD + b" " * (n - len(LONG_BAD)))
+        parts.append(b" \t" * (n // 2))  # a blank line of that length: skipped, whatever its length
+        parts.append(ev[(k + 7) % 40] + b"\r")
+    return b"\n".join(parts) + b"\n" + ev[0]
+
+
+class TestLineLimit:
+    def test_in_memory(self) -> None:
+        data = _lines_around(1000)
+        got = decode_lines(data, errors="replace", max_line_size=1000)
+        bad = [e for e in got if isinstance(e, InvalidEvent)]
+        starts = [i for i, line in enumerate(data.split(b"\n")) if len(line) > 1000 and line.strip()]
+        assert [e.line for e in bad] == [i + 1 for i in starts] and len(bad) == 4  # limit + 1, + 2, 3x, 20x
+        for e in bad:
+            assert e.error.msg == "line longer than max_line_size (> 1000 bytes)"
+            assert e.raw == data[e.offset : e.offset + 1001] and e.error.raw == e.raw
+            assert data[: e.offset].count(b"\n") + 1 == e.line
+        assert len(got) == 3 * 7 + 1  # one item per non-blank line
+        assert got == decode_lines(memoryview(data), errors="replace", max_line_size=1000)
+        assert got == decode_lines(data.decode(), errors="replace", max_line_size=1000)
+        with pytest.raises(DecodeError) as err:
+            decode_lines(data, max_line_size=1000)
+        assert (err.value.line, err.value.offset) == (bad[0].line, bad[0].offset)
+        assert decode_lines(data, errors="replace", max_line_size=10**6) == decode_lines(data, errors="replace")
+
+    def test_small_limits_and_the_last_line(self) -> None:
+        line = corpus.ndjson(SMALL[:1]).rstrip(b"\n")
+        n = len(line)
+        for limit in (n - 1, n, n + 1):
+            for data in (line, line + b"\n", b"\n" + line + b"\n\n"):
+                got = decode_lines(data, errors="replace", max_line_size=limit)
+                assert isinstance(got[0], InvalidEvent) == (limit < n), (limit, data)
+                assert list(iter_events(data, errors="replace", max_line_size=limit)) == got
+        with pytest.raises(ValueError, match="max_line_size must be a positive int"):
+            decode_lines(b"", max_line_size=0)
+        with pytest.raises(ValueError, match="max_line_size must be a positive int"):
+            list(iter_events(b"", max_line_size=-1))
+
+    @pytest.mark.parametrize("step", [1, 7, 999, 1001, 4096, 10**9])
+    def test_files_as_bytes_arrive(self, step: int) -> None:
+        data = _lines_around(1000)
+        want = decode_lines(data, errors="replace", max_line_size=1000)
+        got = list(iter_events(Trickle(data, step), errors="replace", max_line_size=1000))
+        assert got == want
+        assert [(e.line, e.offset, e.raw) for e in got if isinstance(e, InvalidEvent)] == [
+            (e.line, e.offset, e.raw) for e in want if isinstance(e, InvalidEvent)]
+        with pytest.raises(DecodeError) as streamed:
+            list(iter_events(Trickle(data, step), max_line_size=1000))
+        with pytest.raises(DecodeError) as whole:
+            decode_lines(data, max_line_size=1000)
+        assert (str(streamed.value), streamed.value.raw) == (str(whole.value), whole.value.raw)
+
+    def test_files_default_limit(self) -> None:
+        from openresponses_msgspec import DEFAULT_MAX_LINE_SIZE
+
+        assert DEFAULT_MAX_LINE_SIZE == 64 * 1024 * 1024
+        long = b'{"type":"x","a":"' + b"a" * DEFAULT_MAX_LINE_SIZE + b'"}\n'
+        data = gzip.compress(corpus.ndjson(SMALL[:3]) + long + corpus.ndjson(SMALL[3:]), 1)
+        got = list(iter_events(data, errors="replace"))
+        assert got[:3] == SMALL_EXPECTED[:3] and got[4:] == SMALL_EXPECTED[3:]
+        assert isinstance(got[3], InvalidEvent) and got[3].line == 4
+        assert got[3].offset == len(corpus.ndjson(SMALL[:3])) and got[3].raw == long[:1024]
+
+
+PEAK = """
+import sys, openresponses_msgspec as o
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key + ":"))
+
+list(o.iter_events(o.corpus.ndjson(o.corpus.events('text', 20))))  # warm up: imports, caches
+base = status("VmRSS")
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak (VmHWM) to the current RSS
+out = []
+try:
+    out.extend(run())
+except o.DecodeError as err:
+    out.append(err)
+print(status("VmHWM") - base)
+for e in out:
+    print(type(e).__name__, getattr(e, "line", None), getattr(e, "offset", None), len(getattr(e, "raw", b"") or b""))
+"""
+
+
+def _peak(setup: str, tmp_path: Path) -> tuple[int, list[str]]:
+    """Peak RSS above the baseline while ``run()`` (defined by ``setup``) is consumed, and what it gave."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "probe.py"
+    script.write_text(setup + PEAK)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, check=True, text=True, timeout=300)
+    first, *rest = out.stdout.splitlines()
+    return int(first), rest
+
+
+class TestLineLimitMemory:
+    def test_a_1_gb_line_in_a_small_gzip_file(self, tmp_path: Path) -> None:
+        """The issue's case: a 1 MB gzip holding one 1 GB line cost +3 GB RSS; now the default limit's 64 MiB
+        is held at most, and the line is reported with its first KiB."""
+        import zlib
+
+        path = tmp_path / "long.ndjson.gz"
+        comp = zlib.compressobj(1, zlib.DEFLATED, 31)
+        chunk = b"a" * (1 << 20)
+        with open(path, "wb") as f:
+            f.write(comp.compress(b'{"type":"response.output_text.delta","delta":"'))
+            for _ in range(1024):
+                f.write(comp.compress(chunk))
+            f.write(comp.compress(b'"}\n' + corpus.ndjson(SMALL[:2])) + comp.flush())
+        assert path.stat().st_size < 8 << 20
+        peak, out = _peak(f"def run():\n    return o.iter_events({str(path)!r}, errors='replace')\n", tmp_path)
+        assert out == ["InvalidEvent 1 0 1024", "ResponseCreatedEvent None None 0",
+                       "ResponseInProgressEvent None None 0"]
+        assert peak < 200 << 20, f"peak RSS +{peak >> 20} MiB"
+
+    def test_dev_zero_as_ndjson(self, tmp_path: Path) -> None:
+        """No newline ever: strict mode stops once the line passes the limit (it was a MemoryError)."""
+        peak, out = _peak("def run():\n    return o.iter_events('/dev/zero', format='ndjson')\n", tmp_path)
+        assert out == ["DecodeError 1 0 1024"]
+        assert peak < 200 << 20, f"peak RSS +{peak >> 20} MiB"
+
+    def test_replace_mode_skips_without_holding(self, tmp_path: Path) -> None:
+        setup = (
+            "class Endless:\n"
+            "    n = 0\n"
+            "    def read(self, size):\n"
+            "        self.n += 1\n"
+            "        if self.n <= 512:\n"
+            "            return (b'{' if self.n == 1 else b'') + b'x' * (1 << 20)\n"
+            "        return b'\\n{\"type\":\"x\"}\\n' if self.n == 513 else b''\n"
+            "def run():\n"
+            "    return o.iter_events(Endless(), errors='replace', max_line_size=1 << 20)\n"
+        )
+        peak, out = _peak(setup, tmp_path)
+        assert out == ["InvalidEvent 1 0 1024", "UnknownEvent None None 12"]
+        assert peak < 64 << 20, f"peak RSS +{peak >> 20} MiB for a 512 MiB line"
