@@ -1,8 +1,10 @@
-"""examples/usage_worker.py as a real process against the real broker / server: one usage record per finished
-response, at-least-once across a bad message, a killed and restarted worker, and a stopped broker/server."""
+"""examples/usage_worker.py as a real process against the real broker / server: one usage record per response,
+across a bad message, a poison stream, a killed and restarted worker, a stopped broker/server, a stream that never
+ends, tombstones, resumed and id-rotating streams (Kafka and Redis publish the same records)."""
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import subprocess
 import sys
@@ -15,7 +17,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from openresponses_msgspec import corpus
+from openresponses_msgspec import Decoder, ResponseAccumulator, corpus
 
 from .integ_support import need
 
@@ -67,6 +69,50 @@ def expected(parts: list[tuple[str, list[bytes]]]) -> dict[str, dict[str, Any]]:
     return want
 
 
+def _rewrite(evs: list[bytes], fn: Callable[[dict[str, Any], int], dict[str, Any] | None]) -> list[bytes]:
+    out = []
+    for k, v in enumerate(evs):
+        d = fn(msgspec.json.decode(v), k)
+        if d is not None:
+            out.append(msgspec.json.encode(d))
+    return out
+
+
+def without_seq(evs: list[bytes]) -> list[bytes]:
+    """As OpenAI sent streams in March-May 2025: no sequence_number anywhere."""
+    return _rewrite(evs, lambda d, _k: {k: v for k, v in d.items() if k != "sequence_number"})
+
+
+def resumed(evs: list[bytes], after: int = 1) -> list[bytes]:
+    """The stream of a background response resumed with starting_after=<after>: its first event is after+1."""
+    return _rewrite(evs, lambda d, _k: d if d["sequence_number"] > after else None)
+
+
+def rotating(evs: list[bytes]) -> list[bytes]:
+    """As GitHub Copilot streams: a new response id on every response.* event (the first keeps the key's id)."""
+    n = [0]
+
+    def fn(d: dict[str, Any], _k: int) -> dict[str, Any]:
+        if "response" in d:
+            if n[0]:
+                d["response"]["id"] = f"{d['response']['id']}-r{n[0]}"
+            n[0] += 1
+        return d
+
+    return _rewrite(evs, fn)
+
+
+def load_worker() -> Any:
+    """examples/usage_worker.py as a module (its Folder is what both workers publish through)."""
+    mod = sys.modules.get("usage_worker")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("usage_worker", WORKER)
+        assert spec is not None and spec.loader is not None
+        mod = sys.modules["usage_worker"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    return mod
+
+
 class Worker:
     def __init__(self, *args: str, log: Path) -> None:
         self.log = log
@@ -108,6 +154,129 @@ def check_records(records: list[dict[str, Any]], want: dict[str, dict[str, Any]]
             assert len(recs) == 1, f"{rid}: {len(recs)} records"
         for r in recs:
             assert {k: r[k] for k in want[rid]} == want[rid]
+
+
+# -- the Folder both workers share (no service needed) ---------------------------------------------------------
+
+
+class _Poisoned(ResponseAccumulator):
+    """An accumulator that raises on one event, as old ones did on streams without sequence numbers (any
+    exception from any fold must stay inside its stream)."""
+
+    def feed(self, event_or_events: object) -> None:
+        if getattr(event_or_events, "item_id", None) == "poison":
+            raise RuntimeError("boom")
+        super().feed(event_or_events)
+
+
+def test_worker_folder_isolates_a_raising_stream_and_closes_idle_ones() -> None:
+    """One stream whose fold raises is flagged and published once, with the terminal event's usage; the others
+    are exact; tombstones and a late duplicate of an ended stream are dropped; a stream that never ends is closed
+    as cut_short once idle for idle_timeout (and not before); a resumed stream says where it resumed."""
+    uw = load_worker()
+    now = [0.0]
+    folder = uw.Folder(10.0, clock=lambda: now[0], accumulator=_Poisoned)
+    parts = streams(1500)
+    poison_rid = parts[0][0]
+    parts[0] = (poison_rid, _rewrite(parts[0][1], lambda d, k: {**d, "item_id": "poison"} if k == 5 else d))
+    parts[1] = (parts[1][0], resumed(parts[1][1]))
+    never = parts.pop()
+    want = expected(parts)
+    dec = Decoder()
+    records: dict[str, Any] = {}
+    for h, (rid, value) in enumerate(interleave([*parts, (never[0], never[1][:-5])])):
+        done = folder.feed(rid, dec.decode(value), h)
+        if done is not None:
+            assert rid not in records
+            records[rid] = msgspec.to_builtins(folder.record(rid, done))
+    assert set(records) == set(want)
+    for rid, rec in records.items():
+        assert {k: rec[k] for k in want[rid]} == want[rid]
+        assert rec["flagged"] is (rid == poison_rid)
+        assert rec["resumed_at"] == (2 if rid == parts[1][0] else None)
+    assert records[poison_rid]["error"] == "RuntimeError: boom" and folder.flagged == 1
+    # a late duplicate of an ended stream's terminal event, and tombstones: dropped, nothing opened
+    assert folder.feed(parts[2][0], dec.decode(parts[2][1][-1]), "dup") is None
+    assert folder.feed(parts[3][0], None, "tomb") is None
+    assert folder.dropped == ["dup", "tomb"] and list(folder.open) == [never[0]]
+    now[0] = 9.9
+    assert folder.expire() == []
+    now[0] = 10.0
+    [(rid, st)] = folder.expire()
+    rec = msgspec.to_builtins(folder.record(rid, st))
+    assert (rid, rec["status"], rec["events"], rec["input_tokens"]) == (never[0], "cut_short", len(never[1]) - 5,
+                                                                        None)
+    assert folder.open == {}
+    # the late-duplicate memory is forgotten after the idle time: the same id may start a new stream then
+    now[0] = 25.0
+    folder.expire()
+    assert folder.ended == {}
+
+
+def test_worker_folder_never_raises_on_mutated_streams() -> None:
+    """Hypothesis: interleaved realistic streams, mutated (events dropped, duplicated, swapped, truncated, fields
+    stripped, ids rotated, sequence numbers removed, bad values): the Folder never raises, and every event's handle
+    ends exactly once in a published stream or among the dropped ones; one record per stream key and end."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    uw = load_worker()
+    base = streams(400, seed=5)
+    dec = Decoder()
+    ops = st.sampled_from(["drop", "dup", "swap", "truncate", "strip", "rotate", "noseq", "bad", "none"])
+
+    def mutate(evs: list[bytes], plan: list[tuple[str, int]]) -> list[bytes]:
+        evs = list(evs)
+        for op, at in plan:
+            if not evs:
+                break
+            i = at % len(evs)
+            if op == "drop":
+                del evs[i]
+            elif op == "dup":
+                evs.insert(i, evs[i])
+            elif op == "swap" and i + 1 < len(evs):
+                evs[i], evs[i + 1] = evs[i + 1], evs[i]
+            elif op == "truncate":
+                del evs[i:]
+            elif op == "strip":
+                d = msgspec.json.decode(evs[i])
+                for k in [k for k in d if k != "type"][: 1 + at % 3]:
+                    del d[k]
+                evs[i] = msgspec.json.encode(d)
+            elif op == "rotate":
+                evs = rotating(evs)
+            elif op == "noseq":
+                evs = without_seq(evs)
+            elif op == "bad":
+                evs.insert(i, BAD)
+        return evs
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.tuples(ops, st.integers(0, 10_000)), max_size=8), st.integers(0, 3))
+    def check(plan: list[tuple[str, int]], tombstones: int) -> None:
+        now = [0.0]
+        folder = uw.Folder(5.0, clock=lambda: now[0])
+        msgs = interleave([(rid, mutate(evs, plan)) for rid, evs in base[:4]])
+        events: list[Any] = dec.decode_lines(b"\n".join(v for _, v in msgs), errors="replace") if msgs else []
+        assert len(events) == len(msgs)
+        events += [None] * tombstones
+        keys = [rid for rid, _ in msgs] + [base[0][0]] * tombstones
+        handles: list[int] = []
+        for h, (key, ev) in enumerate(zip(keys, events, strict=True)):
+            done = folder.feed(key, ev, h)
+            if done is not None:
+                folder.record(key, done)
+                handles += done.handles
+        now[0] = 100.0
+        for key, done in folder.expire():
+            rec = folder.record(key, done)
+            assert rec.status == "cut_short" or rec.flagged
+            handles += done.handles
+        assert sorted(handles + folder.dropped) == list(range(len(events)))
+        assert folder.open == {}
+
+    check()
 
 
 # -- Kafka -----------------------------------------------------------------------------------------------------
