@@ -212,7 +212,8 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
 
     found: dict[int, dict[str, int]] = {p: {} for p in starts}
     reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "usage-worker-scan",
-                       "enable.auto.commit": False, "enable.partition.eof": True})
+                       "enable.auto.commit": False, "enable.partition.eof": True,
+                       "fetch.wait.max.ms": 10})
     try:
         meta = reader.list_topics(out_topic, timeout=10).topics.get(out_topic)
         if meta is None or meta.error is not None:
@@ -223,10 +224,10 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
             while end > lo and todo:
                 begin = max(lo, end - chunk)
                 reader.assign([TopicPartition(out_topic, q, begin)])
-                at = begin
+                at, deadline = begin, time.monotonic() + 30
                 while at < end:
-                    msgs = reader.consume(chunk, 10)
-                    if not msgs:
+                    msgs = reader.consume(chunk, 0.05)  # (a long timeout is waited in full, records or not)
+                    if not msgs and time.monotonic() > deadline:
                         raise TimeoutError(f"no records from {out_topic}[{q}] at offset {at}")
                     for m in msgs:
                         if m.error() is not None:

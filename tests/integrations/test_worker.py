@@ -297,33 +297,34 @@ def kafka_io(kafka: Any) -> Iterator[dict[str, Any]]:
     ends: dict[int, int] = {}  # partition -> offset after the last message produced (from delivery reports)
 
     firsts: dict[str, tuple[int, int]] = {}  # response id -> (partition, offset) of its first message
+    where: list[tuple[str, int, int]] = []  # (key, partition, offset) of every message
 
     def delivered(err: Any, msg: Any) -> None:
         assert err is None, err
         ends[msg.partition()] = max(ends.get(msg.partition(), 0), msg.offset() + 1)
         firsts.setdefault(msg.key().decode(), (msg.partition(), msg.offset()))
+        where.append((msg.key().decode(), msg.partition(), msg.offset()))
 
-    def send(msgs: list[tuple[str, bytes]]) -> None:
+    def send(msgs: list[tuple[str, bytes | None]]) -> None:
         for key, value in msgs:
             producer.produce(topic, key=key.encode(), value=value, on_delivery=delivered)
         assert producer.flush(10) == 0
 
     yield {"bootstrap": kafka.bootstrap, "topic": topic, "out": out, "send": send, "ends": ends, "firsts": firsts,
-           "group": f"g-{uuid.uuid4().hex[:6]}"}
+           "where": where, "group": f"g-{uuid.uuid4().hex[:6]}"}
 
 
 def kafka_records(bootstrap: str, topic: str) -> list[dict[str, Any]]:
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    from confluent_kafka import Consumer, TopicPartition
 
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False,
-                  "enable.partition.eof": True})
-    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+                  "enable.partition.eof": True, "fetch.wait.max.ms": 10})
+    c.assign([TopicPartition(topic, 0, 0)])  # (an explicit offset: OFFSET_BEGINNING costs 0.5 s here)
     out = []
+    deadline = time.monotonic() + 10
     try:
-        while True:
-            msgs = c.consume(1000, 2.0)
-            if not msgs:
-                break
+        while time.monotonic() < deadline:  # short polls up to the end-of-partition event
+            msgs = c.consume(1000, 0.05)
             out += [msgspec.json.decode(m.value()) for m in msgs if m.error() is None]
             if any(m.error() is not None for m in msgs):
                 break
@@ -363,33 +364,54 @@ def test_kafka_worker_one_record_per_response(kafka_io: dict[str, Any], tmp_path
     assert f"stopped: {len(want)} records published, 0 responses open" in w.text()
 
 
-def test_kafka_worker_killed_and_restarted(kafka_io: dict[str, Any], tmp_path: Path) -> None:
-    """SIGKILL in the middle of a response: its offsets were never committed, so a new worker in the group
-    replays it from its first message and publishes its record, correct, after the restart."""
+def poisoned(parts: list[tuple[str, list[bytes]]]) -> tuple[str, list[bytes]]:
+    """parts[1] made a poison stream: no sequence numbers (as OpenAI sent them in early 2025: the fold raised on
+    them) and a message that does not decode."""
+    rid, evs = parts[1]
+    evs = without_seq(evs)
+    evs.insert(5, BAD)
+    parts[1] = (rid, evs)
+    return parts[1]
+
+
+def test_kafka_worker_poison_stream_and_restart(kafka_io: dict[str, Any], tmp_path: Path) -> None:
+    """A poison stream among good ones, and a response open (its first message the first of its partition) when
+    the worker is SIGKILLed. The poison stream is published once (flagged, or with its problems) and the worker
+    goes on; the restarted worker replays the open response's partition from its first message, publishes it
+    once and skips, by the records it reads back, every replayed message whose record is out: every response
+    exactly once, the committed offsets past everything."""
     parts = streams(2500)
-    first, last = parts[:-1], parts[-1]
-    cut = len(last[1]) // 2
-    kafka_io["send"](interleave([*first, (last[0], last[1][:cut])]))
+    prid, pevs = poisoned(parts)
+    opened = parts.pop(0)
+    cut = len(opened[1]) // 2
+    kafka_io["send"](interleave([(opened[0], opened[1][:cut]), *parts]))
     args = ("kafka", "--bootstrap", kafka_io["bootstrap"], "--topic", kafka_io["topic"], "--group",
             kafka_io["group"], "--out-topic", kafka_io["out"])
     w1 = Worker(*args, log=tmp_path / "w1.log")
-    wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(first), 60, "records")
-    # what may be committed: everything, but in the open response's partition nothing from its first message on
-    p_open, off_open = kafka_io["firsts"][last[0]]
+    wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(parts), 60, "records")
+    p_open, off_open = kafka_io["firsts"][opened[0]]
     safe = {**kafka_io["ends"], p_open: off_open}
     wait_for(lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == safe, 30,
              f"commits up to {safe}")
     w1.stop(signal.SIGKILL)
-    assert committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == safe
-    kafka_io["send"]([(last[0], v) for v in last[1][cut:]])
+    # what the restart replays: p_open from off_open on; all but the open response's messages have their record out
+    replayed = sum(1 for k, p, o in kafka_io["where"] if p == p_open and o > off_open and k != opened[0])
+    assert replayed > 0
+    kafka_io["send"]([(opened[0], v) for v in opened[1][cut:]])
     w2 = Worker(*args, log=tmp_path / "w2.log")
-    want = expected(parts)
-    wait_for(lambda: {r["response_id"] for r in kafka_records(kafka_io["bootstrap"], kafka_io["out"])} == set(want),
-             90, "the replayed response's record")
+    want = expected([opened, *parts])
+    wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(want), 60, "every record")
+    wait_for(lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == kafka_io["ends"], 30,
+             "commits past everything")
     assert w2.stop() == 0
-    # responses that ended after the open one's start are replayed without their start: not published again
-    check_records(kafka_records(kafka_io["bootstrap"], kafka_io["out"]), want, once=True)
-    assert "replayed without its start" in Path(tmp_path / "w2.log").read_text()
+    records = kafka_records(kafka_io["bootstrap"], kafka_io["out"])
+    check_records(records, want, once=True)
+    bad = next(r for r in records if r["response_id"] == prid)
+    assert bad["events"] == len(pevs) and bad["problems"] + bad["flagged"] >= 1  # the bad message, at least
+    assert bad["flagged"] == (bad["error"] is not None)
+    assert not any(r["flagged"] for r in records if r["response_id"] != prid)
+    log = w2.text()
+    assert f"{replayed} replayed messages skipped" in log and "0 responses open" in log, log
 
 
 def test_kafka_worker_survives_a_stopped_broker(tmp_path: Path) -> None:
@@ -467,24 +489,33 @@ def test_redis_worker_one_record_per_response(redis_client: Any, redis_server: A
     assert len(dead) == 1 and dead[0][1][b"response_id"] == bad_rid.encode() and dead[0][1][b"data"] == BAD
 
 
-def test_redis_worker_killed_and_restarted(redis_client: Any, redis_server: Any, tmp_path: Path) -> None:
-    """SIGKILL with a response open: its entries stay pending; the restarted worker (same consumer name) gets
-    them back first and publishes the record exactly once."""
+def test_redis_worker_poison_stream_and_restart(redis_client: Any, redis_server: Any, tmp_path: Path) -> None:
+    """The same poison stream and SIGKILL with a response open: the bad entry alone goes to the dead-letter stream,
+    the poison stream is published once; only the open response's entries stay pending, and the restarted worker
+    publishes it once: every response exactly once, nothing pending."""
     parts = streams(2500)
-    first, last = parts[:-1], parts[-1]
-    cut = len(last[1]) // 2
-    redis_send(redis_client, interleave([*first, (last[0], last[1][:cut])]))
+    prid, pevs = poisoned(parts)
+    opened = parts.pop(0)
+    cut = len(opened[1]) // 2
+    redis_send(redis_client, interleave([(opened[0], opened[1][:cut]), *parts]))
     w1 = Worker("redis", "--url", redis_server.url, log=tmp_path / "w1.log")
-    wait_for(lambda: len(redis_records(redis_client)) >= len(first), 60, "records")
+    wait_for(lambda: len(redis_records(redis_client)) >= len(parts), 60, "records")
     w1.stop(signal.SIGKILL)
     assert redis_client.xpending("events", "usage-worker")["pending"] == cut
-    redis_send(redis_client, [(last[0], v) for v in last[1][cut:]])
+    redis_send(redis_client, [(opened[0], v) for v in opened[1][cut:]])
     w2 = Worker("redis", "--url", redis_server.url, log=tmp_path / "w2.log")
-    want = expected(parts)
-    wait_for(lambda: len(redis_records(redis_client)) >= len(want), 60, "the replayed response's record")
+    want = expected([opened, *parts])
+    want[prid]["events"] = len(pevs) - 1  # the bad entry is dead-lettered, not folded
+    wait_for(lambda: len(redis_records(redis_client)) >= len(want), 60, "every record")
     assert w2.stop() == 0
-    check_records(redis_records(redis_client), want, once=True)
+    records = redis_records(redis_client)
+    check_records(records, want, once=True)
+    bad = next(r for r in records if r["response_id"] == prid)
+    assert bad["flagged"] == (bad["error"] is not None)
+    assert not any(r["flagged"] for r in records if r["response_id"] != prid)
     assert redis_client.xpending("events", "usage-worker")["pending"] == 0
+    dead = redis_client.xrange("events:dead")
+    assert [(f[b"response_id"], f[b"data"]) for _, f in dead] == [(prid.encode(), BAD)]
 
 
 def test_redis_worker_survives_a_stopped_server(tmp_path: Path) -> None:
@@ -522,3 +553,52 @@ def test_redis_worker_survives_a_stopped_server(tmp_path: Path) -> None:
         server.cleanup()
 
 
+
+
+# -- Kafka and Redis on the same input -------------------------------------------------------------------------
+
+
+def test_worker_same_records_from_kafka_and_redis(kafka_io: dict[str, Any], redis_client: Any, redis_server: Any,
+                                                  tmp_path: Path) -> None:
+    """The same streams through both workers at once: a resumed one (starting_after=1), an id-rotating one
+    (Copilot), one that never ends (closed after --idle-timeout as cut_short, without pinning the committed
+    offset), one with a late duplicate of its terminal event (dropped), and, on Kafka, tombstones (skipped).
+    Both publish exactly one record per stream, and the same records."""
+    parts = streams(1500)
+    res = (parts[0][0], resumed(parts[0][1]))
+    rot = (parts[1][0], rotating(parts[1][1]))
+    never = (parts[2][0], parts[2][1][:-4])
+    dup = (parts[3][0], [*parts[3][1], parts[3][1][-1]])
+    goods = parts[4:]
+    msgs: list[tuple[str, bytes | None]] = list(interleave([res, rot, never, dup, *goods]))
+    redis_send(redis_client, msgs)  # type: ignore[arg-type]
+    msgs.insert(len(msgs) // 2, (goods[0][0], None))  # a tombstone in the middle of a stream, one of its own
+    msgs.append(("deleted", None))
+    kafka_io["send"](msgs)
+    kw = Worker("kafka", "--bootstrap", kafka_io["bootstrap"], "--topic", kafka_io["topic"], "--group",
+                kafka_io["group"], "--out-topic", kafka_io["out"], "--idle-timeout", "3", log=tmp_path / "k.log")
+    rw = Worker("redis", "--url", redis_server.url, "--idle-timeout", "3", log=tmp_path / "r.log")
+    want = expected([res, rot, parts[3], *goods])
+    want[never[0]] = {"response_id": never[0], "status": "cut_short", "input_tokens": None, "output_tokens": None,
+                      "total_tokens": None, "events": len(never[1])}
+    for rid in want:
+        want[rid]["resumed_at"] = 2 if rid == res[0] else None
+    try:
+        wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(want), 60, "Kafka")
+        wait_for(lambda: len(redis_records(redis_client)) >= len(want), 60, "Redis records")
+        wait_for(lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == kafka_io["ends"],
+                 30, "commits past everything, the never-ending stream included")
+    finally:
+        assert kw.stop() == 0 and rw.stop() == 0
+    k_recs, r_recs = kafka_records(kafka_io["bootstrap"], kafka_io["out"]), redis_records(redis_client)
+    check_records(k_recs, want, once=True)
+    check_records(r_recs, want, once=True)
+
+    def same(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(({k: v for k, v in r.items() if k != "source"} for r in recs), key=lambda r: r["response_id"])
+
+    assert same(k_recs) == same(r_recs)
+    assert redis_client.xpending("events", "usage-worker")["pending"] == 0
+    assert "2 tombstones skipped" in kw.text()
+    for log in (kw.text(), rw.text()):
+        assert f"{never[0]}: no event for 3 s, closed (cut_short)" in log
