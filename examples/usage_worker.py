@@ -158,6 +158,7 @@ class Folder:
             status = (rs if rs in FINISHED else TERMINAL.get(st.terminal.type)) if st.terminal is not None \
                 else "cut_short"
         model = getattr(resp, "model", None) if isinstance(getattr(resp, "model", None), str) else model
+        model = model if isinstance(model, str) else None  # (an InvalidValue in its place must not reach encode)
         if isinstance(getattr(resp, "usage", None), Usage):
             usage = resp.usage
         return UsageRecord(
