@@ -146,7 +146,9 @@ class Folder:
         """The stream's record. Never raises: what cannot be read flags the record."""
         resp = getattr(st.terminal, "response", None)
         acc = st.acc
-        status = model = usage = None
+        status: str | None = None
+        model: object = None
+        usage: object = None
         problems = 0
         if st.error is None:
             try:
@@ -155,12 +157,12 @@ class Folder:
                 self._flag(key, st, exc)
         if status not in FINISHED:  # e.g. the terminal event was filed under another response id
             rs = getattr(resp, "status", None)
-            status = (rs if rs in FINISHED else TERMINAL.get(st.terminal.type)) if st.terminal is not None \
-                else "cut_short"
+            status = rs if rs in FINISHED and st.terminal is not None else \
+                TERMINAL.get(str(getattr(st.terminal, "type", "")), "cut_short")
         model = getattr(resp, "model", None) if isinstance(getattr(resp, "model", None), str) else model
         model = model if isinstance(model, str) else None  # (an InvalidValue in its place must not reach encode)
         if isinstance(getattr(resp, "usage", None), Usage):
-            usage = resp.usage
+            usage = getattr(resp, "usage", None)
         return UsageRecord(
             key, model, status, _int(getattr(usage, "input_tokens", None)),
             _int(getattr(usage, "output_tokens", None)), _int(getattr(usage, "total_tokens", None)), st.events,
@@ -234,8 +236,9 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
                         if m.error() is not None:
                             at = end  # end of the partition
                             break
-                        at = m.offset() + 1
-                        if m.offset() >= end:
+                        off = m.offset() or 0
+                        at = off + 1
+                        if off >= end:
                             break
                         src = _source(m.value())
                         if src is None or src[0] != topic or src[1] not in found:
@@ -416,13 +419,14 @@ def run_redis(args: argparse.Namespace, stop: Stop) -> int:
     while not stop.requested:
         try:
             for entry in sc.read():  # fold the whole batch first (no I/O), then publish
-                key = entry.fields.get("response_id")
-                if key is None:
+                raw_key = entry.fields.get("response_id")
+                if raw_key is None:
                     folder.dropped.append(entry.id)  # not ours to fold
                     continue
-                done = folder.feed(key.decode("utf-8", "backslashreplace"), entry.event, entry.id)
+                key = raw_key.decode("utf-8", "backslashreplace")
+                done = folder.feed(key, entry.event, entry.id)
                 if done is not None:
-                    ready.append((key.decode("utf-8", "backslashreplace"), done))
+                    ready.append((key, done))
             for key, st in folder.expire():
                 log(f"{key}: no event for {folder.idle_timeout:g} s, closed (cut_short)")
                 ready.append((key, st))
