@@ -164,7 +164,8 @@ class _Poisoned(ResponseAccumulator):
     exception from any fold must stay inside its stream)."""
 
     def feed(self, event_or_events: object) -> None:
-        if getattr(event_or_events, "item_id", None) == "poison":
+        events = event_or_events if isinstance(event_or_events, list) else [event_or_events]
+        if any(getattr(ev, "item_id", None) == "poison" for ev in events):
             raise RuntimeError("boom")
         super().feed(event_or_events)
 
@@ -185,6 +186,8 @@ def test_worker_folder_isolates_a_raising_stream_and_closes_idle_ones() -> None:
     dec = Decoder()
     records: dict[str, Any] = {}
     for h, (rid, value) in enumerate(interleave([*parts, (never[0], never[1][:-5])])):
+        if h % 100 == 99:
+            folder.flush()  # as the workers do after each batch
         done = folder.feed(rid, dec.decode(value), h)
         if done is not None:
             assert rid not in records
@@ -253,8 +256,8 @@ def test_worker_folder_never_raises_on_mutated_streams() -> None:
         return evs
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(st.tuples(ops, st.integers(0, 10_000)), max_size=8), st.integers(0, 3))
-    def check(plan: list[tuple[str, int]], tombstones: int) -> None:
+    @given(st.lists(st.tuples(ops, st.integers(0, 10_000)), max_size=8), st.integers(0, 3), st.integers(1, 60))
+    def check(plan: list[tuple[str, int]], tombstones: int, flush_every: int) -> None:
         now = [0.0]
         folder = uw.Folder(5.0, clock=lambda: now[0])
         msgs = interleave([(rid, mutate(evs, plan)) for rid, evs in base[:4]])
@@ -264,6 +267,8 @@ def test_worker_folder_never_raises_on_mutated_streams() -> None:
         keys = [rid for rid, _ in msgs] + [base[0][0]] * tombstones
         handles: list[int] = []
         for h, (key, ev) in enumerate(zip(keys, events, strict=True)):
+            if h % flush_every == 0:
+                folder.flush()
             done = folder.feed(key, ev, h)
             if done is not None:
                 msgspec.json.encode(folder.record(key, done))
