@@ -28,6 +28,10 @@ Redis publish the same records on the same input. Guarantees:
   above the longest pause inside a stream plus the consumer lag.
 - **Tombstones** (Kafka messages with no value) are skipped and committed past.
 
+A key must stay in one partition (Kafka's default partitioner does that): the commit is held below the first
+message of each open stream in that stream's partition. Redis: one consumer per group reads a stream (entries
+of one response must reach the same worker).
+
 SIGTERM (or Ctrl-C) stops cleanly: the current batch is finished, records flushed, offsets committed.
 """
 
