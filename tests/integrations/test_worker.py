@@ -590,8 +590,8 @@ def test_worker_same_records_from_kafka_and_redis(kafka_io: dict[str, Any], redi
     msgs.append(("deleted", None))
     kafka_io["send"](msgs)
     kw = Worker("kafka", "--bootstrap", kafka_io["bootstrap"], "--topic", kafka_io["topic"], "--group",
-                kafka_io["group"], "--out-topic", kafka_io["out"], "--idle-timeout", "3", log=tmp_path / "k.log")
-    rw = Worker("redis", "--url", redis_server.url, "--idle-timeout", "3", log=tmp_path / "r.log")
+                kafka_io["group"], "--out-topic", kafka_io["out"], "--idle-timeout", "5", log=tmp_path / "k.log")
+    rw = Worker("redis", "--url", redis_server.url, "--idle-timeout", "5", log=tmp_path / "r.log")
     want = expected([res, rot, parts[3], *goods])
     want[never[0]] = {"response_id": never[0], "status": "cut_short", "input_tokens": None, "output_tokens": None,
                       "total_tokens": None, "events": len(never[1])}
@@ -615,4 +615,4 @@ def test_worker_same_records_from_kafka_and_redis(kafka_io: dict[str, Any], redi
     assert redis_client.xpending("events", "usage-worker")["pending"] == 0
     assert "2 tombstones skipped" in kw.text()
     for log in (kw.text(), rw.text()):
-        assert f"{never[0]}: no event for 3 s, closed (cut_short)" in log
+        assert f"{never[0]}: no event for 5 s, closed (cut_short)" in log
