@@ -90,7 +90,7 @@ class TestArrow:
         decoded = decode_lines(lines, errors="replace")
         t = to_arrow(decoded)
         assert t.schema.names == list(EVENT_COLUMNS)
-        assert {str(f.type) for f in t.schema} <= {"string", "int64", "double", "bool"}
+        assert {str(f.type) for f in t.schema} <= {"string", "int64", "double", "bool", "binary"}
         assert t.num_rows == len(evs) + 1
         assert t.column("type").to_pylist() == [e["type"] for e in evs] + [None]
         assert t.column("sequence_number").to_pylist() == [e.get("sequence_number") for e in evs] + [None]
