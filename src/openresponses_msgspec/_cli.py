@@ -235,7 +235,6 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
         except OSError as e:
             raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
         decoded = 0
-        events = 0
 
         def count(n: int) -> None:
             nonlocal decoded
@@ -250,16 +249,15 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
             kw: dict[str, Any] = {"raw": True} if raw else {}
             for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
                                   on_bytes=count, **kw):
-                events += len(batch)
                 yield p, batch
         except DecodeError as err:
             if "gzip" in err.msg:
-                raise _BadInput(f"{p}: truncated gzip file: it ends after {inp.read_bytes:,} compressed bytes "
-                                f"({decoded:,} bytes decompressed and decoded, {events:,} events)") from None
+                raise _BadInput(f"{p}: truncated gzip file: it ends after {inp.read_bytes:,} compressed bytes, at "
+                                f"offset {decoded:,} of its content (what came before was read)") from None
             raise _BadInput(f"{_where(p, err)}: {_message(err)}") from None
         except (zlib.error, EOFError) as err:
-            raise _BadInput(f"{p}: bad gzip data after {inp.read_bytes:,} compressed bytes "
-                            f"({decoded:,} bytes decompressed, {events:,} events): {err}") from None
+            raise _BadInput(f"{p}: bad gzip data after {inp.read_bytes:,} compressed bytes, at offset "
+                            f"{decoded:,} of its content: {err}") from None
         except OSError as e:
             if e.errno == errno.EPIPE or isinstance(e, BrokenPipeError):
                 raise
@@ -844,9 +842,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; every outcome is an exit status and at most a one-line message on stderr:
     0 ok, 1 bad input, 2 bad arguments, 70 internal error, 74 I/O error, 130 interrupted (Ctrl-C)."""
     verb: str | None = None
+    output = "stdout"
     try:
         args = parser().parse_args(argv)
         verb = args.cmd
+        output = getattr(args, "output", None) or "stdout"
         status = int(args.run(args))
         sys.stdout.flush()
         return status
@@ -868,14 +868,11 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_stdout()
         return 0
     except KeyboardInterrupt:
-        _quiet_stdout()
         return _fail(verb, EXIT_INTERRUPTED, "interrupted")
     except OSError as err:  # writing stdout or an output failed: a full disk, EIO, a closed terminal
         _quiet_stdout()
-        where = f" {err.filename}" if err.filename else ""
-        return _fail(verb, EXIT_IO, f"error: I/O error{where}: {err.strerror or err}")
+        return _fail(verb, EXIT_IO, f"error: cannot write {err.filename or output}: {err.strerror or err}")
     except Exception as err:  # a bug: one line, its own status, never a traceback
-        _quiet_stdout()
         return _fail(verb, EXIT_INTERNAL, f"internal error: {type(err).__name__}: {_clip(str(err), 200)[1:-1]} "
                      f"(a bug in {PROG}: please report it with the command line; exit status {EXIT_INTERNAL})")
 
