@@ -51,7 +51,7 @@ class TestToBuiltins:
         assert to_builtins(decode(DELTA)) == json.loads(DELTA)
 
     def test_unknown_event_is_its_json(self) -> None:
-        raw = b'{"type":"keepalive","sequence_number":466,"x":{"y":[1]}}'
+        raw = b'{"type":"response.keep_alive","sequence_number":466,"x":{"y":[1]}}'
         ev = decode(raw)
         assert isinstance(ev, UnknownEvent)
         assert to_builtins(ev) == json.loads(raw)

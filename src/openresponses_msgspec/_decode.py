@@ -622,8 +622,8 @@ def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
         items = kernel._raw_array.decode(data)
     except _MsgspecErrors as exc:
         raise DecodeError._from_msgspec(exc) from None
-    except RecursionError:
-        raise _deep_error() from None
+    except RecursionError:  # an element nests deeper than msgspec may go: frame the array without it
+        return _deep_array(kernel, data, errors, valid_utf8)
     out: list[Any] = []
     whole = bytes(data) if isinstance(data, memoryview) else data
     at = 0  # where the previous element ended: the next one is the first match after it
@@ -640,6 +640,76 @@ def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
             kernel.bad(err, raw, errors, out, index=index, offset=offset, line=line)
             continue
         at = whole.find(raw, at) + len(raw)
+    return out
+
+
+_ARRAY_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*+"|[\[\]{},]')
+_CLOSER = {91: 93, 123: 125}
+
+
+def _array_elements(data: bytes | bytearray) -> list[tuple[int, int]]:
+    """``(start, end)`` of each element of the JSON array ``data``, by matching brackets outside strings (no
+    recursion, so any depth); DecodeError when the array itself (brackets, commas, what follows it) is
+    malformed. The elements' own syntax is left to the kernel."""
+    n = len(data)
+    pos = 0
+    while pos < n and data[pos] in _JSON_WS_SET:
+        pos += 1
+    if pos >= n or data[pos] != 91:
+        raise DecodeError(f"Expected `array`, got something else (byte {pos})", pos=pos)
+    stack = [93]
+    elements: list[tuple[int, int]] = []
+    start = pos + 1
+    expect_value = True  # after "[" or ",": an element must come
+    for m in _ARRAY_TOKENS.finditer(data, pos + 1):
+        c = data[m.start()]
+        if len(stack) > 1:
+            if c in _CLOSER:
+                stack.append(_CLOSER[c])
+            elif c in (93, 125):
+                if stack.pop() != c:
+                    raise DecodeError(f"JSON is malformed: mismatched bracket (byte {m.start()})", pos=m.start())
+            continue
+        if c == 44 or c == 93:  # "," or "]" at the top level: the element before it ends here
+            end = m.start()
+            s0, e0 = start, end
+            while s0 < e0 and data[s0] in _JSON_WS_SET:
+                s0 += 1
+            while e0 > s0 and data[e0 - 1] in _JSON_WS_SET:
+                e0 -= 1
+            if s0 == e0:
+                if not (c == 93 and not elements and expect_value):  # "[]" is fine, "[,", "[1,]" are not
+                    raise DecodeError(f"JSON is malformed: invalid character (byte {end})", pos=end)
+            else:
+                elements.append((s0, e0))
+            if c == 93:
+                rest = data[end + 1 :].strip(JSON_WS)
+                if rest:
+                    at = n - len(data[end + 1 :].lstrip(JSON_WS))
+                    raise DecodeError(f"JSON is malformed: trailing characters (byte {at})", pos=at)
+                return elements
+            start = end + 1
+        elif c in _CLOSER:
+            stack.append(_CLOSER[c])
+        elif c == 125:
+            raise DecodeError(f"JSON is malformed: mismatched bracket (byte {m.start()})", pos=m.start())
+    raise DecodeError(f"Input data was truncated (byte {n})", pos=n)
+
+
+def _deep_array(kernel: Kernel, data: Any, errors: str, valid_utf8: bool) -> list[Any]:
+    """decode_array when an element nests too deep for msgspec's framing: each element on its own (the
+    deep one reported as too deep, in place with ``errors="replace"``)."""
+    whole = bytes(data) if isinstance(data, memoryview) else data
+    out: list[Any] = []
+    line, counted = 1, 0
+    for index, (start, end) in enumerate(_array_elements(whole)):
+        raw = bytes(whole[start:end])
+        try:
+            out.append(kernel.one(raw, valid_utf8))
+        except DecodeError as err:
+            line += count_newlines(whole, counted, start)
+            counted = start
+            kernel.bad(err, raw, errors, out, index=index, offset=start, line=line)
     return out
 
 

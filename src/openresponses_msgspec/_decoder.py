@@ -169,49 +169,60 @@ class Decoder(Generic[T_co]):
 
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ..., last_event_id: str = ...
     ) -> SSEDecoder[T_co | UnknownEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ...
+        self, *, errors: Literal["replace"], max_event_size: int = ..., last_event_id: str = ...
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: str, max_event_size: int = ...
+        self, *, errors: str, max_event_size: int = ..., last_event_id: str = ...
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
-    def sse_decoder(self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE) -> Any:
+    def sse_decoder(
+        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE, last_event_id: str = ""
+    ) -> Any:
         """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
-        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self)
+        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self,
+                                 last_event_id=last_event_id)
 
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+        self, chunks: Iterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> Iterator[T_co | UnknownEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...
+        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...
+        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE
+        self, chunks: Iterable[Buffer], *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
     ) -> Iterator[Any]:
         """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
-        return _sse().iter_sse(chunks, decoder=self.sse_decoder(errors=errors, max_event_size=max_event_size))  # type: ignore[no-any-return]
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id)
+        return _sse().iter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+        self, chunks: AsyncIterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> AsyncIterator[T_co | UnknownEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...
+        self, chunks: AsyncIterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...
+        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     def aiter_sse(
         self,
@@ -219,9 +230,11 @@ class Decoder(Generic[T_co]):
         *,
         errors: str = "strict",
         max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
-        return _sse().aiter_sse(chunks, decoder=self.sse_decoder(errors=errors, max_event_size=max_event_size))  # type: ignore[no-any-return]
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id)
+        return _sse().aiter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
 
 def _sse() -> Any:

@@ -82,6 +82,20 @@ class DecodeError(ValueError):
         return DecodeError(self.msg, **fields)
 
 
+def _detached(error: DecodeError) -> DecodeError:
+    """``error`` without its traceback, context and cause, so that a value holding it holds no frames.
+
+    Events are ``gc=False`` Structs: the collector never traverses them, so a cycle through one is never
+    freed. An error caught in the slow path carries a traceback whose frames (and their callers', up to the
+    batch's result list) reach the event being built: kept as is, every event holding it would leak with its
+    whole batch. Nothing but frames and chained exceptions leads from an error back to an event.
+    """
+    error.__traceback__ = None
+    error.__context__ = None
+    error.__cause__ = None
+    return error
+
+
 class _Unknown:
     __slots__ = ("type", "raw")
 
@@ -123,7 +137,8 @@ class InvalidValue:
 
     ``type`` is its ``type`` tag when it has a string one (else ``None``); ``raw`` its exact JSON bytes, which
     :func:`encode` writes back unchanged; ``error`` the :class:`DecodeError` that explains it, with the
-    absolute JSON path (``$.response.output[2].content[0].text``).
+    absolute JSON path (``$.response.output[2].content[0].text``), detached (no traceback or context: see
+    the README's "Memory" note).
     """
 
     __slots__ = ("type", "raw", "error")
@@ -131,7 +146,7 @@ class InvalidValue:
     def __init__(self, type: str | None, raw: bytes, error: DecodeError) -> None:  # noqa: A002 - the wire name
         self.type = type
         self.raw = raw
-        self.error = error
+        self.error = _detached(error)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, InvalidValue):
@@ -176,7 +191,7 @@ class InvalidEvent:
         offset: int | None = None,
         index: int | None = None,
     ) -> None:
-        self.error = error
+        self.error = _detached(error)
         self.raw = raw
         self.line = line
         self.offset = offset

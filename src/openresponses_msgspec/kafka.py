@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from ._decoder import Decoder
 from ._errors import DecodeError, InvalidEvent
-from ._values import DEFAULT, bulk_values
+from ._values import DEFAULT, bulk_values, decode_value
 
 __all__ = [
     "ConfluentDeserializer",
@@ -141,7 +141,7 @@ class _Codec:
         dec = self._decoder
         try:
             if self.format == "event":
-                return dec.decode(data)
+                return decode_value(data, dec)
             if self.format == "ndjson":
                 out = dec.decode_lines(data, errors=self.errors)
             else:

@@ -17,7 +17,7 @@ import pytest
 
 from openresponses_msgspec import corpus
 
-from .integ_support import need
+from .integ_support import need, start
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ROOT / "examples" / "usage_worker.py"
@@ -231,7 +231,7 @@ def test_kafka_worker_survives_a_stopped_broker(tmp_path: Path) -> None:
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    broker = services.Kafka().start()
+    broker = start(services.Kafka(), "Kafka broker (Tansu)")
     try:
         admin = AdminClient({"bootstrap.servers": broker.bootstrap})
         for f in admin.create_topics([NewTopic("events", num_partitions=3), NewTopic("usage", num_partitions=1)]
@@ -324,7 +324,7 @@ def test_redis_worker_survives_a_stopped_server(tmp_path: Path) -> None:
     redis = need("redis")
     import services
 
-    server = services.Redis(persist=True).start()
+    server = start(services.Redis(persist=True), "redis-server")
     try:
         client = redis.Redis.from_url(server.url)
         parts = streams(1500)
