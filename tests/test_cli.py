@@ -367,22 +367,20 @@ class TestIOFailures:
 
 
 class TestInterrupt:
-    @pytest.mark.parametrize("after", [0.5, 2.0])
-    def test_ctrl_c_exit_130(self, after: float) -> None:
+    def test_ctrl_c_while_reading_exit_130(self) -> None:
+        """SIGINT while a verb reads a stream that has not ended: exit status 130, one line, no traceback."""
         import signal
 
+        big = corpus.ndjson(corpus.events("text", 8000))  # > 1 MiB: write() returns once most of it was read
         p = subprocess.Popen([sys.executable, "-m", "openresponses_msgspec", "stats", "-"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert p.stdin is not None
-        p.stdin.write(NDJSON[: len(NDJSON) // 2])  # half a stream, and the writer keeps the pipe open
+        assert p.stdin is not None and len(big) > 1 << 20
+        p.stdin.write(big)  # blocks until the reader has taken all but a pipe buffer of it: it is reading
         p.stdin.flush()
-        time.sleep(after)
+        time.sleep(0.2)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=120)
-        assert p.returncode == 130
-        assert "Traceback" not in err.decode()
-        if after >= 2.0:  # started: the verb says it was interrupted
-            assert err.decode() == "openresponses-msgspec stats: interrupted\n"
+        assert (p.returncode, out, err) == (130, b"", b"openresponses-msgspec stats: interrupted\n")
 
 
 class TestInternalError:
@@ -413,3 +411,79 @@ class TestMissingExtra:
             "pip install 'openresponses-msgspec[arrow]'",
             "openresponses-msgspec stats: error: --progress needs tqdm: pip install 'openresponses-msgspec[cli]'"]
         assert not (logs / "x.parquet").exists()
+
+
+# -- lossless convert (issue #16) -------------------------------------------------------------------------------
+
+# hand-written from the shape of a real image_generation stream: the done item carries "action":"generate"
+# (a field the model does not declare), explicit nulls, spacing and key order as a server writes them
+WIRE = [
+    b'{"type":"response.created","sequence_number":0,"response":{"id":"resp_img","object":"response",'
+    b'"created_at":1741290958,"status":"in_progress","error":null,"incomplete_details":null,"model":"gpt-4.1",'
+    b'"output":[],"usage":null}}',
+    b'{"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"ig_1",'
+    b'"type":"image_generation_call","status":"in_progress"}}',
+    b'{"type": "response.output_item.done", "sequence_number": 2, "output_index": 0, "item": {"id": "ig_1", '
+    b'"type": "image_generation_call", "status": "completed", "action": "generate", "background": "opaque", '
+    b'"output_format": "png", "quality": "high", "result": "iVBORw0KGgo=", "revised_prompt": null, "size": '
+    b'"1024x1024"}}',
+    b'{"type":"response.completed","sequence_number":3,"response":{"id":"resp_img","object":"response",'
+    b'"created_at":1741290958,"status":"completed","error":null,"model":"gpt-4.1","output":[],'
+    b'"usage":{"input_tokens":12,"output_tokens":1056,"total_tokens":1068,"x_future":1e400},"obfuscation":null}}',
+]
+WIRE_NDJSON = b"\r\n".join(WIRE) + b"\r\n\n"
+
+
+class TestLossless:
+    def test_ndjson_to_ndjson_sse_array_keeps_the_bytes(self, tmp_path: Path) -> None:
+        src = tmp_path / "in.ndjson.gz"
+        src.write_bytes(gzip.compress(WIRE_NDJSON))
+        for to in ("ndjson", "sse", "array"):
+            out = tmp_path / f"out.{to}"
+            assert main(["convert", str(src), "--to", to, "-o", str(out)]) == 0
+            data = out.read_bytes()
+            if to == "ndjson":
+                assert data == b"\n".join(WIRE) + b"\n"
+            elif to == "sse":
+                types = [json.loads(w.replace(b"1e400", b"0"))["type"] for w in WIRE]
+                assert data == b"".join(b"event: " + t.encode() + b"\ndata: " + w + b"\n\n"
+                                        for t, w in zip(types, WIRE, strict=True))
+            else:
+                assert data == b"[\n" + b",\n".join(WIRE) + b"\n]\n"
+
+    def test_reencode_writes_the_model(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        (tmp_path / "in.ndjson").write_bytes(WIRE_NDJSON)
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--reencode"]) == 0
+        lines = capsys.readouterr().out.encode().splitlines()
+        assert len(lines) == 4 and lines[2] != WIRE[2]
+        assert b'"revised_prompt"' not in lines[2] and b"x_future" not in lines[3]  # the model's view
+        assert json.loads(lines[2])["item"]["result"] == "iVBORw0KGgo="
+
+    def test_parquet_keeps_raw_and_bad_lines(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        pq = pytest.importorskip("pyarrow.parquet", reason="the arrow extra is part of the test extra")
+        bad = b'{"type":"response.output_text.delta" oops}'
+        (tmp_path / "in.ndjson").write_bytes(b"\n".join([WIRE[0], WIRE[1], bad, WIRE[2], WIRE[3]]) + b"\n")
+        assert main(["convert", str(tmp_path / "in.ndjson"), "-o", str(tmp_path / "o.parquet")]) == 1
+        assert not (tmp_path / "o.parquet").exists()
+        capsys.readouterr()
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--errors", "replace",
+                     "-o", str(tmp_path / "o.parquet")]) == 0
+        assert capsys.readouterr().err == (f"{tmp_path / 'in.ndjson'}:3:{len(WIRE[0]) + len(WIRE[1]) + 2}: kept as "
+                                           "a row with known=false: JSON is malformed: expected ',' or '}' (byte 37)\n")
+        t = pq.read_table(tmp_path / "o.parquet")
+        assert t.column("raw").to_pylist() == [WIRE[0], WIRE[1], bad, WIRE[2], WIRE[3]]
+        assert t.column("known").to_pylist() == [True, True, False, True, True]
+        assert t.column("type").to_pylist() == ["response.created", "response.output_item.added", None,
+                                                "response.output_item.done", "response.completed"]
+        assert b'"action": "generate"' in t.column("raw")[3].as_py()
+        assert t.column("total_tokens").to_pylist()[4] == 1068
+
+    def test_cat_prints_the_wire_values(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        (tmp_path / "in.ndjson").write_bytes(WIRE_NDJSON)
+        assert main(["cat", str(tmp_path / "in.ndjson"), "--type", "response.output_item.done,response.completed",
+                     "--fields", "item.action,item.revised_prompt,response.usage.x_future,response.obfuscation"]) == 0
+        assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [
+            {"item.action": "generate", "item.revised_prompt": None, "response.usage.x_future": None,
+             "response.obfuscation": None},
+            {"item.action": None, "item.revised_prompt": None, "response.usage.x_future": "1e400",
+             "response.obfuscation": None}]

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
 
@@ -30,9 +30,9 @@ from . import corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
 from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
-from ._decoder import decode_lines
+from ._decoder import decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
-from ._files import _batches
+from ._files import _batches, detect_format
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -135,6 +135,8 @@ class _Input:
         self.read_bytes = 0  # bytes read from the file (compressed ones for gzip)
         self._held: list[bytes] = []
         self.eof = False
+        self.tap: _LineTap | None = None  # set by tap_lines(): the content is gunzipped here and its lines kept
+        self._gunzip: Any = None
         got = 0
         while got < _HEAD:  # a pipe hands out what it has: read until the head is full or the input ends
             b = self._raw_read(_HEAD)
@@ -153,15 +155,63 @@ class _Input:
         return bytes(b)
 
     def read1(self, n: int = -1) -> bytes:
-        if self._held:
-            return self._held.pop()
-        return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
+        if self.tap is None:
+            if self._held:
+                return self._held.pop()
+            return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
+        while True:  # tapped: gunzip here, hand out content, keep its lines
+            if self._held:
+                b = self._held.pop()
+            else:
+                b = b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
+            if not b:
+                if self._gunzip is not None and not self._gunzip.eof and self._gunzip_fed:
+                    raise EOFError("gzip data ends early (truncated file)")
+                self.tap.close()
+                return b""
+            if self._gunzip is not None:
+                b = self._inflate(b)
+                if not b:
+                    continue
+            self.tap.feed(b)
+            return b
 
     read = read1
+
+    def tap_lines(self) -> _LineTap:
+        """Keep the content's non-blank lines (NDJSON events' original bytes) as the decoders read it."""
+        self.tap = _LineTap()
+        if self.first[:2] == b"\x1f\x8b":
+            self._gunzip = zlib.decompressobj(31)
+            self._gunzip_fed = False
+        return self.tap
+
+    def _inflate(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            self._gunzip_fed = True
+            out.append(self._gunzip.decompress(data))
+            if self._gunzip.eof:  # members in a row
+                data = self._gunzip.unused_data.lstrip(b"\0")
+                if data:
+                    self._gunzip, self._gunzip_fed = zlib.decompressobj(31), False
+            else:
+                data = b""
+        return b"".join(out)
 
     def close(self) -> None:
         if self._f is not sys.stdin.buffer:
             self._f.close()
+
+    def read_all(self) -> bytes:
+        parts = list(self._held)
+        self._held = []
+        while not self.eof:
+            b = self._raw_read(1 << 20)
+            if not b:
+                self.eof = True
+            parts.append(b)
+        return b"".join(parts)
 
     def head(self) -> bytes:
         """The first bytes of the content (gunzipped when gzip; what a broken gzip start gives, else)."""
@@ -176,6 +226,42 @@ class _Input:
     def whole(self) -> bool:
         """Whether the head holds the whole content."""
         return self.eof and (self.first[:2] != b"\x1f\x8b" or len(self.head()) < _HEAD)
+
+
+class _LineTap:
+    """The non-blank lines of NDJSON content as it is read, without their line ends (LF, or CR LF): the
+    original bytes of the events ``decode_lines`` makes of them, one event per non-blank line, in order."""
+
+    def __init__(self) -> None:
+        self.lines: deque[bytes] = deque()
+        self._pending = b""
+        self._first = True
+
+    def feed(self, data: bytes) -> None:
+        if self._first:
+            data, self._first = data.removeprefix(b"\xef\xbb\xbf"), False
+        parts = (self._pending + data).split(b"\n")
+        self._pending = parts.pop()
+        append = self.lines.append
+        for line in parts:
+            if line.strip(_WS):
+                append(line[:-1] if line.endswith(b"\r") else line)
+
+    def close(self) -> None:
+        if self._pending.strip(_WS):
+            self.lines.append(self._pending[:-1] if self._pending.endswith(b"\r") else self._pending)
+        self._pending = b""
+
+    def take(self, events: list[Any]) -> list[Any]:
+        """``(event, raw)`` pairs for a batch the decoder made of the lines read so far."""
+        lines = self.lines
+        if len(lines) < len(events):
+            raise RuntimeError(f"NDJSON framing: {len(events)} events but {len(lines)} lines read")
+        pairs = [(ev, lines.popleft()) for ev in events]
+        for ev, raw in pairs:
+            if type(ev) is InvalidEvent and bytes(ev.raw) != raw and not raw.startswith(bytes(ev.raw)):
+                raise RuntimeError("NDJSON framing: an invalid event's bytes differ from its line")
+        return pairs
 
 
 def _not_a_stream(inp: _Input) -> str | None:
@@ -220,15 +306,16 @@ def _clip(v: bytes | str, n: int = 80) -> str:
     return repr(t if len(t) <= n else t[: n - 3] + "...")
 
 
-def _supports_raw() -> bool:
-    return "raw" in inspect.signature(_batches).parameters
+def _whole_raw() -> bool:
+    """Whether the whole-buffer decoders pair events with their bytes (``raw=True``)."""
+    return "raw" in inspect.signature(decode_sse).parameters
 
 
 def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
           on_bytes: Callable[[int], object] | None = None, raw: bool = False) -> Iterator[tuple[str, list[Any]]]:
-    """``(path, batch)`` for each batch of events (``Framed`` pairs with ``raw`` when the decoders can), every
-    input failure turned into a one-line :class:`_BadInput` or :class:`_IOFailure` naming the file."""
-    raw = raw and _supports_raw()
+    """``(path, batch)`` for each batch of events, every input failure turned into a one-line
+    :class:`_BadInput` or :class:`_IOFailure` naming the file. ``raw``: batches of ``(event, bytes)`` pairs
+    (the bytes ``None`` where the input's framing cannot give them)."""
     for p in paths:
         try:
             inp = _Input(p)
@@ -246,10 +333,23 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
             why = _not_a_stream(inp)
             if why is not None:
                 raise _BadInput(f"{p}: {why}")
-            kw: dict[str, Any] = {"raw": True} if raw else {}
-            for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                                  on_bytes=count, **kw):
-                yield p, batch
+            fmt = args.format or detect_format(inp.head())
+            if raw and fmt == "ndjson":
+                tap = inp.tap_lines()
+                for batch in _batches(inp, format="ndjson", errors=errors, decoder=None, batch_size=65536,
+                                      on_bytes=count):
+                    yield p, tap.take(batch)
+            elif raw and _whole_raw():  # SSE, array: the whole content, decoded with each event's bytes
+                data = gzip.decompress(inp.read_all()) if inp.first[:2] == b"\x1f\x8b" else inp.read_all()
+                count(len(data))
+                fn: Any = decode_sse if fmt == "sse" else decode_array
+                pairs = fn(data, errors=errors, raw=True)
+                for i in range(0, len(pairs), 65536):
+                    yield p, [(f[0], f[1]) for f in pairs[i : i + 65536]]
+            else:
+                for batch in _batches(inp, format=fmt, errors=errors, decoder=None, batch_size=65536,
+                                      on_bytes=count):
+                    yield p, [(ev, None) for ev in batch] if raw else batch
         except DecodeError as err:
             if "gzip" in err.msg:
                 raise _BadInput(f"{p}: truncated gzip file: it ends after {inp.read_bytes:,} compressed bytes, at "
@@ -514,7 +614,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             raise MissingExtraError("Parquet output", "arrow", "pyarrow") from None
     bar = _progress(args.files, args.progress)
     keep_invalid = fmt == "parquet" and not args.responses  # bad lines stay rows (known=false), as in to_arrow
-    framed = _supports_raw() and not args.reencode and not args.responses
+    framed = not args.reencode and not args.responses
 
     def items() -> Iterator[tuple[list[Any], list[bytes | None]]]:
         for path in args.files:
@@ -624,7 +724,7 @@ def cmd_cat(args: argparse.Namespace) -> int:
     fields = [f.split(".") for arg in args.fields or () for f in arg.split(",")] if args.fields else None
     out = sys.stdout.buffer
     bar = _progress(args.files, args.progress)
-    framed = _supports_raw()
+    framed = True
     for path in args.files:
         for _, batch in _read([path], args, "replace", bar, raw=framed):
             evs, raws = _split(batch, framed)
