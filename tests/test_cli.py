@@ -487,3 +487,30 @@ class TestLossless:
              "response.obfuscation": None},
             {"item.action": None, "item.revised_prompt": None, "response.usage.x_future": "1e400",
              "response.obfuscation": None}]
+
+
+class TestOldStreams:
+    # March 2025 OpenAI shape: no sequence_number on any event (hand-written)
+    OLD = b"\n".join([
+        b'{"type":"response.created","response":{"id":"resp_old","object":"response","created_at":1741290958,'
+        b'"status":"in_progress","model":"gpt-4o-2024-08-06","output":[]}}',
+        b'{"type":"response.output_item.added","output_index":0,"item":{"id":"msg_1","type":"message",'
+        b'"status":"in_progress","role":"assistant","content":[]}}',
+        b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"}',
+        b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"!"}',
+        b'{"type":"response.output_text.done","item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi!"}',
+        b'{"type":"response.completed","response":{"id":"resp_old","object":"response","created_at":1741290958,'
+        b'"status":"completed","model":"gpt-4o-2024-08-06","output":[],"usage":{"input_tokens":9,'
+        b'"output_tokens":2,"total_tokens":11}}}',
+    ]) + b"\n"
+
+    def test_stats_and_responses(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        (tmp_path / "old.ndjson").write_bytes(self.OLD)
+        assert main(["stats", "--json", str(tmp_path / "old.ndjson")]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert (report["events"], report["responses"], report["responses_by_status"]) == (6, 1, {"completed": 1})
+        assert report["tokens"]["total"] == 11
+        assert main(["convert", "--responses", str(tmp_path / "old.ndjson")]) == 0
+        [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert (row["response_id"], row["status"], row["output_text"], row["total_tokens"]) == (
+            "resp_old", "completed", "Hi!", 11)
