@@ -4,8 +4,8 @@ process boundary matters (stdin, exit status, stderr), in-process elsewhere."""
 from __future__ import annotations
 
 import gzip
-import os
 import json
+import os
 import subprocess
 import sys
 import time

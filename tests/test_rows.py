@@ -219,4 +219,5 @@ class TestIssue16:
                 "try:\n    o.to_arrow([])\nexcept ImportError as e:\n"
                 "    print(type(e).__name__, e.extra, '|', e)\n")
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        assert r.stdout == "MissingExtraError arrow | to_arrow needs pyarrow: pip install 'openresponses-msgspec[arrow]'\n"
+        assert r.stdout == ("MissingExtraError arrow | to_arrow needs pyarrow: "
+                            "pip install 'openresponses-msgspec[arrow]'\n")
