@@ -29,7 +29,7 @@ from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
 from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
-from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
@@ -66,6 +66,7 @@ __all__ = [
     "to_builtins",
     "InvalidEvent",
     "InvalidValue",
+    "MissingExtraError",
     "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",
