@@ -159,6 +159,33 @@ def test_ndjson_raw_is_each_non_blank_line(stream: tuple[bytes, list[bytes]]) ->
     _both_modes(Decoder(naming="snake").decode_lines, bytearray(data), lines)
 
 
+@_SETTINGS
+@given(stream=ndjson_streams(), limit=st.sampled_from([1, 40, 200, 5000]))
+def test_ndjson_raw_max_line_size(stream: tuple[bytes, list[bytes]], limit: int) -> None:
+    """A line over max_line_size is a bad line in both modes; its raw is what its InvalidEvent keeps (the
+    first KiB at most), the other lines' raw is the whole line."""
+    data, _ = stream
+    physical = (data[3:] if data.startswith(BOM) else data).split(b"\n")  # each line with its CR, if any
+    lines = [line.removesuffix(b"\r") if len(line) <= limit else line[: min(1024, limit + 1)]
+             for line in physical if line.strip(JSON_WS)]
+    for buf in (data, memoryview(data)):
+        replaced = orm.decode_lines(buf, errors="replace", max_line_size=limit, raw=True)
+        _check_pairs(replaced, orm.decode_lines(buf, errors="replace", max_line_size=limit), lines)
+        assert _outcome(orm.decode_lines, buf, max_line_size=limit, raw=True)[0] == _outcome(
+            orm.decode_lines, buf, max_line_size=limit)[0]
+
+
+def test_ndjson_raw_line_longer_than_a_window() -> None:
+    good = b'{"type":"response.keep_alive"}'
+    huge = b'{"type":"x","pad":"' + b"p" * (600 << 10) + b'"}'
+    data = good + b"\n" + huge + b"\n" + good + b"\n"
+    for buf in (data, memoryview(data)):
+        got = orm.decode_lines(buf, errors="replace", max_line_size=1 << 16, raw=True)
+        assert [f.raw for f in got] == [good, huge[:1024], good]
+        assert [f.event for f in got] == orm.decode_lines(buf, errors="replace", max_line_size=1 << 16)
+        assert orm.decode_lines(buf, raw=True)[1].raw == huge  # under the default limit: the whole line
+
+
 def test_ndjson_raw_examples() -> None:
     data = BOM + b'{"type":"response.keep_alive"}\r\n\r\n  \n{"type":"zz", "k": null}\n{bad\r\n{"type":"a"}\r'
     got = orm.decode_lines(data, errors="replace", raw=True)

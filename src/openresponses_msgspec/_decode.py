@@ -25,7 +25,9 @@ from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
-__all__ = ["Buffer", "Errors", "Framed", "Kernel", "RawKernel", "as_bytes", "check_errors", "encode"]
+__all__ = [
+    "DEFAULT_MAX_LINE_SIZE", "Buffer", "Errors", "Framed", "Kernel", "RawKernel", "as_bytes", "check_errors", "encode",
+]
 
 Buffer = bytes | bytearray | memoryview | str
 Errors = Literal["strict", "replace"]
@@ -51,6 +53,8 @@ _MsgspecErrors = (msgspec.ValidationError, msgspec.DecodeError)
 JSON_WS = b" \t\r\n"
 _JSON_WS_SET = frozenset(JSON_WS)
 WINDOW = 1 << 18  # bytes per msgspec decode_lines call: the passes over a window then run in cache
+DEFAULT_MAX_LINE_SIZE = 64 * 1024 * 1024  # NDJSON: the longest line decoded (as SSE's DEFAULT_MAX_EVENT_SIZE)
+KEEP_RAW = 1024  # bytes of an over-long line kept in its error (as SSE keeps of an oversized event)
 
 
 # -- bytes helpers shared by the framers -------------------------------------------------------------------
@@ -407,23 +411,38 @@ class _Needles:
         self.hits = [-1] * len(self.needles)
 
 
-def decode_lines(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
+def check_line_size(max_line_size: int) -> None:
+    if not isinstance(max_line_size, int) or isinstance(max_line_size, bool) or max_line_size < 1:
+        raise ValueError(f"max_line_size must be a positive int, not {max_line_size!r}")
+
+
+def too_long(limit: int) -> DecodeError:
+    """The error of a line longer than ``limit`` (its ``raw``: the first ``min(KEEP_RAW, limit + 1)`` bytes)."""
+    return DecodeError(f"line longer than max_line_size (> {limit} bytes)")
+
+
+def decode_lines(kernel: Kernel, buf: Any, errors: str, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> list[Any]:
     check_errors(errors)
+    check_line_size(max_line_size)
     src, surrogates = source(buf)
     n = len(src)
     out: list[Any] = []
     pos = 3 if src[:3] == _BOM else 0  # a UTF-8 BOM at the start is no part of line 1
-    lines = _Lines(kernel, out, errors, surrogates)
+    lines = _Lines(kernel, out, errors, surrogates, max_line_size)
     if isinstance(src, memoryview):  # read window by window: at most one window is copied at a time
         while pos < n:
             chunk = bytes(src[pos : pos + WINDOW])
             end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
             while not end:  # a line longer than the window
+                if len(chunk) > max_line_size:  # too long: found to its end, never held whole
+                    pos = lines.skip_long(src, pos, chunk)
+                    break
                 more = bytes(src[pos + len(chunk) : pos + len(chunk) + WINDOW])
                 chunk += more
                 end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
-            lines.region(chunk[:end] if end < len(chunk) else chunk, 0, end, pos)
-            pos += end
+            else:
+                lines.region(chunk[:end] if end < len(chunk) else chunk, 0, end, pos)
+                pos += end
         return out
     lines.region(src, pos, n, 0)
     return out
@@ -432,10 +451,13 @@ def decode_lines(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
 class _Lines:
     """NDJSON framing of one call: windows, bulk decoding with the kernel, per-line decoding where needed."""
 
-    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates", "fails")
+    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates", "fails", "limit")
 
-    def __init__(self, kernel: Kernel, out: list[Any], errors: str, surrogates: bool) -> None:
+    def __init__(
+        self, kernel: Kernel, out: list[Any], errors: str, surrogates: bool, limit: int = DEFAULT_MAX_LINE_SIZE
+    ) -> None:
         self.kernel = kernel
+        self.limit = limit
         self.out = out
         self.errors = errors
         self.lineno = 0
@@ -447,12 +469,15 @@ class _Lines:
         """Decode the lines of ``data[pos:n]``; ``base`` is the input offset of ``data[0]``."""
         check_utf8 = not data.isascii()
         long = _long_lines(data, pos)  # then per-line calls cost little, and bulk's extra passes would not pay
+        window = min(WINDOW, self.limit + 1)  # every line inside a window is within the limit
         while pos < n:
-            end = n if pos + WINDOW >= n else data.rfind(b"\n", pos, pos + WINDOW) + 1
+            end = n if n - pos < window else data.rfind(b"\n", pos, pos + window) + 1
+            over = False
             if end <= pos:  # a line longer than the window
-                end = data.find(b"\n", pos + WINDOW) + 1 or n
-            bad_utf8 = check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
-            if long or bad_utf8:
+                end = data.find(b"\n", pos + window) + 1 or n
+                over = end - pos - (data[end - 1] == 10) > self.limit
+            bad_utf8 = not over and check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
+            if long or bad_utf8 or over:
                 self.exact(data, pos, end, base, bad_utf8)
             else:
                 self.needles.reset()
@@ -548,8 +573,30 @@ class _Lines:
         """Lines of ``data[pos:n]``, one reused-decoder call each over zero-copy slices; errors located by
         line and byte offset. ``bad_utf8``: the region holds invalid UTF-8, so every line is checked."""
         self.lineno = _decode_lines_exact(
-            data, pos, n, self.lineno, self.out, self.errors, bad_utf8, self.kernel, base, self.surrogates
+            data, pos, n, self.lineno, self.out, self.errors, bad_utf8, self.kernel, base, self.surrogates,
+            self.limit,
         )
+
+    def skip_long(self, src: memoryview, pos: int, head: bytes) -> int:
+        """The line at ``src[pos]`` (its first bytes ``head``) is longer than the limit: find its end window by
+        window without holding it, report it (a blank one is skipped), return where the next line starts."""
+        n = len(src)
+        blank = not head.translate(None, JSON_WS)
+        end = pos + len(head)
+        while end < n:
+            chunk = bytes(src[end : end + WINDOW])
+            nl = chunk.find(b"\n")
+            if blank:
+                blank = not (chunk if nl < 0 else chunk[:nl]).translate(None, JSON_WS)
+            if nl >= 0:
+                end += nl + 1
+                break
+            end += len(chunk)
+        self.lineno += 1
+        if not blank:
+            self.kernel.bad(too_long(self.limit), head[: min(KEEP_RAW, self.limit + 1)], self.errors, self.out,
+                            line=self.lineno, offset=pos)
+        return end
 
 
 def _long_lines(data: bytes | bytearray, pos: int = 0, sample: int = 32, long: int = 1024) -> bool:
@@ -561,6 +608,15 @@ def _long_lines(data: bytes | bytearray, pos: int = 0, sample: int = 32, long: i
             return pos == start or len(data) - start > long * sample
         pos = nl + 1
     return pos - start > long * sample
+
+
+def is_blank(data: bytes | bytearray, pos: int, end: int) -> bool:
+    """Whether ``data[pos:end]`` is JSON whitespace only (looked at 64 KiB at a time: a long line is not copied
+    whole, and a non-blank one is known from its first piece)."""
+    for i in range(pos, end, 1 << 16):
+        if data[i : min(end, i + (1 << 16))].translate(None, JSON_WS):
+            return False
+    return True
 
 
 _LFS = tuple(b"\n" * (1 << k) for k in range(13))  # runs of empty lines, compared 2**k bytes at a time
@@ -577,11 +633,13 @@ def _decode_lines_exact(
     kernel: Kernel | None = None,
     base: int = 0,
     surrogates: bool = False,
+    limit: int = DEFAULT_MAX_LINE_SIZE,
 ) -> int:
     """Lines of ``data[pos:n]`` (line ``lineno + 1`` first), one reused-decoder call each over zero-copy
     slices, appended to ``out``; errors located by line and byte offset (``base`` + position). ``bad_utf8``:
     the region holds invalid UTF-8, so every line is checked (msgspec does not check the bytes of fields it
-    skips). Blank lines (JSON whitespace only: space, tab, CR, LF) are skipped. Returns the last line number."""
+    skips). Blank lines (JSON whitespace only: space, tab, CR, LF) are skipped, however long; any other line
+    longer than ``limit`` bytes (before its LF) is a bad one. Returns the last line number."""
     if kernel is None:
         from ._decoder import _DEFAULT
 
@@ -604,6 +662,12 @@ def _decode_lines_exact(
                         end += 1 << k
                 lineno += end - pos - 1
             pos = end
+            continue
+        if nl - pos > limit:  # too long: reported with its first bytes (a blank one is skipped)
+            if not is_blank(data, pos, nl):
+                kernel.bad(too_long(limit), bytes(view[pos : pos + min(KEEP_RAW, limit + 1)]), errors, out,
+                           line=lineno, offset=base + pos)
+            pos = nl + 1
             continue
         if data[pos] != 123:  # not "{": a blank line, or a bad one
             raw = bytes(view[pos:nl])
@@ -688,16 +752,19 @@ def _fast(data: bytes | bytearray, valid_utf8: bool | None = None) -> bool:
     return data.isascii() or utf8_valid(data)
 
 
-def decode_lines_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
+def decode_lines_raw(
+    kernel: Kernel, buf: Any, errors: str, max_line_size: int = DEFAULT_MAX_LINE_SIZE
+) -> list[Any]:
     """``decode_lines`` with ``raw=True``: Framed pairs, one per non-blank line, the same events and errors."""
     check_errors(errors)
+    check_line_size(max_line_size)
     src, surrogates = source(buf)
     out: list[Any] = []
     skip = 3 if src[:3] == _BOM else 0
     if isinstance(src, bytearray):
         src = bytes(src)  # (the raw slices are bytes; the caller's buffer may change afterwards)
     if not isinstance(src, memoryview):
-        paused(_raw_region, kernel, src, 0, 0, errors, surrogates, out, skip)
+        paused(_raw_region, kernel, src, 0, 0, errors, surrogates, out, skip, max_line_size)
         return out
     n = len(src)  # read window by window, as decode_lines does: at most one window is copied at a time
     pos = skip
@@ -706,11 +773,19 @@ def decode_lines_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
         chunk = bytes(src[pos : pos + WINDOW])
         end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
         while not end:  # a line longer than the window
+            if len(chunk) > max_line_size:  # too long: found to its end, never held whole (as decode_lines)
+                lines = _Lines(kernel, kept := [], errors, surrogates, max_line_size)
+                lines.lineno = lineno
+                pos = lines.skip_long(src, pos, chunk)
+                lineno = lines.lineno
+                out += [Framed(bad, bad.raw) for bad in kept]
+                break
             chunk += bytes(src[pos + len(chunk) : pos + len(chunk) + WINDOW])
             end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
-        lineno = paused(_raw_region, kernel, chunk[:end] if end < len(chunk) else chunk, pos, lineno, errors,
-                        surrogates, out, 0)
-        pos += end
+        else:
+            lineno = paused(_raw_region, kernel, chunk[:end] if end < len(chunk) else chunk, pos, lineno, errors,
+                            surrogates, out, 0, max_line_size)
+            pos += end
     return out
 
 
@@ -723,6 +798,7 @@ def _raw_region(
     surrogates: bool,
     out: list[Any],
     skip: int,
+    limit: int = DEFAULT_MAX_LINE_SIZE,
 ) -> int:
     """Framed pairs for the lines of ``data`` (input offset ``base``, its first line is ``lineno + 1``; its
     first ``skip`` bytes are a BOM) appended to ``out``; returns the number of the last line."""
@@ -735,23 +811,36 @@ def _raw_region(
     if data.find(b"\r") >= 0:  # CRLF line ends: the CR is no part of the line
         raws = [line[:-1] if line[-1:] == b"\r" else line for line in lines]
     checked = not surrogates and _fast(data)
+    pieces = lines
+    long: set[int] = set()
+    if len(data) > limit and max(map(len, lines)) > limit:  # lines over max_line_size: bad lines, not decoded
+        long = {i for i, line in enumerate(lines) if len(line) > limit}
+        pieces = [b"" if i in long else line for i, line in enumerate(lines)]  # (b"" fails: fail() reports it)
     located = [0, base + skip]  # (line index, its offset): offsets are summed from the last one found
 
     def fail(i: int, raw: bytes) -> Framed[Any] | None:
         line = lines[i]
+        if i in long:
+            if is_blank(line, 0, len(line)):
+                return None
+            return _bad(kernel, too_long(limit), line[: min(KEEP_RAW, limit + 1)], errors, line=lineno + i + 1,
+                        offset=_offset(i))
         if not line.strip(JSON_WS):
             return None  # a blank line
         try:
             return Framed(kernel.one(line, checked), raw)
         except DecodeError as err:
-            j, offset = located
-            offset += sum(map(len, lines[j:i])) + i - j
-            located[:] = [i, offset]
             if surrogates and err.msg.startswith("invalid UTF-8"):
                 err = DecodeError(f"invalid text: a lone surrogate ({err.msg})", pos=err.pos)
-            return _bad(kernel, err, raw, errors, line=lineno + i + 1, offset=offset)
+            return _bad(kernel, err, raw, errors, line=lineno + i + 1, offset=_offset(i))
 
-    frame_all(kernel._dec.decode if checked else kernel.one, lines, raws, fail, out)
+    def _offset(i: int) -> int:
+        j, offset = located
+        offset += sum(map(len, lines[j:i])) + i - j
+        located[:] = [i, offset]
+        return offset
+
+    frame_all(kernel._dec.decode if checked else kernel.one, pieces, raws, fail, out)
     return lineno + len(lines)
 
 
@@ -820,8 +909,8 @@ def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
         items = kernel._raw_array.decode(data)
     except _MsgspecErrors as exc:
         raise DecodeError._from_msgspec(exc) from None
-    except RecursionError:
-        raise _deep_error() from None
+    except RecursionError:  # an element nests deeper than msgspec may go: frame the array without it
+        return _deep_array(kernel, data, errors, valid_utf8)
     out: list[Any] = []
     whole = bytes(data) if isinstance(data, memoryview) else data
     at = 0  # where the previous element ended: the next one is the first match after it
@@ -841,19 +930,91 @@ def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     return out
 
 
+_ARRAY_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*+"|[\[\]{},]')
+_CLOSER = {91: 93, 123: 125}
+
+
+def _array_elements(data: bytes | bytearray) -> list[tuple[int, int]]:
+    """``(start, end)`` of each element of the JSON array ``data``, by matching brackets outside strings (no
+    recursion, so any depth); DecodeError when the array itself (brackets, commas, what follows it) is
+    malformed. The elements' own syntax is left to the kernel."""
+    n = len(data)
+    pos = 0
+    while pos < n and data[pos] in _JSON_WS_SET:
+        pos += 1
+    if pos >= n or data[pos] != 91:
+        raise DecodeError(f"Expected `array`, got something else (byte {pos})", pos=pos)
+    stack = [93]
+    elements: list[tuple[int, int]] = []
+    start = pos + 1
+    expect_value = True  # after "[" or ",": an element must come
+    for m in _ARRAY_TOKENS.finditer(data, pos + 1):
+        c = data[m.start()]
+        if len(stack) > 1:
+            if c in _CLOSER:
+                stack.append(_CLOSER[c])
+            elif c in (93, 125):
+                if stack.pop() != c:
+                    raise DecodeError(f"JSON is malformed: mismatched bracket (byte {m.start()})", pos=m.start())
+            continue
+        if c == 44 or c == 93:  # "," or "]" at the top level: the element before it ends here
+            end = m.start()
+            s0, e0 = start, end
+            while s0 < e0 and data[s0] in _JSON_WS_SET:
+                s0 += 1
+            while e0 > s0 and data[e0 - 1] in _JSON_WS_SET:
+                e0 -= 1
+            if s0 == e0:
+                if not (c == 93 and not elements and expect_value):  # "[]" is fine, "[,", "[1,]" are not
+                    raise DecodeError(f"JSON is malformed: invalid character (byte {end})", pos=end)
+            else:
+                elements.append((s0, e0))
+            if c == 93:
+                rest = data[end + 1 :].strip(JSON_WS)
+                if rest:
+                    at = n - len(data[end + 1 :].lstrip(JSON_WS))
+                    raise DecodeError(f"JSON is malformed: trailing characters (byte {at})", pos=at)
+                return elements
+            start = end + 1
+        elif c in _CLOSER:
+            stack.append(_CLOSER[c])
+        elif c == 125:
+            raise DecodeError(f"JSON is malformed: mismatched bracket (byte {m.start()})", pos=m.start())
+    raise DecodeError(f"Input data was truncated (byte {n})", pos=n)
+
+
+def _deep_array(kernel: Kernel, data: Any, errors: str, valid_utf8: bool) -> list[Any]:
+    """decode_array when an element nests too deep for msgspec's framing: each element on its own (the
+    deep one reported as too deep, in place with ``errors="replace"``)."""
+    whole = bytes(data) if isinstance(data, memoryview) else data
+    out: list[Any] = []
+    line, counted = 1, 0
+    for index, (start, end) in enumerate(_array_elements(whole)):
+        raw = bytes(whole[start:end])
+        try:
+            out.append(kernel.one(raw, valid_utf8))
+        except DecodeError as err:
+            line += count_newlines(whole, counted, start)
+            counted = start
+            kernel.bad(err, raw, errors, out, index=index, offset=start, line=line)
+    return out
+
+
 def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     """``decode_array`` with ``raw=True``: Framed pairs, one per element (its text as in the input)."""
     check_errors(errors)
     data, _ = source(buf)
+    valid_utf8 = (data.isascii() if not isinstance(data, memoryview) else False) or utf8_error(data) is None
     try:
         items = kernel._raw_array.decode(data)
     except _MsgspecErrors as exc:
         raise DecodeError._from_msgspec(exc) from None
-    except RecursionError:
-        raise _deep_error() from None
+    except RecursionError:  # an element nests deeper than msgspec may go: framed by matching brackets
+        whole = bytes(data) if isinstance(data, memoryview) else data
+        raws = [bytes(whole[start:end]) for start, end in _array_elements(whole)]
+        return paused(_pairs, _deep_array(kernel, data, errors, valid_utf8), raws)  # type: ignore[no-any-return]
     raws = list(map(bytes, items))
     del items
-    valid_utf8 = (data.isascii() if not isinstance(data, memoryview) else False) or utf8_error(data) is None
     whole = bytes(data) if isinstance(data, memoryview) else data
     located = [0, 0, 1, 0]  # elements located so far, where the next one is searched from, its line, counted
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import msgspec
 
 from . import _decode
-from ._decode import Buffer, Framed, Kernel
+from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, Framed, Kernel
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES, StreamEvent
 from ._projection import Skipped, View, camel_twin, skipped_class
@@ -122,40 +122,53 @@ class Decoder(Generic[T_co]):
 
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[False] = False
+        self,
+        buf: Buffer,
+        *,
+        errors: Literal["strict"] = "strict",
+        max_line_size: int = ...,
+        raw: Literal[False] = False,
     ) -> list[T_co | UnknownEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
+        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[False] = False
     ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[True]
     ) -> list[Framed[T_co | UnknownEvent]]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
+        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[True]
     ) -> list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: str, raw: Literal[False] = False
+        self, buf: Buffer, *, errors: str, max_line_size: int = ..., raw: Literal[False] = False
     ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: str = "strict", raw: bool
+        self, buf: Buffer, *, errors: str = "strict", max_line_size: int = ..., raw: bool
     ) -> list[T_co | UnknownEvent | InvalidEvent] | list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
-    def decode_lines(self, buf: Buffer, *, errors: str = "strict", raw: bool = False) -> list[Any]:
+    def decode_lines(
+        self,
+        buf: Buffer,
+        *,
+        errors: str = "strict",
+        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+        raw: bool = False,
+    ) -> list[Any]:
         """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
         A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
         ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical
         line), ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it
-        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line.
+        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line. A line
+        longer than ``max_line_size`` bytes (before its LF) is a bad line, kept as its first KiB.
         ``raw=True``: each item is a :class:`Framed` ``(event, raw)``, ``raw`` the line without its line end.
         """
         if raw:
-            return _decode.decode_lines_raw(self._kernel, buf, errors)
-        return _decode.decode_lines(self._kernel, buf, errors)
+            return _decode.decode_lines_raw(self._kernel, buf, errors, max_line_size)
+        return _decode.decode_lines(self._kernel, buf, errors, max_line_size)
 
     @overload
     def decode_array(
@@ -226,31 +239,39 @@ class Decoder(Generic[T_co]):
 
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ..., raw: Literal[False] = False
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> SSEDecoder[T_co | UnknownEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ..., raw: Literal[False] = False
+        self, *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ..., raw: Literal[True]
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[True]
     ) -> SSEDecoder[Framed[T_co | UnknownEvent]]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ..., raw: Literal[True]
+        self, *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[True]
     ) -> SSEDecoder[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def sse_decoder(
-        self, *, errors: str, max_event_size: int = ..., raw: Literal[False] = False
+        self, *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
-    def sse_decoder(self, *, errors: str = ..., max_event_size: int = ..., raw: bool) -> SSEDecoder[Any]: ...
+    def sse_decoder(self, *, errors: str = ..., max_event_size: int = ...,
+        last_event_id: str = ..., raw: bool) -> SSEDecoder[Any]: ...
     def sse_decoder(
-        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE, raw: bool = False
+        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "", raw: bool = False
     ) -> Any:
         """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
-        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self, raw=raw)
+        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self, raw=raw,
+                                 last_event_id=last_event_id)
 
     @overload
     def iter_sse(
@@ -259,6 +280,7 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[False] = False,
     ) -> Iterator[T_co | UnknownEvent]: ...
     @overload
@@ -268,6 +290,7 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[False] = False,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
@@ -277,19 +300,23 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[True],
     ) -> Iterator[Framed[T_co | UnknownEvent]]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ..., raw: Literal[True]
+        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[True]
     ) -> Iterator[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ..., raw: Literal[False] = False
+        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str = ..., max_event_size: int = ..., raw: bool
+        self, chunks: Iterable[Buffer], *, errors: str = ..., max_event_size: int = ...,
+        last_event_id: str = ..., raw: bool
     ) -> Iterator[Any]: ...
     def iter_sse(
         self,
@@ -297,10 +324,12 @@ class Decoder(Generic[T_co]):
         *,
         errors: str = "strict",
         max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
         raw: bool = False,
     ) -> Iterator[Any]:
         """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
-        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, raw=raw)
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id,
+                               raw=raw)
         return _sse().iter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
     @overload
@@ -310,6 +339,7 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[False] = False,
     ) -> AsyncIterator[T_co | UnknownEvent]: ...
     @overload
@@ -319,6 +349,7 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[False] = False,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
@@ -328,6 +359,7 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[True],
     ) -> AsyncIterator[Framed[T_co | UnknownEvent]]: ...
     @overload
@@ -337,15 +369,18 @@ class Decoder(Generic[T_co]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
+        last_event_id: str = ...,
         raw: Literal[True],
     ) -> AsyncIterator[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ..., raw: Literal[False] = False
+        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str = ..., max_event_size: int = ..., raw: bool
+        self, chunks: AsyncIterable[Buffer], *, errors: str = ..., max_event_size: int = ...,
+        last_event_id: str = ..., raw: bool
     ) -> AsyncIterator[Any]: ...
     def aiter_sse(
         self,
@@ -353,10 +388,12 @@ class Decoder(Generic[T_co]):
         *,
         errors: str = "strict",
         max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
         raw: bool = False,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
-        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, raw=raw)
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id,
+                               raw=raw)
         return _sse().aiter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
 
@@ -382,37 +419,47 @@ def decode(buf: Buffer) -> Event:
 
 
 @overload
-def decode_lines(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[False] = False) -> list[Event]: ...
+def decode_lines(
+    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[False] = False
+) -> list[Event]: ...
 @overload
 def decode_lines(
-    buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
+    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+def decode_lines(
+    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[True]
+) -> list[Framed[Event]]: ...
 @overload
 def decode_lines(
-    buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
+    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[True]
 ) -> list[Framed[Event | InvalidEvent]]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: str, raw: Literal[False] = False) -> list[Event | InvalidEvent]: ...
+def decode_lines(
+    buf: Buffer, *, errors: str, max_line_size: int = ..., raw: Literal[False] = False
+) -> list[Event | InvalidEvent]: ...
 @overload
 def decode_lines(
-    buf: Buffer, *, errors: str = "strict", raw: bool
+    buf: Buffer, *, errors: str = "strict", max_line_size: int = ..., raw: bool
 ) -> list[Event | InvalidEvent] | list[Framed[Event | InvalidEvent]]: ...
-def decode_lines(buf: Buffer, *, errors: str = "strict", raw: bool = False) -> list[Any]:
+def decode_lines(
+    buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE, raw: bool = False
+) -> list[Any]:
     """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
     A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
     ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical line),
     ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it becomes an
-    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line.
+    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line. A line longer
+    than ``max_line_size`` bytes (before its LF; default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB) is a bad line,
+    kept as its first KiB.
 
     ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs instead: ``raw`` is the line's bytes without
     its line end (a UTF-8 BOM before the first line is not part of it), the same events in the same places.
     """
     if raw:
-        return _decode.decode_lines_raw(_DEFAULT._kernel, buf, errors)
-    return _decode.decode_lines(_DEFAULT._kernel, buf, errors)
+        return _decode.decode_lines_raw(_DEFAULT._kernel, buf, errors, max_line_size)
+    return _decode.decode_lines(_DEFAULT._kernel, buf, errors, max_line_size)
 
 
 @overload

@@ -70,7 +70,9 @@ class SSEDecoder(Generic[T]):
     ``type``, or (with ``errors="replace"``) :class:`InvalidEvent` for a bad one. ``data: [DONE]`` sets
     :attr:`done`; another event after it clears it again (SSE logs hold many streams), so after ``close()``
     ``done`` tells whether the stream ended with ``[DONE]``. :attr:`last_event_id` is the ``id:`` of the last
-    event dispatched (set at its blank line, as WHATWG says), for a reconnect's ``Last-Event-ID``.
+    event dispatched (set at its blank line, as WHATWG says), for a reconnect's ``Last-Event-ID``; resuming,
+    pass that ID as ``last_event_id=``: it stays the ID until the stream sends an ``id:`` line (WHATWG keeps
+    the ID across a reconnect), so events without one are not taken for the stream's start.
 
     With ``errors="strict"`` a bad event raises :class:`DecodeError` with ``.index`` (its position among the
     dispatched events: comments and ``[DONE]`` are not counted, invalid events are), ``.offset`` (the stream
@@ -116,6 +118,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
         decoder: None = None,
+        last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
     @overload
@@ -125,6 +128,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["replace"],
         max_event_size: int = ...,
         decoder: None = None,
+        last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
     @overload
@@ -134,6 +138,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
         decoder: Decoder[E],
+        last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
     @overload
@@ -143,6 +148,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["replace"],
         max_event_size: int = ...,
         decoder: Decoder[E],
+        last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
     @overload
@@ -152,6 +158,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
         decoder: None = None,
+        last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
     @overload
@@ -161,6 +168,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["replace"],
         max_event_size: int = ...,
         decoder: None = None,
+        last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
     @overload
@@ -170,6 +178,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
         decoder: Decoder[E],
+        last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
     @overload
@@ -179,6 +188,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["replace"],
         max_event_size: int = ...,
         decoder: Decoder[E],
+        last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
     @overload
@@ -188,6 +198,7 @@ class SSEDecoder(Generic[T]):
         errors: str = ...,
         max_event_size: int = ...,
         decoder: Decoder[Any] | None = None,
+        last_event_id: str = "",
         raw: bool = ...,
     ) -> None: ...
     def __init__(
@@ -196,9 +207,11 @@ class SSEDecoder(Generic[T]):
         errors: str = "strict",
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         decoder: Decoder[Any] | None = None,
+        last_event_id: str = "",
         raw: bool = False,
     ) -> None:
         _check_errors(errors)
+        _check_id(last_event_id)
         if not isinstance(max_event_size, int) or max_event_size < 1:
             raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
@@ -206,9 +219,9 @@ class SSEDecoder(Generic[T]):
         kernel = (decoder if decoder is not None else _DEFAULT)._kernel
         self._raw = bool(raw)  # results are Framed (event, data) pairs
         self._kernel: Any = RawKernel(kernel) if raw else kernel
-        self.last_event_id = ""  # the id of the last dispatched event
+        self.last_event_id = last_event_id  # the id of the last dispatched event
         self.retry: int | None = None  # the last `retry:` field (milliseconds)
-        self._id = ""  # WHATWG's "last event ID buffer": the last id: line, dispatched at the next blank line
+        self._id = last_event_id  # WHATWG's "last event ID buffer": the last id: line, dispatched at a blank line
         self._done_at = -1  # dispatched-event count when `data: [DONE]` last came
         self._seen = False  # a data/event/id/retry/comment line has come: the body is SSE
         self._sniff = bytearray()  # the body's first KiB while it is not known to be SSE
@@ -893,14 +906,24 @@ class AsyncBinaryReader(Protocol):
     def read(self, size: int = ..., /) -> Awaitable[bytes]: ...
 
 
+def _check_id(last_event_id: object) -> None:
+    if not isinstance(last_event_id, str) or any(c in last_event_id for c in "\0\r\n"):
+        raise ValueError(f"last_event_id must be a str without NUL, CR or LF, not {last_event_id!r}")
+
+
 def _sse_decoder(
-    decoder: Any, errors: str | None, max_event_size: int | None, raw: bool | None = None
+    decoder: Any,
+    errors: str | None,
+    max_event_size: int | None,
+    last_event_id: str | None = None,
+    raw: bool | None = None,
 ) -> SSEDecoder[Any]:
     """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one with the options applied.
     Options beside an SSEDecoder are rejected unless they are what it has: never silently ignored."""
     if isinstance(decoder, SSEDecoder):
         for name, value, have in (("errors", errors, decoder.errors), ("max_event_size", max_event_size,
-                                  decoder.max_event_size), ("raw", raw, decoder._raw)):
+                                  decoder.max_event_size), ("last_event_id", last_event_id, decoder.last_event_id),
+                                  ("raw", raw, decoder._raw)):
             if value is not None and value != have:
                 raise TypeError(f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
                                 f"({name}={have!r}): set it on that SSEDecoder")
@@ -911,6 +934,7 @@ def _sse_decoder(
         errors=errors if errors is not None else "strict",
         max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
         decoder=decoder,
+        last_event_id=last_event_id if last_event_id is not None else "",
         raw=bool(raw),
     )
 
@@ -934,6 +958,7 @@ def iter_sse(
     decoder: Decoder[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> Iterator[E | UnknownEvent]: ...
 @overload
@@ -943,6 +968,7 @@ def iter_sse(
     decoder: Decoder[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> Iterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
@@ -952,6 +978,7 @@ def iter_sse(
     decoder: None = None,
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> Iterator[Event]: ...
 @overload
@@ -961,6 +988,7 @@ def iter_sse(
     decoder: None = None,
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
@@ -970,6 +998,7 @@ def iter_sse(
     decoder: Decoder[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> Iterator[Framed[E | UnknownEvent]]: ...
 @overload
@@ -979,6 +1008,7 @@ def iter_sse(
     decoder: Decoder[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> Iterator[Framed[E | UnknownEvent | InvalidEvent]]: ...
 @overload
@@ -988,6 +1018,7 @@ def iter_sse(
     decoder: None = None,
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> Iterator[Framed[Event]]: ...
 @overload
@@ -997,6 +1028,7 @@ def iter_sse(
     decoder: None = None,
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> Iterator[Framed[Event | InvalidEvent]]: ...
 @overload
@@ -1006,6 +1038,7 @@ def iter_sse(
     decoder: Decoder[Any] | None = None,
     errors: str = ...,
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: bool | None = None,
 ) -> Iterator[Any]: ...
 def iter_sse(
@@ -1014,18 +1047,19 @@ def iter_sse(
     decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
+    last_event_id: str | None = None,
     raw: bool | None = None,
 ) -> Iterator[Any]:
     """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``) or a binary file object
     (read in 256 KiB blocks). A whole buffer is a TypeError: use :func:`decode_sse`.
 
-    ``errors``/``max_event_size`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
+    ``errors``/``max_event_size``/``last_event_id`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
     ``SSEDecoder`` (to read ``.done``/``.last_event_id`` afterwards; options passed here must then agree with
     it, else TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
     ``raw=True`` yields :class:`Framed` ``(event, raw)`` pairs (see :class:`SSEDecoder`).
     """
     _not_a_buffer(chunks, "iter_sse")
-    dec = _sse_decoder(decoder, errors, max_event_size, raw)
+    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id, raw)
     return _iter(dec, chunks)
 
 
@@ -1049,6 +1083,7 @@ def aiter_sse(
     decoder: Decoder[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> AsyncIterator[E | UnknownEvent]: ...
 @overload
@@ -1058,6 +1093,7 @@ def aiter_sse(
     decoder: Decoder[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> AsyncIterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
@@ -1067,6 +1103,7 @@ def aiter_sse(
     decoder: None = None,
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> AsyncIterator[Event]: ...
 @overload
@@ -1076,6 +1113,7 @@ def aiter_sse(
     decoder: None = None,
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[False] | None = None,
 ) -> AsyncIterator[Event | InvalidEvent]: ...
 @overload
@@ -1085,6 +1123,7 @@ def aiter_sse(
     decoder: Decoder[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> AsyncIterator[Framed[E | UnknownEvent]]: ...
 @overload
@@ -1094,6 +1133,7 @@ def aiter_sse(
     decoder: Decoder[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> AsyncIterator[Framed[E | UnknownEvent | InvalidEvent]]: ...
 @overload
@@ -1103,6 +1143,7 @@ def aiter_sse(
     decoder: None = None,
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> AsyncIterator[Framed[Event]]: ...
 @overload
@@ -1112,6 +1153,7 @@ def aiter_sse(
     decoder: None = None,
     errors: Literal["replace"],
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: Literal[True],
 ) -> AsyncIterator[Framed[Event | InvalidEvent]]: ...
 @overload
@@ -1121,6 +1163,7 @@ def aiter_sse(
     decoder: Decoder[Any] | None = None,
     errors: str = ...,
     max_event_size: int = ...,
+    last_event_id: str = ...,
     raw: bool | None = None,
 ) -> AsyncIterator[Any]: ...
 def aiter_sse(
@@ -1129,12 +1172,13 @@ def aiter_sse(
     decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
+    last_event_id: str | None = None,
     raw: bool | None = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked`` or an
     object with ``async read(n)`` (``asyncio.StreamReader``)."""
     _not_a_buffer(chunks, "aiter_sse")
-    dec = _sse_decoder(decoder, errors, max_event_size, raw)
+    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id, raw)
     return _aiter(dec, chunks)
 
 
