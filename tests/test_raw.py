@@ -22,6 +22,7 @@ from openresponses_msgspec import DecodeError, Decoder, Framed, InvalidEvent, SS
 
 JSON_WS = b" \t\r\n"
 BOM = b"\xef\xbb\xbf"
+Stream = tuple[bytes, list[bytes]]  # a buffer and the raw bytes of its events, known independently
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                              HealthCheck.data_too_large])
 
@@ -456,3 +457,46 @@ def test_framed_is_a_named_tuple() -> None:
     f = Framed(UnknownEvent("x", b"{}"), b"{}")
     event, raw = f
     assert (event, raw) == (f.event, f.raw) and f._fields == ("event", "raw")
+
+
+# -- files: iter_events / iter_batches -------------------------------------------------------------------------
+
+
+def _file_outcome(data: bytes, fmt: str, errors: str, raw: bool) -> tuple[str, Any]:
+    try:
+        return "ok", list(orm.iter_events(io.BytesIO(data), format=fmt, errors=errors, raw=raw))  # type: ignore[call-overload]
+    except DecodeError as err:
+        return "error", (str(err), err.line, err.offset, err.index)
+
+
+@_SETTINGS
+@given(kind=st.sampled_from(["ndjson", "sse", "array"]), ndjson=ndjson_streams(), sse=sse_streams(),
+       array=array_streams(), block=st.sampled_from([64, 1000, 1 << 20]), gz=st.booleans())
+def test_files_raw_is_exact_in_every_format(kind: str, ndjson: Stream, sse: Stream, array: Stream, block: int,
+                                            gz: bool) -> None:
+    """iter_events(raw=True) over a file cut in blocks of any size (gzip or not): the events of raw=False, each
+    beside its exact bytes, in both error modes."""
+    import gzip
+
+    from openresponses_msgspec import _files
+
+    data, raws = {"ndjson": ndjson, "sse": sse, "array": array}[kind]
+    if kind == "array" and not raws:
+        return
+    source = gzip.compress(data) if gz else data
+    old = _files.BLOCK_SIZE
+    _files.BLOCK_SIZE = block
+    try:
+        for errors in ("replace", "strict"):
+            framed, plain = _file_outcome(source, kind, errors, True), _file_outcome(source, kind, errors, False)
+            assert framed[0] == plain[0]
+            if framed[0] == "error":
+                assert framed == plain
+                continue
+            assert [f.event for f in framed[1]] == plain[1]
+            if errors == "replace" or not any(isinstance(e, InvalidEvent) for e in plain[1]):
+                assert [f.raw for f in framed[1]] == raws
+            batches = list(orm.iter_batches(io.BytesIO(source), format=kind, errors=errors, batch_size=3, raw=True))  # type: ignore[call-overload]
+            assert [f for b in batches for f in b] == framed[1]
+    finally:
+        _files.BLOCK_SIZE = old

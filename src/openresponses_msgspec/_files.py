@@ -18,11 +18,13 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from functools import partial
+from operator import itemgetter
 from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
-from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, check_line_size, is_blank, too_long
+from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, Framed, check_line_size, is_blank, too_long
 from ._decoder import Decoder, Event, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._sse import SSEDecoder
@@ -355,21 +357,31 @@ def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeErro
 
 
 def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
-    """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place."""
+    """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place (also inside
+    ``raw=True``'s Framed pairs)."""
     if not _has_invalid(events):
         return
     for k, ev in enumerate(events):
-        if type(ev) is InvalidEvent:
-            events[k] = InvalidEvent(
-                _located(ev.error, line, offset, index), ev.raw,
-                line=None if ev.line is None else ev.line + line,
-                offset=None if ev.offset is None else ev.offset + offset,
-                index=None if ev.index is None else ev.index + index,
+        bad = ev.event if type(ev) is Framed else ev
+        if type(bad) is InvalidEvent:
+            moved = InvalidEvent(
+                _located(bad.error, line, offset, index), bad.raw,
+                line=None if bad.line is None else bad.line + line,
+                offset=None if bad.offset is None else bad.offset + offset,
+                index=None if bad.index is None else bad.index + index,
             )
+            events[k] = Framed(moved, ev.raw) if bad is not ev else moved
 
 
 def _has_invalid(events: list[Any]) -> bool:
+    if events and type(events[0]) is Framed:  # raw=True
+        return InvalidEvent in set(map(type, map(itemgetter(0), events)))
     return InvalidEvent in set(map(type, events))  # hashing types: several times cheaper than `in map(...)`
+
+
+def _framed(events: list[Any]) -> list[Any]:
+    """InvalidEvents made here (an over-long line) as raw=True returns them: beside the bytes they keep."""
+    return [Framed(ev, ev.raw) for ev in events]
 
 
 def _newlines(b: Any) -> int:
@@ -428,7 +440,7 @@ class _Long:
 
 
 def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[Any]],
-            limit: int = DEFAULT_MAX_LINE_SIZE) -> _Parts:
+            limit: int = DEFAULT_MAX_LINE_SIZE, raw: bool = False) -> _Parts:
     """NDJSON: each block cut after its last LF; a line not yet ended waits for the block that ends it, up to
     ``limit`` bytes: past that it is skipped as it arrives (:class:`_Long`), never held."""
     pending = bytearray()  # a line not yet ended (at most `limit` bytes)
@@ -462,7 +474,7 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
             if nl < 0:
                 yield [], len(block)
                 continue
-            yield long.report(), nl + 1
+            yield (_framed(long.report()) if raw else long.report()), nl + 1
             line += 1
             offset += long.size + 1
             long = None
@@ -489,14 +501,15 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
         else:
             pending = bytearray(memoryview(block)[nl + 1 :])
     if long is not None:
-        yield long.report(), 0
+        yield (_framed(long.report()) if raw else long.report()), 0
     elif pending:
         yield run(bytes(pending))
 
 
-def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
+def _sse(blocks: Iterator[bytes], errors: str, decoder: Any, raw: bool = False) -> _Parts:
     """SSE blocks through one incremental decoder: its errors' lines, offsets and indices are stream-absolute."""
-    dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)
+    dec: Any = (decoder.sse_decoder(errors=errors, raw=raw) if decoder is not None else
+                SSEDecoder(errors=errors, raw=raw))
     held: list[bytes] = []  # fed 4 blocks at a time: each feed costs the SSE decoder a fixed amount (measured:
     size = 0  # 0.84x of a whole-buffer decode_sse with 1 MiB feeds, 0.89x with 4 MiB)
     for block in blocks:
@@ -586,12 +599,14 @@ def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], 
                           raw=err.raw) from None
     if errors == "replace" and _has_invalid(evs):
         for k, ev in enumerate(evs):
-            if type(ev) is InvalidEvent:
+            bad = ev.event if type(ev) is Framed else ev
+            if type(bad) is InvalidEvent:
                 at = _element_at(piece, k)
                 where = {"line": line + _newlines(piece[:at]) + 1, "offset": offset + at, "index": index + k}
-                e = ev.error
-                evs[k] = InvalidEvent(DecodeError(e.msg, path=e.path, pos=e.pos, raw=e.raw, **where), ev.raw,
-                                      **where)
+                e = bad.error
+                moved = InvalidEvent(DecodeError(e.msg, path=e.path, pos=e.pos, raw=e.raw, **where), bad.raw,
+                                     **where)
+                evs[k] = Framed(moved, ev.raw) if bad is not ev else moved
     return evs
 
 
@@ -626,6 +641,7 @@ def _batches(
     batch_size: int,
     on_bytes: Callable[[int], object] | None = None,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
 ) -> Iterator[list[Any]]:
     _check(format, errors, batch_size)
     check_line_size(max_line_size)
@@ -633,13 +649,16 @@ def _batches(
     batch: list[Any] = []
     try:
         blocks, fmt = _blocks(source, BLOCK_SIZE, opened, format)
+        lines_fn: Callable[..., list[Any]] = decoder.decode_lines if decoder is not None else decode_lines
+        array_fn: Callable[..., list[Any]] = decoder.decode_array if decoder is not None else decode_array
+        if raw:  # Framed (event, raw) pairs: each event beside its line / SSE data / element
+            lines_fn, array_fn = partial(lines_fn, raw=True), partial(array_fn, raw=True)
         if fmt == "ndjson":
-            parts = _ndjson(blocks, errors, decoder.decode_lines if decoder is not None else decode_lines,
-                            max_line_size)
+            parts = _ndjson(blocks, errors, lines_fn, max_line_size, raw)
         elif fmt == "sse":
-            parts = _sse(blocks, errors, decoder)
+            parts = _sse(blocks, errors, decoder, raw)
         else:
-            parts = _array(blocks, errors, decoder.decode_array if decoder is not None else decode_array)
+            parts = _array(blocks, errors, array_fn)
         held = 0  # input bytes behind the events in `batch`
         for evs, nbytes in parts:
             if on_bytes is not None:
@@ -667,23 +686,48 @@ def _batches(
 @overload
 def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ...,
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[Event]]: ...
 @overload
 def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[Event]]]: ...
+@overload
+def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ...,
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[Event | InvalidEvent]]: ...
 @overload
 def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[Event | InvalidEvent]]]: ...
+@overload
+def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ...,
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[T | UnknownEvent]]: ...
 @overload
 def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[T | UnknownEvent]]]: ...
+@overload
+def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ...,
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[T | UnknownEvent | InvalidEvent]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[T | UnknownEvent | InvalidEvent]]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"] = ...,  # noqa: A002
+    decoder: Decoder[Any] | None = None, batch_size: int = 65536, max_line_size: int = ..., raw: bool,
+) -> Iterator[list[Any]]: ...
 def iter_batches(
     source: Source,
     *,
@@ -692,6 +736,7 @@ def iter_batches(
     decoder: Decoder[Any] | None = None,
     batch_size: int = 65536,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
 ) -> Iterator[list[Any]]:
     """Decoded events of a file, stream or buffer, in lists of at most ``batch_size`` events.
 
@@ -703,32 +748,59 @@ def iter_batches(
     ``.line`` and ``.offset``, and ``.index`` for SSE events and array elements.
     ``decoder``: a :class:`Decoder` to decode with (e.g. a projection). ``max_line_size``: an NDJSON line
     longer than this is reported (``DecodeError``, or an ``InvalidEvent`` holding its first KiB) and skipped
-    as it arrives, never held (default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB).
+    as it arrives, never held (default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB). ``raw=True``: each item is a
+    :class:`Framed` ``(event, raw)``, ``raw`` the event's bytes exactly as in the (uncompressed) input: its
+    NDJSON line without the line end, its SSE data, its array element.
     """
     return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size,
-                    max_line_size=max_line_size)
+                    max_line_size=max_line_size, raw=raw)
 
 
 @overload
 def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, max_line_size: int = ...,
+    decoder: None = None, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[Event]: ...
 @overload
 def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: None = None, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[Event]]: ...
+@overload
+def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, max_line_size: int = ...,
+    decoder: None = None, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: None = None, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[Event | InvalidEvent]]: ...
+@overload
+def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ...,
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[T | UnknownEvent]: ...
 @overload
 def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[T | UnknownEvent]]: ...
+@overload
+def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ...,
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[T | UnknownEvent | InvalidEvent]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[T | UnknownEvent | InvalidEvent]]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"] = ...,  # noqa: A002
+    decoder: Decoder[Any] | None = None, max_line_size: int = ..., raw: bool,
+) -> Iterator[Any]: ...
 def iter_events(
     source: Source,
     *,
@@ -736,8 +808,9 @@ def iter_events(
     errors: Literal["strict", "replace"] = "strict",
     decoder: Decoder[Any] | None = None,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
 ) -> Iterator[Any]:
-    """The events of :func:`iter_batches`, one by one."""
+    """The events of :func:`iter_batches`, one by one (``raw=True``: :class:`Framed` pairs)."""
     for batch in _batches(source, format=format, errors=errors, decoder=decoder, batch_size=65536,
-                          max_line_size=max_line_size):
+                          max_line_size=max_line_size, raw=raw):
         yield from batch
