@@ -29,3 +29,12 @@ arguments: dict[str, str] = acc.arguments
 accs: list[orm.ResponseAccumulator] = orm.accumulate(replaced)
 row: object = orm.to_builtins(next(iter(orm.iter_events(data))))
 assert status == "completed" and text and response is not None and accs and row
+
+# original bytes beside each event (raw=True): files and Kafka batches
+framed: Iterator[orm.Framed[orm.Event]] = orm.iter_events(io.BytesIO(data), raw=True)
+framed_batches: Iterator[list[orm.Framed[orm.Event | orm.InvalidEvent]]] = orm.iter_batches(
+    data, errors="replace", raw=True
+)
+first_event, first_raw = next(framed)
+assert first_raw == data.split(b"\n")[0] and orm.decode(first_raw) == first_event
+assert sum(len(b) for b in framed_batches) == 300
