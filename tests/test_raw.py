@@ -437,11 +437,22 @@ def test_raw_deep_nesting_under_a_raised_recursion_limit() -> None:
 
 def test_raw_pauses_and_restores_the_collector() -> None:
     import gc
+    import weakref
 
-    data = orm.corpus.ndjson(orm.corpus.events("text", 20))
+    data = orm.corpus.ndjson(orm.corpus.events("text", 3000))  # big enough for its pairs to be moved as a block
     assert gc.isenabled()
-    orm.decode_lines(data, raw=True)
-    assert gc.isenabled()
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.me = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    del cycle  # young cyclic garbage of the caller's: collected, not promoted unexamined
+    got = orm.decode_lines(data, raw=True)
+    assert gone() is None and gc.isenabled() and len(got) == 3000
+    young = {id(o) for o in gc.get_objects(0)} | {id(o) for o in gc.get_objects(1)}
+    assert id(got[0]) not in young and id(got[-1]) not in young  # moved to the oldest generation as a block
     gc.disable()
     try:
         orm.decode_lines(data, raw=True)
@@ -451,6 +462,22 @@ def test_raw_pauses_and_restores_the_collector() -> None:
     with pytest.raises(DecodeError):
         orm.decode_lines(b"{bad\n", raw=True)
     assert gc.isenabled()
+
+
+def test_raw_leaves_frozen_objects_frozen() -> None:
+    """A process that froze its objects (gc.freeze() before forking workers) keeps them frozen."""
+    import gc
+
+    data = orm.corpus.ndjson(orm.corpus.events("text", 3000))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        orm.decode_lines(data, raw=True)
+        orm.decode_sse(b"".join(b"data: " + line + b"\n\n" for line in data.splitlines()), raw=True)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_framed_is_a_named_tuple() -> None:
