@@ -439,7 +439,7 @@ def test_raw_pauses_and_restores_the_collector() -> None:
     import gc
     import weakref
 
-    data = orm.corpus.ndjson(orm.corpus.events("text", 3000))  # big enough for its pairs to be moved as a block
+    data = orm.corpus.ndjson(orm.corpus.events("text", 8000))  # over 1 MiB: its pairs are moved as a block
     assert gc.isenabled()
 
     class Node:
@@ -450,7 +450,7 @@ def test_raw_pauses_and_restores_the_collector() -> None:
     gone = weakref.ref(cycle)
     del cycle  # young cyclic garbage of the caller's: collected, not promoted unexamined
     got = orm.decode_lines(data, raw=True)
-    assert gone() is None and gc.isenabled() and len(got) == 3000
+    assert gone() is None and gc.isenabled() and len(got) == 8000 and len(data) > 1 << 20
     young = {id(o) for o in gc.get_objects(0)} | {id(o) for o in gc.get_objects(1)}
     assert id(got[0]) not in young and id(got[-1]) not in young  # moved to the oldest generation as a block
     gc.disable()
@@ -464,11 +464,30 @@ def test_raw_pauses_and_restores_the_collector() -> None:
     assert gc.isenabled()
 
 
+def test_small_raw_calls_leave_the_collector_alone() -> None:
+    """A live stream's chunk or a small batch: no pause, no collection of the raw path's own (a collect(1) per
+    call would cost more than the call)."""
+    import gc
+
+    data = orm.corpus.ndjson(orm.corpus.events("text", 20))
+    sse = SSEDecoder(raw=True)
+    runs: list[int] = []
+    gc.collect()
+    gc.callbacks.append(lambda phase, info: runs.append(info["generation"]) if phase == "start" else None)
+    try:
+        for line in data.splitlines():
+            sse.feed(b"data: " + line + b"\n\n")
+        orm.decode_lines(data, raw=True)
+    finally:
+        gc.callbacks.pop()
+    assert 1 not in runs and 2 not in runs
+
+
 def test_raw_leaves_frozen_objects_frozen() -> None:
     """A process that froze its objects (gc.freeze() before forking workers) keeps them frozen."""
     import gc
 
-    data = orm.corpus.ndjson(orm.corpus.events("text", 3000))
+    data = orm.corpus.ndjson(orm.corpus.events("text", 8000))
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()

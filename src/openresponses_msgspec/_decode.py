@@ -698,7 +698,7 @@ _FRAME_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeErro
 _new = tuple.__new__
 
 
-def paused(fn: Callable[..., Any], *args: Any) -> Any:
+def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` with the cyclic collector paused (when it runs), and what it built moved straight to the
     oldest generation.
 
@@ -712,9 +712,10 @@ def paused(fn: Callable[..., Any], *args: Any) -> Any:
     generation in O(1); a full collection still examines them as it examines everything.
 
     Process-wide while it lasts; the collector is switched back on in ``finally``, and left alone if it was
-    off. The move is skipped when objects are frozen already (``gc.freeze()`` before a fork), and for small
-    results, which cost the collector little."""
-    if not gc.isenabled():
+    off. Only for inputs of ``size`` >= 1 MiB (a small call, a live stream's chunk, costs the collector
+    little, and would pay for ``collect(1)``); the move is skipped when objects are frozen already
+    (``gc.freeze()`` before a fork)."""
+    if size < _PAUSE_FROM or not gc.isenabled():
         return fn(*args)
     age = gc.get_freeze_count() == 0
     if age:
@@ -729,7 +730,8 @@ def paused(fn: Callable[..., Any], *args: Any) -> Any:
         gc.enable()
 
 
-_AGE_ABOVE = 10_000  # tracked objects allocated (net) by the call before they are moved as a block
+_PAUSE_FROM = 1 << 20  # input bytes from which the collector is paused (about 5,000 text-corpus events)
+_AGE_ABOVE = 2_000  # tracked objects allocated (net) by the call before they are moved as a block
 
 
 class _Abort(Exception):
@@ -779,12 +781,16 @@ def decode_lines_raw(
     check_errors(errors)
     check_line_size(max_line_size)
     src, surrogates = source(buf)
-    out: list[Any] = []
-    skip = 3 if src[:3] == _BOM else 0
     if isinstance(src, bytearray):
         src = bytes(src)  # (the raw slices are bytes; the caller's buffer may change afterwards)
+    return paused(len(src), _raw_lines, kernel, src, errors, surrogates, max_line_size)  # type: ignore[no-any-return]
+
+
+def _raw_lines(kernel: Kernel, src: bytes | memoryview, errors: str, surrogates: bool, max_line_size: int) -> list[Any]:
+    out: list[Any] = []
+    skip = 3 if src[:3] == _BOM else 0
     if not isinstance(src, memoryview):
-        paused(_raw_region, kernel, src, 0, 0, errors, surrogates, out, skip, max_line_size)
+        _raw_region(kernel, src, 0, 0, errors, surrogates, out, skip, max_line_size)
         return out
     n = len(src)  # read window by window, as decode_lines does: at most one window is copied at a time
     pos = skip
@@ -803,8 +809,8 @@ def decode_lines_raw(
             chunk += bytes(src[pos + len(chunk) : pos + len(chunk) + WINDOW])
             end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
         else:
-            lineno = paused(_raw_region, kernel, chunk[:end] if end < len(chunk) else chunk, pos, lineno, errors,
-                            surrogates, out, 0, max_line_size)
+            lineno = _raw_region(kernel, chunk[:end] if end < len(chunk) else chunk, pos, lineno, errors,
+                                 surrogates, out, 0, max_line_size)
             pos += end
     return out
 
@@ -1032,7 +1038,7 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     except RecursionError:  # an element nests deeper than msgspec may go: framed by matching brackets
         whole = bytes(data) if isinstance(data, memoryview) else data
         raws = [bytes(whole[start:end]) for start, end in _array_elements(whole)]
-        return paused(_pairs, _deep_array(kernel, data, errors, valid_utf8), raws)  # type: ignore[no-any-return]
+        return paused(len(data), _pairs, _deep_array(kernel, data, errors, valid_utf8), raws)  # type: ignore[no-any-return]
     raws = list(map(bytes, items))
     del items
     whole = bytes(data) if isinstance(data, memoryview) else data
@@ -1058,9 +1064,9 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
             pass
         else:
             if len(events) == len(raws):
-                return paused(_pairs, events, raws)  # type: ignore[no-any-return]
+                return paused(len(data), _pairs, events, raws)  # type: ignore[no-any-return]
     out: list[Any] = []
-    paused(frame_all, kernel._dec.decode if fast else kernel.one, raws, raws, fail, out)
+    paused(len(data), frame_all, kernel._dec.decode if fast else kernel.one, raws, raws, fail, out)
     return out
 
 

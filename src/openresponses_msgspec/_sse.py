@@ -252,7 +252,7 @@ class SSEDecoder(Generic[T]):
     def feed(self, chunk: Buffer) -> list[T]:
         """Take the next bytes of the stream; return the events they complete, in order."""
         if self._raw:
-            return _paused(self._feed, chunk)  # type: ignore[no-any-return]
+            return _paused(len(chunk), self._feed, chunk)  # type: ignore[no-any-return]
         return self._feed(chunk)
 
     def _feed(self, chunk: Buffer) -> list[T]:
@@ -274,8 +274,6 @@ class SSEDecoder(Generic[T]):
 
     def close(self) -> list[T]:
         """End of stream: return the remaining events, and report a cut event or a body that is not SSE."""
-        if self._raw:
-            return _paused(self._close)  # type: ignore[no-any-return]
         return self._close()
 
     def _close(self) -> list[T]:

@@ -344,7 +344,7 @@ def decode_messages(
                       _kafka_error(codec, kerr, topic, partition, offset)
                       for value, topic, partition, offset, kerr in fields]
         if raw:
-            return paused(_framed_values, events, fields)  # type: ignore[no-any-return]
+            return paused(len(events) << 8, _framed_values, events, fields)  # type: ignore[no-any-return]
         return events
     events = []  # a chunk decodes to a list of events, flattened in order
     for value, topic, partition, offset, kerr in fields:
