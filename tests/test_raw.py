@@ -439,7 +439,7 @@ def test_raw_pauses_and_restores_the_collector() -> None:
     import gc
     import weakref
 
-    data = orm.corpus.ndjson(orm.corpus.events("text", 8000))  # over 1 MiB: its pairs are moved as a block
+    data = orm.corpus.ndjson(orm.corpus.events("text", 8000))  # over 256 KiB: its pairs are moved as a block
     assert gc.isenabled()
 
     class Node:
@@ -450,7 +450,7 @@ def test_raw_pauses_and_restores_the_collector() -> None:
     gone = weakref.ref(cycle)
     del cycle  # young cyclic garbage of the caller's: collected, not promoted unexamined
     got = orm.decode_lines(data, raw=True)
-    assert gone() is None and gc.isenabled() and len(got) == 8000 and len(data) > 1 << 20
+    assert gone() is None and gc.isenabled() and len(got) == 8000 and len(data) > 1 << 18
     young = {id(o) for o in gc.get_objects(0)} | {id(o) for o in gc.get_objects(1)}
     assert id(got[0]) not in young and id(got[-1]) not in young  # moved to the oldest generation as a block
     gc.disable()

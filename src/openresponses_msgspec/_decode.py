@@ -712,7 +712,7 @@ def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
     generation in O(1); a full collection still examines them as it examines everything.
 
     Process-wide while it lasts; the collector is switched back on in ``finally``, and left alone if it was
-    off. Only for inputs of ``size`` >= 1 MiB (a small call, a live stream's chunk, costs the collector
+    off. Only for inputs of ``size`` >= 256 KiB (a small call, a live stream's chunk, costs the collector
     little, and would pay for ``collect(1)``); the move is skipped when objects are frozen already
     (``gc.freeze()`` before a fork)."""
     if size < _PAUSE_FROM or not gc.isenabled():
@@ -730,7 +730,7 @@ def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
         gc.enable()
 
 
-_PAUSE_FROM = 1 << 20  # input bytes from which the collector is paused (about 5,000 text-corpus events)
+_PAUSE_FROM = 1 << 18  # input bytes from which the collector is paused (about 1,400 text-corpus events)
 _AGE_ABOVE = 2_000  # tracked objects allocated (net) by the call before they are moved as a block
 
 
