@@ -63,7 +63,7 @@ class UsageRecord(msgspec.Struct, frozen=True):
     total_tokens: int | None
     events: int
     problems: int
-    flagged: bool = False  # folding this stream raised: counts are what was folded before; `error` says what
+    flagged: bool = False  # folding this stream raised (`error` says what): its later events counted, not folded
     error: str | None = None
     resumed_at: int | None = None  # the first sequence number, when > 0 (a stream resumed with starting_after)
     source: dict[str, Any] | None = None  # where its input was (Kafka: partition/first/last/next; Redis: ids)
@@ -87,9 +87,9 @@ class Folder:
     """Folds events per stream key; the one place that decides when a stream's record is published.
 
     ``feed`` returns a stream once it finished (its terminal event came); ``flush`` (once per batch) folds what
-    was fed since, one accumulator call per stream (4x faster than one call per event); ``expire`` closes
-    streams idle for ``idle_timeout`` seconds. None raises: an exception while folding one stream flags that
-    stream only.
+    was fed since, one accumulator call per stream (60k events, 20 streams at a time: 279 ms, against 487 ms
+    with one call per event); ``expire`` closes streams idle for ``idle_timeout`` seconds. None raises: an
+    exception while folding one stream flags that stream only.
     Handles of dropped events (tombstones, late duplicates of an ended stream) collect in ``dropped`` (Redis
     acknowledges them; Kafka commits past them anyway).
     """
