@@ -618,14 +618,15 @@ class SSEDecoder(Generic[T]):
         if b[end - 3] != 125:  # "}"
             return None
         if b.startswith(b"data: {", pos):
-            region = b[pos + 6 : end]
             if self._raw:  # the frames' payloads, each decoded alone (no proof needed), paired with it
-                pieces = region[:-2].split(b"\n\ndata: ")
-                nl = _count_newlines(region, 0, len(region))
-                if nl == 2 * len(pieces):  # every newline is a frame's: each frame is one data line
+                inner = b[pos + 6 : end - 2]  # (without the last frame's blank line)
+                pieces = inner.split(b"\n\ndata: ")
+                nl = _count_newlines(inner, 0, len(inner))
+                if nl == 2 * len(pieces) - 2:  # every newline is a frame's: each frame is one data line
                     got = self._kernel.frames(pieces)
-                    return None if got is None else (got, nl)
-            else:
+                    return None if got is None else (got, nl + 2)
+            region = b[pos + 6 : end]
+            if not self._raw:
                 # The common case first, at the cost of one same-length replace (a copy, no count pass): each
                 # separator becomes `       }\n{` (JSON whitespace before the `}`). Counting newlines proves it
                 # clean: the separators are all the newlines but the last two iff region = 2 * body - 2; then
