@@ -534,3 +534,15 @@ class TestArrayMemory:
         assert out[0] == f"SimpleNamespace {n} None 0"
         assert out[1].startswith("ResponseOutputTextDeltaEvent" if "delta" in make else "InvalidEvent 1 ")
         assert peak < 100 << 20, f"peak RSS +{peak >> 20} MiB"
+
+
+def test_a_bom_after_blank_lines_is_skipped_by_detection_only() -> None:
+    """Detection skips one BOM among the leading blanks (a tool wrote one after blank lines); NDJSON then
+    reports that line as the in-memory decoder does, and an array starts after it."""
+    nd = b"\n\n\xef\xbb\xbf" + corpus.ndjson(SMALL)
+    got = list(iter_events(Trickle(nd, 1), errors="replace"))
+    assert got == decode_lines(nd, errors="replace")
+    assert isinstance(got[0], InvalidEvent) and (got[0].line, got[0].offset) == (3, 2) and got[1:] == SMALL_EXPECTED[1:]
+    arr = b" \n\xef\xbb\xbf" + corpus.array(SMALL)
+    for step in (1, 2, 10**9):
+        assert list(iter_events(Trickle(arr, step))) == SMALL_EXPECTED

@@ -41,6 +41,7 @@ _BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, w
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
 _WS_SET = frozenset(_WS)
+_WS_BYTES = (b" ", b"\t", b"\r", b"\n")
 _PAD = b"\0 \t\r\n"  # what may follow a gzip member (see _gunzip)
 _GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
 _GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
@@ -223,7 +224,7 @@ def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tu
     bom, blocks = _lead(blocks)
     fmt = format
     if fmt is None:
-        blocks, fmt = _sniff(blocks)
+        blocks, fmt = _sniff(blocks, bom)
     return (_chain(_BOM, blocks) if bom else blocks), fmt
 
 
@@ -240,18 +241,48 @@ def _lead(blocks: Iterator[Any]) -> tuple[bool, Iterator[Any]]:
     return False, _chain(head, blocks)
 
 
-def _sniff(blocks: Iterator[Any]) -> tuple[Iterator[Any], str]:
+def _lead_end(b: bytes, bom: bool) -> tuple[int, bool, bytes]:
+    """In ``b``, read from the start of the input on: the index of the first byte that is neither blank nor the
+    one UTF-8 BOM allowed before the data (at its start, or after blank lines: ``bom`` tells whether it was
+    met); -1 if there is none. Also whether the BOM was met, and the bytes of a BOM ``b`` ends in the middle
+    of (to be completed by the next block)."""
+    i = 0
+    n = len(b)
+    while True:
+        i = n - len(b[i:].lstrip(_WS)) if b[i : i + 1] in _WS_BYTES else i  # (a table-driven strip)
+        if i >= n:
+            return -1, bom, b""
+        if bom or b[i] != 0xEF:
+            return i, bom, b""
+        if b.startswith(_BOM, i):
+            bom, i = True, i + 3
+            continue
+        if _BOM.startswith(b[i:]):
+            return -1, bom, bytes(b[i:])
+        return i, bom, b""
+
+
+def _sniff(blocks: Iterator[Any], bom_seen: bool = False) -> tuple[Iterator[Any], str]:
     """The format from the first non-blank byte, however far it is, and blocks replaying all that was read.
     Blank blocks read on the way are held as they are up to ``_HOLD`` bytes; a longer blank run is replayed
     from its :class:`_Blank` summary (same length, same line ends where they matter), in bounded memory."""
     held: list[Any] | None = []
     size = 0
     blank = _Blank()
+    bom = bom_seen
+    pend = b""  # the first bytes of what may be a BOM, at the end of the last block
     for block in blocks:
-        if block[0] not in _WS_SET:
+        if pend:
+            i, bom, part = _lead_end(pend + block, bom)
+            rest = (pend + block)[i : i + 1] if i >= 0 else b""
+            pend = part
+        elif block[0] not in _WS_SET and (bom or block[0] != 0xEF):
             rest = block[:1]
-        else:  # blank? (empty lines by memcmp, other blanks by a table, not a byte loop)
-            rest = b"" if _all_lf(block) else block.translate(None, _WS)
+        elif bom and _all_lf(block):  # blank (empty lines by memcmp)
+            rest = b""
+        else:
+            i, bom, pend = _lead_end(block, bom)
+            rest = block[i : i + 1] if i >= 0 else b""
         if not rest:
             blank.add(block)
             if held is not None:
@@ -437,12 +468,13 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
 
     def run(data: bytes) -> tuple[list[Any], int]:
         nonlocal line, offset
+        shift = 1 if offset and data.startswith(_BOM) else 0  # (a BOM past the start is data: not skipped)
         try:
-            evs = lines_fn(data, errors=errors, max_line_size=limit)
+            evs = lines_fn(b"\n" + data if shift else data, errors=errors, max_line_size=limit)
         except DecodeError as err:
-            raise _located(err, line, offset, 0) from None
+            raise _located(err, line - shift, offset - shift, 0) from None
         if errors == "replace":  # (strict mode raises instead: nothing to move)
-            _relocate(evs, line, offset, 0)
+            _relocate(evs, line - shift, offset - shift, 0)
         line += _newlines(data)
         offset += len(data)
         return evs, len(data)
@@ -524,18 +556,18 @@ def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[An
     line = 0  # newlines before buf[0]
     scan: _Scan | None = None
     rest_fast = 0
+    bom = False
+    pend = b""  # the first bytes of what may be a BOM, at the end of the last block (not yet counted)
     for block in blocks:
-        if not started:  # the BOM (a block of its own, see _lead) and blank blocks are counted, not held
-            if block == _BOM and offset == 0:
-                offset = 3
-                continue
-            s = block.lstrip(_WS) if block[0] in _WS_SET else block
-            skip = len(block) - len(s)
-            if not s:
+        if not started:  # blank bytes and a BOM before the "[" are counted, not held
+            if pend:
+                block = pend + block
+            skip, bom, pend = _lead_end(block, bom)
+            if skip < 0:
                 line += _newlines(block)
-                offset += len(block)
+                offset += len(block) - len(pend)
                 continue
-            if s[0] != 0x5B:  # "["
+            if block[skip] != 0x5B:  # "["
                 raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=offset + skip,
                                   line=line + _newlines(block[:skip]) + 1, offset=offset + skip)
             line += _newlines(block[: skip + 1])
@@ -568,6 +600,8 @@ def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[An
         if scan is not None:
             scan.cut(cut)
     if not started:
+        if pend:
+            raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=offset, line=line + 1, offset=offset)
         return
     tail = bytes(buf).rstrip(_WS)
     if not tail.endswith(b"]"):
@@ -634,7 +668,8 @@ class _Scan:
                     in_str = False
                 continue
             if depth:  # inside a malformed element
-                pos = _SKIP.match(buf, pos).end()
+                skipped = _SKIP.match(buf, pos)  # (always matches, maybe nothing)
+                pos = skipped.end() if skipped is not None else pos
                 if pos >= n:
                     break
                 c = buf[pos]
