@@ -1,10 +1,13 @@
 """Events from files and streams of any size: NDJSON, SSE or JSON arrays, plain or gzip, in bounded memory.
 
 The input is read in blocks (:data:`BLOCK_SIZE`); each block is cut at a boundary its format allows (the
-last newline for NDJSON, the last complete element for an array; SSE blocks go to an incremental
+last newline for NDJSON, a comma between elements for an array; SSE blocks go to an incremental
 :class:`SSEDecoder`), decoded by the same batch decoders as in-memory data, and errors are moved from
 block-relative to file-absolute coordinates (line, byte offset, element index). Memory stays at a few blocks
-plus the batch being handed out, whatever the file's size; a line longer than a block is buffered whole.
+plus the batch being handed out, whatever the file's size; a line longer than a block is buffered up to
+``max_line_size`` (then skipped as it arrives), an array element or SSE event longer than a block whole
+(SSE: up to ``max_event_size``). Every path is linear in the input: see :func:`_sniff` (detection),
+:func:`_gunzip` (gzip errors), :class:`_Long` (the line limit) and :class:`_Scan` (arrays).
 """
 
 from __future__ import annotations
