@@ -104,9 +104,14 @@ def _hypothesis(examples: int, per_round: int, minutes: float, only: list[str]) 
                 runs[name] += per_round
             print(time.strftime("%H:%M:%S"), " ".join(f"{n.removeprefix('test_')}={runs[n]}" for n in props),
                   flush=True)
-    print("\nexamples run (per property, rounded to rounds of", per_round, "):")
+    from fuzz_invariants import CALLS
+
+    print("\nexamples asked for (per property, in rounds of", per_round, "):")
     for n in props:
         print(f"  {n}: {runs[n]}{'  FAILED' if n in failed else ''}")
+    print("executions of each check (with shrinking and replays):")
+    for name, calls in sorted(CALLS.items()):
+        print(f"  {name}: {calls}")
     return len(failed)
 
 
