@@ -78,7 +78,7 @@ def _properties(only: list[str]) -> dict[str, Any]:
 def _hypothesis(examples: int, per_round: int, minutes: float, only: list[str]) -> int:
     """Each property in rounds of ``per_round`` examples, round-robin, until ``examples`` each or the time cap;
     a property that fails is reported (its shrunk example) and not run again. Returns the number failed."""
-    os.environ["FUZZ_EXAMPLES"] = str(per_round)  # read by the test modules when imported (below)
+    os.environ["FUZZ_EXAMPLES"] = os.environ["FUZZ_REDIS_EXAMPLES"] = str(per_round)  # read at import (below)
     props = _properties(only)
     runs = dict.fromkeys(props, 0)
     failed: dict[str, str] = {}
