@@ -8,7 +8,7 @@ against a real redis-server (started by the integration conftest; without one th
     .venv/bin/python tools/fuzz.py --atheris -atheris_runs=2000000 [corpus_dir]
 
 The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py and
-tests/integrations/test_fuzz_redis.py, 100 examples per property; FUZZ_EXAMPLES=N changes it). Here the
+tests/integrations/test_fuzz_redis.py, 100 examples per property, 25 for Redis; FUZZ_EXAMPLES=N). Here the
 properties run round-robin in rounds of ``--round`` examples (a progress line per round) until ``--examples``
 each or ``--minutes``; a failing property prints its shrunk example and is not run again (the others go on);
 redis-server is started on 127.0.0.1 for the Redis property. With atheris, each input is split
