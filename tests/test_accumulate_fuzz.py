@@ -237,6 +237,11 @@ class MutatedStreams(RuleBasedStateMachine):
     def _bytes(self, camel: bool) -> bytes:
         out = []
         for e in self.log:
+            if isinstance(e, bytes) and camel:
+                try:
+                    e = json.loads(e)
+                except ValueError:
+                    pass
             out.append(e if isinstance(e, bytes) else json.dumps(_camel(e) if camel else e).encode())
         return b"\n".join(out) + b"\n"
 
