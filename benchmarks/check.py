@@ -100,11 +100,18 @@ def evaluate(doc: dict[str, Any], targets: list[Target]) -> list[Result]:
         assert a is not None
         try:
             ratio = value(a, t.metric) / value(b, t.metric) if b is not None else value(a, t.metric)
+            spread = _spread(t, a, b) if b is not None else None
         except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
             results.append(Result(t, UNMEASURED, detail=f"cannot compute {t.metric!r}: {e!r}"))
             continue
+        if getattr(t, "over", "median") == "every round":  # the worst round's ratio is the measure
+            if spread is None:
+                results.append(Result(t, UNMEASURED, detail="no per-round data of both sides in one interleaved "
+                                      "set (use --benchmark-json)"))
+                continue
+            ratio = spread[1] if t.cmp == "<=" else spread[0]
         ok = ratio >= t.goal if t.cmp == ">=" else ratio <= t.goal
-        results.append(Result(t, MET if ok else MISSED, ratio, _spread(t, a, b) if b is not None else None))
+        results.append(Result(t, MET if ok else MISSED, ratio, spread))
     return results
 
 
