@@ -95,8 +95,9 @@ class Corpus:
         return b"".join(parts)
 
     def variant(self, kind: str) -> Corpus:
-        """A mix derived from this corpus (cached on it): ``keepalive`` inserts a keep-alive event (a tag no spec
-        has, so an unknown event) after every 100 events; ``unknown-nested`` inserts, after every 99 events, an
+        """A mix derived from this corpus (cached on it): ``keepalive`` inserts a keep-alive event (a tag the model
+        does not know, ``response.keep_alive``, so an unknown event; OpenAI's ``keepalive`` is typed since #18)
+        after every 100 events; ``unknown-nested`` inserts, after every 99 events, an
         ``output_item.added`` whose item has an unknown ``type`` (so 1 event in 100 holds an unknown nested item).
         The events count includes the inserted ones."""
         cache = self.__dict__.setdefault("_variants", {})
@@ -108,7 +109,7 @@ class Corpus:
                 if k % every == every - 1:
                     seq = ev.get("sequence_number", 0)
                     if kind == "keepalive":
-                        out.append({"type": "keepalive", "sequence_number": seq})
+                        out.append({"type": "response.keep_alive", "sequence_number": seq})
                     else:
                         out.append({"type": "response.output_item.added", "output_index": 1, "sequence_number": seq,
                                     "item": {"type": "x_future_widget", "id": f"xw_{k:08x}", "status": "in_progress",

@@ -60,7 +60,7 @@ class TestDecode:
         assert isinstance(ev, orm.ErrorEvent)
         assert (ev.code, ev.message, ev.param, ev.sequence_number) == (None, "boom", None, 9)
 
-    @pytest.mark.parametrize("tag", ["response.keep_alive", "keepalive", "response.brand_new.delta"])
+    @pytest.mark.parametrize("tag", ["response.keep_alive", "heartbeat", "response.brand_new.delta"])
     def test_unknown_event_keeps_type_and_exact_raw(self, tag: str) -> None:
         raw = b'{"type":"%s",  "sequence_number": 7, "payload": {"a": [1, 2.50]}}' % tag.encode()
         ev = decode(b"  " + raw + b"\r\n")

@@ -267,9 +267,14 @@ class TestDeepNesting:
         assert (e.value.line, e.value.offset) == (2, len(GEN) + 1)
         with pytest.raises(DecodeError, match="nesting too deep"):
             decode(bad)
-        # msgspec cannot split an array around a too-deep element: the array is reported whole, in both modes
-        with pytest.raises(DecodeError, match="nesting too deep"):
-            decode_array(b"[" + GEN + b"," + bad + b"]", errors="replace")
+        # msgspec cannot split an array around a too-deep element: it is framed by bracket matching instead,
+        # and the element alone is reported (issue 17; the array used to be reported whole, in both modes)
+        arr = decode_array(b"[" + GEN + b"," + bad + b"]", errors="replace")
+        assert arr[0] == decode(GEN) and isinstance(arr[1], InvalidEvent) and arr[1].index == 1
+        assert "nesting too deep" in str(arr[1].error) and arr[1].raw == bad
+        with pytest.raises(DecodeError, match="nesting too deep") as e:
+            decode_array(b"[" + GEN + b"," + bad + b"]")
+        assert e.value.index == 1
         sse = b"data: " + GEN + b"\n\ndata: " + bad + b"\n\ndata: " + DELTA + b"\n\n"
         got = orm.decode_sse(sse, errors="replace")
         assert got[0] == decode(GEN) and got[2] == decode(DELTA) and isinstance(got[1], InvalidEvent)

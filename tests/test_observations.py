@@ -60,7 +60,7 @@ def test_table_seeds_every_fact_of_issue_9() -> None:
         "minimal-response-object", "obfuscation-on-delta-events", "tool-usage-on-response", "content-filters",
         "image-generation-call-extras", "custom-tool-call-status", "xai-web-search-call-arguments",
         "xai-usage-extras", "copilot-usage-on-completed", "integer-numbers", "compaction-compacting",
-        "open-responses-additions",
+        "open-responses-additions", "openai-keepalive", "websocket-stream-id-on-every-event",
     }
     for o in OBSERVATIONS:
         assert o["examples"] and o["server"], o["id"]

@@ -1,7 +1,8 @@
 """The generated Structs against the three OpenAPI specs, read with a resolver written independently of the
 generator: every tag maps to a class, every wire field exists, nullable follows the merge rule (nullable if any
 spec allows null), and required follows the README's rule (only the ``delta`` of a ``*.delta`` event and the
-``response`` of a lifecycle event); fields beyond the specs are exactly the observations' added fields."""
+``response`` of a lifecycle event); fields beyond the specs are exactly the observations' added fields and the
+fields the pinned SDKs define (tests/sdk_walk.py; tests/test_sdk_drift.py checks that none is missing)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import msgspec
 import pytest
+import sdk_walk
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import EVENT_TYPES, FAMILIES
@@ -177,6 +179,7 @@ def observed(key: str) -> dict[type, set[str]]:
 
 ADDED = observed("add")
 OMITTED = observed("omitted")
+SDK = sdk_walk.walk()  # what the pinned SDKs define, walked beside the model
 LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
              "response.failed", "response.incomplete"}
 
@@ -223,8 +226,9 @@ def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None,
         if all(num for _, num in seen) and f.type is not Any and not {int, float} <= args_of(f.type):
             problems.append(f"{name}: a JSON number, typed {f.type} (an integer must stay an int)")
     extra = set(fields) - set(spec_fields)
-    if extra != ADDED.get(cls, set()) - set(spec_fields):
-        problems.append(f"fields in no spec: {sorted(extra)}, observed: {sorted(ADDED.get(cls, set()))}")
+    known = ADDED.get(cls, set()) | SDK.defined.get(cls, set())
+    if extra != known - set(spec_fields):
+        problems.append(f"fields in no spec: {sorted(extra)}, observed or in an SDK: {sorted(known)}")
     assert not problems, f"{cls.__name__}: " + "; ".join(problems)
 
 
@@ -242,10 +246,11 @@ NEW_EVENTS = {o["tag"] for o in OBSERVATIONS if o["shape"] == "event"}
 @pytest.mark.parametrize("family", FAMILY_NAMES)
 def test_every_spec_tag_maps_to_a_struct(specs: dict[str, Schemas], openresponses_doc: Any, family: str) -> None:
     """Each tag of each spec's union has exactly one class, and the registry holds nothing else (but the
-    events of the observations table)."""
+    events of the observations table and the tags the pinned SDKs define)."""
     src = union_sources(specs, openresponses_doc)[family]
     tags = set().union(*map(set, src.values()))
-    assert set(registry(family)) == tags | (NEW_EVENTS if family == "events" else set())
+    sdk = SDK.tags if family == "events" else SDK.member_tags.get(family, set())
+    assert set(registry(family)) == tags | (NEW_EVENTS if family == "events" else set()) | sdk
     for tag, cls in registry(family).items():
         assert cls.__struct_config__.tag == tag
         assert cls.type == tag
@@ -253,14 +258,18 @@ def test_every_spec_tag_maps_to_a_struct(specs: dict[str, Schemas], openresponse
 
 
 def test_event_counts_per_source(specs: dict[str, Schemas], openresponses_doc: Any) -> None:
-    """49 OpenRouter tags, 58 OpenAI, 24 Open Responses; 72 in all, plus response.compaction.compacting."""
+    """49 OpenRouter tags, 58 OpenAI, 24 Open Responses; 72 in all, plus response.compaction.compacting and
+    keepalive (observed), plus the SDKs' steer (3) and inject (2) events."""
     src = union_sources(specs, openresponses_doc)["events"]
     assert {k: len(v) for k, v in src.items()} == {"openrouter": 49, "openai": 58, "openresponses": 24}
     assert len(set(src["openrouter"]) & set(src["openai"])) == 37
     assert set(src["openresponses"]) - set(src["openrouter"]) - set(src["openai"]) == {
         "response.reasoning.delta", "response.reasoning.done"}
-    assert NEW_EVENTS == {"response.compaction.compacting"}
-    assert len(EVENT_TYPES) == 73
+    assert NEW_EVENTS == {"response.compaction.compacting", "keepalive"}
+    assert SDK.tags - set().union(*map(set, src.values())) == {
+        "response.compaction.compacting", "response.steer.accepted", "response.steer.pending",
+        "response.steer.failed", "response.inject.created", "response.inject.failed"}
+    assert len(EVENT_TYPES) == 79
 
 
 @pytest.mark.parametrize("family", FAMILY_NAMES)

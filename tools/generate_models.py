@@ -1,4 +1,5 @@
-"""Generate ``src/openresponses_msgspec/_models.py`` from three OpenAPI specs and the observations table.
+"""Generate ``src/openresponses_msgspec/_models.py`` from three OpenAPI specs, the pinned SDKs' event unions and
+the observations table.
 
     python tools/generate_models.py [--spec-dir DIR] [--check] [--stats]
 
@@ -24,6 +25,10 @@ overlap and disagree. Writing them by hand invites drift; this script applies on
   content parts, annotations, ...) become msgspec tagged unions, members merged by tag across specs;
 * every other union, and a field the specs type differently, is ``Any`` (plain JSON values); a JSON number
   is ``int | float`` (an integer on the wire stays an ``int``); enums are plain ``str``;
+* the pinned SDKs (``SDK_PINS``: ``openai``, ``openrouter``; their types are generated from the vendors' newer
+  specs) are sources of facts beside the specs: pydantic writes each SDK's server-event unions (SSE and
+  WebSocket, GA and beta) as JSON Schema, read like a fourth and fifth spec (their catch-all ``Unknown*``
+  members left out); spec property order and spec ``$ref`` merges come first, so class names stay put;
 * ``tools/observations.toml`` (what real servers were seen to send) is applied last: added fields become
   typed fields, omitted fields optional, new events classes;
 * nested objects with identical generated bodies that come from the same ``$ref`` become one class.
@@ -45,7 +50,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "openresponses_msgspec" / "_models.py"
@@ -66,8 +71,10 @@ FAMILIES: dict[str, tuple[str, set[str]]] = {
     "CodeInterpreterOutput": ("Output", {"logs", "image"}),
     "ApplyPatchOperation": ("Operation", {"create_file", "update_file", "delete_file"}),
     "ShellOutcome": ("Outcome", {"exit", "timeout"}),
+    "PromptCacheDiagnostics": ("Diagnostics", {"cache_hit", "cache_miss", "comparison_response_not_found"}),
 }
-FAMILY_ORDER = ["ShellOutcome", "ApplyPatchOperation", "CodeInterpreterOutput", "WebSearchAction", "Annotation",
+FAMILY_ORDER = ["PromptCacheDiagnostics", "ShellOutcome", "ApplyPatchOperation",
+                "CodeInterpreterOutput", "WebSearchAction", "Annotation",
                 "ContentPart", "OutputItem"]
 
 # Request-echo fields of the response object hold ambiguous unions (EVENTS.md section 0.5): decoded as
@@ -93,8 +100,24 @@ RENAMES = {
     "Event:error/error": "ErrorPayload",
 }
 
+# Fields whose object is one shape wherever it occurs (the SDKs define it again in every event and item): one class.
+SHARED_FIELDS = {"agent": "Agent"}
+
 # Whose property order follows the wire best (see Generator.fields).
-WIRE_ORDER_RANK = {"openresponses": 0, "openai": 1, "openrouter": 2}
+WIRE_ORDER_RANK = {"openresponses": 0, "openai": 1, "openrouter": 2, "openai-sdk": 3, "openrouter-sdk": 4}
+
+# The SDKs whose types are walked as sources of facts beside the specs (their types are generated from the
+# vendors' own, newer specs: WebSocket lanes, steering, multi-agent items, ...). Pinned: the same versions as
+# the ``test`` extra in pyproject.toml; tests/test_sdk_drift.py fails on anything they define that the model
+# lacks. Bumping a pin: change it here and in pyproject.toml, install, regenerate (README, "Drift").
+SDK_PINS = {"openai": "3.51.0", "openrouter": "1.3.84"}
+SDK_ROOTS = {
+    "openai-sdk": ("openai", ["openai.types.responses:ResponseStreamEvent",
+                              "openai.types.responses:ResponsesServerEvent",
+                              "openai.types.beta:BetaResponseStreamEvent",
+                              "openai.types.beta:BetaResponsesServerEvent"]),
+    "openrouter-sdk": ("openrouter", ["openrouter.components:StreamEvents"]),
+}
 
 # The rule: what an event means nothing without. Everything else is optional.
 LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
@@ -140,6 +163,8 @@ class Spec:
 
     def stream_union(self) -> list[Any]:
         """The members of this spec's stream-event union (plus Open Responses' WebSocket error event)."""
+        if self.name.endswith("-sdk"):
+            return union_members(self, self.doc["root"]) or []
         if self.name == "openrouter":
             return union_members(self, self.schemas["StreamEvents"]) or []
         if self.name == "openai":
@@ -293,6 +318,7 @@ class Model:
         self.events: dict[str, str] = {}  # tag -> path
         self.added: dict[str, dict[str, str]] = {}  # path -> {field: type expression} from observations
         self.omitted: dict[str, set[str]] = {}  # path -> fields observed absent
+        self.docs: dict[str, str] = {}  # path -> docstring of an observed event (``doc`` in the table)
         self._seen: set[tuple[str, int, str]] = set()
 
     def add_object(self, spec: Spec, s: Any, path: str, ref: str | None = None) -> None:
@@ -303,7 +329,8 @@ class Model:
         self._seen.add(key)
         self.objects.setdefault(path, []).append(Entry(spec, flat))
         if ref:
-            self.refs.setdefault(path, set()).add(ref)
+            # an SDK's $defs name only merges shapes that no spec defines (the specs' merges name the classes)
+            self.refs.setdefault(path, set()).add(ref if spec.sha256 else f"{spec.name}:{ref}")
         for name, prop in flat.get("properties", {}).items():
             if name == "type" and "/" not in path and path.startswith(("Event:", "Family:")):
                 continue
@@ -331,6 +358,8 @@ class Model:
 def base_class_name(path: str) -> str:
     if path in RENAMES:
         return RENAMES[path]
+    if path.rpartition("/")[2] in SHARED_FIELDS:
+        return SHARED_FIELDS[path.rpartition("/")[2]]
     if "/" not in path and path.startswith("Event:"):
         return event_class_name(path[6:])
     if "/" not in path and path.startswith("Family:"):
@@ -487,7 +516,7 @@ class Generator:
 
     def emit(self, path: str, base: str, tag: str | None) -> str:
         opts = (f', tag="{tag}"' if tag is not None else "") + ", frozen=True, kw_only=True"
-        doc = describe(self.model.objects.get(path, []))
+        doc = describe(self.model.objects.get(path, [])) or self.model.docs.get(path, "")
         lines = [f"class {self.name(path)}({base}{opts}):", f'    """{doc or "(No description in the specs.)"}"""']
         lines += self.body(path, tag)
         return "\n".join(lines)
@@ -517,12 +546,17 @@ class Generator:
                     for q in members[:i]:
                         if self.names.get(q, base_class_name(q)) != base_class_name(q):
                             continue
-                        if self.model.refs.get(p, set()) & self.model.refs.get(q, set()):
+                        shared = self.model.refs.get(p, set()) & self.model.refs.get(q, set())
+                        if any(":" not in r for r in shared) or (shared and not self.from_specs(p)
+                                                                 and not self.from_specs(q)):
                             self.names[p] = self.name(q)
                             changed = True
                             break
             if not changed:
                 return
+
+    def from_specs(self, path: str) -> bool:
+        return any(e.spec.sha256 for e in self.model.objects.get(path, []))
 
     def canonical(self, path: str) -> bool:
         return self.name(path) == base_class_name(path)
@@ -553,6 +587,65 @@ def load_specs(spec_dir: Path) -> list[Spec]:
     return specs
 
 
+def _strip_sdk_schema(s: Any, unknown: set[str]) -> Any:
+    """Titles dropped (pydantic writes one on every property), and the SDKs' catch-all members (OpenRouter's
+    ``Unknown*`` classes with ``raw``/``is_unknown``) taken out of their unions."""
+    if isinstance(s, list):
+        return [_strip_sdk_schema(x, unknown) for x in s]
+    if not isinstance(s, dict):
+        return s
+    out = {}
+    for k, v in s.items():
+        if k == "title" and isinstance(v, str):
+            continue
+        if k in ("anyOf", "oneOf") and isinstance(v, list):
+            v = [m for m in v if not (isinstance(m, dict) and m.get("$ref", "").rsplit("/", 1)[-1] in unknown)]
+        if k == "properties" and isinstance(v, dict):
+            out[k] = {n: _strip_sdk_schema(x, unknown) for n, x in v.items()}
+            continue
+        out[k] = _strip_sdk_schema(v, unknown)
+    return out
+
+
+def load_sdk_sources() -> list[Spec]:
+    """The pinned SDKs' event unions as JSON Schema (pydantic writes it from their types, wire names kept), one
+    source per SDK; a missing or other version is an error that says what to install."""
+    import importlib
+    import importlib.metadata
+
+    wrong = {d: v for d, v in SDK_PINS.items() if _installed(d) != v}
+    if wrong:
+        raise SystemExit("the model is generated from the pinned SDKs: pip install " +
+                         " ".join(f"{d}=={v}" for d, v in wrong.items()) +
+                         f" (installed: {', '.join(f'{d} {_installed(d)}' for d in wrong)})")
+    from pydantic import TypeAdapter
+
+    out = []
+    for name, (dist, roots) in SDK_ROOTS.items():
+        unions = []
+        for root in roots:
+            mod, _, attr = root.partition(":")
+            unions.append(getattr(importlib.import_module(mod), attr))
+        union = Union[tuple(unions)]  # noqa: UP007 (a union built at run time)
+        schema = TypeAdapter(union).json_schema(ref_template="#/components/schemas/{model}")
+        defs = schema.pop("$defs")
+        # OpenRouter's catch-all Unknown* members and its UNSET sentinel are no wire shapes
+        unknown = {k for k, v in defs.items() if "is_unknown" in v.get("properties", {}) or k == "Unset"}
+        doc = {"components": {"schemas": _strip_sdk_schema(defs, unknown)}, "root": _strip_sdk_schema(schema, unknown)}
+        version = importlib.metadata.version(dist)
+        out.append(Spec(name, Path(f"{dist}=={version}"), doc, ""))
+    return out
+
+
+def _installed(dist: str) -> str | None:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def load_observations(path: Path = OBSERVATIONS) -> list[dict[str, Any]]:
     with path.open("rb") as f:
         return tomllib.load(f)["observation"]
@@ -570,6 +663,8 @@ def apply_observations(model: Model, observations: list[dict[str, Any]], names: 
             if tag not in model.events:
                 model.events[tag] = path
                 model.objects.setdefault(path, [])
+                if "doc" in obs:
+                    model.docs[path] = first_sentence(obs["doc"])
             targets = [path]
         else:
             targets = []
@@ -592,7 +687,7 @@ def apply_observations(model: Model, observations: list[dict[str, Any]], names: 
 
 
 def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
-    specs = load_specs(spec_dir)
+    specs = load_specs(spec_dir) + load_sdk_sources()
     model = Model()
     model.added_types = {}
     tag_counts = {}
@@ -617,9 +712,19 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
     # Plain nested structs, in the order they were met. Annotations are strings (``from __future__ import
     # annotations``) that msgspec resolves when a decoder is built, so definition order only matters for the
     # Union aliases below.
+    emitted: dict[str, str] = {}
     for p in gen.plain_paths():
         if gen.canonical(p):
-            out.append(gen.emit(p, "_Struct", None))
+            counted = dict(gen.stats)
+            code = gen.emit(p, "_Struct", None)
+            name = gen.name(p)
+            body = code.split("\n", 2)[2]  # without the class line and the docstring
+            if name in emitted:
+                assert emitted[name] == body, f"{p}: a shared class ({name}) with another shape"
+                gen.stats = counted  # counted once
+                continue
+            emitted[name] = body
+            out.append(code)
     for fam in FAMILY_ORDER:
         tags = sorted(model.family_members[fam])
         classes = []
@@ -653,14 +758,15 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
         stats.update(gen.stats)
         stats["tags"] = tag_counts
         stats["events"] = len(model.events)
-        stats["classes"] = sum(1 for p in gen.plain_paths() if gen.canonical(p))
+        stats["classes"] = len(emitted)
         stats["merged"] = {p: gen.name(p) for p in gen.plain_paths() if not gen.canonical(p)}
         stats["slot_aliases"] = len(aliases)
     return "\n\n\n".join(out) + "\n"
 
 
 def header(specs: list[Spec]) -> str:
-    lines = "\n".join(f"    {s.path}  sha256 {s.sha256}" for s in specs)
+    lines = "\n".join(f"    {s.path}  sha256 {s.sha256}" for s in specs if s.sha256)
+    lines += "\n    " + ", ".join(str(s.path) for s in specs if not s.sha256) + " (the SDKs' event unions, walked)"
     return f'''"""Generated by tools/generate_models.py. Do not edit: edit the generator or tools/observations.toml.
 
 Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here):

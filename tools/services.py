@@ -93,9 +93,14 @@ class _Process:
         if self.proc is not None and self.proc.poll() is None:
             raise ServiceError(f"{self.name} already running on port {self.port}")
         self.port = port or self.port or free_port()
+        argv = self._argv()  # (raises ServiceError for a missing binary before anything is opened)
         self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(self._argv(), stdout=self._logf, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            self.proc = subprocess.Popen(argv, stdout=self._logf, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self.stop()
+            raise ServiceError(f"{self.name}: cannot start {argv[0]}: {exc}") from None
         try:
             _wait_port(self.port, self.proc, self.log, probe=self.probe, ready=self.ready)
         except ServiceError as exc:

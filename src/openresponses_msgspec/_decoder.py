@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import msgspec
 
 from . import _decode
-from ._decode import Buffer, Kernel
+from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, Kernel
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES, StreamEvent
 from ._projection import Skipped, View, camel_twin, skipped_class
@@ -121,22 +121,29 @@ class Decoder(Generic[T_co]):
             raise err._located(raw=bytes(data)) from None
 
     @overload
-    def decode_lines(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    def decode_lines(
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ...
+    ) -> list[T_co | UnknownEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["replace"]
+        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ...
     ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
-    def decode_lines(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
-    def decode_lines(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+    def decode_lines(
+        self, buf: Buffer, *, errors: str, max_line_size: int = ...
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    def decode_lines(
+        self, buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE
+    ) -> list[Any]:
         """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
         A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
         ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical
         line), ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it
-        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line.
+        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line. A line
+        longer than ``max_line_size`` bytes (before its LF) is a bad line, kept as its first KiB.
         """
-        return _decode.decode_lines(self._kernel, buf, errors)
+        return _decode.decode_lines(self._kernel, buf, errors, max_line_size)
 
     @overload
     def decode_array(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
@@ -169,49 +176,60 @@ class Decoder(Generic[T_co]):
 
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ..., last_event_id: str = ...
     ) -> SSEDecoder[T_co | UnknownEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ...
+        self, *, errors: Literal["replace"], max_event_size: int = ..., last_event_id: str = ...
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: str, max_event_size: int = ...
+        self, *, errors: str, max_event_size: int = ..., last_event_id: str = ...
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
-    def sse_decoder(self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE) -> Any:
+    def sse_decoder(
+        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE, last_event_id: str = ""
+    ) -> Any:
         """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
-        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self)
+        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self,
+                                 last_event_id=last_event_id)
 
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+        self, chunks: Iterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> Iterator[T_co | UnknownEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...
+        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...
+        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE
+        self, chunks: Iterable[Buffer], *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
     ) -> Iterator[Any]:
         """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
-        return _sse().iter_sse(chunks, decoder=self.sse_decoder(errors=errors, max_event_size=max_event_size))  # type: ignore[no-any-return]
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id)
+        return _sse().iter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...
+        self, chunks: AsyncIterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> AsyncIterator[T_co | UnknownEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...
+        self, chunks: AsyncIterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...
+        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ...,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     def aiter_sse(
         self,
@@ -219,9 +237,11 @@ class Decoder(Generic[T_co]):
         *,
         errors: str = "strict",
         max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
-        return _sse().aiter_sse(chunks, decoder=self.sse_decoder(errors=errors, max_event_size=max_event_size))  # type: ignore[no-any-return]
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id)
+        return _sse().aiter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
 
 def _sse() -> Any:
@@ -246,20 +266,26 @@ def decode(buf: Buffer) -> Event:
 
 
 @overload
-def decode_lines(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+def decode_lines(
+    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ...
+) -> list[Event]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+def decode_lines(
+    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ...
+) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
-def decode_lines(buf: Buffer, *, errors: str = "strict") -> list[Any]:
+def decode_lines(buf: Buffer, *, errors: str, max_line_size: int = ...) -> list[Event | InvalidEvent]: ...
+def decode_lines(buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> list[Any]:
     """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
     A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
     ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical line),
     ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it becomes an
-    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line.
+    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line. A line longer
+    than ``max_line_size`` bytes (before its LF; default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB) is a bad line,
+    kept as its first KiB.
     """
-    return _decode.decode_lines(_DEFAULT._kernel, buf, errors)
+    return _decode.decode_lines(_DEFAULT._kernel, buf, errors, max_line_size)
 
 
 @overload

@@ -7,7 +7,9 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["DecodeError", "InvalidEvent", "InvalidValue", "UnknownEvent", "UnknownValue", "kept_raw"]
+__all__ = [
+    "DecodeError", "InvalidEvent", "InvalidValue", "MissingExtraError", "UnknownEvent", "UnknownValue", "kept_raw",
+]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 _POS_RE = re.compile(r"\(byte (\d+)\)$")
@@ -80,6 +82,20 @@ class DecodeError(ValueError):
         return DecodeError(self.msg, **fields)
 
 
+def _detached(error: DecodeError) -> DecodeError:
+    """``error`` without its traceback, context and cause, so that a value holding it holds no frames.
+
+    Events are ``gc=False`` Structs: the collector never traverses them, so a cycle through one is never
+    freed. An error caught in the slow path carries a traceback whose frames (and their callers', up to the
+    batch's result list) reach the event being built: kept as is, every event holding it would leak with its
+    whole batch. Nothing but frames and chained exceptions leads from an error back to an event.
+    """
+    error.__traceback__ = None
+    error.__context__ = None
+    error.__cause__ = None
+    return error
+
+
 class _Unknown:
     __slots__ = ("type", "raw")
 
@@ -121,7 +137,8 @@ class InvalidValue:
 
     ``type`` is its ``type`` tag when it has a string one (else ``None``); ``raw`` its exact JSON bytes, which
     :func:`encode` writes back unchanged; ``error`` the :class:`DecodeError` that explains it, with the
-    absolute JSON path (``$.response.output[2].content[0].text``).
+    absolute JSON path (``$.response.output[2].content[0].text``), detached (no traceback or context: see
+    the README's "Memory" note).
     """
 
     __slots__ = ("type", "raw", "error")
@@ -129,7 +146,7 @@ class InvalidValue:
     def __init__(self, type: str | None, raw: bytes, error: DecodeError) -> None:  # noqa: A002 - the wire name
         self.type = type
         self.raw = raw
-        self.error = error
+        self.error = _detached(error)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, InvalidValue):
@@ -174,7 +191,7 @@ class InvalidEvent:
         offset: int | None = None,
         index: int | None = None,
     ) -> None:
-        self.error = error
+        self.error = _detached(error)
         self.raw = raw
         self.line = line
         self.offset = offset
@@ -197,3 +214,13 @@ class InvalidEvent:
 
     def __repr__(self) -> str:
         return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency (an extra of this package) is not installed; the message gives the
+    ``pip install`` line that installs it, ``extra`` its name (``"arrow"``, ``"cli"``, ...)."""
+
+    def __init__(self, what: str, extra: str, module: str) -> None:
+        self.extra = extra
+        self.install = f"pip install 'openresponses-msgspec[{extra}]'"
+        super().__init__(f"{what} needs {module}: {self.install}", name=module)

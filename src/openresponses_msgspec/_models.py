@@ -4,6 +4,7 @@ Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here)
     in.openapi.yaml  sha256 469fa24635e2e05617cfb064ded5f561a177859d054705f4c744644fd68068eb
     openai/openapi.yaml  sha256 db5d7478feae10b4d331834c60d9765a8aa042e38419f9b1694288c11aa8ebc8
     openresponses/openapi.json  sha256 1f469fc044bc3c0ee9bb8210b76435ce2386ed792c16863f8dc9bd6070b87f6a
+    openai==3.51.0, openrouter==1.3.84 (the SDKs' event unions, walked)
     tools/observations.toml (what real servers were seen to send)
 
 Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
@@ -69,7 +70,13 @@ class Response(_Struct, frozen=True, kw_only=True):
     conversation: Any = None
     error_type: str | None = None
     openrouter_metadata: _OpenRouterMetadata | None = None
-    tool_usage: Any = None
+    access_programs: _ResponseAccessPrograms | None = None
+    image: _ResponseImage | None = None
+    input_transformations: tuple[_OutputItem, ...] | None = None
+    prompt_cache_diagnostics: _PromptCacheDiagnostics | None = None
+    tool_usage: _ResponseToolUsage | None = None
+    alignment: _ResponseAlignment | None = None
+    safeguard_results: tuple[_ResponseSafeguardResults, ...] | None = None
     content_filters: Any = None
     copilot_usage: Any = None
 
@@ -78,6 +85,10 @@ class ResponseError(_Struct, frozen=True, kw_only=True):
     """Error information returned from the API."""
     code: str | None = None
     message: str | None = None
+    misalignment: _ResponseErrorMisalignment | None = None
+    param: str | None = None
+    type: str | None = None
+    metadata: _ResponseErrorMetadata | None = None
 
 
 class IncompleteDetails(_Struct, frozen=True, kw_only=True):
@@ -217,6 +228,7 @@ class ResponsePromptCacheOptions(_Struct, frozen=True, kw_only=True):
     """Request-level prompt-cache controls."""
     ttl: str | None = None
     mode: str | None = None
+    comparison_response_id: str | None = None
 
 
 class Usage(_Struct, frozen=True, kw_only=True):
@@ -241,6 +253,7 @@ class UsageInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the input tokens."""
     cached_tokens: int | None = None
     cache_write_tokens: int | None = None
+    cache_write_tokens_details: _UsageInputTokensDetailsCacheWriteTokensDetails | None = None
 
 
 class UsageOutputTokensDetails(_Struct, frozen=True, kw_only=True):
@@ -253,6 +266,7 @@ class UsageCostDetails(_Struct, frozen=True, kw_only=True):
     upstream_inference_cost: int | float | None = None
     upstream_inference_input_cost: int | float | None = None
     upstream_inference_output_cost: int | float | None = None
+    server_tool_cost: int | float | None = None
 
 
 class UsageServerToolUseDetails(_Struct, frozen=True, kw_only=True):
@@ -274,6 +288,7 @@ class OpenRouterMetadata(_Struct, frozen=True, kw_only=True):
     requested: str | None = None
     strategy: str | None = None
     summary: str | None = None
+    generation_time: int | None = None
 
 
 class OpenRouterMetadataAttempts(_Struct, frozen=True, kw_only=True):
@@ -390,8 +405,8 @@ class McpListToolsItemTools(_Struct, frozen=True, kw_only=True):
     """A tool available on an MCP server."""
     name: str | None = None
     description: str | None = None
-    input_schema: dict[str, Any] | None = None
-    annotations: dict[str, Any] | None = None
+    input_schema: Any = None
+    annotations: Any = None
 
 
 class ResponseModeration(_Struct, frozen=True, kw_only=True):
@@ -413,6 +428,267 @@ class ErrorPayload(_Struct, frozen=True, kw_only=True):
     message: str | None = None
     param: str | None = None
     headers: dict[str, Any] | None = None
+    misalignment: _ErrorPayloadMisalignment | None = None
+
+
+class ResponseAccessPrograms(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    cyber: str | None = None
+
+
+class ResponseErrorMisalignment(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    detailed_explanation: str | None = None
+    error_type: str | None = None
+    review_target: str | None = None
+    steer: _ResponseErrorMisalignmentSteer | None = None
+
+
+class ResponseErrorMisalignmentSteer(_Struct, frozen=True, kw_only=True):
+    """An optional public continuation instruction."""
+    message: str | None = None
+
+
+class ImageGenerationCallItemError(_Struct, frozen=True, kw_only=True):
+    """Details of a moderation failure, when available."""
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
+    type: str | None = None
+    moderation_details: _ImageGenerationCallItemErrorModerationDetails | None = None
+
+
+class ImageGenerationCallItemErrorModerationDetails(_Struct, frozen=True, kw_only=True):
+    """Public details for a `moderation_blocked` error, when available."""
+    categories: tuple[str, ...] | None = None
+    moderation_stage: str | None = None
+
+
+class ImageGenerationCallItemSvgUsage(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    input_tokens: int | None = None
+    model: str | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class ResponseImage(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    context_compression: str | None = None
+
+
+class ResponseToolUsage(_Struct, frozen=True, kw_only=True):
+    """Usage reported by hosted tools, separate from base model `usage`."""
+    image_gen: _ResponseToolUsageImageGen | None = None
+    web_search: _ResponseToolUsageWebSearch | None = None
+
+
+class ResponseToolUsageImageGen(_Struct, frozen=True, kw_only=True):
+    """Aggregated usage statistics for image generation tool calls."""
+    input_tokens: int | None = None
+    input_tokens_details: _ResponseToolUsageImageGenInputTokensDetails | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cached_tokens: int | None = None
+    cached_tokens_details: _ResponseToolUsageImageGenCachedTokensDetails | None = None
+    output_tokens_details: _ResponseToolUsageImageGenOutputTokensDetails | None = None
+
+
+class ResponseToolUsageImageGenInputTokensDetails(_Struct, frozen=True, kw_only=True):
+    """The input tokens detailed information for the image generation."""
+    image_tokens: int | None = None
+    text_tokens: int | None = None
+
+
+class ResponseToolUsageImageGenCachedTokensDetails(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    cached_image_tokens: int | None = None
+    cached_text_tokens: int | None = None
+
+
+class ResponseToolUsageImageGenOutputTokensDetails(_Struct, frozen=True, kw_only=True):
+    """The output token details for the image generation."""
+    image_tokens: int | None = None
+    text_tokens: int | None = None
+
+
+class ResponseToolUsageWebSearch(_Struct, frozen=True, kw_only=True):
+    """Aggregated billable usage statistics for web search tool calls."""
+    num_requests: int | None = None
+
+
+class UsageInputTokensDetailsCacheWriteTokensDetails(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    ttl_12h_tokens: int | None = None
+    ttl_30m_tokens: int | None = None
+
+
+class ErrorPayloadMisalignment(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    detailed_explanation: str | None = None
+    error_type: str | None = None
+    review_target: str | None = None
+    steer: _ErrorPayloadMisalignmentSteer | None = None
+
+
+class ErrorPayloadMisalignmentSteer(_Struct, frozen=True, kw_only=True):
+    """An optional public continuation instruction."""
+    message: str | None = None
+
+
+class ResponseSteerAcceptedEventSteer(_Struct, frozen=True, kw_only=True):
+    """The accepted steering submission."""
+    id: str | None = None
+    previous_response_id: str | None = None
+
+
+class ResponseSteerPendingEventSteer(_Struct, frozen=True, kw_only=True):
+    """The steering submission that remains queued."""
+    id: str | None = None
+    previous_response_id: str | None = None
+
+
+class ResponseSteerFailedEventError(_Struct, frozen=True, kw_only=True):
+    """Information about why the input could not be committed."""
+    code: str | None = None
+    message: str | None = None
+    type: str | None = None
+
+
+class ResponseSteerFailedEventSteer(_Struct, frozen=True, kw_only=True):
+    """The steering submission that could not be committed."""
+    input: Any = None
+    previous_response_id: str | None = None
+    id: str | None = None
+
+
+class Agent(_Struct, frozen=True, kw_only=True):
+    """The agent that owns this multi-agent streaming event."""
+    agent_name: str | None = None
+
+
+class InputTextPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
+    """Marks the exact end of a reusable prompt prefix."""
+    mode: str | None = None
+    ttl: str | None = None
+
+
+class ComputerScreenshotPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
+    """Marks the exact end of a reusable prompt prefix."""
+    mode: str | None = None
+    ttl: str | None = None
+
+
+class ResponseInjectFailedEventError(_Struct, frozen=True, kw_only=True):
+    """Information about why the input was not committed."""
+    code: str | None = None
+    message: str | None = None
+
+
+class ResponseErrorMetadata(_Struct, frozen=True, kw_only=True):
+    """OpenRouter-specific details of a failed response, such as the alignment object of an alignment error."""
+    alignment: _ResponseErrorMetadataAlignment | None = None
+
+
+class ResponseErrorMetadataAlignment(_Struct, frozen=True, kw_only=True):
+    """Beta."""
+    calls: tuple[Any, ...] | None = None
+    rejected: Any = None
+
+
+class OpenrouterBashItemFiles(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    container_id: str | None = None
+    end_index: int | None = None
+    file_id: str | None = None
+    filename: str | None = None
+    start_index: int | None = None
+    type: str | None = None
+
+
+class OpenrouterShellItemFiles(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    container_id: str | None = None
+    end_index: int | None = None
+    file_id: str | None = None
+    filename: str | None = None
+    start_index: int | None = None
+    type: str | None = None
+
+
+class OpenrouterToolSearchItemMatches(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    definition: dict[str, Any] | None = None
+    schema_digest: str | None = None
+    tool_id: str | None = None
+
+
+class ShellCallOutputItemFiles(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    container_id: str | None = None
+    end_index: int | None = None
+    file_id: str | None = None
+    filename: str | None = None
+    start_index: int | None = None
+    type: str | None = None
+
+
+class ResponseAlignment(_Struct, frozen=True, kw_only=True):
+    """Beta."""
+    calls: tuple[Any, ...] | None = None
+
+
+class ResponseSafeguardResults(_Struct, frozen=True, kw_only=True):
+    """The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards."""
+    status: _ResponseSafeguardResultsStatus | None = None
+    type: str | None = None
+
+
+class ResponseSafeguardResultsStatus(_Struct, frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    tool_uses: dict[str, Any] | None = None
+    type: str | None = None
+
+
+class CacheHitDiagnostics(_Tagged, tag="cache_hit", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["cache_hit"]] = "cache_hit"
+
+
+class CacheMissDiagnostics(_Tagged, tag="cache_miss", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["cache_miss"]] = "cache_miss"
+    cache_missed_tokens: int | None = None
+    reason: str | None = None
+    comparison_reusable_tokens: int | None = None
+
+
+class ComparisonResponseNotFoundDiagnostics(_Tagged, tag="comparison_response_not_found", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["comparison_response_not_found"]] = "comparison_response_not_found"
+
+
+class UnavailableDiagnostics(_Tagged, tag="unavailable", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["unavailable"]] = "unavailable"
+
+
+PromptCacheDiagnostics = Union[
+    CacheHitDiagnostics,
+    CacheMissDiagnostics,
+    ComparisonResponseNotFoundDiagnostics,
+    UnavailableDiagnostics,
+]
+"""Tagged union of the 4 PromptCacheDiagnostics variants (discriminated by ``type``)."""
+
+
+PROMPTCACHEDIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
+    'cache_hit': CacheHitDiagnostics,
+    'cache_miss': CacheMissDiagnostics,
+    'comparison_response_not_found': ComparisonResponseNotFoundDiagnostics,
+    'unavailable': UnavailableDiagnostics,
+}
 
 
 class ExitOutcome(_Tagged, tag="exit", frozen=True, kw_only=True):
@@ -603,11 +879,30 @@ ANNOTATION_TYPES: dict[str, type[_Tagged]] = {
 }
 
 
+class ComputerScreenshotPart(_Tagged, tag="computer_screenshot", frozen=True, kw_only=True):
+    """A screenshot of a computer."""
+    type: ClassVar[Literal["computer_screenshot"]] = "computer_screenshot"
+    detail: str | None = None
+    file_id: str | None = None
+    image_url: str | None = None
+    prompt_cache_breakpoint: _ComputerScreenshotPartPromptCacheBreakpoint | None = None
+
+
+class EncryptedContentPart(_Tagged, tag="encrypted_content", frozen=True, kw_only=True):
+    """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
+    type: ClassVar[Literal["encrypted_content"]] = "encrypted_content"
+    encrypted_content: str | None = None
+
+
 class InputFilePart(_Tagged, tag="input_file", frozen=True, kw_only=True):
     """A file input to the model."""
     type: ClassVar[Literal["input_file"]] = "input_file"
     filename: str | None = None
     file_url: str | None = None
+    detail: str | None = None
+    file_data: str | None = None
+    file_id: str | None = None
+    prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class InputImagePart(_Tagged, tag="input_image", frozen=True, kw_only=True):
@@ -615,12 +910,15 @@ class InputImagePart(_Tagged, tag="input_image", frozen=True, kw_only=True):
     type: ClassVar[Literal["input_image"]] = "input_image"
     image_url: str | None = None
     detail: str | None = None
+    file_id: str | None = None
+    prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class InputTextPart(_Tagged, tag="input_text", frozen=True, kw_only=True):
     """A text input to the model."""
     type: ClassVar[Literal["input_text"]] = "input_text"
     text: str | None = None
+    prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class InputVideoPart(_Tagged, tag="input_video", frozen=True, kw_only=True):
@@ -662,6 +960,8 @@ class TextPart(_Tagged, tag="text", frozen=True, kw_only=True):
 
 
 ContentPart = Union[
+    ComputerScreenshotPart,
+    EncryptedContentPart,
     InputFilePart,
     InputImagePart,
     InputTextPart,
@@ -672,10 +972,12 @@ ContentPart = Union[
     SummaryTextPart,
     TextPart,
 ]
-"""Tagged union of the 9 ContentPart variants (discriminated by ``type``)."""
+"""Tagged union of the 11 ContentPart variants (discriminated by ``type``)."""
 
 
 CONTENTPART_TYPES: dict[str, type[_Tagged]] = {
+    'computer_screenshot': ComputerScreenshotPart,
+    'encrypted_content': EncryptedContentPart,
     'input_file': InputFilePart,
     'input_image': InputImagePart,
     'input_text': InputTextPart,
@@ -694,6 +996,17 @@ class AdditionalToolsItem(_Tagged, tag="additional_tools", frozen=True, kw_only=
     id: str | None = None
     role: str | None = None
     tools: tuple[Any, ...] | None = None
+    agent: _Agent | None = None
+
+
+class AgentMessageItem(_Tagged, tag="agent_message", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["agent_message"]] = "agent_message"
+    id: str | None = None
+    author: str | None = None
+    content: tuple[_ContentPart, ...] | None = None
+    recipient: str | None = None
+    agent: _Agent | None = None
 
 
 class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=True):
@@ -705,6 +1018,7 @@ class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=T
     status: str | None = None
     operation: _ApplyPatchOperation | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=True, kw_only=True):
@@ -716,6 +1030,7 @@ class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=Tr
     status: str | None = None
     output: str | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True, kw_only=True):
@@ -726,6 +1041,7 @@ class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True,
     container_id: str | None = None
     code: str | None = None
     outputs: tuple[_CodeInterpreterOutput, ...] | None = None
+    agent: _Agent | None = None
 
 
 class CompactionItem(_Tagged, tag="compaction", frozen=True, kw_only=True):
@@ -734,6 +1050,7 @@ class CompactionItem(_Tagged, tag="compaction", frozen=True, kw_only=True):
     id: str | None = None
     encrypted_content: str | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class ComputerCallItem(_Tagged, tag="computer_call", frozen=True, kw_only=True):
@@ -745,6 +1062,7 @@ class ComputerCallItem(_Tagged, tag="computer_call", frozen=True, kw_only=True):
     actions: tuple[Any, ...] | None = None
     pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
     status: str | None = None
+    agent: _Agent | None = None
 
 
 class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, kw_only=True):
@@ -756,6 +1074,7 @@ class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, k
     output: _ComputerCallOutputItemOutput | None = None
     status: str | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=True):
@@ -767,6 +1086,8 @@ class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=T
     namespace: str | None = None
     name: str | None = None
     input: str | None = None
+    async_: bool | None = msgspec.field(default=None, name='async')
+    agent: _Agent | None = None
     status: str | None = None
 
 
@@ -779,6 +1100,7 @@ class CustomToolCallOutputItem(_Tagged, tag="custom_tool_call_output", frozen=Tr
     output: Any = None
     status: str | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class FileSearchCallItem(_Tagged, tag="file_search_call", frozen=True, kw_only=True):
@@ -788,6 +1110,7 @@ class FileSearchCallItem(_Tagged, tag="file_search_call", frozen=True, kw_only=T
     status: str | None = None
     queries: tuple[str, ...] | None = None
     results: tuple[_FileSearchCallItemResults, ...] | None = None
+    agent: _Agent | None = None
 
 
 class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
@@ -802,6 +1125,8 @@ class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
     namespace: str | None = None
     subagent_id: str | None = None
     subagent_items: tuple[_FunctionCallItemSubagentItems, ...] | None = None
+    async_: bool | None = msgspec.field(default=None, name='async')
+    agent: _Agent | None = None
 
 
 class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, kw_only=True):
@@ -815,6 +1140,7 @@ class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, k
     namespace: str | None = None
     caller: Any = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True, kw_only=True):
@@ -824,11 +1150,15 @@ class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True,
     status: str | None = None
     result: str | None = None
     prompt: str | None = None
+    action: str | None = None
     background: str | None = None
+    error: _ImageGenerationCallItemError | None = None
     output_format: str | None = None
     quality: str | None = None
     revised_prompt: str | None = None
     size: str | None = None
+    svg_usage: _ImageGenerationCallItemSvgUsage | None = None
+    agent: _Agent | None = None
 
 
 class LocalShellCallItem(_Tagged, tag="local_shell_call", frozen=True, kw_only=True):
@@ -838,6 +1168,7 @@ class LocalShellCallItem(_Tagged, tag="local_shell_call", frozen=True, kw_only=T
     call_id: str | None = None
     action: _LocalShellCallItemAction | None = None
     status: str | None = None
+    agent: _Agent | None = None
 
 
 class LocalShellCallOutputItem(_Tagged, tag="local_shell_call_output", frozen=True, kw_only=True):
@@ -846,6 +1177,7 @@ class LocalShellCallOutputItem(_Tagged, tag="local_shell_call_output", frozen=Tr
     id: str | None = None
     output: str | None = None
     status: str | None = None
+    agent: _Agent | None = None
 
 
 class McpApprovalRequestItem(_Tagged, tag="mcp_approval_request", frozen=True, kw_only=True):
@@ -855,6 +1187,7 @@ class McpApprovalRequestItem(_Tagged, tag="mcp_approval_request", frozen=True, k
     server_label: str | None = None
     name: str | None = None
     arguments: str | None = None
+    agent: _Agent | None = None
 
 
 class McpApprovalResponseItem(_Tagged, tag="mcp_approval_response", frozen=True, kw_only=True):
@@ -864,6 +1197,7 @@ class McpApprovalResponseItem(_Tagged, tag="mcp_approval_response", frozen=True,
     approval_request_id: str | None = None
     approve: bool | None = None
     reason: str | None = None
+    agent: _Agent | None = None
 
 
 class McpCallItem(_Tagged, tag="mcp_call", frozen=True, kw_only=True):
@@ -877,6 +1211,7 @@ class McpCallItem(_Tagged, tag="mcp_call", frozen=True, kw_only=True):
     error: Any = None
     status: str | None = None
     approval_request_id: str | None = None
+    agent: _Agent | None = None
 
 
 class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True):
@@ -886,6 +1221,7 @@ class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True)
     server_label: str | None = None
     tools: tuple[_McpListToolsItemTools, ...] | None = None
     error: str | None = None
+    agent: _Agent | None = None
 
 
 class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
@@ -896,6 +1232,27 @@ class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
     role: str | None = None
     content: tuple[_ContentPart, ...] | None = None
     phase: str | None = None
+    agent: _Agent | None = None
+
+
+class MultiAgentCallItem(_Tagged, tag="multi_agent_call", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["multi_agent_call"]] = "multi_agent_call"
+    id: str | None = None
+    action: str | None = None
+    arguments: str | None = None
+    call_id: str | None = None
+    agent: _Agent | None = None
+
+
+class MultiAgentCallOutputItem(_Tagged, tag="multi_agent_call_output", frozen=True, kw_only=True):
+    """(No description in the specs.)"""
+    type: ClassVar[Literal["multi_agent_call_output"]] = "multi_agent_call_output"
+    id: str | None = None
+    action: str | None = None
+    call_id: str | None = None
+    output: tuple[_ContentPart, ...] | None = None
+    agent: _Agent | None = None
 
 
 class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_only=True):
@@ -917,6 +1274,20 @@ class OpenrouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=Tru
     id: str | None = None
     operation: _ApplyPatchOperation | None = None
     status: str | None = None
+    error: str | None = None
+
+
+class OpenrouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen=True, kw_only=True):
+    """A client tool call that OpenRouter Armor blocked."""
+    type: ClassVar[Literal["openrouter:armor_blocked"]] = "openrouter:armor_blocked"
+    arguments: str | None = None
+    call_id: str | None = None
+    explanation: str | None = None
+    id: str | None = None
+    name: str | None = None
+    reason: str | None = None
+    status: str | None = None
+    namespace: str | None = None
 
 
 class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=True):
@@ -930,6 +1301,9 @@ class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=Tr
     status: str | None = None
     stderr: str | None = None
     stdout: str | None = None
+    container_id: str | None = None
+    error: str | None = None
+    files: tuple[_OpenrouterBashItemFiles, ...] | None = None
 
 
 class OpenrouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=True, kw_only=True):
@@ -960,6 +1334,7 @@ class OpenrouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw
     id: str | None = None
     status: str | None = None
     timezone: str | None = None
+    error: str | None = None
 
 
 class OpenrouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experimental__search_models", frozen=True, kw_only=True):
@@ -969,6 +1344,7 @@ class OpenrouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experiment
     id: str | None = None
     query: str | None = None
     status: str | None = None
+    error: str | None = None
 
 
 class OpenrouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=True, kw_only=True):
@@ -1016,6 +1392,7 @@ class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", 
     result: str | None = None
     revised_prompt: str | None = msgspec.field(default=None, name='revisedPrompt')
     status: str | None = None
+    error: str | None = None
 
 
 class OpenrouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True):
@@ -1046,6 +1423,9 @@ class OpenrouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=
     id: str | None = None
     output: tuple[_OpenrouterShellItemOutput, ...] | None = None
     status: str | None = None
+    container_id: str | None = None
+    error: str | None = None
+    files: tuple[_OpenrouterShellItemFiles, ...] | None = None
 
 
 class OpenrouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw_only=True):
@@ -1078,6 +1458,8 @@ class OpenrouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=Tru
     id: str | None = None
     query: str | None = None
     status: str | None = None
+    error: str | None = None
+    matches: tuple[_OpenrouterToolSearchItemMatches, ...] | None = None
 
 
 class OpenrouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, kw_only=True):
@@ -1098,6 +1480,7 @@ class OpenrouterWebSearchItem(_Tagged, tag="openrouter:web_search", frozen=True,
     action: _OpenrouterWebSearchItemAction | None = None
     id: str | None = None
     status: str | None = None
+    error: str | None = None
 
 
 class ProgramItem(_Tagged, tag="program", frozen=True, kw_only=True):
@@ -1107,6 +1490,7 @@ class ProgramItem(_Tagged, tag="program", frozen=True, kw_only=True):
     call_id: str | None = None
     code: str | None = None
     fingerprint: str | None = None
+    agent: _Agent | None = None
 
 
 class ProgramOutputItem(_Tagged, tag="program_output", frozen=True, kw_only=True):
@@ -1116,6 +1500,7 @@ class ProgramOutputItem(_Tagged, tag="program_output", frozen=True, kw_only=True
     call_id: str | None = None
     result: str | None = None
     status: str | None = None
+    agent: _Agent | None = None
 
 
 class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
@@ -1128,6 +1513,9 @@ class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
     status: str | None = None
     format: str | None = None
     signature: str | None = None
+    action: str | None = None
+    reason: str | None = None
+    agent: _Agent | None = None
 
 
 class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
@@ -1141,6 +1529,7 @@ class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
     environment: Any = None
     created_by: str | None = None
     arguments: str | None = None
+    agent: _Agent | None = None
 
 
 class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only=True):
@@ -1153,10 +1542,14 @@ class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only
     output: tuple[_ShellCallOutputItemOutput, ...] | None = None
     max_output_length: int | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
+    container_id: str | None = None
+    error: str | None = None
+    files: tuple[_ShellCallOutputItemFiles, ...] | None = None
 
 
 class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=True):
-    """(No description in the specs.)"""
+    """A call the model made to a `tool_search` tool declared with `\\"execution\\": \\"client\\"`."""
     type: ClassVar[Literal["tool_search_call"]] = "tool_search_call"
     id: str | None = None
     call_id: str | None = None
@@ -1164,6 +1557,7 @@ class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=T
     arguments: Any = None
     status: str | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_only=True):
@@ -1175,6 +1569,7 @@ class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_on
     tools: tuple[Any, ...] | None = None
     status: str | None = None
     created_by: str | None = None
+    agent: _Agent | None = None
 
 
 class WebSearchCallItem(_Tagged, tag="web_search_call", frozen=True, kw_only=True):
@@ -1183,6 +1578,7 @@ class WebSearchCallItem(_Tagged, tag="web_search_call", frozen=True, kw_only=Tru
     id: str | None = None
     status: str | None = None
     action: _WebSearchAction | None = None
+    agent: _Agent | None = None
     arguments: str | None = None
     call_id: str | None = None
     name: str | None = None
@@ -1190,6 +1586,7 @@ class WebSearchCallItem(_Tagged, tag="web_search_call", frozen=True, kw_only=Tru
 
 OutputItem = Union[
     AdditionalToolsItem,
+    AgentMessageItem,
     ApplyPatchCallItem,
     ApplyPatchCallOutputItem,
     CodeInterpreterCallItem,
@@ -1209,8 +1606,11 @@ OutputItem = Union[
     McpCallItem,
     McpListToolsItem,
     MessageItem,
+    MultiAgentCallItem,
+    MultiAgentCallOutputItem,
     OpenrouterAdvisorItem,
     OpenrouterApplyPatchItem,
+    OpenrouterArmorBlockedItem,
     OpenrouterBashItem,
     OpenrouterBrowserUseItem,
     OpenrouterCodeInterpreterItem,
@@ -1237,11 +1637,12 @@ OutputItem = Union[
     ToolSearchOutputItem,
     WebSearchCallItem,
 ]
-"""Tagged union of the 47 OutputItem variants (discriminated by ``type``)."""
+"""Tagged union of the 51 OutputItem variants (discriminated by ``type``)."""
 
 
 OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
     'additional_tools': AdditionalToolsItem,
+    'agent_message': AgentMessageItem,
     'apply_patch_call': ApplyPatchCallItem,
     'apply_patch_call_output': ApplyPatchCallOutputItem,
     'code_interpreter_call': CodeInterpreterCallItem,
@@ -1261,8 +1662,11 @@ OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
     'mcp_call': McpCallItem,
     'mcp_list_tools': McpListToolsItem,
     'message': MessageItem,
+    'multi_agent_call': MultiAgentCallItem,
+    'multi_agent_call_output': MultiAgentCallOutputItem,
     'openrouter:advisor': OpenrouterAdvisorItem,
     'openrouter:apply_patch': OpenrouterApplyPatchItem,
+    'openrouter:armor_blocked': OpenrouterArmorBlockedItem,
     'openrouter:bash': OpenrouterBashItem,
     'openrouter:browser_use': OpenrouterBrowserUseItem,
     'openrouter:code_interpreter': OpenrouterCodeInterpreterItem,
@@ -1300,6 +1704,15 @@ class ErrorEvent(_Event, tag="error", frozen=True, kw_only=True):
     code: str | None = None
     message: str | None = None
     param: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
+
+
+class KeepaliveEvent(_Event, tag="keepalive", frozen=True, kw_only=True):
+    """A keep-alive the server sends while a long step (an image being generated) has nothing else to say."""
+    type: ClassVar[Literal["keepalive"]] = "keepalive"
+    sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_patch_call_operation_diff.delta", frozen=True, kw_only=True):
@@ -1310,6 +1723,7 @@ class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseApplyPatchCallOperationDiffDoneEvent(_Event, tag="response.apply_patch_call_operation_diff.done", frozen=True, kw_only=True):
@@ -1319,6 +1733,7 @@ class ResponseApplyPatchCallOperationDiffDoneEvent(_Event, tag="response.apply_p
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseAudioDeltaEvent(_Event, tag="response.audio.delta", frozen=True, kw_only=True):
@@ -1326,6 +1741,8 @@ class ResponseAudioDeltaEvent(_Event, tag="response.audio.delta", frozen=True, k
     type: ClassVar[Literal["response.audio.delta"]] = "response.audio.delta"
     sequence_number: int | None = None
     delta: str
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1333,6 +1750,8 @@ class ResponseAudioDoneEvent(_Event, tag="response.audio.done", frozen=True, kw_
     """Emitted when the audio response is complete."""
     type: ClassVar[Literal["response.audio.done"]] = "response.audio.done"
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseAudioTranscriptDeltaEvent(_Event, tag="response.audio.transcript.delta", frozen=True, kw_only=True):
@@ -1340,6 +1759,8 @@ class ResponseAudioTranscriptDeltaEvent(_Event, tag="response.audio.transcript.d
     type: ClassVar[Literal["response.audio.transcript.delta"]] = "response.audio.transcript.delta"
     delta: str
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1347,6 +1768,8 @@ class ResponseAudioTranscriptDoneEvent(_Event, tag="response.audio.transcript.do
     """Emitted when the full audio transcript is completed."""
     type: ClassVar[Literal["response.audio.transcript.done"]] = "response.audio.transcript.done"
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_interpreter_call.completed", frozen=True, kw_only=True):
@@ -1355,6 +1778,8 @@ class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_inter
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_interpreter_call.in_progress", frozen=True, kw_only=True):
@@ -1363,6 +1788,8 @@ class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_inte
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_interpreter_call.interpreting", frozen=True, kw_only=True):
@@ -1371,6 +1798,8 @@ class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_in
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_interpreter_call_code.delta", frozen=True, kw_only=True):
@@ -1380,6 +1809,8 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_inter
     item_id: str | None = None
     delta: str
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1390,14 +1821,18 @@ class ResponseCodeInterpreterCallCodeDoneEvent(_Event, tag="response.code_interp
     item_id: str | None = None
     code: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCompactionCompactingEvent(_Event, tag="response.compaction.compacting", frozen=True, kw_only=True):
-    """(No description in the specs.)"""
+    """Emitted when new summary content is sampled for a compaction trigger."""
     type: ClassVar[Literal["response.compaction.compacting"]] = "response.compaction.compacting"
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCompletedEvent(_Event, tag="response.completed", frozen=True, kw_only=True):
@@ -1405,6 +1840,8 @@ class ResponseCompletedEvent(_Event, tag="response.completed", frozen=True, kw_o
     type: ClassVar[Literal["response.completed"]] = "response.completed"
     sequence_number: int | None = None
     response: Response
+    stream_id: str | None = None
+    agent: _Agent | None = None
     copilot_usage: Any = None
 
 
@@ -1416,6 +1853,8 @@ class ResponseContentPartAddedEvent(_Event, tag="response.content_part.added", f
     output_index: int | None = None
     content_index: int | None = None
     part: _ContentPart | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseContentPartDoneEvent(_Event, tag="response.content_part.done", frozen=True, kw_only=True):
@@ -1426,6 +1865,8 @@ class ResponseContentPartDoneEvent(_Event, tag="response.content_part.done", fro
     output_index: int | None = None
     content_index: int | None = None
     part: _ContentPart | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCreatedEvent(_Event, tag="response.created", frozen=True, kw_only=True):
@@ -1433,6 +1874,8 @@ class ResponseCreatedEvent(_Event, tag="response.created", frozen=True, kw_only=
     type: ClassVar[Literal["response.created"]] = "response.created"
     sequence_number: int | None = None
     response: Response
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseCustomToolCallInputDeltaEvent(_Event, tag="response.custom_tool_call_input.delta", frozen=True, kw_only=True):
@@ -1442,6 +1885,8 @@ class ResponseCustomToolCallInputDeltaEvent(_Event, tag="response.custom_tool_ca
     output_index: int | None = None
     item_id: str | None = None
     delta: str
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1452,6 +1897,8 @@ class ResponseCustomToolCallInputDoneEvent(_Event, tag="response.custom_tool_cal
     output_index: int | None = None
     item_id: str | None = None
     input: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True):
@@ -1459,6 +1906,7 @@ class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True
     type: ClassVar[Literal["response.debug"]] = "response.debug"
     debug: _ResponseDebugEventDebug | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFailedEvent(_Event, tag="response.failed", frozen=True, kw_only=True):
@@ -1466,6 +1914,8 @@ class ResponseFailedEvent(_Event, tag="response.failed", frozen=True, kw_only=Tr
     type: ClassVar[Literal["response.failed"]] = "response.failed"
     sequence_number: int | None = None
     response: Response
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_call.completed", frozen=True, kw_only=True):
@@ -1474,6 +1924,8 @@ class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_cal
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseFileSearchCallInProgressEvent(_Event, tag="response.file_search_call.in_progress", frozen=True, kw_only=True):
@@ -1482,6 +1934,8 @@ class ResponseFileSearchCallInProgressEvent(_Event, tag="response.file_search_ca
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseFileSearchCallSearchingEvent(_Event, tag="response.file_search_call.searching", frozen=True, kw_only=True):
@@ -1490,6 +1944,8 @@ class ResponseFileSearchCallSearchingEvent(_Event, tag="response.file_search_cal
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseFunctionCallArgumentsDeltaEvent(_Event, tag="response.function_call_arguments.delta", frozen=True, kw_only=True):
@@ -1500,6 +1956,8 @@ class ResponseFunctionCallArgumentsDeltaEvent(_Event, tag="response.function_cal
     output_index: int | None = None
     delta: str
     obfuscation: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call_arguments.done", frozen=True, kw_only=True):
@@ -1510,6 +1968,8 @@ class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call
     output_index: int | None = None
     arguments: str | None = None
     name: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call.analysis.completed", frozen=True, kw_only=True):
@@ -1519,6 +1979,7 @@ class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallAnalysisInProgressEvent(_Event, tag="response.fusion_call.analysis.in_progress", frozen=True, kw_only=True):
@@ -1529,6 +1990,7 @@ class ResponseFusionCallAnalysisInProgressEvent(_Event, tag="response.fusion_cal
     judge_model: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallCompletedEvent(_Event, tag="response.fusion_call.completed", frozen=True, kw_only=True):
@@ -1537,6 +1999,7 @@ class ResponseFusionCallCompletedEvent(_Event, tag="response.fusion_call.complet
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallInProgressEvent(_Event, tag="response.fusion_call.in_progress", frozen=True, kw_only=True):
@@ -1545,6 +2008,7 @@ class ResponseFusionCallInProgressEvent(_Event, tag="response.fusion_call.in_pro
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelAddedEvent(_Event, tag="response.fusion_call.panel.added", frozen=True, kw_only=True):
@@ -1554,6 +2018,7 @@ class ResponseFusionCallPanelAddedEvent(_Event, tag="response.fusion_call.panel.
     model: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelCompletedEvent(_Event, tag="response.fusion_call.panel.completed", frozen=True, kw_only=True):
@@ -1564,6 +2029,7 @@ class ResponseFusionCallPanelCompletedEvent(_Event, tag="response.fusion_call.pa
     model: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.delta", frozen=True, kw_only=True):
@@ -1575,6 +2041,7 @@ class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel.failed", frozen=True, kw_only=True):
@@ -1586,6 +2053,7 @@ class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel
     output_index: int | None = None
     sequence_number: int | None = None
     status_code: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_call.panel.reasoning.delta", frozen=True, kw_only=True):
@@ -1597,6 +2065,7 @@ class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_ca
     output_index: int | None = None
     sequence_number: int | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_generation_call.completed", frozen=True, kw_only=True):
@@ -1605,6 +2074,8 @@ class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_gene
     output_index: int | None = None
     sequence_number: int | None = None
     item_id: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_generation_call.generating", frozen=True, kw_only=True):
@@ -1613,6 +2084,8 @@ class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_gen
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_generation_call.in_progress", frozen=True, kw_only=True):
@@ -1621,6 +2094,8 @@ class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_gen
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseImageGenerationCallPartialImageEvent(_Event, tag="response.image_generation_call.partial_image", frozen=True, kw_only=True):
@@ -1635,6 +2110,8 @@ class ResponseImageGenerationCallPartialImageEvent(_Event, tag="response.image_g
     quality: str | None = None
     background: str | None = None
     output_format: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseInProgressEvent(_Event, tag="response.in_progress", frozen=True, kw_only=True):
@@ -1642,6 +2119,8 @@ class ResponseInProgressEvent(_Event, tag="response.in_progress", frozen=True, k
     type: ClassVar[Literal["response.in_progress"]] = "response.in_progress"
     sequence_number: int | None = None
     response: Response
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseIncompleteEvent(_Event, tag="response.incomplete", frozen=True, kw_only=True):
@@ -1649,6 +2128,26 @@ class ResponseIncompleteEvent(_Event, tag="response.incomplete", frozen=True, kw
     type: ClassVar[Literal["response.incomplete"]] = "response.incomplete"
     sequence_number: int | None = None
     response: Response
+    stream_id: str | None = None
+    agent: _Agent | None = None
+
+
+class ResponseInjectCreatedEvent(_Event, tag="response.inject.created", frozen=True, kw_only=True):
+    """Emitted when all injected input items were validated and committed to the active response."""
+    type: ClassVar[Literal["response.inject.created"]] = "response.inject.created"
+    response_id: str | None = None
+    sequence_number: int | None = None
+    stream_id: str | None = None
+
+
+class ResponseInjectFailedEvent(_Event, tag="response.inject.failed", frozen=True, kw_only=True):
+    """Emitted when injected input could not be committed to a response."""
+    type: ClassVar[Literal["response.inject.failed"]] = "response.inject.failed"
+    error: _ResponseInjectFailedEventError | None = None
+    input: tuple[Any, ...] | None = None
+    response_id: str | None = None
+    sequence_number: int | None = None
+    stream_id: str | None = None
 
 
 class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", frozen=True, kw_only=True):
@@ -1657,6 +2156,8 @@ class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", f
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseMcpCallFailedEvent(_Event, tag="response.mcp_call.failed", frozen=True, kw_only=True):
@@ -1665,6 +2166,8 @@ class ResponseMcpCallFailedEvent(_Event, tag="response.mcp_call.failed", frozen=
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseMcpCallInProgressEvent(_Event, tag="response.mcp_call.in_progress", frozen=True, kw_only=True):
@@ -1673,6 +2176,8 @@ class ResponseMcpCallInProgressEvent(_Event, tag="response.mcp_call.in_progress"
     sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseMcpCallArgumentsDeltaEvent(_Event, tag="response.mcp_call_arguments.delta", frozen=True, kw_only=True):
@@ -1682,6 +2187,8 @@ class ResponseMcpCallArgumentsDeltaEvent(_Event, tag="response.mcp_call_argument
     item_id: str | None = None
     delta: str
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1692,6 +2199,8 @@ class ResponseMcpCallArgumentsDoneEvent(_Event, tag="response.mcp_call_arguments
     item_id: str | None = None
     arguments: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseMcpListToolsCompletedEvent(_Event, tag="response.mcp_list_tools.completed", frozen=True, kw_only=True):
@@ -1700,6 +2209,8 @@ class ResponseMcpListToolsCompletedEvent(_Event, tag="response.mcp_list_tools.co
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseMcpListToolsFailedEvent(_Event, tag="response.mcp_list_tools.failed", frozen=True, kw_only=True):
@@ -1708,6 +2219,8 @@ class ResponseMcpListToolsFailedEvent(_Event, tag="response.mcp_list_tools.faile
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseMcpListToolsInProgressEvent(_Event, tag="response.mcp_list_tools.in_progress", frozen=True, kw_only=True):
@@ -1716,6 +2229,8 @@ class ResponseMcpListToolsInProgressEvent(_Event, tag="response.mcp_list_tools.i
     item_id: str | None = None
     output_index: int | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseOutputItemAddedEvent(_Event, tag="response.output_item.added", frozen=True, kw_only=True):
@@ -1724,6 +2239,8 @@ class ResponseOutputItemAddedEvent(_Event, tag="response.output_item.added", fro
     sequence_number: int | None = None
     output_index: int | None = None
     item: _OutputItem | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseOutputItemDoneEvent(_Event, tag="response.output_item.done", frozen=True, kw_only=True):
@@ -1732,6 +2249,8 @@ class ResponseOutputItemDoneEvent(_Event, tag="response.output_item.done", froze
     sequence_number: int | None = None
     output_index: int | None = None
     item: _OutputItem | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseOutputTextAnnotationAddedEvent(_Event, tag="response.output_text.annotation.added", frozen=True, kw_only=True):
@@ -1743,6 +2262,8 @@ class ResponseOutputTextAnnotationAddedEvent(_Event, tag="response.output_text.a
     content_index: int | None = None
     annotation_index: int | None = None
     annotation: _Annotation | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", frozen=True, kw_only=True):
@@ -1755,6 +2276,8 @@ class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", fro
     delta: str
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
     obfuscation: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", frozen=True, kw_only=True):
@@ -1766,6 +2289,8 @@ class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", froze
     content_index: int | None = None
     text: str | None = None
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseQueuedEvent(_Event, tag="response.queued", frozen=True, kw_only=True):
@@ -1773,6 +2298,8 @@ class ResponseQueuedEvent(_Event, tag="response.queued", frozen=True, kw_only=Tr
     type: ClassVar[Literal["response.queued"]] = "response.queued"
     sequence_number: int | None = None
     response: Response
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseReasoningDeltaEvent(_Event, tag="response.reasoning.delta", frozen=True, kw_only=True):
@@ -1784,6 +2311,7 @@ class ResponseReasoningDeltaEvent(_Event, tag="response.reasoning.delta", frozen
     content_index: int | None = None
     delta: str
     obfuscation: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseReasoningDoneEvent(_Event, tag="response.reasoning.done", frozen=True, kw_only=True):
@@ -1794,6 +2322,7 @@ class ResponseReasoningDoneEvent(_Event, tag="response.reasoning.done", frozen=T
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
+    stream_id: str | None = None
 
 
 class ResponseReasoningSummaryPartAddedEvent(_Event, tag="response.reasoning_summary_part.added", frozen=True, kw_only=True):
@@ -1804,6 +2333,8 @@ class ResponseReasoningSummaryPartAddedEvent(_Event, tag="response.reasoning_sum
     output_index: int | None = None
     summary_index: int | None = None
     part: _ContentPart | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseReasoningSummaryPartDoneEvent(_Event, tag="response.reasoning_summary_part.done", frozen=True, kw_only=True):
@@ -1815,6 +2346,8 @@ class ResponseReasoningSummaryPartDoneEvent(_Event, tag="response.reasoning_summ
     summary_index: int | None = None
     part: _ContentPart | None = None
     status: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseReasoningSummaryTextDeltaEvent(_Event, tag="response.reasoning_summary_text.delta", frozen=True, kw_only=True):
@@ -1826,6 +2359,8 @@ class ResponseReasoningSummaryTextDeltaEvent(_Event, tag="response.reasoning_sum
     summary_index: int | None = None
     delta: str
     obfuscation: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseReasoningSummaryTextDoneEvent(_Event, tag="response.reasoning_summary_text.done", frozen=True, kw_only=True):
@@ -1836,6 +2371,8 @@ class ResponseReasoningSummaryTextDoneEvent(_Event, tag="response.reasoning_summ
     output_index: int | None = None
     summary_index: int | None = None
     text: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta", frozen=True, kw_only=True):
@@ -1846,6 +2383,8 @@ class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta
     content_index: int | None = None
     delta: str
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1857,6 +2396,8 @@ class ResponseReasoningTextDoneEvent(_Event, tag="response.reasoning_text.done",
     content_index: int | None = None
     text: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseRefusalDeltaEvent(_Event, tag="response.refusal.delta", frozen=True, kw_only=True):
@@ -1867,6 +2408,8 @@ class ResponseRefusalDeltaEvent(_Event, tag="response.refusal.delta", frozen=Tru
     output_index: int | None = None
     content_index: int | None = None
     delta: str
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1878,6 +2421,8 @@ class ResponseRefusalDoneEvent(_Event, tag="response.refusal.done", frozen=True,
     output_index: int | None = None
     content_index: int | None = None
     refusal: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseShellCallCommandAddedEvent(_Event, tag="response.shell_call_command.added", frozen=True, kw_only=True):
@@ -1887,6 +2432,8 @@ class ResponseShellCallCommandAddedEvent(_Event, tag="response.shell_call_comman
     output_index: int | None = None
     command_index: int | None = None
     command: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseShellCallCommandDeltaEvent(_Event, tag="response.shell_call_command.delta", frozen=True, kw_only=True):
@@ -1897,6 +2444,8 @@ class ResponseShellCallCommandDeltaEvent(_Event, tag="response.shell_call_comman
     command_index: int | None = None
     delta: str
     obfuscation: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseShellCallCommandDoneEvent(_Event, tag="response.shell_call_command.done", frozen=True, kw_only=True):
@@ -1906,6 +2455,8 @@ class ResponseShellCallCommandDoneEvent(_Event, tag="response.shell_call_command
     output_index: int | None = None
     command_index: int | None = None
     command: str | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseShellCallOutputContentDeltaEvent(_Event, tag="response.shell_call_output_content.delta", frozen=True, kw_only=True):
@@ -1916,6 +2467,8 @@ class ResponseShellCallOutputContentDeltaEvent(_Event, tag="response.shell_call_
     output_index: int | None = None
     command_index: int | None = None
     delta: ResponseShellCallOutputContentDeltaEventDelta
+    stream_id: str | None = None
+    agent: _Agent | None = None
     obfuscation: str | None = None
 
 
@@ -1927,6 +2480,35 @@ class ResponseShellCallOutputContentDoneEvent(_Event, tag="response.shell_call_o
     output_index: int | None = None
     command_index: int | None = None
     output: tuple[_ShellCallOutputItemOutput, ...] | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
+
+
+class ResponseSteerAcceptedEvent(_Event, tag="response.steer.accepted", frozen=True, kw_only=True):
+    """Emitted when steering input has been validated and queued."""
+    type: ClassVar[Literal["response.steer.accepted"]] = "response.steer.accepted"
+    sequence_number: int | None = None
+    steer: _ResponseSteerAcceptedEventSteer | None = None
+    stream_id: str | None = None
+
+
+class ResponseSteerFailedEvent(_Event, tag="response.steer.failed", frozen=True, kw_only=True):
+    """Emitted when steering input is rejected or cannot be committed to a successor response."""
+    type: ClassVar[Literal["response.steer.failed"]] = "response.steer.failed"
+    error: _ResponseSteerFailedEventError | None = None
+    sequence_number: int | None = None
+    steer: _ResponseSteerFailedEventSteer | None = None
+    stream_id: str | None = None
+
+
+class ResponseSteerPendingEvent(_Event, tag="response.steer.pending", frozen=True, kw_only=True):
+    """Emitted when accepted steering input remains queued after the target response completes."""
+    type: ClassVar[Literal["response.steer.pending"]] = "response.steer.pending"
+    reason: str | None = None
+    required_input: tuple[Any, ...] | None = None
+    sequence_number: int | None = None
+    steer: _ResponseSteerPendingEventSteer | None = None
+    stream_id: str | None = None
 
 
 class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.completed", frozen=True, kw_only=True):
@@ -1935,6 +2517,8 @@ class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call.in_progress", frozen=True, kw_only=True):
@@ -1943,6 +2527,8 @@ class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 class ResponseWebSearchCallSearchingEvent(_Event, tag="response.web_search_call.searching", frozen=True, kw_only=True):
@@ -1951,10 +2537,13 @@ class ResponseWebSearchCallSearchingEvent(_Event, tag="response.web_search_call.
     output_index: int | None = None
     item_id: str | None = None
     sequence_number: int | None = None
+    stream_id: str | None = None
+    agent: _Agent | None = None
 
 
 StreamEvent = Union[
     ErrorEvent,
+    KeepaliveEvent,
     ResponseApplyPatchCallOperationDiffDeltaEvent,
     ResponseApplyPatchCallOperationDiffDoneEvent,
     ResponseAudioDeltaEvent,
@@ -1995,6 +2584,8 @@ StreamEvent = Union[
     ResponseImageGenerationCallPartialImageEvent,
     ResponseInProgressEvent,
     ResponseIncompleteEvent,
+    ResponseInjectCreatedEvent,
+    ResponseInjectFailedEvent,
     ResponseMcpCallCompletedEvent,
     ResponseMcpCallFailedEvent,
     ResponseMcpCallInProgressEvent,
@@ -2024,6 +2615,9 @@ StreamEvent = Union[
     ResponseShellCallCommandDoneEvent,
     ResponseShellCallOutputContentDeltaEvent,
     ResponseShellCallOutputContentDoneEvent,
+    ResponseSteerAcceptedEvent,
+    ResponseSteerFailedEvent,
+    ResponseSteerPendingEvent,
     ResponseWebSearchCallCompletedEvent,
     ResponseWebSearchCallInProgressEvent,
     ResponseWebSearchCallSearchingEvent,
@@ -2033,6 +2627,7 @@ StreamEvent = Union[
 
 EVENT_TYPES: dict[str, type[_Event]] = {
     'error': ErrorEvent,
+    'keepalive': KeepaliveEvent,
     'response.apply_patch_call_operation_diff.delta': ResponseApplyPatchCallOperationDiffDeltaEvent,
     'response.apply_patch_call_operation_diff.done': ResponseApplyPatchCallOperationDiffDoneEvent,
     'response.audio.delta': ResponseAudioDeltaEvent,
@@ -2073,6 +2668,8 @@ EVENT_TYPES: dict[str, type[_Event]] = {
     'response.image_generation_call.partial_image': ResponseImageGenerationCallPartialImageEvent,
     'response.in_progress': ResponseInProgressEvent,
     'response.incomplete': ResponseIncompleteEvent,
+    'response.inject.created': ResponseInjectCreatedEvent,
+    'response.inject.failed': ResponseInjectFailedEvent,
     'response.mcp_call.completed': ResponseMcpCallCompletedEvent,
     'response.mcp_call.failed': ResponseMcpCallFailedEvent,
     'response.mcp_call.in_progress': ResponseMcpCallInProgressEvent,
@@ -2102,6 +2699,9 @@ EVENT_TYPES: dict[str, type[_Event]] = {
     'response.shell_call_command.done': ResponseShellCallCommandDoneEvent,
     'response.shell_call_output_content.delta': ResponseShellCallOutputContentDeltaEvent,
     'response.shell_call_output_content.done': ResponseShellCallOutputContentDoneEvent,
+    'response.steer.accepted': ResponseSteerAcceptedEvent,
+    'response.steer.failed': ResponseSteerFailedEvent,
+    'response.steer.pending': ResponseSteerPendingEvent,
     'response.web_search_call.completed': ResponseWebSearchCallCompletedEvent,
     'response.web_search_call.in_progress': ResponseWebSearchCallInProgressEvent,
     'response.web_search_call.searching': ResponseWebSearchCallSearchingEvent,
@@ -2109,6 +2709,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 
 
 FAMILIES: dict[str, dict[str, type[_Tagged]]] = {
+    'PromptCacheDiagnostics': PROMPTCACHEDIAGNOSTICS_TYPES,
     'ShellOutcome': SHELLOUTCOME_TYPES,
     'ApplyPatchOperation': APPLYPATCHOPERATION_TYPES,
     'CodeInterpreterOutput': CODEINTERPRETEROUTPUT_TYPES,
@@ -2123,16 +2724,24 @@ FAMILIES: dict[str, dict[str, type[_Tagged]]] = {
 # (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers
 # see the wider slot types; at run time each alias is the plain class or union.
 if typing.TYPE_CHECKING:
+    _Agent: TypeAlias = Union[Agent, InvalidValue]
     _Annotation: TypeAlias = Union[Annotation, UnknownValue, InvalidValue]
     _ApplyPatchOperation: TypeAlias = Union[ApplyPatchOperation, UnknownValue, InvalidValue]
     _CodeInterpreterOutput: TypeAlias = Union[CodeInterpreterOutput, UnknownValue, InvalidValue]
     _ComputerCallItemPendingSafetyChecks: TypeAlias = Union[ComputerCallItemPendingSafetyChecks, InvalidValue]
     _ComputerCallOutputItemOutput: TypeAlias = Union[ComputerCallOutputItemOutput, InvalidValue]
+    _ComputerScreenshotPartPromptCacheBreakpoint: TypeAlias = Union[ComputerScreenshotPartPromptCacheBreakpoint, InvalidValue]
     _ContentPart: TypeAlias = Union[ContentPart, UnknownValue, InvalidValue]
     _ErrorPayload: TypeAlias = Union[ErrorPayload, InvalidValue]
+    _ErrorPayloadMisalignment: TypeAlias = Union[ErrorPayloadMisalignment, InvalidValue]
+    _ErrorPayloadMisalignmentSteer: TypeAlias = Union[ErrorPayloadMisalignmentSteer, InvalidValue]
     _FileSearchCallItemResults: TypeAlias = Union[FileSearchCallItemResults, InvalidValue]
     _FunctionCallItemSubagentItems: TypeAlias = Union[FunctionCallItemSubagentItems, InvalidValue]
+    _ImageGenerationCallItemError: TypeAlias = Union[ImageGenerationCallItemError, InvalidValue]
+    _ImageGenerationCallItemErrorModerationDetails: TypeAlias = Union[ImageGenerationCallItemErrorModerationDetails, InvalidValue]
+    _ImageGenerationCallItemSvgUsage: TypeAlias = Union[ImageGenerationCallItemSvgUsage, InvalidValue]
     _IncompleteDetails: TypeAlias = Union[IncompleteDetails, InvalidValue]
+    _InputTextPartPromptCacheBreakpoint: TypeAlias = Union[InputTextPartPromptCacheBreakpoint, InvalidValue]
     _LocalShellCallItemAction: TypeAlias = Union[LocalShellCallItemAction, InvalidValue]
     _McpListToolsItemTools: TypeAlias = Union[McpListToolsItemTools, InvalidValue]
     _OpenRouterMetadata: TypeAlias = Union[OpenRouterMetadata, InvalidValue]
@@ -2141,6 +2750,7 @@ if typing.TYPE_CHECKING:
     _OpenRouterMetadataEndpointsAvailable: TypeAlias = Union[OpenRouterMetadataEndpointsAvailable, InvalidValue]
     _OpenRouterMetadataParams: TypeAlias = Union[OpenRouterMetadataParams, InvalidValue]
     _OpenRouterMetadataPipeline: TypeAlias = Union[OpenRouterMetadataPipeline, InvalidValue]
+    _OpenrouterBashItemFiles: TypeAlias = Union[OpenrouterBashItemFiles, InvalidValue]
     _OpenrouterFusionItemAnalysis: TypeAlias = Union[OpenrouterFusionItemAnalysis, InvalidValue]
     _OpenrouterFusionItemAnalysisContradictions: TypeAlias = Union[OpenrouterFusionItemAnalysisContradictions, InvalidValue]
     _OpenrouterFusionItemAnalysisContradictionsStances: TypeAlias = Union[OpenrouterFusionItemAnalysisContradictionsStances, InvalidValue]
@@ -2150,43 +2760,76 @@ if typing.TYPE_CHECKING:
     _OpenrouterFusionItemResponses: TypeAlias = Union[OpenrouterFusionItemResponses, InvalidValue]
     _OpenrouterFusionItemSources: TypeAlias = Union[OpenrouterFusionItemSources, InvalidValue]
     _OpenrouterShellItemAction: TypeAlias = Union[OpenrouterShellItemAction, InvalidValue]
+    _OpenrouterShellItemFiles: TypeAlias = Union[OpenrouterShellItemFiles, InvalidValue]
     _OpenrouterShellItemOutput: TypeAlias = Union[OpenrouterShellItemOutput, InvalidValue]
+    _OpenrouterToolSearchItemMatches: TypeAlias = Union[OpenrouterToolSearchItemMatches, InvalidValue]
     _OpenrouterWebSearchItemAction: TypeAlias = Union[OpenrouterWebSearchItemAction, InvalidValue]
     _OpenrouterWebSearchItemActionSources: TypeAlias = Union[OpenrouterWebSearchItemActionSources, InvalidValue]
     _OutputItem: TypeAlias = Union[OutputItem, UnknownValue, InvalidValue]
     _OutputTextPartLogprobs: TypeAlias = Union[OutputTextPartLogprobs, InvalidValue]
     _OutputTextPartLogprobsTopLogprobs: TypeAlias = Union[OutputTextPartLogprobsTopLogprobs, InvalidValue]
+    _PromptCacheDiagnostics: TypeAlias = Union[PromptCacheDiagnostics, UnknownValue, InvalidValue]
+    _ResponseAccessPrograms: TypeAlias = Union[ResponseAccessPrograms, InvalidValue]
+    _ResponseAlignment: TypeAlias = Union[ResponseAlignment, InvalidValue]
     _ResponseDebugEventDebug: TypeAlias = Union[ResponseDebugEventDebug, InvalidValue]
     _ResponseDebugEventDebugTimings: TypeAlias = Union[ResponseDebugEventDebugTimings, InvalidValue]
     _ResponseError: TypeAlias = Union[ResponseError, InvalidValue]
+    _ResponseErrorMetadata: TypeAlias = Union[ResponseErrorMetadata, InvalidValue]
+    _ResponseErrorMetadataAlignment: TypeAlias = Union[ResponseErrorMetadataAlignment, InvalidValue]
+    _ResponseErrorMisalignment: TypeAlias = Union[ResponseErrorMisalignment, InvalidValue]
+    _ResponseErrorMisalignmentSteer: TypeAlias = Union[ResponseErrorMisalignmentSteer, InvalidValue]
     _ResponseFusionCallAnalysisCompletedEventAnalysis: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysis, InvalidValue]
     _ResponseFusionCallAnalysisCompletedEventAnalysisContradictions: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, InvalidValue]
     _ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, InvalidValue]
     _ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, InvalidValue]
     _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, InvalidValue]
+    _ResponseImage: TypeAlias = Union[ResponseImage, InvalidValue]
+    _ResponseInjectFailedEventError: TypeAlias = Union[ResponseInjectFailedEventError, InvalidValue]
     _ResponseModeration: TypeAlias = Union[ResponseModeration, InvalidValue]
     _ResponsePromptCacheOptions: TypeAlias = Union[ResponsePromptCacheOptions, InvalidValue]
+    _ResponseSafeguardResults: TypeAlias = Union[ResponseSafeguardResults, InvalidValue]
+    _ResponseSafeguardResultsStatus: TypeAlias = Union[ResponseSafeguardResultsStatus, InvalidValue]
+    _ResponseSteerAcceptedEventSteer: TypeAlias = Union[ResponseSteerAcceptedEventSteer, InvalidValue]
+    _ResponseSteerFailedEventError: TypeAlias = Union[ResponseSteerFailedEventError, InvalidValue]
+    _ResponseSteerFailedEventSteer: TypeAlias = Union[ResponseSteerFailedEventSteer, InvalidValue]
+    _ResponseSteerPendingEventSteer: TypeAlias = Union[ResponseSteerPendingEventSteer, InvalidValue]
+    _ResponseToolUsage: TypeAlias = Union[ResponseToolUsage, InvalidValue]
+    _ResponseToolUsageImageGen: TypeAlias = Union[ResponseToolUsageImageGen, InvalidValue]
+    _ResponseToolUsageImageGenCachedTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenCachedTokensDetails, InvalidValue]
+    _ResponseToolUsageImageGenInputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenInputTokensDetails, InvalidValue]
+    _ResponseToolUsageImageGenOutputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenOutputTokensDetails, InvalidValue]
+    _ResponseToolUsageWebSearch: TypeAlias = Union[ResponseToolUsageWebSearch, InvalidValue]
     _SearchActionSources: TypeAlias = Union[SearchActionSources, InvalidValue]
     _ShellCallItemAction: TypeAlias = Union[ShellCallItemAction, InvalidValue]
+    _ShellCallOutputItemFiles: TypeAlias = Union[ShellCallOutputItemFiles, InvalidValue]
     _ShellCallOutputItemOutput: TypeAlias = Union[ShellCallOutputItemOutput, InvalidValue]
     _ShellOutcome: TypeAlias = Union[ShellOutcome, UnknownValue, InvalidValue]
     _Usage: TypeAlias = Union[Usage, InvalidValue]
     _UsageCostDetails: TypeAlias = Union[UsageCostDetails, InvalidValue]
     _UsageInputTokensDetails: TypeAlias = Union[UsageInputTokensDetails, InvalidValue]
+    _UsageInputTokensDetailsCacheWriteTokensDetails: TypeAlias = Union[UsageInputTokensDetailsCacheWriteTokensDetails, InvalidValue]
     _UsageOutputTokensDetails: TypeAlias = Union[UsageOutputTokensDetails, InvalidValue]
     _UsageServerToolUseDetails: TypeAlias = Union[UsageServerToolUseDetails, InvalidValue]
     _WebSearchAction: TypeAlias = Union[WebSearchAction, UnknownValue, InvalidValue]
 else:
+    _Agent = Agent
     _Annotation = Annotation
     _ApplyPatchOperation = ApplyPatchOperation
     _CodeInterpreterOutput = CodeInterpreterOutput
     _ComputerCallItemPendingSafetyChecks = ComputerCallItemPendingSafetyChecks
     _ComputerCallOutputItemOutput = ComputerCallOutputItemOutput
+    _ComputerScreenshotPartPromptCacheBreakpoint = ComputerScreenshotPartPromptCacheBreakpoint
     _ContentPart = ContentPart
     _ErrorPayload = ErrorPayload
+    _ErrorPayloadMisalignment = ErrorPayloadMisalignment
+    _ErrorPayloadMisalignmentSteer = ErrorPayloadMisalignmentSteer
     _FileSearchCallItemResults = FileSearchCallItemResults
     _FunctionCallItemSubagentItems = FunctionCallItemSubagentItems
+    _ImageGenerationCallItemError = ImageGenerationCallItemError
+    _ImageGenerationCallItemErrorModerationDetails = ImageGenerationCallItemErrorModerationDetails
+    _ImageGenerationCallItemSvgUsage = ImageGenerationCallItemSvgUsage
     _IncompleteDetails = IncompleteDetails
+    _InputTextPartPromptCacheBreakpoint = InputTextPartPromptCacheBreakpoint
     _LocalShellCallItemAction = LocalShellCallItemAction
     _McpListToolsItemTools = McpListToolsItemTools
     _OpenRouterMetadata = OpenRouterMetadata
@@ -2195,6 +2838,7 @@ else:
     _OpenRouterMetadataEndpointsAvailable = OpenRouterMetadataEndpointsAvailable
     _OpenRouterMetadataParams = OpenRouterMetadataParams
     _OpenRouterMetadataPipeline = OpenRouterMetadataPipeline
+    _OpenrouterBashItemFiles = OpenrouterBashItemFiles
     _OpenrouterFusionItemAnalysis = OpenrouterFusionItemAnalysis
     _OpenrouterFusionItemAnalysisContradictions = OpenrouterFusionItemAnalysisContradictions
     _OpenrouterFusionItemAnalysisContradictionsStances = OpenrouterFusionItemAnalysisContradictionsStances
@@ -2204,29 +2848,54 @@ else:
     _OpenrouterFusionItemResponses = OpenrouterFusionItemResponses
     _OpenrouterFusionItemSources = OpenrouterFusionItemSources
     _OpenrouterShellItemAction = OpenrouterShellItemAction
+    _OpenrouterShellItemFiles = OpenrouterShellItemFiles
     _OpenrouterShellItemOutput = OpenrouterShellItemOutput
+    _OpenrouterToolSearchItemMatches = OpenrouterToolSearchItemMatches
     _OpenrouterWebSearchItemAction = OpenrouterWebSearchItemAction
     _OpenrouterWebSearchItemActionSources = OpenrouterWebSearchItemActionSources
     _OutputItem = OutputItem
     _OutputTextPartLogprobs = OutputTextPartLogprobs
     _OutputTextPartLogprobsTopLogprobs = OutputTextPartLogprobsTopLogprobs
+    _PromptCacheDiagnostics = PromptCacheDiagnostics
+    _ResponseAccessPrograms = ResponseAccessPrograms
+    _ResponseAlignment = ResponseAlignment
     _ResponseDebugEventDebug = ResponseDebugEventDebug
     _ResponseDebugEventDebugTimings = ResponseDebugEventDebugTimings
     _ResponseError = ResponseError
+    _ResponseErrorMetadata = ResponseErrorMetadata
+    _ResponseErrorMetadataAlignment = ResponseErrorMetadataAlignment
+    _ResponseErrorMisalignment = ResponseErrorMisalignment
+    _ResponseErrorMisalignmentSteer = ResponseErrorMisalignmentSteer
     _ResponseFusionCallAnalysisCompletedEventAnalysis = ResponseFusionCallAnalysisCompletedEventAnalysis
     _ResponseFusionCallAnalysisCompletedEventAnalysisContradictions = ResponseFusionCallAnalysisCompletedEventAnalysisContradictions
     _ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances = ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances
     _ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage = ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage
     _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights = ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights
+    _ResponseImage = ResponseImage
+    _ResponseInjectFailedEventError = ResponseInjectFailedEventError
     _ResponseModeration = ResponseModeration
     _ResponsePromptCacheOptions = ResponsePromptCacheOptions
+    _ResponseSafeguardResults = ResponseSafeguardResults
+    _ResponseSafeguardResultsStatus = ResponseSafeguardResultsStatus
+    _ResponseSteerAcceptedEventSteer = ResponseSteerAcceptedEventSteer
+    _ResponseSteerFailedEventError = ResponseSteerFailedEventError
+    _ResponseSteerFailedEventSteer = ResponseSteerFailedEventSteer
+    _ResponseSteerPendingEventSteer = ResponseSteerPendingEventSteer
+    _ResponseToolUsage = ResponseToolUsage
+    _ResponseToolUsageImageGen = ResponseToolUsageImageGen
+    _ResponseToolUsageImageGenCachedTokensDetails = ResponseToolUsageImageGenCachedTokensDetails
+    _ResponseToolUsageImageGenInputTokensDetails = ResponseToolUsageImageGenInputTokensDetails
+    _ResponseToolUsageImageGenOutputTokensDetails = ResponseToolUsageImageGenOutputTokensDetails
+    _ResponseToolUsageWebSearch = ResponseToolUsageWebSearch
     _SearchActionSources = SearchActionSources
     _ShellCallItemAction = ShellCallItemAction
+    _ShellCallOutputItemFiles = ShellCallOutputItemFiles
     _ShellCallOutputItemOutput = ShellCallOutputItemOutput
     _ShellOutcome = ShellOutcome
     _Usage = Usage
     _UsageCostDetails = UsageCostDetails
     _UsageInputTokensDetails = UsageInputTokensDetails
+    _UsageInputTokensDetailsCacheWriteTokensDetails = UsageInputTokensDetailsCacheWriteTokensDetails
     _UsageOutputTokensDetails = UsageOutputTokensDetails
     _UsageServerToolUseDetails = UsageServerToolUseDetails
     _WebSearchAction = WebSearchAction

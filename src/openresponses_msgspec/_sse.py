@@ -69,7 +69,9 @@ class SSEDecoder(Generic[T]):
     ``type``, or (with ``errors="replace"``) :class:`InvalidEvent` for a bad one. ``data: [DONE]`` sets
     :attr:`done`; another event after it clears it again (SSE logs hold many streams), so after ``close()``
     ``done`` tells whether the stream ended with ``[DONE]``. :attr:`last_event_id` is the ``id:`` of the last
-    event dispatched (set at its blank line, as WHATWG says), for a reconnect's ``Last-Event-ID``.
+    event dispatched (set at its blank line, as WHATWG says), for a reconnect's ``Last-Event-ID``; resuming,
+    pass that ID as ``last_event_id=``: it stays the ID until the stream sends an ``id:`` line (WHATWG keeps
+    the ID across a reconnect), so events without one are not taken for the stream's start.
 
     With ``errors="strict"`` a bad event raises :class:`DecodeError` with ``.index`` (its position among the
     dispatched events: comments and ``[DONE]`` are not counted, invalid events are), ``.offset`` (the stream
@@ -112,6 +114,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
         decoder: None = None,
+        last_event_id: str = "",
     ) -> None: ...
     @overload
     def __init__(
@@ -120,6 +123,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["replace"],
         max_event_size: int = ...,
         decoder: None = None,
+        last_event_id: str = "",
     ) -> None: ...
     @overload
     def __init__(
@@ -128,6 +132,7 @@ class SSEDecoder(Generic[T]):
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
         decoder: Decoder[E],
+        last_event_id: str = "",
     ) -> None: ...
     @overload
     def __init__(
@@ -136,10 +141,12 @@ class SSEDecoder(Generic[T]):
         errors: Literal["replace"],
         max_event_size: int = ...,
         decoder: Decoder[E],
+        last_event_id: str = "",
     ) -> None: ...
     @overload
     def __init__(
-        self: SSEDecoder[Any], *, errors: str, max_event_size: int = ..., decoder: Decoder[Any] | None = None
+        self: SSEDecoder[Any], *, errors: str, max_event_size: int = ..., decoder: Decoder[Any] | None = None,
+        last_event_id: str = "",
     ) -> None: ...
     def __init__(
         self,
@@ -147,16 +154,18 @@ class SSEDecoder(Generic[T]):
         errors: str = "strict",
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         decoder: Decoder[Any] | None = None,
+        last_event_id: str = "",
     ) -> None:
         _check_errors(errors)
+        _check_id(last_event_id)
         if not isinstance(max_event_size, int) or max_event_size < 1:
             raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
         self.max_event_size = max_event_size
         self._kernel: Kernel = (decoder if decoder is not None else _DEFAULT)._kernel
-        self.last_event_id = ""  # the id of the last dispatched event
+        self.last_event_id = last_event_id  # the id of the last dispatched event
         self.retry: int | None = None  # the last `retry:` field (milliseconds)
-        self._id = ""  # WHATWG's "last event ID buffer": the last id: line, dispatched at the next blank line
+        self._id = last_event_id  # WHATWG's "last event ID buffer": the last id: line, dispatched at a blank line
         self._done_at = -1  # dispatched-event count when `data: [DONE]` last came
         self._seen = False  # a data/event/id/retry/comment line has come: the body is SSE
         self._sniff = bytearray()  # the body's first KiB while it is not known to be SSE
@@ -805,11 +814,19 @@ class AsyncBinaryReader(Protocol):
     def read(self, size: int = ..., /) -> Awaitable[bytes]: ...
 
 
-def _sse_decoder(decoder: Any, errors: str | None, max_event_size: int | None) -> SSEDecoder[Any]:
+def _check_id(last_event_id: object) -> None:
+    if not isinstance(last_event_id, str) or any(c in last_event_id for c in "\0\r\n"):
+        raise ValueError(f"last_event_id must be a str without NUL, CR or LF, not {last_event_id!r}")
+
+
+def _sse_decoder(
+    decoder: Any, errors: str | None, max_event_size: int | None, last_event_id: str | None = None
+) -> SSEDecoder[Any]:
     """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one with the options applied.
     Options beside an SSEDecoder are rejected unless they are what it has: never silently ignored."""
     if isinstance(decoder, SSEDecoder):
-        for name, value in (("errors", errors), ("max_event_size", max_event_size)):
+        for name, value in (("errors", errors), ("max_event_size", max_event_size),
+                            ("last_event_id", last_event_id)):
             if value is not None and value != getattr(decoder, name):
                 raise TypeError(f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
                                 f"({name}={getattr(decoder, name)!r}): set it on that SSEDecoder")
@@ -820,6 +837,7 @@ def _sse_decoder(decoder: Any, errors: str | None, max_event_size: int | None) -
         errors=errors if errors is not None else "strict",
         max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
         decoder=decoder,
+        last_event_id=last_event_id if last_event_id is not None else "",
     )
 
 
@@ -837,23 +855,28 @@ AsyncChunks = AsyncIterable[Buffer] | AsyncBinaryReader
 def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T]) -> Iterator[T]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
+    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> Iterator[E | UnknownEvent]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> Iterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
+    chunks: Chunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> Iterator[Event]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+    chunks: Chunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+    chunks: Chunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> Iterator[Any]: ...
 def iter_sse(
     chunks: Chunks,
@@ -861,16 +884,17 @@ def iter_sse(
     decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
+    last_event_id: str | None = None,
 ) -> Iterator[Any]:
     """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``) or a binary file object
     (read in 256 KiB blocks). A whole buffer is a TypeError: use :func:`decode_sse`.
 
-    ``errors``/``max_event_size`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
+    ``errors``/``max_event_size``/``last_event_id`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
     ``SSEDecoder`` (to read ``.done``/``.last_event_id`` afterwards; options passed here must then agree with
     it, else TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
     """
     _not_a_buffer(chunks, "iter_sse")
-    dec = _sse_decoder(decoder, errors, max_event_size)
+    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id)
     return _iter(dec, chunks)
 
 
@@ -889,23 +913,28 @@ def _iter(dec: SSEDecoder[Any], chunks: Chunks) -> Iterator[Any]:
 def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T]) -> AsyncIterator[T]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> AsyncIterator[E | UnknownEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> AsyncIterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> AsyncIterator[Event]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> AsyncIterator[Event | InvalidEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...
+    chunks: AsyncChunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...,
+    last_event_id: str = ...,
 ) -> AsyncIterator[Any]: ...
 def aiter_sse(
     chunks: AsyncChunks,
@@ -913,11 +942,12 @@ def aiter_sse(
     decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
+    last_event_id: str | None = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked`` or an
     object with ``async read(n)`` (``asyncio.StreamReader``)."""
     _not_a_buffer(chunks, "aiter_sse")
-    dec = _sse_decoder(decoder, errors, max_event_size)
+    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id)
     return _aiter(dec, chunks)
 
 

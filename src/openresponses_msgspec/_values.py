@@ -14,28 +14,48 @@ from ._decoder import _DEFAULT, Decoder
 from ._errors import DecodeError, InvalidEvent
 
 DEFAULT: Decoder[Any] = _DEFAULT
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 BOM before a value's JSON is skipped, whatever the value's place in a batch
 
 
 def bulk_values(values: list[bytes], decoder: Decoder[Any]) -> list[Any] | None:
     """One item per value, in order (an :class:`InvalidEvent` for a value that does not decode, located at
     ``offset=0`` of that value, ``raw`` the whole value), or ``None`` when the values cannot be decoded as one
-    buffer (a value holding a newline, a blank value): then decode them one by one."""
+    buffer (a value holding a newline, a blank value): then decode them one by one. A value may start with
+    a UTF-8 BOM (then its event is at ``offset=3``)."""
     n = len(values)
     joined = b"\n".join(values)
-    if len(joined) - len(joined.replace(b"\n", b"")) != n - 1:  # (faster than bytes.count for one byte)
-        return None
+    bom = _BOM in joined
+    if bom:  # (rare: one scan of the batch finds none)
+        joined = b"\n".join([v[3:] if v.startswith(_BOM) else v for v in values])
+    if len(joined) - len(joined.replace(b"\n", b"")) != n - 1 or (bom and joined.startswith(_BOM)):
+        return None  # (a second BOM would be skipped as the buffer's; the replace is faster than bytes.count)
     out = decoder.decode_lines(joined, errors="replace")
     if len(out) != n:
         return None
     for i, ev in enumerate(out):
         if type(ev) is InvalidEvent:
-            out[i] = InvalidEvent(ev.error._located(line=None, offset=0, raw=values[i]), values[i], offset=0)
+            at = 3 if bom and values[i].startswith(_BOM) else 0
+            out[i] = InvalidEvent(ev.error._located(line=None, offset=at, raw=values[i]), values[i], offset=at)
     return out
 
 
-def one_value(value: bytes, decoder: Decoder[Any]) -> Any:
-    """One value decoded; an :class:`InvalidEvent` (``offset=0``) when it does not decode."""
+def decode_value(value: bytes, decoder: Decoder[Any]) -> Any:
+    """One value decoded (after a UTF-8 BOM, if it starts with one), as :func:`bulk_values` does it; a
+    :class:`DecodeError` located at ``offset=0`` (3 after a BOM) when it does not decode."""
+    if not value.startswith(_BOM):
+        try:
+            return decoder.decode(value)
+        except DecodeError as err:
+            raise err._located(offset=0) from None
     try:
-        return decoder.decode(value)
+        return decoder.decode(value[3:])
     except DecodeError as err:
-        return InvalidEvent(err._located(offset=0, raw=value), value, offset=0)
+        raise err._located(offset=3) from None
+
+
+def one_value(value: bytes, decoder: Decoder[Any]) -> Any:
+    """One value decoded like :func:`decode_value`; an :class:`InvalidEvent` when it does not decode."""
+    try:
+        return decode_value(value, decoder)
+    except DecodeError as err:
+        return InvalidEvent(err._located(raw=value), value, offset=err.offset)

@@ -23,7 +23,9 @@ EntryId = str | bytes
 
 class StreamEntry(NamedTuple):
     """One decoded stream entry: its ``id`` (``"1700000000000-0"``), the typed ``event`` decoded from the
-    entry's value field, and all its ``fields`` (names as ``str``, values as received: ``bytes``)."""
+    entry's value field, and all its ``fields`` (names as ``str``, values as received: ``bytes``). Field names
+    are binary in Redis: one that is not UTF-8 is decoded with ``surrogateescape``
+    (``name.encode("utf-8", "surrogateescape")`` gives its bytes back)."""
 
     id: str
     event: Any
@@ -32,6 +34,15 @@ class StreamEntry(NamedTuple):
 
 def _s(x: str | bytes) -> str:
     return x.decode() if isinstance(x, bytes) else x
+
+
+def _name(x: str | bytes) -> str:
+    """A field name (binary in Redis) as ``str``, losslessly: bytes that are not UTF-8 as surrogates."""
+    return x.decode("utf-8", "surrogateescape") if isinstance(x, bytes) else x
+
+
+def _name_bytes(x: str) -> bytes:
+    return x.encode("utf-8", "surrogateescape")
 
 
 def _b(x: str | bytes) -> bytes:
@@ -78,6 +89,10 @@ class StreamConsumer:
     ) -> None:
         if count < 1 or block_ms < 0 or min_idle_ms < 0 or max_deliveries < 1:
             raise ValueError("count and max_deliveries must be >= 1, block_ms and min_idle_ms >= 0")
+        kwargs = getattr(client, "get_connection_kwargs", None)
+        if callable(kwargs) and kwargs().get("decode_responses"):
+            raise ValueError("StreamConsumer needs a client without decode_responses=True: with it, redis-py "
+                             "fails on every read of a batch holding a value that is not UTF-8")
         self.client = client
         self.stream = stream
         self.group = group
@@ -174,7 +189,7 @@ class StreamConsumer:
         if not raw:
             return []
         ids = [_s(i) for i, _ in raw]
-        fields = [{_s(k): _b(v) for k, v in f.items()} for _, f in raw]
+        fields = [{_name(k): _b(v) for k, v in f.items()} for _, f in raw]
         values = [f.get(self.field) for f in fields]
         events: list[Any] | None = None
         if len(values) > 1 and all(v for v in values):
@@ -201,10 +216,13 @@ class StreamConsumer:
     def _dead_letter(self, dead: list[tuple[str, dict[str, bytes], str]]) -> None:
         pipe = self.client.pipeline(transaction=True)
         for entry_id, f, why in dead:
-            record: dict[str | bytes, bytes | str] = {"stream": self.stream, "group": self.group, "id": entry_id,
-                                                      "error": why}
-            for k, v in f.items():  # the original fields, renamed where they clash with ours
-                record[k if k not in record else f"orig_{k}"] = v
+            record: dict[bytes, bytes] = {b"stream": self.stream.encode(), b"group": self.group.encode(),
+                                          b"id": entry_id.encode(), b"error": why.encode("utf-8", "replace")}
+            for k, v in f.items():  # the original fields (binary names as they were), renamed where they clash
+                name = _name_bytes(k)
+                while name in record:
+                    name = b"orig_" + name
+                record[name] = v
             pipe.xadd(self.dead_letter, record)  # type: ignore[arg-type]
         pipe.xack(self.stream, self.group, *[d[0] for d in dead])
         pipe.execute()
