@@ -423,3 +423,19 @@ def test_lanes_are_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
     got = sp.feed(events[:7]) + sp.feed(events[7:]) + sp.close()
     assert sorted((x.response_id, x.output_text, x.status, x.problems) for x in got) == [
         ("resp_la", "a1a2", "completed", []), ("resp_lb", "b1b2b3", "completed", [])]
+
+
+def test_keepalive_says_nothing_about_the_response() -> None:
+    """OpenAI's `keepalive` (a known event since it was observed): numbered, but it neither starts a queued
+    response nor counts as an event after the terminal one."""
+    evs = [{"type": "response.queued", "sequence_number": 0, "response": _resp("resp_q", "queued")},
+           {"type": "keepalive", "sequence_number": 1},
+           {"type": "response.completed", "sequence_number": 3, "response": _resp("resp_q", "completed")},
+           {"type": "keepalive", "sequence_number": 4}]
+    acc = ResponseAccumulator()
+    decoded = orm.decode_lines(_lines(evs))
+    acc.feed(decoded[:2])
+    assert acc.status == "queued"
+    acc.feed(decoded[2:])
+    assert acc.status == "completed" and acc.last_sequence_number == 4
+    assert acc.problems == [Problem("gap", 3, "sequence numbers 2 missing before 3")]

@@ -69,6 +69,9 @@ class Problem(NamedTuple):
 
 
 _TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
+# events that say nothing about the response (sequence-checked, never folded, tolerated after the terminal event,
+# as unknown events are): OpenAI's keep-alive between partial images, a debug event
+_QUIET = frozenset({"keepalive", "response.debug"})
 _STATUSES = ("queued", "in_progress", "completed", "failed", "incomplete", "cancelled")
 _BIG = 1 << 62  # the position of an item whose output_index is unknown (after every known one)
 _NOSEQ: Any = float("nan")
@@ -355,6 +358,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 self._sequence(s, ev.type)
 
     def _after_terminal(self, ev: Any, tag: str, s: int | None) -> None:
+        if tag in _QUIET:
+            return
         if tag == "error":
             self._error(ev, tag, None, s)
         self._problem("after_terminal", s, f"{tag} after {self._terminal}: not folded")
@@ -414,6 +419,9 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
 
     def _on_error(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
         self._error(ev)
+
+    def _on_quiet(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        return None
 
     def _on_other(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
         if self._status == "queued":
@@ -809,6 +817,9 @@ def _specs() -> dict[type, tuple[Any, ...]]:
     for t, term in _TERMINAL.items():
         out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_response, term)
     out[EVENT_TYPES["error"]] = (_EVENT, "error", acc._on_error)
+    for t in _QUIET:
+        if t in EVENT_TYPES:
+            out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_quiet)
     out[UnknownEvent] = (_UNKNOWN, None)
     out[InvalidEvent] = (_INVALID, None)
     return out
