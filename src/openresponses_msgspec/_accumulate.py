@@ -172,11 +172,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         else:
             events = list(x)
         if len(events) < _PAUSE_AT or not gc.isenabled():
-            self._run(events, 0, False)
+            self._run(events, None)
             return
         gc.disable()  # see _PAUSE_AT
         try:
-            self._run(events, 0, False)
+            self._run(events, None)
         finally:
             gc.enable()
 
@@ -185,10 +185,13 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         self.closed = True
         self._cache = None
 
-    def _run(self, events: list[Any], start: int, split: bool) -> int:
-        """Fold ``events[start:]``; with ``split``, stop at an event that starts another stream and return its
-        index (``len(events)`` when none does)."""
+    def _run(self, events: list[Any], out: list[ResponseAccumulator] | None) -> ResponseAccumulator:
+        """Fold ``events``. With ``out`` (cutting a log into streams), an event that starts another stream closes
+        this accumulator, appends it to ``out`` and goes on with a new one, in the same loop; the accumulator
+        folding at the end is returned."""
         self._cache = None
+        split = out is not None
+        start = 0  # where this accumulator's events begin in the batch
         spec_of = _SPEC.get
         expect = self._expect  # kept in a local, written back around every call that reads it
         cur_cls: Any = None  # the delta class, raw item id, raw part index and text list of the event before
@@ -197,8 +200,6 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         index_of: Any = None
         append: Any = None
         it = iter(events)
-        if start:
-            it.__setstate__(start)  # type: ignore[attr-defined]
         for ev in it:
             cls = type(ev)
             if cls is cur_cls:  # the hot path: the next delta of the same part, in sequence
@@ -222,13 +223,17 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         split and (self.events or len(events) - length_hint(it) - 1 > start)):
                     self._expect = expect
                     what = self._start(ev, s, split)
-                    if what == 2:  # another stream starts here
+                    if what == 2:  # another stream starts here: this one is done, a new one folds it
                         at = len(events) - length_hint(it) - 1
                         self.events += at - start
-                        return at
-                    expect = self._expect
-                    if what:
-                        continue
+                        self.closed = True
+                        out.append(self)  # type: ignore[union-attr]
+                        self = ResponseAccumulator()  # noqa: PLW0642
+                        start, expect = at, _NOSEQ
+                    else:
+                        expect = self._expect
+                        if what:
+                            continue
                 self._started = True
             if s == expect:
                 expect = s + 1
@@ -275,7 +280,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             append(ev.delta)
         self._expect = expect
         self.events += len(events) - start
-        return len(events)
+        return self
 
     # -- the slow paths -------------------------------------------------------------------------------------
 
@@ -948,15 +953,8 @@ class StreamSplitter:
     def _cut(self, key: Hashable, events: list[Any], out: list[ResponseAccumulator]) -> None:
         acc = self._lanes.get(key)
         if acc is None:
-            acc = self._lanes[key] = ResponseAccumulator()
-        at, n = 0, len(events)
-        while True:
-            at = acc._run(events, at, True)
-            if at >= n:
-                return
-            acc.close()
-            out.append(acc)
-            acc = self._lanes[key] = ResponseAccumulator()
+            acc = ResponseAccumulator()
+        self._lanes[key] = acc._run(events, out)
 
     def close(self) -> list[ResponseAccumulator]:
         out = [acc for acc in self._lanes.values() if acc.events]
