@@ -796,8 +796,8 @@ def _rebuild_item(item: Any, item_id: str, parts: dict[tuple[str, int], _Part]) 
         return item if img is None or img.done is None or item.result else replace(item, result=img.done)
     fields = getattr(item, "__struct_fields__", ())
     for chan in ("arguments", "input", "code"):
-        p = parts.get((chan, 0))
-        text = None if p is None else _text(p)
+        got = parts.get((chan, 0))
+        text = None if got is None else _text(got)
         if text is not None and chan in fields:
             return replace(item, **{chan: text})
     return item
