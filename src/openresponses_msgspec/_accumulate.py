@@ -194,23 +194,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         start = 0  # where this accumulator's events begin in the batch
         spec_of = _SPEC.get
         expect = self._expect  # kept in a local, written back around every call that reads it
-        cur_cls: Any = None  # the delta class, raw item id, raw part index and text list of the event before
-        cur_id: Any = None
-        cur_ci: Any = None
-        index_of: Any = None
-        append: Any = None
         it = iter(events)
         for ev in it:
             cls = type(ev)
-            if cls is cur_cls:  # the hot path: the next delta of the same part, in sequence
-                s = ev.sequence_number
-                if s == expect and ev.item_id == cur_id and index_of(ev) == cur_ci:
-                    expect = s + 1
-                    append(ev.delta)
-                    continue
             spec = spec_of(cls) or _spec_of(cls)
             code = spec[0]
-            cur_cls = None
             if code < _DELTA:  # not a wire event: ignored, unknown or invalid
                 if code:
                     self._expect = expect
@@ -251,8 +239,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 continue
             # a delta (text, arguments, reasoning, ...) of another part, or out of sequence
             raw_id = ev.item_id
-            index_of = spec[3]
-            ci = index_of(ev)
+            ci = spec[3](ev)
             items = self._items
             if type(raw_id) is str and (items is None or raw_id in items):
                 item_id = raw_id
@@ -276,8 +263,39 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                     self._status = "in_progress"
             elif got.deltas is None:
                 got.deltas = []
-            cur_cls, cur_id, cur_ci, append = cls, raw_id, ci, got.deltas.append  # type: ignore[union-attr]
+            append = got.deltas.append  # type: ignore[union-attr]
             append(ev.delta)
+            if type(expect) is not int:
+                continue  # (no sequence numbers: every delta takes the path above)
+            # The hot path: the next deltas of the same part, in sequence, read without a call. The first event
+            # that is not one goes back to the iterator, for the path above.
+            if spec[5] == 1:
+                for ev in it:
+                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
+                            and ev.content_index == ci:
+                        expect += 1
+                        append(ev.delta)
+                    else:
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        break
+            elif spec[5] == 2:
+                for ev in it:
+                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
+                            and ev.summary_index == ci:
+                        expect += 1
+                        append(ev.delta)
+                    else:
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        break
+            else:
+                for ev in it:
+                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
+                            and ev.output_index == ci:
+                        expect += 1
+                        append(ev.delta)
+                    else:
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        break
         self._expect = expect
         self.events += len(events) - start
         return self
@@ -809,8 +827,10 @@ def _specs() -> dict[type, tuple[Any, ...]]:
     out: dict[type, tuple[Any, ...]] = {cls: (_EVENT, t, acc._on_other) for t, cls in EVENT_TYPES.items()}
     for t, (chan, idx, done, field) in _CHANNELS.items():
         # (code, tag, channel, getter of the part index (output_index for channels without one: a constant per
-        # item, so the hot path's check is the same for every class), name of the part index or None)
-        out[EVENT_TYPES[t]] = (_DELTA, t, chan, attrgetter(idx or "output_index"), idx)
+        # item, so the hot path's check is the same for every class), name of the part index or None, which
+        # of the hot path's loops reads that index: 1 content_index, 2 summary_index, 0 output_index)
+        out[EVENT_TYPES[t]] = (_DELTA, t, chan, attrgetter(idx or "output_index"), idx,
+                               {"content_index": 1, "summary_index": 2}.get(idx or "", 0))
         out[EVENT_TYPES[done]] = (_EVENT, done, acc._on_done, chan, idx, field)
     for t, flag in (("added", False), ("done", True)):
         out[EVENT_TYPES[f"response.output_item.{t}"]] = (_EVENT, f"response.output_item.{t}", acc._on_item, flag)
