@@ -114,6 +114,12 @@ def _read(acc: ResponseAccumulator) -> None:
     repr(acc)
 
 
+def _state(acc: ResponseAccumulator) -> tuple[Any, ...]:
+    return (acc.status, acc.events, acc.output_text, acc.texts, acc.refusals, acc.reasoning, acc.summaries,
+            acc.arguments, acc.tool_inputs, acc.partial_images, acc.problems, acc.response_id, acc.resumed_at,
+            acc.first_sequence_number, acc.last_sequence_number, len(acc.output))
+
+
 class MutatedStreams(RuleBasedStateMachine):
     """The state: a log (a list of event dicts, possibly several streams, and raw foreign lines)."""
 
@@ -263,6 +269,11 @@ class MutatedStreams(RuleBasedStateMachine):
             acc.close()
             _read(acc)
             assert acc.events == len(events)
+            one = ResponseAccumulator()  # one event per call: every delta takes the slow path
+            for ev in events:
+                one.feed(ev)
+            one.close()
+            assert _state(one) == _state(acc), name
             whole = accumulate(events)
             assert sum(a.events for a in whole) == len(events)
             for a in whole:
