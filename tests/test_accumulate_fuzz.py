@@ -3,7 +3,7 @@ realistic streams (drop, duplicate, swap, truncate, strip optional fields, null 
 numbers, odd indices, stand-in values, foreign lines) and after every step decodes the log with each decoder
 (snake, camelCase, projections) and folds it in random batches, reading every property.
 
-Example counts are small (the suite's budget); ``ACC_FUZZ_EXAMPLES=2000`` runs a long fuzz."""
+Example counts are small (the suite's budget); ``ACC_FUZZ_EXAMPLES=2000 ACC_FUZZ_STEPS=30`` runs a long fuzz."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import openresponses_msgspec as orm
 from openresponses_msgspec import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, View, accumulate
 
 EXAMPLES = int(os.environ.get("ACC_FUZZ_EXAMPLES", "20"))
+STEPS = int(os.environ.get("ACC_FUZZ_STEPS", "8"))
 STATUSES = {"queued", "in_progress", "completed", "failed", "incomplete", "cancelled", "cut_short"}
 
 
@@ -290,6 +291,6 @@ class MutatedStreams(RuleBasedStateMachine):
 
 
 MutatedStreams.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=8, deadline=None,
+    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 test_mutated_streams = MutatedStreams.TestCase
