@@ -75,14 +75,14 @@ _TERMINAL = {"response.completed": "completed", "response.failed": "failed", "re
 _QUIET = frozenset({"keepalive", "response.debug"})
 _STATUSES = ("queued", "in_progress", "completed", "failed", "incomplete", "cancelled")
 _BIG = 1 << 62  # the position of an item whose output_index is unknown (after every known one)
-_NOSEQ: Any = float("nan")
+_NOSEQ: Any = float("nan")  # "no sequence number seen yet": equal to nothing, so the hot path never matches
 # A batch of at least this many events is folded with the garbage collector paused. A fold allocates only
 # acyclic objects (lists of strings, dicts of untracked structs), so pausing loses nothing to collect; it keeps a
 # full collection of the whole heap (100-200 ms with a large batch in memory, more than folding the batch) out of
 # the fold, and the fold's few survivors are then looked at once (one young collection) instead of once per 700.
 # The collector is re-enabled at the end (never when the caller had disabled it): another thread's garbage waits
 # at most one batch's fold. Single events and small batches (a worker's messages) never pause.
-_PAUSE_AT = 1000  # "no sequence number seen yet": equal to nothing, so the hot path never matches
+_PAUSE_AT = 1000
 
 # delta event -> (channel, index field or None, .done event, field of the .done text)
 _CHANNELS: dict[str, tuple[str, str | None, str, str]] = {
@@ -132,7 +132,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     ``feed(event_or_events)`` takes one event or a batch (any iterable) of decoded events: typed events (snake
     or camelCase), :class:`UnknownEvent` and :class:`InvalidEvent` alike. ``close()`` marks the end of the
     stream: a stream that ended without ``response.completed``/``.failed``/``.incomplete`` is then
-    ``"cut_short"``.
+    ``"cut_short"``. Its state lives in untracked slots (a ``gc=False`` Struct: compare accumulators by
+    identity, read them through the properties).
     """
 
     events: int = 0  # events fed
