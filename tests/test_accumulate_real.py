@@ -497,3 +497,26 @@ class TestCollector:
             assert seen == [False] and not gc.isenabled()
         finally:
             gc.enable()
+
+
+def test_an_unknown_item_id_is_resolved_once() -> None:
+    """An item id that names no output item is filed where its first event went, whatever its later events'
+    output_index says: folding one event per call (the slow path) equals one batch (the hot path). Found by the
+    state machine: the first delta lacked output_index (kept its own id), the next ones had it (filed under the
+    item at that index)."""
+    evs = [{"type": "response.created", "sequence_number": 0, "response": _resp("resp_u", "in_progress")},
+           {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0,
+            "item": _message("msg_a", "", "in_progress")},
+           {"type": "response.output_text.delta", "sequence_number": 2, "item_id": "msg_b", "content_index": 0,
+            "delta": "a"},
+           {"type": "response.output_text.delta", "sequence_number": 3, "item_id": "msg_b", "output_index": 0,
+            "content_index": 0, "delta": "b"},
+           {"type": "response.output_text.delta", "sequence_number": 4, "item_id": "msg_b", "output_index": 0,
+            "content_index": 0, "delta": "c"}]
+    decoded = orm.decode_lines(_lines(evs))
+    batch, single = ResponseAccumulator(), ResponseAccumulator()
+    batch.feed(decoded)
+    for ev in decoded:
+        single.feed(ev)
+    assert batch.texts == single.texts == {("msg_b", 0): "abc"}
+    assert batch.problems == single.problems == []

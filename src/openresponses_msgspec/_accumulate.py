@@ -156,6 +156,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     _chan: dict[Key, _Part] | None = None  # parts by (channel, item id, index)
     _items: dict[Any, _Item] | None = None  # item id (or (None, output_index)) -> item
     _id_at: dict[int, str] | None = None  # output_index -> item id (built when first needed)
+    _seen_ids: dict[str, str] | None = None  # an item id that names no output item -> the item it was filed under
     _cache: Any = None
 
     # -- feeding ------------------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             raw_id = ev.item_id
             ci = spec[3](ev)
             items = self._items
-            if type(raw_id) is str and (items is None or raw_id in items):
+            if type(raw_id) is str and items is not None and raw_id in items:
                 item_id = raw_id
             else:
                 item_id = self._item_id(ev, spec[1])
@@ -266,8 +267,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 got.deltas = []
             append = got.deltas.append  # type: ignore[union-attr]
             append(ev.delta)
-            if type(expect) is not int:
-                continue  # (no sequence numbers: every delta takes the path above)
+            if type(expect) is not int or type(raw_id) is not str:
+                continue  # (no sequence numbers, no item id: every delta takes the path above)
             # The hot path: the next deltas of the same part, in sequence, read without a call. The first event
             # that is not one goes back to the iterator, for the path above.
             if spec[5] == 1:
@@ -392,23 +393,31 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     def _item_id(self, ev: Any, tag: str) -> str:
         """The item an event belongs to: its ``item_id``; but when that names no output item while an item with
         another id is at its ``output_index`` (GitHub Copilot gives every event of one item a new id), that
-        item (reported once); without an ``item_id``, the item at its output_index, else ``""``."""
+        item (reported once); without an ``item_id``, the item at its output_index, else ``""``. An id that
+        names no output item is resolved once and kept: its later events go where its first one went."""
         raw_id = ev.item_id
-        at = getattr(ev, "output_index", None)
         items = self._items
-        if type(raw_id) is str and (items is None or raw_id in items or type(at) is not int):
-            return raw_id
+        if type(raw_id) is str:
+            if items is not None and raw_id in items:
+                return raw_id
+            seen = self._seen_ids
+            if seen is None:
+                seen = self._seen_ids = {}
+            else:
+                got = seen.get(raw_id)
+                if got is not None:
+                    return got
+        at = getattr(ev, "output_index", None)
         id_at = self._id_at
         if id_at is None and items is not None:
             id_at = self._id_at = {v.pos: k for k, v in items.items() if type(k) is str and v.pos is not None}
         alias = None if id_at is None or type(at) is not int else id_at.get(at)
         if type(raw_id) is str:
-            if alias is None:
-                return raw_id
-            if self._once("item_id_changed"):
+            if alias is not None and self._once("item_id_changed"):
                 self._problem("item_id_changed", ev.sequence_number, f"{tag} names item {raw_id}, the item at "
                               f"output_index {at} is {alias}: filed under {alias} (reported once)")
-            return alias
+            seen[raw_id] = got = raw_id if alias is None else alias
+            return got
         self._missing(tag, "item_id", getattr(ev, "sequence_number", None))
         return alias or ""
 
@@ -480,7 +489,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         """The part an event names (created when new)."""
         item_id = ev.item_id
         items = self._items
-        if type(item_id) is not str or (items is not None and item_id not in items):
+        if type(item_id) is not str or items is None or item_id not in items:
             item_id = self._item_id(ev, tag)
         index = 0
         if idx is not None:
