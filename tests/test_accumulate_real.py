@@ -204,6 +204,25 @@ class TestResumedStream:
         assert (acc.status, acc.output_text, acc.resumed_at) == ("completed", "Once upon a time", 2)
 
 
+    def test_in_a_log_after_another_stream_it_folds_on_its_own(self) -> None:
+        """A log: one stream, then a resumed one (no start event). Its first event names an item the ended
+        stream never had: it begins the next stream (before, its events were filed as after_terminal)."""
+        first = _text_stream("resp_a", "msg_a", ["x", "y"], _usage(1, 2))
+        resumed = _background()[2:]
+        accs = accumulate(orm.decode_lines(_lines(first + resumed)))
+        assert [(a.response_id, a.status, a.output_text, a.resumed_at, [p.kind for p in a.problems], a.events)
+                for a in accs] == [("resp_a", "completed", "xy", None, [], len(first)),
+                                   ("resp_bg", "completed", "Once upon a time", 2, ["resumed"], len(resumed))]
+
+    def test_a_redelivered_tail_stays_in_its_stream(self) -> None:
+        """The same log with the first stream's last events delivered twice: no stream is invented."""
+        first = _text_stream("resp_a", "msg_a", ["x", "y"], _usage(1, 2))
+        [acc] = accumulate(orm.decode_lines(_lines(first + first[-3:])))
+        assert (acc.status, acc.output_text, acc.events) == ("completed", "xy", len(first) + 3)
+        assert [(p.kind, p.sequence_number) for p in acc.problems] == [("duplicate", 7), ("duplicate", 8),
+                                                                       ("duplicate", 9)]
+
+
 class TestWholeItems:
     """xAI sends a function call whole, in output_item.added/.done, with no argument deltas."""
 

@@ -157,6 +157,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     _items: dict[Any, _Item] | None = None  # item id (or (None, output_index)) -> item
     _id_at: dict[int, str] | None = None  # output_index -> item id (built when first needed)
     _seen_ids: dict[str, str] | None = None  # an item id that names no output item -> the item it was filed under
+    _ended_ids: set[str] | None = None  # (cutting a log) the item ids of this stream, once it has ended
     _cache: Any = None
 
     # -- feeding ------------------------------------------------------------------------------------------
@@ -225,6 +226,16 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         if what:
                             continue
                 self._started = True
+            elif split and self._terminal is not None and self._headless(ev, code, spec[1]):
+                # an event of an item or response this ended stream did not have: the next stream begins
+                # without its start event (a resumed stream in a log)
+                at = len(events) - length_hint(it) - 1
+                self._expect = expect
+                self.events += at - start
+                self.closed = True
+                out.append(self)  # type: ignore[union-attr]
+                self = ResponseAccumulator()  # noqa: PLW0642
+                start, expect = at, _NOSEQ
             if s == expect:
                 expect = s + 1
             else:
@@ -416,10 +427,32 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             if alias is not None and self._once("item_id_changed"):
                 self._problem("item_id_changed", ev.sequence_number, f"{tag} names item {raw_id}, the item at "
                               f"output_index {at} is {alias}: filed under {alias} (reported once)")
-            seen[raw_id] = got = raw_id if alias is None else alias
+            got = raw_id if alias is None else alias
+            self._seen_ids[raw_id] = got  # type: ignore[index]  # (created above for a str id)
             return got
         self._missing(tag, "item_id", getattr(ev, "sequence_number", None))
         return alias or ""
+
+    def _headless(self, ev: Any, code: int, tag: str) -> bool:
+        """(Cutting a log, after the terminal event) ``ev`` belongs to another stream: it names a response or an
+        item this stream never had (a redelivered event of this stream names one it had: it stays here, as
+        ``after_terminal``)."""
+        if tag in _QUIET or tag == "error":
+            return False
+        resp = getattr(ev, "response", None)
+        if resp is not None:
+            rid = getattr(resp, "id", None)
+            return type(rid) is str and rid != self._rid and rid != getattr(self._snapshot, "id", None)
+        item = getattr(ev, "item", None)
+        iid = getattr(item, "id", None) if item is not None else getattr(ev, "item_id", None)
+        if type(iid) is not str:
+            return False
+        known = self._ended_ids
+        if known is None:
+            known = self._ended_ids = {k for k in self._items or () if type(k) is str}
+            known.update(k[1] for k in self._chan or ())
+            known.update(self._seen_ids or ())
+        return iid not in known
 
     def _start(self, ev: Any, s: Any, split: bool) -> int:
         """A response.created/.queued in a stream that has begun. 2 (cutting a log): it starts another stream:
