@@ -424,14 +424,32 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
     def rows_of(selected: set[type[Any]]) -> list[int]:
         return list(compress(range(n), map(selected.__contains__, classes)))
 
-    slow_kinds = {c for c, p in plans.items() if p is None}
-    slow = rows_of(slow_kinds) if slow_kinds else []  # unknown, invalid and other events: row by row
+    slow_kinds = {c for c, p in plans.items() if p is None}  # unknown, invalid and other events: row by row
+    resp_kinds = {c for c, p in plans.items() if p is not None and p.response}
+    picked = rows_of(slow_kinds | resp_kinds) if slow_kinds or resp_kinds else []  # one pass for both
+    if slow_kinds and resp_kinds:
+        slow = [i for i in picked if classes[i] in slow_kinds]
+        resp = [i for i in picked if classes[i] in resp_kinds]
+    else:
+        slow, resp = (picked, []) if slow_kinds else ([], picked)
     slow_rows = [event_row(evs[i], None if raws is None else raws[i]) for i in slow]
     lists: dict[str, list[Any]] = {}
 
-    # type and the common columns: C-level getattr over every event, unfit classes' values nulled
-    lists["type"] = list(map(getattr, evs, repeat("type", n), repeat(None, n)))
+    # type: one code per class, a dictionary array cast to strings (no string per event in Python)
+    tags = [p.tag if p is not None else None for p in plans.values()]
+    if all(p.tag is not None for p in plans.values() if p is not None):
+        code = {c: k for k, c in enumerate(plans)}
+        arr = pa.DictionaryArray.from_arrays(pa.array(list(map(code.__getitem__, classes)), pa.int32()),
+                                             pa.array(tags, pa.string()))
+        type_col: Any = arr.cast(pa.string())
+    else:  # a class without a fixed tag (a View whose tag is read per event)
+        type_col = None
+        lists["type"] = list(map(getattr, evs, repeat("type", n), repeat(None, n)))
+    # the common columns: C-level getattr over every event, unfit classes' values nulled; a column no class
+    # of the batch declares is all null
     for name in _COMMON:
+        if not any(p is not None and name in p.cols for p in plans.values()):
+            continue
         vals = lists[name] = list(map(getattr, evs, repeat(name, n), repeat(None, n)))
         unfit = {c for c, p in plans.items() if p is not None and name in p.fields and name not in p.cols}
         for i in rows_of(unfit) if unfit else ():
@@ -440,6 +458,16 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
         for name, vals in lists.items():
             vals[i] = row[name]
     arrays: dict[str, Any] = {}
+    if type_col is not None:
+        if slow:  # an unknown event's type is its own
+            import pyarrow.compute as pc
+
+            mask = [False] * n
+            for i in slow:
+                mask[i] = True
+            type_col = pc.replace_with_mask(type_col, pa.array(mask), pa.array([r["type"] for r in slow_rows],
+                                                                                 pa.string()))
+        arrays["type"] = type_col
     bad: set[int] = set()  # rows with an integer a typed column cannot hold: their JSON goes to `raw`
     for name, vals in lists.items():
         typ = schema.field(name).type
@@ -452,8 +480,6 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
             arrays[name] = pa.array([None if v is None else fix(v) for v in vals], typ)
     # the sparse columns (response events' columns, unknown and invalid events' own): a short list each,
     # spread over the rows by one take whose other indices are null
-    resp_kinds = {c for c, p in plans.items() if p is not None and p.response}
-    resp = rows_of(resp_kinds) if resp_kinds else []
     if resp or slow:
         at: list[int | None] = [None] * n
         sparse: dict[str, list[Any]] = {name: [] for name in (*_RESPONSE_COLS, "known", "error")}
