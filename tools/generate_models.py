@@ -715,11 +715,13 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
     emitted: dict[str, str] = {}
     for p in gen.plain_paths():
         if gen.canonical(p):
+            counted = dict(gen.stats)
             code = gen.emit(p, "_Struct", None)
             name = gen.name(p)
             body = code.split("\n", 2)[2]  # without the class line and the docstring
             if name in emitted:
                 assert emitted[name] == body, f"{p}: a shared class ({name}) with another shape"
+                gen.stats = counted  # counted once
                 continue
             emitted[name] = body
             out.append(code)

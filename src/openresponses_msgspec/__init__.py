@@ -11,6 +11,7 @@ API (the model classes follow it):
   ``UnknownEvent``, ``UnknownValue``, ``InvalidEvent``, ``DecodeError``.
 - ``iter_events``/``iter_batches`` (files and streams), ``ResponseAccumulator``/``accumulate``,
   ``to_builtins``, ``to_arrow``/``responses_to_arrow``.
+- ``audit(*files)`` (``AuditReport``, ``AuditFinding``): every wire tag and field the model does not keep.
 
 >>> from openresponses_msgspec import decode
 >>> ev = decode(b'{"type":"response.output_text.delta","item_id":"m","output_index":0,'
@@ -24,8 +25,9 @@ from __future__ import annotations
 
 from . import corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
+from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
-from ._decode import Buffer, encode
+from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
@@ -37,11 +39,22 @@ from .arrow import EVENT_COLUMNS, RESPONSE_COLUMNS, responses_to_arrow, to_arrow
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEFAULT_MAX_EVENT_SIZE",
     "Decoder",
     "Event",
     "Skipped",
     "View",
+    "decode",
+    "decode_lines",
+    "decode_array",
+    "decode_sse",
+    "SSEDecoder",
+    "iter_sse",
+    "aiter_sse",
+    "encode",
+    "iter_events",
+    "iter_batches",
+    "DEFAULT_MAX_EVENT_SIZE",
+    "DEFAULT_MAX_LINE_SIZE",
     "EVENT_TYPES",
     "corpus",
     "FAMILIES",
@@ -55,26 +68,19 @@ __all__ = [
     "Status",
     "StreamSplitter",
     "accumulate",
+    "audit",
+    "AuditFinding",
+    "AuditReport",
     "responses_to_arrow",
     "to_arrow",
     "to_builtins",
     "InvalidEvent",
     "InvalidValue",
     "MissingExtraError",
-    "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",
     "UnknownValue",
     "__version__",
-    "aiter_sse",
-    "decode",
-    "decode_array",
-    "decode_lines",
-    "decode_sse",
-    "encode",
-    "iter_batches",
-    "iter_events",
-    "iter_sse",
     # the generated model (tests/test_typing.py checks this list against _models)
     "ANNOTATION_TYPES",
     "APPLYPATCHOPERATION_TYPES",

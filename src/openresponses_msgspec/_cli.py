@@ -486,6 +486,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Every wire tag and field of the input that the model does not keep (issue #18); exit 1 if any."""
+    from ._audit import audit
+
+    _check_inputs(args.files)
+    report = audit(*(sys.stdin.buffer if p == "-" else p for p in args.files), format=args.format)
+    print(msgspec.json.encode(report).decode() if args.json else report.format())
+    return 0 if report.ok else 1
+
+
 _OUT_FORMATS = ("ndjson", "sse", "array", "parquet")
 
 
@@ -862,7 +872,7 @@ def _count(s: str) -> int:
 def parser() -> argparse.ArgumentParser:
     ap = _Parser(prog=PROG, description="Typed decoding of Responses-API stream events: files, stats, "
                  "validation, conversion.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat}",
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit}",
                             parser_class=_Parser)
 
     def inputs(p: argparse.ArgumentParser) -> None:
@@ -920,6 +930,14 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--errors", choices=("strict", "replace"), default="strict",
                    help="replace: print bad events as {\"type\": null, \"error\": ...} instead of stopping")
     k.set_defaults(run=cmd_cat)
+
+    a = sub.add_parser("audit", help="list every wire tag and field the model does not keep, with counts and the "
+                       "first FILE:LINE; exit 1 if anything would be lost",
+                       epilog=f"example: {PROG} audit capture.sse log.ndjson.gz",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    inputs(a)
+    a.add_argument("--json", action="store_true", help="the report as one JSON object")
+    a.set_defaults(run=cmd_audit)
     return ap
 
 
