@@ -137,6 +137,8 @@ class _Input:
         self.eof = False
         self.tap: _LineTap | None = None  # set by tap_lines(): the content is gunzipped here and its lines kept
         self._gunzip: Any = None
+        self._gunzip_fed = False
+        self._inflated = 0
         got = 0
         while got < _HEAD:  # a pipe hands out what it has: read until the head is full or the input ends
             b = self._raw_read(_HEAD)
@@ -166,11 +168,14 @@ class _Input:
                 b = b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
             if not b:
                 if self._gunzip is not None and not self._gunzip.eof and self._gunzip_fed:
-                    raise EOFError("gzip data ends early (truncated file)")
+                    raise self._gzip_error("ends early (truncated file)")
                 self.tap.close()
                 return b""
             if self._gunzip is not None:
-                b = self._inflate(b)
+                try:
+                    b = self._inflate(b)
+                except zlib.error as e:
+                    raise self._gzip_error(f"is corrupt ({e})") from None
                 if not b:
                     continue
             self.tap.feed(b)
@@ -183,14 +188,18 @@ class _Input:
         self.tap = _LineTap()
         if self.first[:2] == b"\x1f\x8b":
             self._gunzip = zlib.decompressobj(31)
-            self._gunzip_fed = False
         return self.tap
+
+    def _gzip_error(self, what: str) -> DecodeError:
+        return DecodeError(f"gzip data {what}: compressed byte {self.read_bytes}, uncompressed byte "
+                           f"{self._inflated}", offset=self._inflated)
 
     def _inflate(self, data: bytes) -> bytes:
         out = []
         while data:
             self._gunzip_fed = True
             out.append(self._gunzip.decompress(data))
+            self._inflated += len(out[-1])
             if self._gunzip.eof:  # members in a row
                 data = self._gunzip.unused_data.lstrip(b"\0")
                 if data:
@@ -351,13 +360,9 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
                                       on_bytes=count):
                     yield p, [(ev, None) for ev in batch] if raw else batch
         except DecodeError as err:
-            if "gzip" in err.msg:
-                raise _BadInput(f"{p}: truncated gzip file: it ends after {inp.read_bytes:,} compressed bytes, at "
-                                f"offset {decoded:,} of its content (what came before was read)") from None
+            if err.msg.startswith("gzip data"):  # how far it got: "compressed byte N, uncompressed byte M"
+                raise _BadInput(f"{p}: {err.msg}") from None
             raise _BadInput(f"{_where(p, err)}: {_message(err)}") from None
-        except (zlib.error, EOFError) as err:
-            raise _BadInput(f"{p}: bad gzip data after {inp.read_bytes:,} compressed bytes, at offset "
-                            f"{decoded:,} of its content: {err}") from None
         except OSError as e:
             if e.errno == errno.EPIPE or isinstance(e, BrokenPipeError):
                 raise
