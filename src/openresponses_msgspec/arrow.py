@@ -292,11 +292,11 @@ def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.T
 
 # -- to_arrow, class by class --------------------------------------------------------------------------------
 
-_INT_TYPES = {int}
-_STR_TYPES = {str}
+_INT_TYPES: set[type[Any]] = {int}
+_STR_TYPES: set[type[Any]] = {str}
 
 
-def _fits(tp: Any, allowed: set[type]) -> bool:
+def _fits(tp: Any, allowed: set[type[Any]]) -> bool:
     args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, type(int | None)) else (tp,)
     return bool(args) and all(a is type(None) or a in allowed for a in args) and any(a in allowed for a in args)
 
@@ -361,7 +361,7 @@ def _plan(cls: type[Any]) -> _Plan | None:
 def _response_values(resp: Any) -> list[Any]:
     """The response columns of one response object (typed Struct, or anything else: nulls)."""
     usage = getattr(resp, "usage", None)
-    out = [_str(getattr(resp, "id", None)), _str(getattr(resp, "model", None)),
+    out: list[Any] = [_str(getattr(resp, "id", None)), _str(getattr(resp, "model", None)),
            _str(getattr(resp, "status", None)), None, None, None, None, None, None]
     if usage is not None and isinstance(usage, msgspec.Struct):
         out[3] = _int(getattr(usage, "input_tokens", None))
@@ -374,7 +374,7 @@ def _response_values(resp: Any) -> list[Any]:
 
 
 def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
-    evs = events if type(events) is list else list(events)
+    evs: list[Any] = events if type(events) is list else list(events)
     if evs and isinstance(evs[0], tuple):  # (event, raw) pairs, e.g. Framed
         if raw is not None:
             raise TypeError("to_arrow: raw= given with (event, raw) pairs")
@@ -419,7 +419,7 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
     classes = list(map(type, evs))
     kinds = set(classes)
     plans = {c: _plan(c) for c in kinds}
-    consume = deque(maxlen=0).extend
+    consume = deque[Any](maxlen=0).extend
 
     def rows_of(selected: set[type[Any]]) -> list[int]:
         return list(compress(range(n), map(selected.__contains__, classes)))
