@@ -525,9 +525,9 @@ class _Output:
     def __init__(self, path: str | None, inputs: list[str]) -> None:
         self.path = None if path in (None, "-") else path
         self.tmp: str | None = None
-        self.stream: IO[bytes] = sys.stdout.buffer
         self._file: IO[bytes] | None = None
         if self.path is None:
+            self.stream: IO[bytes] = sys.stdout.buffer
             return
         p = self.path
         try:
@@ -570,7 +570,7 @@ class _Output:
     def commit(self) -> None:
         """Flush and close; move the temporary file over the path (as a new file would be: mode 0666 - umask)."""
         self.stream.flush()
-        if self.stream is not self._file and self.stream is not sys.stdout.buffer:
+        if self.stream is not self._file and self._file is not None:
             self.stream.close()
         if self._file is not None:
             self._file.close()
@@ -583,10 +583,9 @@ class _Output:
 
     def abort(self) -> None:
         """Drop the temporary file (the path keeps what it had)."""
-        for f in (self.stream, self._file):
-            if f is not None and f is not sys.stdout.buffer:
-                with contextlib.suppress(Exception):
-                    f.close()
+        for f in (self.stream, self._file) if self._file is not None else ():
+            with contextlib.suppress(Exception):
+                f.close()
         if self.tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self.tmp)

@@ -173,6 +173,9 @@ def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
         row["rest"] = bytes(event.raw).decode("utf-8", "replace")
         row["raw"] = bytes(event.raw) if raw is None else raw
         return row
+    plan = _plan(type(event))
+    if plan is not None:  # a typed event (or a projection): the same values as to_arrow's columns
+        return _struct_row(row, plan, event, raw)
     d = to_builtins(event)
     if not isinstance(d, dict):
         raise TypeError(f"event_row: not an event: {type(event).__name__}")
@@ -200,6 +203,25 @@ def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
         row["raw"] = raw
         if raw is None and _out_of_range(d):
             row["raw"] = _encode(event)  # the typed columns drop it: keep the event's JSON
+    return row
+
+
+def _struct_row(row: dict[str, Any], plan: _Plan, event: Any, raw: bytes | None) -> dict[str, Any]:
+    row["known"] = True
+    row["type"] = plan.tag if plan.tag is not None else _str(getattr(event, "type", None))
+    dropped = False
+    for name in plan.cols:
+        v = getattr(event, name)
+        if name in _INT_COLUMNS and v is not None and _int(v) is None:
+            v, dropped = None, True  # beyond int64: kept in `raw`
+        row[name] = v
+    if plan.response:
+        row.update(zip(_RESPONSE_COLS, _response_values(event.response), strict=True))
+    if plan.rest_cls is not None:
+        got = plan.rest_get(event)
+        rest = _enc(plan.rest_cls(got) if plan.rest_one else plan.rest_cls(*got))
+        row["rest"] = None if rest == b"{}" else rest.decode()
+    row["raw"] = _enc(event) if raw is None and dropped else raw
     return row
 
 
