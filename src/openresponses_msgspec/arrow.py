@@ -295,7 +295,8 @@ def _array(pa: Any, values: list[Any], typ: Any) -> Any:
     try:
         return pa.array(values, typ)
     except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
-        fix = _int if pa.types.is_integer(typ) else _float if pa.types.is_floating(typ) else None
+        fix = (_int if pa.types.is_integer(typ) else _float if pa.types.is_floating(typ) else
+               _str if pa.types.is_string(typ) else None)
         if fix is None:
             raise
         return pa.array([None if v is None else fix(v) for v in values], typ)
@@ -395,6 +396,25 @@ def _response_values(resp: Any) -> list[Any]:
     return out
 
 
+def _response_columns(rs: list[Any]) -> dict[str, list[Any]]:
+    """The response columns of response objects, column by column (C-level getattr; a value of the wrong
+    type, possible only outside the typed model, is fixed when the Arrow array is built)."""
+    k = len(rs)
+
+    def get(objs: list[Any], name: str) -> list[Any]:
+        return list(map(getattr, objs, repeat(name, k), repeat(None, k)))
+
+    usage = [u if isinstance(u, msgspec.Struct) else None for u in get(rs, "usage")]
+    return {
+        "response_id": get(rs, "id"), "model": get(rs, "model"), "status": get(rs, "status"),
+        "input_tokens": get(usage, "input_tokens"), "output_tokens": get(usage, "output_tokens"),
+        "total_tokens": get(usage, "total_tokens"),
+        "reasoning_tokens": get(get(usage, "output_tokens_details"), "reasoning_tokens"),
+        "cached_tokens": get(get(usage, "input_tokens_details"), "cached_tokens"),
+        "cost": get(usage, "cost"),
+    }
+
+
 def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
     evs: list[Any] = events if type(events) is list else list(events)
     if evs and isinstance(evs[0], tuple):  # (event, raw) pairs, e.g. Framed
@@ -421,8 +441,12 @@ def _lines_column(pa: Any, objs: list[Any]) -> Any:
     import pyarrow.compute as pc
 
     data = _enc_lines(objs)  # JSON has no raw newline: one line per object; msgspec writes valid UTF-8
-    col = pc.split_pattern(pa.array([data], pa.large_binary()).view(pa.large_string()), "\n").values
-    col = col.slice(0, len(col) - 1).cast(pa.string())  # the last newline leaves one empty piece
+    large = len(data) >= 1 << 31  # 32-bit offsets up to 2 GiB
+    buf = pa.array([data], pa.large_binary() if large else pa.binary())
+    col = pc.split_pattern(buf.view(pa.large_string() if large else pa.string()), "\n").values
+    col = col.slice(0, len(col) - 1)  # the last newline leaves one empty piece
+    if large:
+        col = col.cast(pa.string())
     return pc.if_else(pc.equal(col, "{}"), pa.scalar(None, pa.string()), col)
 
 
@@ -507,9 +531,7 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
         sparse: dict[str, list[Any]] = {name: [] for name in (*_RESPONSE_COLS, "known", "error")}
         for k, i in enumerate(resp):
             at[i] = k
-        values = [_response_values(evs[i].response) for i in resp]
-        for j, name in enumerate(_RESPONSE_COLS):
-            sparse[name] = [v[j] for v in values]
+        sparse.update(_response_columns([evs[i].response for i in resp]))
         sparse["known"] = [True] * len(resp)
         sparse["error"] = [None] * len(resp)
         for k, (i, row) in enumerate(zip(slow, slow_rows, strict=True), len(resp)):
