@@ -140,14 +140,19 @@ class _Input:
         self._gunzip_fed = False
         self._inflated = 0
         got = 0
-        while got < _HEAD:  # a pipe hands out what it has: read until the head is full or the input ends
+        self.first = b""
+        # a pipe hands out what it has: read until what the input is can be told (a live stream's first event
+        # is enough, so `curl -N ... | cat -` shows events as they come), the head is full, or the input ends
+        while got < _HEAD:
             b = self._raw_read(_HEAD)
             if not b:
                 self.eof = True
                 break
             self._held.append(b)
             got += len(b)
-        self.first = b"".join(self._held)
+            self.first = b"".join(self._held)
+            if _told(self.head()):
+                break
         self._held = [self.first] if self.first else []
 
     def _raw_read(self, n: int) -> bytes:
@@ -271,6 +276,25 @@ class _LineTap:
             if type(ev) is InvalidEvent and bytes(ev.raw) != raw and not raw.startswith(bytes(ev.raw)):
                 raise RuntimeError("NDJSON framing: an invalid event's bytes differ from its line")
         return pairs
+
+
+def _told(head: bytes) -> bool:
+    """Whether the first bytes (not the whole input) are enough to tell an event stream from other bodies."""
+    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    if not s:
+        return False
+    if s[:1] in (b"<", b"["):
+        return True
+    if s[:1] == b"{":  # a first line that is an event: a stream (an error body has no "type")
+        nl = s.find(b"\n")
+        if nl < 0:
+            return False
+        try:
+            doc = _lenient_json(s[:nl])
+        except msgspec.DecodeError:
+            return False
+        return isinstance(doc, dict) and isinstance(doc.get("type"), str)
+    return _SSE_FIELD.search(s) is not None
 
 
 def _not_a_stream(inp: _Input) -> str | None:
