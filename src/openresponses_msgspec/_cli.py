@@ -30,7 +30,7 @@ from . import corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
 from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
-from ._decoder import decode_array, decode_lines
+from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches, detect_format
 from ._sse import decode_sse
@@ -217,16 +217,6 @@ class _Input:
         if self._f is not sys.stdin.buffer:
             self._f.close()
 
-    def read_all(self) -> bytes:
-        parts = list(self._held)
-        self._held = []
-        while not self.eof:
-            b = self._raw_read(1 << 20)
-            if not b:
-                self.eof = True
-            parts.append(b)
-        return b"".join(parts)
-
     def head(self) -> bytes:
         """The first bytes of the content (gunzipped when gzip; what a broken gzip start gives, else)."""
         if self.first[:2] == b"\x1f\x8b":
@@ -339,11 +329,6 @@ def _clip(v: bytes | str, n: int = 80) -> str:
     return repr(t if len(t) <= n else t[: n - 3] + "...")
 
 
-def _whole_raw() -> bool:
-    """Whether the whole-buffer decoders pair events with their bytes (``raw=True``)."""
-    return "raw" in inspect.signature(decode_sse).parameters
-
-
 def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
           on_bytes: Callable[[int], object] | None = None, raw: bool = False) -> Iterator[tuple[str, list[Any]]]:
     """``(path, batch)`` for each batch of events, every input failure turned into a one-line
@@ -366,21 +351,19 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
             why = _not_a_stream(inp)
             if why is not None:
                 raise _BadInput(f"{p}: {why}")
-            fmt = args.format or detect_format(inp.head())
-            if raw and fmt == "ndjson":
+            head = inp.head().removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+            fmt = args.format or (detect_format(head) if head else None)  # (None: the file reader detects it)
+            if raw and "raw" in inspect.signature(_batches).parameters:  # the file reader pairs them
+                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
+                                      on_bytes=count, raw=True):
+                    yield p, batch
+            elif raw and fmt == "ndjson":
                 tap = inp.tap_lines()
                 for batch in _batches(inp, format="ndjson", errors=errors, decoder=None, batch_size=65536,
                                       on_bytes=count):
                     yield p, tap.take(batch)
-            elif raw and _whole_raw():  # SSE, array: the whole content, decoded with each event's bytes
-                data = gzip.decompress(inp.read_all()) if inp.first[:2] == b"\x1f\x8b" else inp.read_all()
-                count(len(data))
-                fn: Any = decode_sse if fmt == "sse" else decode_array
-                pairs = fn(data, errors=errors, raw=True)
-                for i in range(0, len(pairs), 65536):
-                    yield p, [(f[0], f[1]) for f in pairs[i : i + 65536]]
             else:
-                for batch in _batches(inp, format=fmt, errors=errors, decoder=None, batch_size=65536,
+                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
                                       on_bytes=count):
                     yield p, [(ev, None) for ev in batch] if raw else batch
         except DecodeError as err:
