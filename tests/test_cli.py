@@ -516,3 +516,20 @@ class TestOldStreams:
         [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         assert (row["response_id"], row["status"], row["output_text"], row["total_tokens"]) == (
             "resp_old", "completed", "Hi!", 11)
+
+
+class TestStatsOverManyFiles:
+    def test_a_non_stream_among_streams(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        (logs / "401.json").write_bytes(API_ERROR)
+        assert main(["stats", "--json", str(logs / "log.ndjson"), str(logs / "401.json"),
+                     str(logs / "log.sse.gz")]) == 1
+        cap = capsys.readouterr()
+        report = json.loads(cap.out)
+        assert (report["events"], report["failed_files"]) == (2 * len(EVENTS), 1)
+        assert report["responses"] == 2 * len(accumulate(decode_lines(NDJSON)))
+        assert cap.err == (f"{logs / '401.json'}: not an event stream: an API error body: 'Incorrect API key' "
+                           "(invalid_request_error, invalid_api_key)\n")
+        (logs / "page.html").write_bytes(HTML_502)
+        assert main(["stats", str(logs / "401.json"), str(logs / "page.html")]) == 1
+        cap = capsys.readouterr()
+        assert cap.out == "" and cap.err.splitlines()[-1] == "openresponses-msgspec stats: no input was an event stream"

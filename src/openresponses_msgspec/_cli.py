@@ -424,19 +424,28 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 tokens["cached"] += _int(getattr(u.input_tokens_details, "cached_tokens", None))
 
     bar = _progress(args.files, args.progress)
+    failed: list[_BadInput] = []  # inputs that are no event stream (or break off): reported, the others counted
     for path in args.files:
         splitter = StreamSplitter()
-        for _, batch in _read([path], args, "replace", count):
-            n += len(batch)
-            kinds = Counter(map(type, batch))
-            unknown += kinds[UnknownEvent]
-            invalid += kinds[InvalidEvent]
-            types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
-            fold(splitter.feed(batch))
+        try:
+            for _, batch in _read([path], args, "replace", count):
+                n += len(batch)
+                kinds = Counter(map(type, batch))
+                unknown += kinds[UnknownEvent]
+                invalid += kinds[InvalidEvent]
+                types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
+                fold(splitter.feed(batch))
+        except _BadInput as err:
+            if len(args.files) == 1:
+                raise
+            print(str(err), file=sys.stderr)
+            failed.append(err)
         fold(splitter.close())
+    if failed and len(failed) == len(args.files):
+        raise _BadInput(f"{PROG} stats: no input was an event stream")
     seconds = time.perf_counter() - t0
     report = {
-        "files": args.files, "events": n, "bytes": nbytes, "seconds": round(seconds, 3),
+        "files": args.files, "failed_files": len(failed), "events": n, "bytes": nbytes, "seconds": round(seconds, 3),
         "events_per_second": round(n / seconds) if seconds > 0 else None,
         "unknown_events": unknown, "invalid_events": invalid,
         "events_by_type": dict(types.most_common()),
@@ -446,9 +455,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         "tokens": tokens,
         "problems": {k: problems[k] for k in PROBLEM_KINDS if problems[k]},
     }
+    status = 1 if failed else 0
     if args.json:
         sys.stdout.write(_encoder.encode(report).decode() + "\n")
-        return 0
+        return status
     print(f"{n:,} events ({unknown:,} unknown, {invalid:,} invalid) in {nbytes / 1e6:.1f} MB, "
           f"{seconds:.2f} s = {n / seconds if seconds else 0:,.0f} events/s")
     _table("events by type", types.most_common())
@@ -458,7 +468,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     _table("tokens", list(tokens.items()))
     if problems:
         _table("stream problems", [(k, problems[k]) for k in PROBLEM_KINDS if problems[k]])
-    return 0
+    return status
 
 
 def _int(v: object) -> int:
