@@ -710,9 +710,10 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
             if fmt == "ndjson":
                 write(data + b"\n")
             elif fmt == "sse":
-                kind = "response" if responses else item.type
+                kind = "response" if responses else getattr(item, "type", None)
                 body = data.replace(b"\n", b"\ndata: ") if b"\n" in data else data
-                write(b"event: " + kind.encode() + b"\ndata: " + body + b"\n\n")
+                write((b"event: " + kind.encode() + b"\n" if isinstance(kind, str) else b"") + b"data: " + body
+                      + b"\n\n")
             else:
                 write((b"\n" if first else b",\n") + data)
             first = False
