@@ -703,7 +703,8 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
         for item, raw in zip(batch, raws, strict=True):
             if responses:
                 data = _response_json(item)
-            elif raw is not None and (fmt == "sse" or b"\n" not in raw):  # the original bytes, unchanged
+            elif raw is not None and (fmt == "array" or (b"\r" if fmt == "sse" else b"\n") not in raw):
+                # the original bytes, unchanged (an SSE line ends at a CR too; an NDJSON line at a LF)
                 data = raw
             else:
                 data = encode(item) if type(item) is not UnknownEvent else _compact(item.raw)
@@ -723,7 +724,7 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
 
 def _compact(raw: bytes) -> bytes:
     """JSON on one line (an unknown event received across SSE data lines, for an NDJSON line)."""
-    return msgspec.json.format(raw, indent=0) if b"\n" in raw else raw
+    return msgspec.json.format(raw, indent=0) if b"\n" in raw or b"\r" in raw else raw
 
 
 def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
