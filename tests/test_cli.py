@@ -533,3 +533,19 @@ class TestStatsOverManyFiles:
         assert main(["stats", str(logs / "401.json"), str(logs / "page.html")]) == 1
         cap = capsys.readouterr()
         assert cap.out == "" and cap.err.splitlines()[-1] == "openresponses-msgspec stats: no input was an event stream"
+
+
+class TestLosslessAcrossLines:
+    def test_multiline_json_line_ends(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """An event whose bytes hold a line end the output's framing cannot carry: its JSON minified, every
+        value kept (an explicit null, a field the model does not declare), not the model's encoding."""
+        ev = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,\r'
+              b'"delta":"a","x_new":{"k":null},"logprobs":null,"sequence_number":1}')
+        (tmp_path / "in.ndjson").write_bytes(ev + b"\n")
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "sse"]) == 0
+        out = capsys.readouterr().out.encode()
+        assert out == (b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", '
+                       b'"item_id": "m", "output_index": 0, "content_index": 0, "delta": "a", "x_new": {"k": null}, '
+                       b'"logprobs": null, "sequence_number": 1}\n\n')
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "ndjson"]) == 0
+        assert capsys.readouterr().out.encode() == ev + b"\n"  # a CR is fine inside an NDJSON line

@@ -706,6 +706,8 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
             elif raw is not None and (fmt == "array" or (b"\r" if fmt == "sse" else b"\n") not in raw):
                 # the original bytes, unchanged (an SSE line ends at a CR too; an NDJSON line at a LF)
                 data = raw
+            elif raw is not None:  # the same JSON, its whitespace taken out (every value kept)
+                data = _compact(raw)
             else:
                 data = encode(item) if type(item) is not UnknownEvent else _compact(item.raw)
             if fmt == "ndjson":
@@ -723,7 +725,7 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
 
 
 def _compact(raw: bytes) -> bytes:
-    """JSON on one line (an unknown event received across SSE data lines, for an NDJSON line)."""
+    """JSON on one line (an event received across SSE data lines, for an NDJSON line or an SSE data line)."""
     return msgspec.json.format(raw, indent=0) if b"\n" in raw or b"\r" in raw else raw
 
 
