@@ -234,6 +234,10 @@ class TestNotAStream:
         (tmp_path / "t").write_bytes(b"upstream connect error or disconnect/reset before headers\n")
         assert main(["stats", str(tmp_path / "t")]) == 1
         assert "text without SSE fields ('upstream connect error" in capsys.readouterr().err
+        (tmp_path / "b").write_bytes(b"\x00\x00\x00\x00" + NDJSON)  # a log file preallocated with NULs
+        assert main(["cat", str(tmp_path / "b")]) == 1
+        assert capsys.readouterr().err == (f"{tmp_path / 'b'}: not an event stream: binary data (first bytes: "
+                                           "00 00 00 00 7b 22 74 79)\n")
 
     def test_empty_input(self, tmp_path: Path) -> None:
         (tmp_path / "empty.ndjson").write_bytes(b"")
