@@ -319,7 +319,7 @@ def _not_a_stream(inp: _Input) -> str | None:
         return None
     if s[:1] not in (b"{", b"[") and not _SSE_FIELD.search(s):
         sample = s[:256]
-        if sum(b < 32 and b not in b"\t\r\n" or b == 127 for b in sample) * 10 > len(sample):
+        if b"\0" in sample or sum(b < 32 and b not in b"\t\r\n" or b == 127 for b in sample) * 10 > len(sample):
             return f"not an event stream: binary data (first bytes: {sample[:8].hex(' ')})"
         first_line = s.split(b"\n", 1)[0]
         return f"not an event stream: text without SSE fields ({_clip(first_line)})"
