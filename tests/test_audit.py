@@ -95,6 +95,14 @@ def test_the_same_findings_from_sse_arrays_gzip_and_several_files(tmp_path: Path
         for f in report.findings if f.first.startswith(str(tmp_path / "a.sse"))}
 
 
+def test_a_byte_order_mark_is_no_part_of_the_first_event() -> None:
+    for data in (b"\xef\xbb\xbf" + DATA, b"\xef\xbb\xbfdata: " + LINES[1].encode() + b"\n\n"):
+        report = audit(data)
+        assert report.malformed == (1 if data.endswith(b"all\n") else 0)
+        assert report.findings[0].path == "$.item.render_ms" and report.findings[0].first == "<buffer>:" + (
+            "2" if data.endswith(b"all\n") else "1")
+
+
 def test_what_the_model_keeps_whole_is_not_looked_into() -> None:
     """``response.tools`` (a request echo, plain JSON) holds an unknown tool: nothing lost, nothing reported."""
     report = audit(LINES[4].encode())

@@ -123,7 +123,7 @@ def _struct(cls: type) -> _Node:
         _nodes[cls] = node  # before the fields: a recursive shape ends here
         if cls.__struct_config__.tag is not None:  # type: ignore[attr-defined]
             keys.add(cls.__struct_config__.tag_field)  # type: ignore[attr-defined]
-        for f in msgspec.structs.fields(cls):  # type: ignore[arg-type]
+        for f in msgspec.structs.fields(cls):
             keys.add(f.encode_name)
             child = _node(f.type)
             if child is not None:
@@ -157,7 +157,7 @@ def _twin(cls: type) -> type:
     if twin is None:
         cfg = cls.__struct_config__  # type: ignore[attr-defined]
         fields = [(f.name, _twin_type(f.type) | None, msgspec.field(default=None, name=f.encode_name))
-                  for f in msgspec.structs.fields(cls)]  # type: ignore[arg-type]
+                  for f in msgspec.structs.fields(cls)]
         twin = msgspec.defstruct(cls.__name__, fields, tag=cfg.tag, tag_field=cfg.tag_field, kw_only=True,
                                  forbid_unknown_fields=True)
         _twins[cls] = twin
@@ -292,7 +292,7 @@ def _read(source: Any) -> tuple[Any, str, Any]:
             data = f.read()
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
-        return data, name, None
+        return _no_bom(data), name, None
     if hasattr(source, "read"):
         data = source.read()
         name = getattr(source, "name", "<stream>")
@@ -301,7 +301,12 @@ def _read(source: Any) -> tuple[Any, str, Any]:
         name = "<buffer>"
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    return data, str(name), None
+    return _no_bom(data), str(name), None
+
+
+def _no_bom(data: bytes) -> bytes:
+    """A UTF-8 byte order mark at the start is no part of the first event (its line number stays 1)."""
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
 
 
 def _format(buf: Any) -> str:
@@ -438,8 +443,8 @@ class _LineCounter:
 
     def find(self, raw: bytes) -> int:
         """Offset of an array element's bytes, searched from the last offset asked for."""
-        i = self.buf.find(raw, self.pos)
-        return i if i >= 0 else max(self.buf.find(raw), 0)
+        i: int = self.buf.find(raw, self.pos)
+        return i if i >= 0 else max(int(self.buf.find(raw)), 0)
 
     def __call__(self, offset: int) -> int:
         if offset < self.pos:
