@@ -1,6 +1,8 @@
-"""Fuzzing the decoders with the invariants of issue #11 (``fuzz_invariants.py``): hypothesis builds streams from
-pieces of real events (the corpus), broken and hostile payloads and every SSE field, with random line ends and
-chunkings. A short run is part of the normal test command; ``tools/fuzz.py`` runs the same checks for long
+"""Fuzzing the decoders with the invariants of issues #11 and #17 (``fuzz_invariants.py``): hypothesis builds
+streams from pieces of real events (the corpus), broken and hostile payloads and every SSE field, with random
+line ends and chunkings; files read in pieces of any size (plain or gzip cut into members anywhere, or
+damaged), arrays of any elements, Kafka batches. A short run is part of the normal test command;
+``tools/fuzz.py`` runs the same checks for long
 (hypothesis, or atheris when installed)."""
 
 from __future__ import annotations
@@ -16,9 +18,20 @@ from hypothesis import strategies as st
 from openresponses_msgspec import corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fuzz_invariants import check_ndjson, check_sse, check_sse_text  # noqa: E402
+from fuzz_invariants import (  # noqa: E402
+    array_of,
+    check_array,
+    check_file,
+    check_gzip_damage,
+    check_kafka,
+    check_ndjson,
+    check_sse,
+    check_sse_text,
+    detected,
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+NONBLOCKING = True  # file objects whose read1() sometimes returns None (nothing ready yet)
 
 _EVENTS = [json.dumps(e, separators=(",", ":")).encode() for e in corpus.events("mixed", 60, image_kb=1)]
 _HOSTILE = [
@@ -129,3 +142,73 @@ def test_seeded_from_the_corpus() -> None:
         check_sse(sse, list(range(0, len(sse), 97)), None)
         check_sse(sse, list(range(0, len(sse), 331)), 300)
         check_ndjson(corpus.ndjson(corpus.events(kind, 40, image_kb=1)))
+
+
+# -- issue 17: files, arrays, Kafka batches (Redis entries: tests/integrations/test_fuzz_redis.py) -----------
+
+_ELEMENTS = [
+    *_EVENTS[:20], b"1", b'"x"', b"null", b"[]", b"{}", b'{"type":1}', b'{"type":"x.y","a":[[1,[2]],{}]}',
+    b'[[1,[2]],{"a":"},{"}]', b'"},{},\\"],["', b'{"type":"x.y","s":"},{\\"type\\":\\"z\\"}"}',
+    b'{"type":"response.completed","response":' + b"[" * 3000 + b"]" * 3000 + b"}", b"[" * 2500 + b"]" * 2500,
+    b'{"type":"response.output_item.added","output_index":0,"item":{"type":"message","id":5}}',
+    b'{"type":"x\\u00e9"}', '{"type":"x.é"}'.encode(),
+]
+_SEPS = st.lists(st.sampled_from([b"", b" ", b"\n", b"\r\n  ", b"\t"]), max_size=4)
+
+
+@st.composite
+def arrays(draw: st.DrawFn) -> tuple[list[bytes], list[bytes]]:
+    return draw(st.lists(st.sampled_from(_ELEMENTS), max_size=12)), draw(_SEPS)
+
+
+@st.composite
+def file_inputs(draw: st.DrawFn) -> bytes:
+    kind = draw(st.sampled_from(["ndjson", "sse", "array"]))
+    if kind == "ndjson":
+        body = draw(ndjson_batches())
+    elif kind == "sse":
+        body = draw(sse_streams())
+    else:
+        els, seps = draw(arrays())
+        body = array_of(els, seps)
+    lead = draw(st.sampled_from([b"", b"", b"\n", b" " * 64, b"\n" * 200, b"\r\n" * 3000, b" \t" * 70_000]))
+    bom = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))
+    return bom + lead + body if draw(st.booleans()) else lead + bom + body if bom else lead + body
+
+
+_sizes = st.lists(st.sampled_from([0, 1, 2, 3, 7, 64, 65, 100, 4096, 65_536, 1 << 20]), min_size=1, max_size=6)
+_members = st.one_of(st.none(), st.lists(st.integers(0, 200_000), max_size=4))
+
+
+@_settings
+@given(data=file_inputs(), sizes=_sizes, members=_members, explicit=st.booleans())
+def test_file_invariants(data: bytes, sizes: list[int], members: list[int] | None, explicit: bool) -> None:
+    check_file(data, detected(data) if explicit else None, sizes, members, nones=NONBLOCKING)
+
+
+@_settings
+@given(data=file_inputs(), members=st.lists(st.integers(0, 5000), max_size=3), where=st.integers(0, 1 << 20),
+       junk=st.sampled_from([b"\n", b"\x00" * 8, b"  \n", b"garbage", b"\x1f\x8b", b"\x1f\x8b\x08\x00junk"]),
+       mode=st.integers(0, 3))
+def test_gzip_damage_invariants(data: bytes, members: list[int], where: int, junk: bytes, mode: int) -> None:
+    check_gzip_damage(data, members, where, junk, mode)
+
+
+@_settings
+@given(arr=arrays())
+def test_array_invariants(arr: tuple[list[bytes], list[bytes]]) -> None:
+    check_array(*arr)
+
+
+_VALUES = st.one_of(
+    st.sampled_from(_EVENTS), st.sampled_from(_HOSTILE), st.binary(max_size=30), st.none(),
+    st.sampled_from(_EVENTS).map(lambda v: b"\xef\xbb\xbf" + v),
+    st.sampled_from([b'{\n"type":"x.y"}', b'{"type":"x.y"}\n', b"\n", b" ", b"\xef\xbb\xbf",
+                     b"\xef\xbb\xbf\xef\xbb\xbf{}", b'{"type":"x.y"}\n{"type":"x.z"}']),
+)
+
+
+@_settings
+@given(values=st.lists(_VALUES, max_size=10))
+def test_kafka_batch_invariants(values: list[bytes | None]) -> None:
+    check_kafka(values)

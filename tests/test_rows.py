@@ -90,7 +90,7 @@ class TestArrow:
         decoded = decode_lines(lines, errors="replace")
         t = to_arrow(decoded)
         assert t.schema.names == list(EVENT_COLUMNS)
-        assert {str(f.type) for f in t.schema} <= {"string", "int64", "double", "bool"}
+        assert {str(f.type) for f in t.schema} <= {"string", "int64", "double", "bool", "binary"}
         assert t.num_rows == len(evs) + 1
         assert t.column("type").to_pylist() == [e["type"] for e in evs] + [None]
         assert t.column("sequence_number").to_pylist() == [e.get("sequence_number") for e in evs] + [None]
@@ -154,3 +154,70 @@ class TestNewerValues:
             {"type": "response.content_part.added"},
             {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[4]["delta"]},
             {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[5]["delta"]}]
+
+
+class TestIssue16:
+    def test_response_row_reads_the_nested_error_form(self) -> None:
+        from openresponses_msgspec.arrow import response_row
+
+        nested = (b'{"type":"response.created","sequence_number":0,"response":{"id":"r","object":"response",'
+                  b'"created_at":1,"status":"in_progress","model":"m","output":[]}}\n'
+                  b'{"type":"error","sequence_number":1,"error":{"type":"invalid_request_error","code":"x",'
+                  b'"message":"y","param":null}}\n')
+        flat = b'{"type":"error","sequence_number":4,"code":"rate_limit_exceeded","message":"slow down","param":null}\n'
+        [acc] = accumulate(decode_lines(nested))
+        row = response_row(acc)
+        assert (row["error_code"], row["error_message"], row["error_events"]) == ("x", "y", 1)
+        [acc] = accumulate(decode_lines(flat))
+        assert (response_row(acc)["error_code"], response_row(acc)["error_message"]) == (
+            "rate_limit_exceeded", "slow down")
+
+    def test_numbers_beyond_int64_and_float(self) -> None:
+        big = 2**70
+        lines = [
+            b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"a",'
+            b'"sequence_number":%d}' % big,
+            b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"b",'
+            b'"sequence_number":7}',
+            b'{"type":"x.future_event","sequence_number":8,"x":1e400,"n":%d}' % big,
+        ]
+        evs = decode_lines(b"\n".join(lines))
+        t = to_arrow(evs)
+        assert t.column("sequence_number").to_pylist() == [None, 7, 8]
+        assert t.column("delta").to_pylist() == ["a", "b", None]
+        raw = t.column("raw").to_pylist()
+        assert json.loads(raw[0])["sequence_number"] == big  # the typed column's null: the JSON keeps it
+        assert raw[1] is None and raw[2] == lines[2]
+        assert to_builtins(evs[2]) == {"type": "x.future_event", "sequence_number": 8, "x": "1e400", "n": big}
+        assert to_builtins(evs[0])["sequence_number"] == big
+        t = to_arrow(evs, raw=lines)
+        assert t.column("raw").to_pylist() == lines
+
+    def test_raw_column_from_pairs_and_lists(self) -> None:
+        lines = corpus.ndjson(corpus.events("mixed", 300)).splitlines() + [b'{"type":"error" "x"}']
+        evs = decode_lines(b"\n".join(lines), errors="replace")
+        by_list = to_arrow(evs, raw=lines)
+        by_pairs = to_arrow(list(zip(evs, lines, strict=True)))
+        assert by_list.equals(by_pairs)
+        assert by_list.column("raw").to_pylist() == lines
+        assert by_list.drop_columns(["raw"]).equals(to_arrow(evs).drop_columns(["raw"]))
+        with pytest.raises(ValueError, match="301 events but 300 raw values"):
+            to_arrow(evs, raw=lines[:-1])
+
+    def test_columns_equal_the_row_function(self) -> None:
+        """The column-wise table holds exactly what event_row gives row by row, on every corpus."""
+        from openresponses_msgspec.arrow import _table
+
+        for kind in ("text", "reasoning", "mixed"):
+            lines = corpus.ndjson(corpus.events(kind, 500)) + b'{"type":"response.output_text.delta" oops}\n'
+            evs = decode_lines(lines, errors="replace")
+            assert to_arrow(evs).to_pylist() == _table(map(event_row, evs), EVENT_COLUMNS).to_pylist()
+
+    def test_missing_pyarrow_is_an_import_error_with_the_pip_line(self) -> None:
+        code = ("import sys; sys.modules['pyarrow'] = None\n"
+                "import openresponses_msgspec as o\n"
+                "try:\n    o.to_arrow([])\nexcept ImportError as e:\n"
+                "    print(type(e).__name__, e.extra, '|', e)\n")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert r.stdout == ("MissingExtraError arrow | to_arrow needs pyarrow: "
+                            "pip install 'openresponses-msgspec[arrow]'\n")

@@ -163,6 +163,10 @@ for s3 in iter_sse([sse], errors="replace"):
 own = SSEDecoder(errors="replace")
 for s4 in iter_sse([sse], decoder=own):
     assert_type(s4, Event | InvalidEvent)
+assert_type(SSEDecoder(last_event_id="41"), SSEDecoder[Event])  # resuming after Last-Event-ID: 41
+assert_type(full.sse_decoder(last_event_id="41"), SSEDecoder[StreamEvent | UnknownEvent])
+for s5 in iter_sse([sse], last_event_id="41"):
+    assert_type(s5, Event)
 
 
 async def chunks() -> AsyncIterator[bytes]:

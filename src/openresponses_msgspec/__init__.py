@@ -27,9 +27,9 @@ from . import corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
 from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
-from ._decode import Buffer, encode
+from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, encode
 from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
-from ._errors import DecodeError, InvalidEvent, InvalidValue, UnknownEvent, UnknownValue
+from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
@@ -40,6 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "DEFAULT_MAX_LINE_SIZE",
     "Decoder",
     "Event",
     "Skipped",
@@ -65,6 +66,7 @@ __all__ = [
     "to_builtins",
     "InvalidEvent",
     "InvalidValue",
+    "MissingExtraError",
     "SSEDecoder",
     "StreamEvent",
     "UnknownEvent",

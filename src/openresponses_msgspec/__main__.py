@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
-from ._cli import main
+from ._cli import main, run
 
 __all__ = ["main"]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

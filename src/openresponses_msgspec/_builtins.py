@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import msgspec
@@ -35,14 +36,29 @@ def _enc_hook(obj: Any) -> Any:
 def _invalid_value(obj: InvalidValue) -> dict[str, Any]:
     """A nested value that failed validation, kept in place: its tag, its error and its JSON as received."""
     try:
-        value = _decoder.decode(obj.raw)
+        value = _lenient_json(obj.raw)
     except msgspec.DecodeError:
         value = bytes(obj.raw).decode("utf-8", "replace")
     return {"invalid": True, "type": obj.type, "error": str(obj.error), "value": value}
 
 
+def _float(s: str) -> float | str:
+    v = float(s)
+    return v if math.isfinite(v) else s  # beyond float range (1e400): the number as written, a string
+
+
 _encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
 _decoder = msgspec.json.Decoder()
+_wide = msgspec.json.Decoder(float_hook=_float)
+
+
+def _lenient_json(buf: Any) -> Any:
+    """JSON as plain values; a number beyond float range (``1e400``) becomes the string of its digits instead
+    of failing the whole value (integers of any size are Python ints already)."""
+    try:
+        return _decoder.decode(buf)
+    except msgspec.ValidationError:  # "Number out of range": decoded again with the hook (slower, rare)
+        return _wide.decode(buf)
 
 
 def to_builtins(value: object) -> Any:
@@ -63,7 +79,7 @@ def to_builtins(value: object) -> Any:
     if isinstance(value, InvalidEvent):
         return _invalid(value)
     if isinstance(value, (UnknownEvent, UnknownValue)):
-        return _decoder.decode(value.raw)
+        return _lenient_json(value.raw)
     if isinstance(value, InvalidValue):
         return _invalid_value(value)
-    return _decoder.decode(_encoder.encode(value))
+    return _lenient_json(_encoder.encode(value))

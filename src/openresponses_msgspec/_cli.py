@@ -7,13 +7,20 @@ Verbs: ``demo`` (the main job: decode and fold a realistic in-memory batch, with
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import fnmatch
 import gzip
+import inspect
 import os
+import re
+import stat
 import statistics
 import sys
+import tempfile
 import time
-from collections import Counter
+import zlib
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
 
@@ -21,11 +28,11 @@ import msgspec
 
 from . import corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
-from ._builtins import to_builtins
+from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
-from ._decoder import decode_lines
-from ._errors import DecodeError, InvalidEvent, UnknownEvent
-from ._files import _batches
+from ._decoder import decode_array, decode_lines
+from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
+from ._files import _batches, detect_format
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -40,8 +47,13 @@ examples:
   curl -sN ... | {PROG} cat - --type 'response.output_text.*' --fields sequence_number,delta
 
 Inputs are paths or - (stdin): NDJSON, SSE or JSON arrays, plain or gzip (detected; --format to state it).
-Exit status: 0 ok, 1 bad input (a bad line, a failed demo check), 2 bad arguments.
+Outputs (-o) are written to a temporary file beside them and renamed when complete.
+Exit status: 0 ok, 1 bad input (a bad line, not an event stream, a failed demo check), 2 bad arguments
+(a missing input, an unusable output path, a missing extra), 70 internal error (a bug: please report it),
+74 I/O error (a full disk, a read error), 130 interrupted (Ctrl-C).
 """
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 70, 74, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,36 +70,300 @@ _encoder = msgspec.json.Encoder()
 
 # -- reading --------------------------------------------------------------------------------------------------
 
-def _progress(paths: list[str]) -> Callable[[int], object] | None:
-    """A byte-count progress bar on stderr when it is a terminal and tqdm (the ``cli`` extra) is installed."""
-    if not sys.stderr.isatty():
+class _BadInput(Exception):
+    """Input that cannot be decoded in strict mode, or is no event stream: exit status 1, message located."""
+
+
+class _IOFailure(Exception):
+    """Reading an input or writing an output failed (a full disk, EIO): exit status 74."""
+
+
+def _progress(paths: list[str], force: bool = False) -> Callable[[int], object] | None:
+    """A byte-count progress bar on stderr when it is a terminal (or ``--progress``) and tqdm is installed."""
+    if not (force or sys.stderr.isatty()):
         return None
     try:
         from tqdm import tqdm
     except ImportError:
+        if force:
+            raise MissingExtraError("--progress", "cli", "tqdm") from None
         return None
     total: int | None = 0
     for p in paths:
-        if p == "-" or p.endswith(".gz") or total is None:
+        try:
+            st = os.stat(p) if p != "-" else None
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode) or p.endswith(".gz") or total is None:
             total = None
         else:
-            total += os.path.getsize(p)
+            total += st.st_size
     bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)
     return bar.update
 
 
 def _check_inputs(paths: list[str]) -> None:
+    """Every input exists and can be read as a stream: a regular file, a FIFO, ``/dev/fd/N``, a device."""
     for p in paths:
-        if p != "-" and not os.path.isfile(p):
-            raise _UsageError(f"no such file: {p}")
+        if p == "-":
+            continue
+        try:
+            st = os.stat(p)
+        except FileNotFoundError:
+            raise _UsageError(f"no such file: {p}") from None
+        except OSError as e:
+            raise _UsageError(f"cannot read {p}: {e.strerror or e}") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise _UsageError(f"{p} is a directory, not a file (name the files in it, e.g. {p.rstrip('/')}/*.ndjson)")
+        if not os.access(p, os.R_OK):
+            raise _UsageError(f"cannot read {p}: permission denied")
+
+
+_HEAD = 64 << 10  # bytes looked at to tell an event stream from an error body, an HTML page or nothing
+_SSE_FIELD = re.compile(rb"^(?:data|event|id|retry)[ \t]*(?::|\r?$)|^:", re.M)
+_TITLE = re.compile(rb"<title[^>]*>\s*(.*?)\s*</title>", re.I | re.S)
+_WS = b" \t\r\n"
+
+
+class _Input:
+    """An opened input (path, FIFO, ``/dev/fd/N`` or stdin) that counts the bytes read, and whose first bytes
+    (decompressed when gzip) are looked at before the decoders see them (they are handed out again)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._f: Any = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.read_bytes = 0  # bytes read from the file (compressed ones for gzip)
+        self._held: list[bytes] = []
+        self.eof = False
+        self.tap: _LineTap | None = None  # set by tap_lines(): the content is gunzipped here and its lines kept
+        self._gunzip: Any = None
+        got = 0
+        while got < _HEAD:  # a pipe hands out what it has: read until the head is full or the input ends
+            b = self._raw_read(_HEAD)
+            if not b:
+                self.eof = True
+                break
+            self._held.append(b)
+            got += len(b)
+        self.first = b"".join(self._held)
+        self._held = [self.first] if self.first else []
+
+    def _raw_read(self, n: int) -> bytes:
+        read = getattr(self._f, "read1", None) or self._f.read
+        b = read(n)
+        self.read_bytes += len(b)
+        return bytes(b)
+
+    def read1(self, n: int = -1) -> bytes:
+        if self.tap is None:
+            if self._held:
+                return self._held.pop()
+            return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
+        while True:  # tapped: gunzip here, hand out content, keep its lines
+            if self._held:
+                b = self._held.pop()
+            else:
+                b = b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
+            if not b:
+                if self._gunzip is not None and not self._gunzip.eof and self._gunzip_fed:
+                    raise EOFError("gzip data ends early (truncated file)")
+                self.tap.close()
+                return b""
+            if self._gunzip is not None:
+                b = self._inflate(b)
+                if not b:
+                    continue
+            self.tap.feed(b)
+            return b
+
+    read = read1
+
+    def tap_lines(self) -> _LineTap:
+        """Keep the content's non-blank lines (NDJSON events' original bytes) as the decoders read it."""
+        self.tap = _LineTap()
+        if self.first[:2] == b"\x1f\x8b":
+            self._gunzip = zlib.decompressobj(31)
+            self._gunzip_fed = False
+        return self.tap
+
+    def _inflate(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            self._gunzip_fed = True
+            out.append(self._gunzip.decompress(data))
+            if self._gunzip.eof:  # members in a row
+                data = self._gunzip.unused_data.lstrip(b"\0")
+                if data:
+                    self._gunzip, self._gunzip_fed = zlib.decompressobj(31), False
+            else:
+                data = b""
+        return b"".join(out)
+
+    def close(self) -> None:
+        if self._f is not sys.stdin.buffer:
+            self._f.close()
+
+    def read_all(self) -> bytes:
+        parts = list(self._held)
+        self._held = []
+        while not self.eof:
+            b = self._raw_read(1 << 20)
+            if not b:
+                self.eof = True
+            parts.append(b)
+        return b"".join(parts)
+
+    def head(self) -> bytes:
+        """The first bytes of the content (gunzipped when gzip; what a broken gzip start gives, else)."""
+        if self.first[:2] == b"\x1f\x8b":
+            d = zlib.decompressobj(31)
+            try:
+                return d.decompress(self.first, _HEAD)
+            except zlib.error:
+                return b""
+        return self.first
+
+    def whole(self) -> bool:
+        """Whether the head holds the whole content."""
+        return self.eof and (self.first[:2] != b"\x1f\x8b" or len(self.head()) < _HEAD)
+
+
+class _LineTap:
+    """The non-blank lines of NDJSON content as it is read, without their line ends (LF, or CR LF): the
+    original bytes of the events ``decode_lines`` makes of them, one event per non-blank line, in order."""
+
+    def __init__(self) -> None:
+        self.lines: deque[bytes] = deque()
+        self._pending = b""
+        self._first = True
+
+    def feed(self, data: bytes) -> None:
+        if self._first:
+            data, self._first = data.removeprefix(b"\xef\xbb\xbf"), False
+        parts = (self._pending + data).split(b"\n")
+        self._pending = parts.pop()
+        append = self.lines.append
+        for line in parts:
+            if line.strip(_WS):
+                append(line[:-1] if line.endswith(b"\r") else line)
+
+    def close(self) -> None:
+        if self._pending.strip(_WS):
+            self.lines.append(self._pending[:-1] if self._pending.endswith(b"\r") else self._pending)
+        self._pending = b""
+
+    def take(self, events: list[Any]) -> list[Any]:
+        """``(event, raw)`` pairs for a batch the decoder made of the lines read so far."""
+        lines = self.lines
+        if len(lines) < len(events):
+            raise RuntimeError(f"NDJSON framing: {len(events)} events but {len(lines)} lines read")
+        pairs = [(ev, lines.popleft()) for ev in events]
+        for ev, raw in pairs:
+            if type(ev) is InvalidEvent and bytes(ev.raw) != raw and not raw.startswith(bytes(ev.raw)):
+                raise RuntimeError("NDJSON framing: an invalid event's bytes differ from its line")
+        return pairs
+
+
+def _not_a_stream(inp: _Input) -> str | None:
+    """Why an input is no event stream (an empty input, an API error body, an HTML page, plain text), or None."""
+    if not inp.first:
+        return "empty input: no events"
+    head = inp.head()
+    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    if not s:
+        return "empty input: no events (only whitespace)" if inp.whole() else None
+    if s[:1] == b"<":
+        m = _TITLE.search(s)
+        title = f" ({_clip(m.group(1))})" if m else ""
+        return f"not an event stream: an HTML page{title}, as a proxy or server error sends"
+    if s[:1] == b"{" and inp.whole():
+        try:
+            doc = _lenient_json(s)
+        except msgspec.DecodeError:
+            return None  # NDJSON lines: the decoders tell what is wrong with them
+        if isinstance(doc, dict) and not isinstance(doc.get("type"), str):
+            err = doc.get("error")
+            if isinstance(err, dict):
+                what = ", ".join(str(err[k]) for k in ("type", "code") if isinstance(err.get(k), (str, int)))
+                msg = err.get("message")
+                return (f"not an event stream: an API error body: {_clip(msg) if isinstance(msg, str) else '?'}"
+                        + (f" ({what})" if what else ""))
+            if isinstance(err, str):
+                return f"not an event stream: an API error body: {_clip(err)}"
+            if doc.get("object") == "response":
+                return "not an event stream: one whole response object (a request without stream=true?)"
+            return 'not an event stream: one JSON object without a "type"'
+        return None
+    if s[:1] not in (b"{", b"[") and not _SSE_FIELD.search(s):
+        first_line = s.split(b"\n", 1)[0]
+        return f"not an event stream: text without SSE fields ({_clip(first_line)})"
+    return None
+
+
+def _clip(v: bytes | str, n: int = 80) -> str:
+    t = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+    t = " ".join(t.split())
+    return repr(t if len(t) <= n else t[: n - 3] + "...")
+
+
+def _whole_raw() -> bool:
+    """Whether the whole-buffer decoders pair events with their bytes (``raw=True``)."""
+    return "raw" in inspect.signature(decode_sse).parameters
 
 
 def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
-          on_bytes: Callable[[int], object] | None = None) -> Iterator[tuple[str, list[Any]]]:
+          on_bytes: Callable[[int], object] | None = None, raw: bool = False) -> Iterator[tuple[str, list[Any]]]:
+    """``(path, batch)`` for each batch of events, every input failure turned into a one-line
+    :class:`_BadInput` or :class:`_IOFailure` naming the file. ``raw``: batches of ``(event, bytes)`` pairs
+    (the bytes ``None`` where the input's framing cannot give them)."""
     for p in paths:
-        for batch in _batches(p, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                              on_bytes=on_bytes):
-            yield p, batch
+        try:
+            inp = _Input(p)
+        except OSError as e:
+            raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
+        decoded = 0
+
+        def count(n: int) -> None:
+            nonlocal decoded
+            decoded += n
+            if on_bytes is not None:
+                on_bytes(n)
+
+        try:
+            why = _not_a_stream(inp)
+            if why is not None:
+                raise _BadInput(f"{p}: {why}")
+            fmt = args.format or detect_format(inp.head())
+            if raw and fmt == "ndjson":
+                tap = inp.tap_lines()
+                for batch in _batches(inp, format="ndjson", errors=errors, decoder=None, batch_size=65536,
+                                      on_bytes=count):
+                    yield p, tap.take(batch)
+            elif raw and _whole_raw():  # SSE, array: the whole content, decoded with each event's bytes
+                data = gzip.decompress(inp.read_all()) if inp.first[:2] == b"\x1f\x8b" else inp.read_all()
+                count(len(data))
+                fn: Any = decode_sse if fmt == "sse" else decode_array
+                pairs = fn(data, errors=errors, raw=True)
+                for i in range(0, len(pairs), 65536):
+                    yield p, [(f[0], f[1]) for f in pairs[i : i + 65536]]
+            else:
+                for batch in _batches(inp, format=fmt, errors=errors, decoder=None, batch_size=65536,
+                                      on_bytes=count):
+                    yield p, [(ev, None) for ev in batch] if raw else batch
+        except DecodeError as err:
+            if "gzip" in err.msg:
+                raise _BadInput(f"{p}: truncated gzip file: it ends after {inp.read_bytes:,} compressed bytes, at "
+                                f"offset {decoded:,} of its content (what came before was read)") from None
+            raise _BadInput(f"{_where(p, err)}: {_message(err)}") from None
+        except (zlib.error, EOFError) as err:
+            raise _BadInput(f"{p}: bad gzip data after {inp.read_bytes:,} compressed bytes, at offset "
+                            f"{decoded:,} of its content: {err}") from None
+        except OSError as e:
+            if e.errno == errno.EPIPE or isinstance(e, BrokenPipeError):
+                raise
+            raise _IOFailure(f"{p}: read error after {inp.read_bytes:,} bytes: {e.strerror or e}") from None
+        finally:
+            inp.close()
 
 
 def _where(path: str, err: DecodeError | InvalidEvent) -> str:
@@ -129,25 +405,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
             problems.update(p.kind for p in acc.problems)
             u = acc.usage
             if u is not None:
-                tokens["input"] += u.input_tokens or 0
-                tokens["output"] += u.output_tokens or 0
-                tokens["total"] += u.total_tokens or 0
-                tokens["reasoning"] += getattr(u.output_tokens_details, "reasoning_tokens", None) or 0
-                tokens["cached"] += getattr(u.input_tokens_details, "cached_tokens", None) or 0
+                tokens["input"] += _int(u.input_tokens)
+                tokens["output"] += _int(u.output_tokens)
+                tokens["total"] += _int(u.total_tokens)
+                tokens["reasoning"] += _int(getattr(u.output_tokens_details, "reasoning_tokens", None))
+                tokens["cached"] += _int(getattr(u.input_tokens_details, "cached_tokens", None))
 
-    bar = _progress(args.files)
+    bar = _progress(args.files, args.progress)
     for path in args.files:
         splitter = StreamSplitter()
-        try:
-            for _, batch in _read([path], args, "replace", count):
-                n += len(batch)
-                kinds = Counter(map(type, batch))
-                unknown += kinds[UnknownEvent]
-                invalid += kinds[InvalidEvent]
-                types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
-                fold(splitter.feed(batch))
-        except DecodeError as err:
-            raise _BadInput(f"{_where(path, err)}: {_message(err)}") from None
+        for _, batch in _read([path], args, "replace", count):
+            n += len(batch)
+            kinds = Counter(map(type, batch))
+            unknown += kinds[UnknownEvent]
+            invalid += kinds[InvalidEvent]
+            types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
+            fold(splitter.feed(batch))
         fold(splitter.close())
     seconds = time.perf_counter() - t0
     report = {
@@ -176,6 +449,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int(v: object) -> int:
+    return v if type(v) is int else 0
+
+
 def _table(title: str, rows: list[tuple[str, int]]) -> None:
     if not rows:
         return
@@ -188,7 +465,7 @@ def _table(title: str, rows: list[tuple[str, int]]) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     _check_inputs(args.files)
     bad = 0
-    bar = _progress(args.files)
+    bar = _progress(args.files, args.progress)
     for path in args.files:
         try:
             for _, batch in _read([path], args, "replace", bar):
@@ -201,9 +478,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         if args.max_errors and bad >= args.max_errors:
                             print(f"{PROG}: stopped after {bad} errors (--max-errors)", file=sys.stderr)
                             return 1
-        except DecodeError as err:  # the file itself is unreadable past this point (bad gzip, broken array)
+        except _BadInput as err:  # the file itself is unreadable past this point (bad gzip, broken array)
             bad += 1
-            print(f"{_where(path, err)}: {_message(err)}")
+            print(str(err))
     if bad:
         print(f"{bad} bad {'event' if bad == 1 else 'events'}", file=sys.stderr)
     return 1 if bad else 0
@@ -235,16 +512,88 @@ def _out_format(args: argparse.Namespace) -> str:
     raise _UsageError(f"cannot tell the output format from {args.output!r}: use --to {{{','.join(_OUT_FORMATS)}}}")
 
 
-def _open_out(path: str | None) -> IO[bytes]:
-    if path in (None, "-"):
-        return sys.stdout.buffer
-    if path.endswith(".gz"):
-        return gzip.open(path, "wb")  # type: ignore[return-value]
-    return open(path, "wb")
+class _Output:
+    """Where a verb writes: stdout, or a file written under a temporary name in its directory and renamed over
+    the path only when complete (a failure or Ctrl-C leaves the path as it was). A path that exists and is not
+    a regular file (``/dev/null``, a FIFO) is written in place."""
+
+    def __init__(self, path: str | None, inputs: list[str]) -> None:
+        self.path = None if path in (None, "-") else path
+        self.tmp: str | None = None
+        self.stream: IO[bytes] = sys.stdout.buffer
+        self._file: IO[bytes] | None = None
+        if self.path is None:
+            return
+        p = self.path
+        try:
+            st: os.stat_result | None = os.stat(p)
+        except FileNotFoundError:
+            st = None
+        except OSError as e:
+            raise _UsageError(f"cannot write {p}: {e.strerror or e}") from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise _UsageError(f"the output {p} is a directory: name a file (-o {p.rstrip('/')}/out.ndjson)")
+        for i in inputs:
+            if i != "-" and st is not None and _same_file(i, st):
+                raise _UsageError(f"the output {p} is also an input: write to another file, then rename it")
+        directory = os.path.dirname(os.path.abspath(p))
+        if not os.path.isdir(directory):
+            raise _UsageError(f"cannot write {p}: no such directory: {os.path.dirname(p) or '.'}")
+        if st is not None and not stat.S_ISREG(st.st_mode):  # a device or FIFO: no temporary file, no rename
+            self.path = None
+            self._file = self._open(p)
+            self.stream = self._wrap(self._file, p)
+            return
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(p)}.", suffix=".part")
+        except OSError as e:
+            raise _UsageError(f"cannot write in {directory}: {e.strerror or e}") from None
+        self._file = os.fdopen(fd, "wb")
+        self.stream = self._wrap(self._file, p)
+
+    @staticmethod
+    def _open(p: str) -> IO[bytes]:
+        try:
+            return open(p, "wb")  # noqa: SIM115 - closed by close()
+        except OSError as e:
+            raise _UsageError(f"cannot write {p}: {e.strerror or e}") from None
+
+    @staticmethod
+    def _wrap(f: IO[bytes], p: str) -> IO[bytes]:
+        return gzip.GzipFile(fileobj=f, mode="wb") if p.endswith(".gz") else f  # type: ignore[return-value]
+
+    def commit(self) -> None:
+        """Flush and close; move the temporary file over the path (as a new file would be: mode 0666 - umask)."""
+        self.stream.flush()
+        if self.stream is not self._file and self.stream is not sys.stdout.buffer:
+            self.stream.close()
+        if self._file is not None:
+            self._file.close()
+        if self.tmp is not None and self.path is not None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)
+            os.replace(self.tmp, self.path)
+            self.tmp = None
+
+    def abort(self) -> None:
+        """Drop the temporary file (the path keeps what it had)."""
+        for f in (self.stream, self._file):
+            if f is not None and f is not sys.stdout.buffer:
+                with contextlib.suppress(Exception):
+                    f.close()
+        if self.tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+            self.tmp = None
 
 
-def _event_json(ev: Any) -> bytes:
-    return encode(ev)
+def _same_file(path: str, st: os.stat_result) -> bool:
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
 
 
 def _response_json(acc: ResponseAccumulator) -> bytes:
@@ -253,8 +602,14 @@ def _response_json(acc: ResponseAccumulator) -> bytes:
     row = response_row(acc)
     for k in ("function_calls", "problems", "response"):
         if row[k] is not None:
-            row[k] = msgspec.json.decode(row[k])
+            row[k] = _lenient_json(row[k])
     return _encoder.encode(row)
+
+
+def _split(batch: list[Any], framed: bool) -> tuple[list[Any], list[bytes | None]]:
+    if framed:
+        return [f[0] for f in batch], [f[1] for f in batch]
+    return batch, [None] * len(batch)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -262,85 +617,105 @@ def cmd_convert(args: argparse.Namespace) -> int:
     fmt = _out_format(args)
     if fmt == "parquet" and args.output in (None, "-"):
         raise _UsageError("Parquet needs an output file: -o FILE.parquet")
-    bar = _progress(args.files)
-    skipped = 0
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise MissingExtraError("Parquet output", "arrow", "pyarrow") from None
+    bar = _progress(args.files, args.progress)
+    keep_invalid = fmt == "parquet" and not args.responses  # bad lines stay rows (known=false), as in to_arrow
+    framed = not args.reencode and not args.responses
 
-    def items() -> Iterator[list[Any]]:
-        nonlocal skipped
+    def items() -> Iterator[tuple[list[Any], list[bytes | None]]]:
         for path in args.files:
             splitter = StreamSplitter() if args.responses else None
-            try:
-                for _, batch in _read([path], args, "replace", bar):
-                    if InvalidEvent in set(map(type, batch)):
-                        kept = []
-                        for ev in batch:
-                            if type(ev) is not InvalidEvent:
-                                kept.append(ev)
-                            elif args.errors == "strict":  # what came before it is written first
-                                if splitter is None:
-                                    yield kept
-                                raise _BadInput(f"{_where(path, ev)}: {_message(ev.error)}")
-                            else:
-                                skipped += 1
-                                print(f"{_where(path, ev)}: skipped: {_message(ev.error)}", file=sys.stderr)
-                        batch = kept
-                    if splitter is not None:
-                        done = splitter.feed(batch)
-                        if done:
-                            yield done
-                    else:
-                        yield batch
-            except DecodeError as err:
-                raise _BadInput(f"{_where(path, err)}: {_message(err)}") from None
-            if splitter is not None:
-                yield splitter.close()
-
-    if fmt == "parquet":
-        _write_parquet(args.output, items(), args.responses)
-        return 0
-    out = _open_out(args.output)
-    try:
-        write = out.write
-        one = _response_json if args.responses else _event_json
-        first = True
-        if fmt == "array":
-            write(b"[")
-        for batch in items():
-            for item in batch:
-                data = one(item)
-                if fmt == "ndjson":
-                    write(data + b"\n")
-                elif fmt == "sse":
-                    kind = "response" if args.responses else item.type
-                    write(b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n")
+            for _, batch in _read([path], args, "replace", bar, raw=framed):
+                evs, raws = _split(batch, framed)
+                if InvalidEvent in set(map(type, evs)):
+                    kept, kept_raw = [], []
+                    for ev, r in zip(evs, raws, strict=True):
+                        if type(ev) is not InvalidEvent:
+                            kept.append(ev)
+                            kept_raw.append(r)
+                        elif args.errors == "strict":  # what came before it is written first
+                            if splitter is None:
+                                yield kept, kept_raw
+                            raise _BadInput(f"{_where(path, ev)}: {_message(ev.error)}")
+                        elif keep_invalid:
+                            kept.append(ev)
+                            kept_raw.append(r)
+                            print(f"{_where(path, ev)}: kept as a row with known=false: {_message(ev.error)}",
+                                  file=sys.stderr)
+                        else:
+                            print(f"{_where(path, ev)}: skipped: {_message(ev.error)}", file=sys.stderr)
+                    evs, raws = kept, kept_raw
+                if splitter is not None:
+                    done = splitter.feed(evs)
+                    if done:
+                        yield done, [None] * len(done)
                 else:
-                    write((b"\n" if first else b",\n") + data)
-                first = False
-        if fmt == "array":
-            write(b"\n]\n" if not first else b"]\n")
-        out.flush()
-    finally:
-        if out is not sys.stdout.buffer:
-            out.close()
+                    yield evs, raws
+            if splitter is not None:
+                done = splitter.close()
+                yield done, [None] * len(done)
+
+    out = _Output(args.output, args.files)
+    try:
+        if fmt == "parquet":
+            _write_parquet(out, items(), args.responses)
+        else:
+            _write_text(out.stream, fmt, items(), args.responses)
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
     return 0
 
 
-class _BadInput(Exception):
-    """Input that cannot be decoded in strict mode: exit status 1, message already located."""
+def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]],
+                responses: bool) -> None:
+    write = out.write
+    first = True
+    if fmt == "array":
+        write(b"[")
+    for batch, raws in batches:
+        for item, raw in zip(batch, raws, strict=True):
+            if responses:
+                data = _response_json(item)
+            elif raw is not None and (fmt == "sse" or b"\n" not in raw):  # the original bytes, unchanged
+                data = raw
+            else:
+                data = encode(item) if type(item) is not UnknownEvent else _compact(item.raw)
+            if fmt == "ndjson":
+                write(data + b"\n")
+            elif fmt == "sse":
+                kind = "response" if responses else item.type
+                body = data.replace(b"\n", b"\ndata: ") if b"\n" in data else data
+                write(b"event: " + kind.encode() + b"\ndata: " + body + b"\n\n")
+            else:
+                write((b"\n" if first else b",\n") + data)
+            first = False
+    if fmt == "array":
+        write(b"\n]\n" if not first else b"]\n")
 
 
-def _write_parquet(path: str, batches: Iterator[list[Any]], responses: bool) -> None:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise _UsageError("Parquet needs pyarrow: pip install 'openresponses-msgspec[arrow]'") from None
+def _compact(raw: bytes) -> bytes:
+    """JSON on one line (an unknown event received across SSE data lines, for an NDJSON line)."""
+    return msgspec.json.format(raw, indent=0) if b"\n" in raw else raw
+
+
+def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
+    import pyarrow.parquet as pq
+
     from . import arrow
 
     schema = arrow.RESPONSE_SCHEMA if responses else arrow.EVENT_SCHEMA
-    table = arrow.responses_to_arrow if responses else arrow.to_arrow
-    with pq.ParquetWriter(path, schema) as writer:
-        for batch in batches:
-            writer.write_table(table(batch))
+    with pq.ParquetWriter(out.stream, schema) as writer:
+        for batch, raws in batches:
+            if responses:
+                writer.write_table(arrow.responses_to_arrow(batch))
+            else:
+                writer.write_table(arrow.to_arrow(batch, raw=raws if any(r is not None for r in raws) else None))
 
 
 def _select(d: Any, fields: list[list[str]]) -> dict[str, Any]:
@@ -358,23 +733,33 @@ def cmd_cat(args: argparse.Namespace) -> int:
     patterns = [t for arg in args.type or () for t in arg.split(",")]
     fields = [f.split(".") for arg in args.fields or () for f in arg.split(",")] if args.fields else None
     out = sys.stdout.buffer
-    bar = _progress(args.files)
+    bar = _progress(args.files, args.progress)
+    framed = True
     for path in args.files:
-        try:
-            for _, batch in _read([path], args, "replace", bar):
-                for ev in batch:
-                    if type(ev) is InvalidEvent and args.errors == "strict":
-                        out.flush()
-                        raise _BadInput(f"{_where(path, ev)}: {_message(ev.error)}")
-                    t = ev.type
-                    if patterns and (t is None or not any(fnmatch.fnmatchcase(t, p) for p in patterns)):
-                        continue
-                    d = to_builtins(ev)
-                    out.write(_encoder.encode(_select(d, fields) if fields else d) + b"\n")
-        except DecodeError as err:
-            raise _BadInput(f"{_where(path, err)}: {_message(err)}") from None
+        for _, batch in _read([path], args, "replace", bar, raw=framed):
+            evs, raws = _split(batch, framed)
+            for ev, raw in zip(evs, raws, strict=True):
+                if type(ev) is InvalidEvent and args.errors == "strict":
+                    out.flush()
+                    raise _BadInput(f"{_where(path, ev)}: {_message(ev.error)}")
+                t = ev.type
+                if patterns and (t is None or not any(fnmatch.fnmatchcase(t, p) for p in patterns)):
+                    continue
+                d = _wire(ev, raw)
+                out.write(_encoder.encode(_select(d, fields) if fields else d) + b"\n")
     out.flush()
     return 0
+
+
+def _wire(ev: Any, raw: bytes | None) -> Any:
+    """An event as plain JSON values: its original JSON when its bytes are known (every field, explicit nulls
+    included), else :func:`to_builtins`."""
+    if raw is not None and type(ev) is not InvalidEvent:
+        try:
+            return _lenient_json(raw)
+        except msgspec.DecodeError:
+            pass
+    return to_builtins(ev)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -491,8 +876,10 @@ def parser() -> argparse.ArgumentParser:
                             parser_class=_Parser)
 
     def inputs(p: argparse.ArgumentParser) -> None:
-        p.add_argument("files", nargs="+", metavar="FILE", help="input paths, or - for stdin")
+        p.add_argument("files", nargs="+", metavar="FILE", help="input paths (files, FIFOs, /dev/fd/N), or - for stdin")
         p.add_argument("--format", choices=("ndjson", "sse", "array"), help="input format (default: detected)")
+        p.add_argument("--progress", action="store_true",
+                       help="draw a progress bar on stderr even when it is not a terminal (needs tqdm: the cli extra)")
 
     d = sub.add_parser("demo", help="decode and fold a realistic in-memory batch; print events by type and speed",
                        epilog=f"example: {PROG} demo --events 20000 --kind text",
@@ -527,7 +914,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--to", choices=_OUT_FORMATS, help="output format (default: from the output's extension)")
     c.add_argument("--responses", action="store_true", help="write accumulated responses instead of events")
     c.add_argument("--errors", choices=("strict", "replace"), default="strict",
-                   help="strict: stop at the first bad event (exit 1); replace: skip it, reported on stderr")
+                   help="strict: stop at the first bad event (exit 1); replace: skip it (Parquet: keep it as a "
+                        "row with known=false), reported on stderr")
+    c.add_argument("--reencode", action="store_true",
+                   help="write each event as the typed model encodes it, instead of its original bytes")
     c.set_defaults(run=cmd_convert)
 
     k = sub.add_parser("cat", help="print events as NDJSON, filtered by type, with selected fields",
@@ -551,20 +941,64 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = parser()
-    args = ap.parse_args(argv)
-    try:
-        return int(args.run(args))
-    except _UsageError as err:
-        print(f"{PROG} {args.cmd}: error: {err}", file=sys.stderr)
-        return 2
-    except _BadInput as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # `... | head`: the reader went away
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what could not be written (a closed
+    pipe, a full disk) does not print an error of its own."""
+    with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+def _fail(verb: str | None, status: int, message: str) -> int:
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"{PROG}{' ' + verb if verb else ''}: {message}\n")
+        sys.stderr.flush()
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; every outcome is an exit status and at most a one-line message on stderr:
+    0 ok, 1 bad input, 2 bad arguments, 70 internal error, 74 I/O error, 130 interrupted (Ctrl-C)."""
+    verb: str | None = None
+    output = "stdout"
+    try:
+        args = parser().parse_args(argv)
+        verb = args.cmd
+        output = getattr(args, "output", None) or "stdout"
+        status = int(args.run(args))
+        sys.stdout.flush()
+        return status
+    except SystemExit as e:  # argparse: --help (0) or a bad argument (2, message printed)
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    except _UsageError as err:
+        return _fail(verb, EXIT_USAGE, f"error: {err}")
+    except MissingExtraError as err:
+        return _fail(verb, EXIT_USAGE, f"error: {err}")
+    except _BadInput as err:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        with contextlib.suppress(Exception):
+            print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except _IOFailure as err:
+        return _fail(verb, EXIT_IO, f"error: {err}")
+    except BrokenPipeError:  # `... | head`: the reader went away
+        _quiet_stdout()
         return 0
     except KeyboardInterrupt:
-        return 130
+        return _fail(verb, EXIT_INTERRUPTED, "interrupted")
+    except OSError as err:  # writing stdout or an output failed: a full disk, EIO, a closed terminal
+        _quiet_stdout()
+        return _fail(verb, EXIT_IO, f"error: cannot write {err.filename or output}: {err.strerror or err}")
+    except Exception as err:  # a bug: one line, its own status, never a traceback
+        return _fail(verb, EXIT_INTERNAL, f"internal error: {type(err).__name__}: {_clip(str(err), 200)[1:-1]} "
+                     f"(a bug in {PROG}: please report it with the command line; exit status {EXIT_INTERNAL})")
+
+
+def run() -> None:
+    """The console script and ``python -m``: Ctrl-C while starting up exits quietly with 130 too."""
+    try:
+        status = main()
+    except KeyboardInterrupt:  # between main's handlers (e.g. while its message is written)
+        status = EXIT_INTERRUPTED
+    sys.exit(status)

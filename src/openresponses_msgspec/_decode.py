@@ -22,7 +22,7 @@ from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
-__all__ = ["Buffer", "Errors", "Kernel", "as_bytes", "check_errors", "encode"]
+__all__ = ["DEFAULT_MAX_LINE_SIZE", "Buffer", "Errors", "Kernel", "as_bytes", "check_errors", "encode"]
 
 Buffer = bytes | bytearray | memoryview | str
 Errors = Literal["strict", "replace"]
@@ -33,6 +33,8 @@ _MsgspecErrors = (msgspec.ValidationError, msgspec.DecodeError)
 JSON_WS = b" \t\r\n"
 _JSON_WS_SET = frozenset(JSON_WS)
 WINDOW = 1 << 18  # bytes per msgspec decode_lines call: the passes over a window then run in cache
+DEFAULT_MAX_LINE_SIZE = 64 * 1024 * 1024  # NDJSON: the longest line decoded (as SSE's DEFAULT_MAX_EVENT_SIZE)
+KEEP_RAW = 1024  # bytes of an over-long line kept in its error (as SSE keeps of an oversized event)
 
 
 # -- bytes helpers shared by the framers -------------------------------------------------------------------
@@ -389,23 +391,38 @@ class _Needles:
         self.hits = [-1] * len(self.needles)
 
 
-def decode_lines(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
+def check_line_size(max_line_size: int) -> None:
+    if not isinstance(max_line_size, int) or isinstance(max_line_size, bool) or max_line_size < 1:
+        raise ValueError(f"max_line_size must be a positive int, not {max_line_size!r}")
+
+
+def too_long(limit: int) -> DecodeError:
+    """The error of a line longer than ``limit`` (its ``raw``: the first ``min(KEEP_RAW, limit + 1)`` bytes)."""
+    return DecodeError(f"line longer than max_line_size (> {limit} bytes)")
+
+
+def decode_lines(kernel: Kernel, buf: Any, errors: str, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> list[Any]:
     check_errors(errors)
+    check_line_size(max_line_size)
     src, surrogates = source(buf)
     n = len(src)
     out: list[Any] = []
     pos = 3 if src[:3] == _BOM else 0  # a UTF-8 BOM at the start is no part of line 1
-    lines = _Lines(kernel, out, errors, surrogates)
+    lines = _Lines(kernel, out, errors, surrogates, max_line_size)
     if isinstance(src, memoryview):  # read window by window: at most one window is copied at a time
         while pos < n:
             chunk = bytes(src[pos : pos + WINDOW])
             end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
             while not end:  # a line longer than the window
+                if len(chunk) > max_line_size:  # too long: found to its end, never held whole
+                    pos = lines.skip_long(src, pos, chunk)
+                    break
                 more = bytes(src[pos + len(chunk) : pos + len(chunk) + WINDOW])
                 chunk += more
                 end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
-            lines.region(chunk[:end] if end < len(chunk) else chunk, 0, end, pos)
-            pos += end
+            else:
+                lines.region(chunk[:end] if end < len(chunk) else chunk, 0, end, pos)
+                pos += end
         return out
     lines.region(src, pos, n, 0)
     return out
@@ -414,10 +431,13 @@ def decode_lines(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
 class _Lines:
     """NDJSON framing of one call: windows, bulk decoding with the kernel, per-line decoding where needed."""
 
-    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates", "fails")
+    __slots__ = ("kernel", "out", "errors", "lineno", "needles", "surrogates", "fails", "limit")
 
-    def __init__(self, kernel: Kernel, out: list[Any], errors: str, surrogates: bool) -> None:
+    def __init__(
+        self, kernel: Kernel, out: list[Any], errors: str, surrogates: bool, limit: int = DEFAULT_MAX_LINE_SIZE
+    ) -> None:
         self.kernel = kernel
+        self.limit = limit
         self.out = out
         self.errors = errors
         self.lineno = 0
@@ -429,12 +449,15 @@ class _Lines:
         """Decode the lines of ``data[pos:n]``; ``base`` is the input offset of ``data[0]``."""
         check_utf8 = not data.isascii()
         long = _long_lines(data, pos)  # then per-line calls cost little, and bulk's extra passes would not pay
+        window = min(WINDOW, self.limit + 1)  # every line inside a window is within the limit
         while pos < n:
-            end = n if pos + WINDOW >= n else data.rfind(b"\n", pos, pos + WINDOW) + 1
+            end = n if n - pos < window else data.rfind(b"\n", pos, pos + window) + 1
+            over = False
             if end <= pos:  # a line longer than the window
-                end = data.find(b"\n", pos + WINDOW) + 1 or n
-            bad_utf8 = check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
-            if long or bad_utf8:
+                end = data.find(b"\n", pos + window) + 1 or n
+                over = end - pos - (data[end - 1] == 10) > self.limit
+            bad_utf8 = not over and check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
+            if long or bad_utf8 or over:
                 self.exact(data, pos, end, base, bad_utf8)
             else:
                 self.needles.reset()
@@ -530,8 +553,30 @@ class _Lines:
         """Lines of ``data[pos:n]``, one reused-decoder call each over zero-copy slices; errors located by
         line and byte offset. ``bad_utf8``: the region holds invalid UTF-8, so every line is checked."""
         self.lineno = _decode_lines_exact(
-            data, pos, n, self.lineno, self.out, self.errors, bad_utf8, self.kernel, base, self.surrogates
+            data, pos, n, self.lineno, self.out, self.errors, bad_utf8, self.kernel, base, self.surrogates,
+            self.limit,
         )
+
+    def skip_long(self, src: memoryview, pos: int, head: bytes) -> int:
+        """The line at ``src[pos]`` (its first bytes ``head``) is longer than the limit: find its end window by
+        window without holding it, report it (a blank one is skipped), return where the next line starts."""
+        n = len(src)
+        blank = not head.translate(None, JSON_WS)
+        end = pos + len(head)
+        while end < n:
+            chunk = bytes(src[end : end + WINDOW])
+            nl = chunk.find(b"\n")
+            if blank:
+                blank = not (chunk if nl < 0 else chunk[:nl]).translate(None, JSON_WS)
+            if nl >= 0:
+                end += nl + 1
+                break
+            end += len(chunk)
+        self.lineno += 1
+        if not blank:
+            self.kernel.bad(too_long(self.limit), head[: min(KEEP_RAW, self.limit + 1)], self.errors, self.out,
+                            line=self.lineno, offset=pos)
+        return end
 
 
 def _long_lines(data: bytes | bytearray, pos: int = 0, sample: int = 32, long: int = 1024) -> bool:
@@ -543,6 +588,15 @@ def _long_lines(data: bytes | bytearray, pos: int = 0, sample: int = 32, long: i
             return pos == start or len(data) - start > long * sample
         pos = nl + 1
     return pos - start > long * sample
+
+
+def is_blank(data: bytes | bytearray, pos: int, end: int) -> bool:
+    """Whether ``data[pos:end]`` is JSON whitespace only (looked at 64 KiB at a time: a long line is not copied
+    whole, and a non-blank one is known from its first piece)."""
+    for i in range(pos, end, 1 << 16):
+        if data[i : min(end, i + (1 << 16))].translate(None, JSON_WS):
+            return False
+    return True
 
 
 _LFS = tuple(b"\n" * (1 << k) for k in range(13))  # runs of empty lines, compared 2**k bytes at a time
@@ -559,11 +613,13 @@ def _decode_lines_exact(
     kernel: Kernel | None = None,
     base: int = 0,
     surrogates: bool = False,
+    limit: int = DEFAULT_MAX_LINE_SIZE,
 ) -> int:
     """Lines of ``data[pos:n]`` (line ``lineno + 1`` first), one reused-decoder call each over zero-copy
     slices, appended to ``out``; errors located by line and byte offset (``base`` + position). ``bad_utf8``:
     the region holds invalid UTF-8, so every line is checked (msgspec does not check the bytes of fields it
-    skips). Blank lines (JSON whitespace only: space, tab, CR, LF) are skipped. Returns the last line number."""
+    skips). Blank lines (JSON whitespace only: space, tab, CR, LF) are skipped, however long; any other line
+    longer than ``limit`` bytes (before its LF) is a bad one. Returns the last line number."""
     if kernel is None:
         from ._decoder import _DEFAULT
 
@@ -586,6 +642,12 @@ def _decode_lines_exact(
                         end += 1 << k
                 lineno += end - pos - 1
             pos = end
+            continue
+        if nl - pos > limit:  # too long: reported with its first bytes (a blank one is skipped)
+            if not is_blank(data, pos, nl):
+                kernel.bad(too_long(limit), bytes(view[pos : pos + min(KEEP_RAW, limit + 1)]), errors, out,
+                           line=lineno, offset=base + pos)
+            pos = nl + 1
             continue
         if data[pos] != 123:  # not "{": a blank line, or a bad one
             raw = bytes(view[pos:nl])

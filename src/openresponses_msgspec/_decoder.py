@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import msgspec
 
 from . import _decode
-from ._decode import Buffer, Kernel
+from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, Kernel
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES, StreamEvent
 from ._projection import Skipped, View, camel_twin, skipped_class
@@ -121,22 +121,29 @@ class Decoder(Generic[T_co]):
             raise err._located(raw=bytes(data)) from None
 
     @overload
-    def decode_lines(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    def decode_lines(
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ...
+    ) -> list[T_co | UnknownEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["replace"]
+        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ...
     ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
-    def decode_lines(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
-    def decode_lines(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+    def decode_lines(
+        self, buf: Buffer, *, errors: str, max_line_size: int = ...
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    def decode_lines(
+        self, buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE
+    ) -> list[Any]:
         """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
         A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
         ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical
         line), ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it
-        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line.
+        becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line. A line
+        longer than ``max_line_size`` bytes (before its LF) is a bad line, kept as its first KiB.
         """
-        return _decode.decode_lines(self._kernel, buf, errors)
+        return _decode.decode_lines(self._kernel, buf, errors, max_line_size)
 
     @overload
     def decode_array(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
@@ -259,20 +266,26 @@ def decode(buf: Buffer) -> Event:
 
 
 @overload
-def decode_lines(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+def decode_lines(
+    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ...
+) -> list[Event]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+def decode_lines(
+    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ...
+) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
-def decode_lines(buf: Buffer, *, errors: str = "strict") -> list[Any]:
+def decode_lines(buf: Buffer, *, errors: str, max_line_size: int = ...) -> list[Event | InvalidEvent]: ...
+def decode_lines(buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> list[Any]:
     """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
     A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
     ``errors="strict"`` the first bad line raises :class:`DecodeError` with ``.line`` (1-based physical line),
     ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it becomes an
-    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line.
+    :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line. A line longer
+    than ``max_line_size`` bytes (before its LF; default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB) is a bad line,
+    kept as its first KiB.
     """
-    return _decode.decode_lines(_DEFAULT._kernel, buf, errors)
+    return _decode.decode_lines(_DEFAULT._kernel, buf, errors, max_line_size)
 
 
 @overload

@@ -7,7 +7,9 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["DecodeError", "InvalidEvent", "InvalidValue", "UnknownEvent", "UnknownValue", "kept_raw"]
+__all__ = [
+    "DecodeError", "InvalidEvent", "InvalidValue", "MissingExtraError", "UnknownEvent", "UnknownValue", "kept_raw",
+]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 _POS_RE = re.compile(r"\(byte (\d+)\)$")
@@ -212,3 +214,13 @@ class InvalidEvent:
 
     def __repr__(self) -> str:
         return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency (an extra of this package) is not installed; the message gives the
+    ``pip install`` line that installs it, ``extra`` its name (``"arrow"``, ``"cli"``, ...)."""
+
+    def __init__(self, what: str, extra: str, module: str) -> None:
+        self.extra = extra
+        self.install = f"pip install 'openresponses-msgspec[{extra}]'"
+        super().__init__(f"{what} needs {module}: {self.install}", name=module)

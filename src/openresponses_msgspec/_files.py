@@ -9,16 +9,20 @@ plus the batch being handed out, whatever the file's size; a line longer than a 
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
 import re
+import select
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
+from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, check_line_size, is_blank, too_long
 from ._decoder import Decoder, Event, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._sse import SSEDecoder
@@ -36,8 +40,14 @@ _SSE_FEED = 4 << 20  # bytes per SSEDecoder.feed call
 _BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
+_WS_SET = frozenset(_WS)
+_PAD = b"\0 \t\r\n"  # what may follow a gzip member (see _gunzip)
+_GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
+_GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
 _BYTE = re.compile(r"\(byte \d+\)$")
 _BOM = b"\xef\xbb\xbf"
+_LFS = b"\n" * (1 << 18)
+_HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
 
@@ -53,13 +63,49 @@ def _check(format: str | None, errors: str, batch_size: int) -> None:  # noqa: A
 
 # -- bytes in ------------------------------------------------------------------------------------------------
 
+def _text_mode(f: Any) -> TypeError:
+    return TypeError(
+        f"source is a text-mode file object ({type(f).__name__}): events are read as bytes; open the file "
+        "with 'rb' (or pass its .buffer)")
+
+
 def _file_blocks(f: Any, size: int) -> Iterator[bytes]:
+    """Blocks from a binary file object as they arrive. A non-blocking file (a pipe or socket with O_NONBLOCK)
+    that has nothing to read yet (``read1()``/``read()`` give ``None``, or ``b""`` from a buffered reader whose
+    descriptor is non-blocking) is waited for: only a read after the descriptor polled readable ends it."""
+    if isinstance(f, io.TextIOBase):
+        raise _text_mode(f)
     read = getattr(f, "read1", None) or f.read  # read1: what a pipe has now, without waiting for a full block
+    fd = _nonblocking_fd(f)
+    waited = 0.0  # seconds slept so far waiting on a file that has no descriptor to poll (backoff)
+    polled = False  # the descriptor polled readable since the last read
     while True:
         b = read(size)
         if not b:
-            return
-        yield bytes(b) if not isinstance(b, bytes) else b
+            if isinstance(b, str):
+                raise _text_mode(f)
+            if b is not None and (fd is None or polled):  # (b"" from a readable descriptor: the end)
+                return
+            if fd is not None:
+                select.select([fd], [], [])
+                polled = True
+            else:
+                waited = min(0.05, waited * 2 or 0.001)
+                time.sleep(waited)
+            continue
+        if isinstance(b, str):
+            raise _text_mode(f)
+        polled, waited = False, 0.0
+        yield b if type(b) is bytes else bytes(b)
+
+
+def _nonblocking_fd(f: Any) -> int | None:
+    """The descriptor under ``f`` if it is in non-blocking mode (then an empty read may mean "not yet")."""
+    try:
+        fd = f.fileno()
+        return None if os.get_blocking(fd) else fd
+    except (AttributeError, OSError, ValueError):  # (io.UnsupportedOperation is both)
+        return None
 
 
 def _buffer_blocks(buf: Any, size: int) -> Iterator[bytes]:
@@ -72,7 +118,7 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     if isinstance(source, (str, os.PathLike)):
         if source == "-":
             return _file_blocks(sys.stdin.buffer, size)
-        f = open(source, "rb")  # noqa: SIM115 - closed by the caller's finally
+        f = open(source, "rb")  # noqa: SIM115 - closed by the caller's finally (a FIFO or /dev/fd/N is read too)
         opened.append(f)
         return _file_blocks(f, size)
     if hasattr(source, "read"):
@@ -85,59 +131,207 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     return _buffer_blocks(source, size)
 
 
+class _Corrupt(Exception):
+    """A gzip stream that cannot be read on: its DecodeError, raised after the events decoded before it."""
+
+    def __init__(self, error: DecodeError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _corrupt(what: str, compressed: int, uncompressed: int) -> _Corrupt:
+    return _Corrupt(DecodeError(f"gzip data {what}: compressed byte {compressed}, uncompressed byte {uncompressed}",
+                                offset=uncompressed))
+
+
 def _gunzip(blocks: Iterator[Any], size: int) -> Iterator[bytes]:
-    """Decompress gzip blocks (several members in a row too), at most ``size`` bytes out per block."""
-    d = zlib.decompressobj(31)
-    fed = False  # the current member has had input (a fresh object after the last member ends owes nothing)
-    for block in blocks:
-        data = block
-        while data:
-            fed = True
-            out = d.decompress(data, size)
-            if out:
-                yield out
-            if d.eof:
-                data = d.unused_data
-                d, fed = zlib.decompressobj(31), False
-            else:
-                data = d.unconsumed_tail
-    rest = d.flush()
-    if rest:
-        yield rest
-    if fed and not d.eof:
-        raise DecodeError("gzip data ends early (truncated file)")
+    """Decompress gzip (several members in a row too) into blocks of about ``size`` bytes.
+
+    Between and after members, NUL bytes (tape-block padding: gzip(1) ignores it with a warning, Python's
+    ``gzip`` silently) and JSON whitespace are ignored. Anything else (bytes after a member that do not start
+    another, a bad header, a corrupt block, a bad CRC or length, a cut member) raises :class:`DecodeError` with
+    the compressed and uncompressed offsets reached (``.offset``: the uncompressed one), after the output
+    before it. zlib is called on at most ``_GZ_FEED`` bytes in, ``_GZ_OUT`` out, so an error is located that
+    closely.
+    """
+    d: Any = None  # the current member's decompressor (None between members)
+    done = 0  # compressed bytes consumed
+    out_n = 0  # uncompressed bytes produced
+    outs: list[bytes] = []  # produced, not yet handed out
+    held = 0
+    tail = b""  # one byte that may start another member's magic, waiting for the next block
+    try:
+        for block in blocks:
+            data = tail + block if tail else block
+            tail = b""
+            view = memoryview(data)
+            pos = 0
+            while pos < len(data):
+                if d is None:
+                    skip = len(data) - pos - len(data[pos:].lstrip(_PAD)) if data[pos] in _PAD else 0
+                    done += skip
+                    pos += skip
+                    if pos >= len(data):
+                        break
+                    if pos + 1 == len(data) and data[pos] == 0x1F:
+                        tail = data[pos:]
+                        break
+                    if data[pos : pos + 2] != _GZIP_MAGIC:
+                        raise _corrupt("is followed by bytes that are not another member", done, out_n)
+                    d = zlib.decompressobj(31)
+                piece = view[pos : pos + _GZ_FEED]
+                try:
+                    out = d.decompress(piece, _GZ_OUT)
+                except zlib.error as exc:
+                    why = str(exc.args[0]).removeprefix("Error -3 while decompressing data: ")
+                    raise _corrupt(f"is corrupt ({why})", done, out_n) from None
+                used = len(piece) - len(d.unused_data if d.eof else d.unconsumed_tail)
+                done += used
+                pos += used
+                if d.eof:
+                    d = None
+                if out:
+                    out_n += len(out)
+                    outs.append(out)
+                    held += len(out)
+                    if held >= size:
+                        yield b"".join(outs) if len(outs) > 1 else outs[0]
+                        outs, held = [], 0
+        if d is not None or tail:
+            raise _corrupt("ends early (truncated file)", done, out_n)
+    except _Corrupt:
+        if outs:  # what came out before the error first
+            yield b"".join(outs)
+        raise
+    if outs:
+        yield b"".join(outs)
 
 
-def _blocks(source: Any, size: int, opened: list[Any]) -> tuple[Iterator[Any], bytes]:
-    """Blocks of (decompressed) input, and the first few bytes of it, to detect the format from."""
+def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tuple[Iterator[Any], str]:  # noqa: A002
+    """Blocks of (decompressed) input, and its format: ``format``, or detected from the first non-blank byte."""
     raw = _raw_blocks(source, size, opened)
-    first = next(raw, None)
-    if first is None:
-        return iter(()), b""
-    if bytes(first[:2]) == _GZIP_MAGIC:
-        blocks = _gunzip(_chain(first, raw), size)
-    else:
-        blocks = _chain(first, raw)
-    head = b""
-    buffered = []
-    for block in blocks:  # enough to see the first non-blank byte
-        buffered.append(block)
-        head += bytes(block[:64])
-        if head.lstrip(_WS).removeprefix(_BOM).lstrip(_WS) or len(head) >= 4096:
+    first = b""
+    for b in raw:  # the gzip magic's two bytes, however the reads arrive
+        first += b
+        if len(first) >= 2:
             break
-    return _chain(*buffered, blocks), head
+    if not first:
+        return iter(()), format or "ndjson"
+    blocks: Iterator[Any] = _chain(first, raw)
+    if first[:2] == _GZIP_MAGIC:
+        blocks = _gunzip(blocks, size)
+    bom, blocks = _lead(blocks)
+    fmt = format
+    if fmt is None:
+        blocks, fmt = _sniff(blocks)
+    return (_chain(_BOM, blocks) if bom else blocks), fmt
+
+
+def _lead(blocks: Iterator[Any]) -> tuple[bool, Iterator[Any]]:
+    """Whether the input starts with a UTF-8 BOM (however the reads arrive), and the blocks after it. The BOM
+    is then handed to the framer as a block of its own."""
+    head = b""
+    for b in blocks:
+        head += b
+        if len(head) >= 3 or not _BOM.startswith(head):
+            break
+    if head.startswith(_BOM):
+        return True, _chain(head[3:], blocks)
+    return False, _chain(head, blocks)
+
+
+def _sniff(blocks: Iterator[Any]) -> tuple[Iterator[Any], str]:
+    """The format from the first non-blank byte, however far it is, and blocks replaying all that was read.
+    Blank blocks read on the way are held as they are up to ``_HOLD`` bytes; a longer blank run is replayed
+    from its :class:`_Blank` summary (same length, same line ends where they matter), in bounded memory."""
+    held: list[Any] | None = []
+    size = 0
+    blank = _Blank()
+    for block in blocks:
+        if block[0] not in _WS_SET:
+            rest = block[:1]
+        else:  # blank? (empty lines by memcmp, other blanks by a table, not a byte loop)
+            rest = b"" if _all_lf(block) else block.translate(None, _WS)
+        if not rest:
+            blank.add(block)
+            if held is not None:
+                held.append(block)
+                size += len(block)
+                if size > _HOLD:
+                    held = None
+            continue
+        fmt = detect_format(rest[:1])
+        return _chain(blank.replay(fmt) if held is None else iter(held), block, blocks), fmt
+    return (blank.replay("ndjson") if held is None else iter(held)), "ndjson"
+
+
+def _all_lf(b: bytes) -> bool:
+    return all(b.startswith(_LFS[: len(b) - i], i) for i in range(0, len(b), len(_LFS)))
+
+
+class _Blank:
+    """A run of blank bytes (space, tab, CR, LF) at the start of the input, as the framers see it: its length,
+    and its line ends as NDJSON counts them (LF) and as SSE does (CR, LF, CRLF): how many, and where the last
+    one is. :meth:`replay` gives blank bytes with the same summary for one format."""
+
+    __slots__ = ("size", "lfs", "last_lf", "eols", "last_eol", "cr_end")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.lfs = self.eols = 0
+        self.last_lf = self.last_eol = -1
+        self.cr_end = False  # the run ends with CR (an LF right after it makes one SSE line end with it)
+
+    def add(self, b: bytes) -> None:
+        lf = _newlines(b)
+        eols = lf
+        if lf:
+            self.lfs += lf
+            self.last_lf = self.size + b.rfind(b"\n")
+        if b"\r" in b:
+            eols += len(b) - len(b.replace(b"\r", b"")) - b.count(b"\r\n")
+            self.last_eol = self.size + max(b.rfind(b"\r"), b.rfind(b"\n"))
+        elif lf:
+            self.last_eol = self.last_lf
+        if self.cr_end and b[0] == 10:  # the CR that ended the previous block and this LF: one SSE line end
+            eols -= 1
+        self.eols += eols
+        self.cr_end = b[-1] == 13
+        self.size += len(b)
+
+    def replay(self, fmt: str) -> Iterator[bytes]:
+        if fmt == "sse":
+            count, last, end = self.eols, self.last_eol, b"\r" if self.cr_end else b"\n"
+        else:
+            count, last, end = self.lfs, self.last_lf, b"\n"
+        if count:
+            yield from _repeat(b" ", last + 1 - count)
+            yield from _repeat(b"\n", count - 1)
+            yield end
+        yield from _repeat(b" ", self.size - last - 1)
+
+
+def _repeat(byte: bytes, n: int) -> Iterator[bytes]:
+    full = byte * min(n, BLOCK_SIZE)
+    while n >= len(full) > 0:
+        yield full
+        n -= len(full)
+    if n > 0:
+        yield full[:n]
 
 
 def _chain(*parts: Any) -> Iterator[Any]:
     for p in parts:
         if isinstance(p, (bytes, bytearray, memoryview)):
-            yield p
+            if p:
+                yield p
         else:
             yield from p
 
 
 def detect_format(head: bytes) -> Format:
-    """``"array"`` if the data starts with ``[``, ``"ndjson"`` with ``{`` (or when empty), else ``"sse"``."""
+    """The format of data starting with ``head``: after a UTF-8 BOM and blank bytes (space, tab, CR, LF), the
+    first byte decides: ``[`` ``"array"``, ``{`` ``"ndjson"``, any other ``"sse"``; no such byte: ``"ndjson"``."""
     s = head.removeprefix(_BOM).lstrip(_WS)
     if s.startswith(b"["):
         return "array"
@@ -179,17 +373,72 @@ def _has_invalid(events: list[Any]) -> bool:
 
 
 def _newlines(b: Any) -> int:
-    return len(b) - len(bytes(b).replace(b"\n", b""))  # memchr/memcpy speed; bytes.count is a byte loop
+    """``b.count(b"\\n")``, fast either way: where lines are long (sampled per 256 KiB), by deleting them
+    (memchr and memcpy: ten times a byte loop); where they are short (blank runs), by the byte loop, which
+    deleting would lose to by 20 times."""
+    if not isinstance(b, bytes):
+        b = bytes(b)
+    n = len(b)
+    if n <= 4096:
+        return b.count(b"\n")
+    total = 0
+    for i in range(0, n, 1 << 18):
+        j = min(n, i + (1 << 18))
+        if b.count(b"\n", i, i + 2048) < 16:
+            piece = b[i:j] if i or j < n else b
+            total += len(piece) - len(piece.replace(b"\n", b""))
+        elif b.startswith(_LFS[: j - i], i):  # a run of empty lines: one memcmp
+            total += j - i
+        else:
+            total += b.count(b"\n", i, j)
+    return total
 
 
-def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[Any]]) -> _Parts:
-    pending = bytearray()  # a line not yet ended: waits for the block that ends it
-    line = offset = 0  # newlines and bytes before the data being decoded
+class _Long:
+    """An NDJSON line past ``max_line_size`` in a file, skipped as its bytes arrive: only its first bytes are
+    kept. A blank one is skipped silently (as every blank line is); strict mode raises once it is known not
+    to be blank, replace mode reports it as an :class:`InvalidEvent` at its end."""
+
+    __slots__ = ("head", "size", "blank", "line", "offset", "limit", "errors")
+
+    def __init__(self, held: bytearray, block: bytes, pos: int, line: int, offset: int, limit: int,
+                 errors: str) -> None:
+        keep = min(KEEP_RAW, limit + 1)
+        self.head = bytes(held[:keep]) + block[pos : pos + keep - min(keep, len(held))]
+        self.size = 0
+        self.blank = True
+        self.line, self.offset, self.limit, self.errors = line, offset, limit, errors
+        self.add(held, 0, len(held))
+        self.add(block, pos, len(block))
+
+    def add(self, b: Any, start: int, end: int) -> None:
+        self.size += end - start
+        if self.blank and end > start and not is_blank(b, start, end):
+            self.blank = False
+            if self.errors == "strict":
+                raise self.error()
+
+    def error(self) -> DecodeError:
+        return too_long(self.limit)._located(line=self.line, offset=self.offset, raw=self.head)
+
+    def report(self) -> list[Any]:
+        if self.blank:
+            return []
+        return [InvalidEvent(self.error(), self.head, line=self.line, offset=self.offset)]
+
+
+def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[Any]],
+            limit: int = DEFAULT_MAX_LINE_SIZE) -> _Parts:
+    """NDJSON: each block cut after its last LF; a line not yet ended waits for the block that ends it, up to
+    ``limit`` bytes: past that it is skipped as it arrives (:class:`_Long`), never held."""
+    pending = bytearray()  # a line not yet ended (at most `limit` bytes)
+    line = offset = 0  # newlines and bytes before the data being decoded (or before `pending`)
+    long: _Long | None = None
 
     def run(data: bytes) -> tuple[list[Any], int]:
         nonlocal line, offset
         try:
-            evs = lines_fn(data, errors=errors)
+            evs = lines_fn(data, errors=errors, max_line_size=limit)
         except DecodeError as err:
             raise _located(err, line, offset, 0) from None
         if errors == "replace":  # (strict mode raises instead: nothing to move)
@@ -198,23 +447,50 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
         offset += len(data)
         return evs, len(data)
 
+    def skip(held: bytearray, block: bytes, pos: int) -> _Long:
+        return _Long(held, block, pos, line + 1, offset, limit, errors)
+
     first = True
     for block in blocks:
         if first and block.startswith(_BOM):  # decode_lines takes JSON, not a BOM; offsets still count it
             block, offset, first = block[3:], 3, False
         first = False
-        nl = block.rfind(b"\n")
+        pos = 0
+        if long is not None:  # the rest of an over-long line
+            nl = block.find(b"\n")
+            long.add(block, 0, len(block) if nl < 0 else nl)
+            if nl < 0:
+                yield [], len(block)
+                continue
+            yield long.report(), nl + 1
+            line += 1
+            offset += long.size + 1
+            long = None
+            pos = nl + 1
+        nl = block.rfind(b"\n", pos)
         if nl < 0:
-            pending += block
+            if len(pending) + len(block) - pos > limit:
+                long = skip(pending, block, pos)
+                yield [], len(pending) + len(block) - pos
+                pending = bytearray()
+            else:
+                pending += memoryview(block)[pos:]
             continue
         if pending:
-            pending += block[: nl + 1]
+            pending += memoryview(block)[pos : nl + 1]
             data = bytes(pending)
         else:
-            data = block if nl + 1 == len(block) else block[: nl + 1]
-        pending = bytearray(block[nl + 1 :])
+            data = block if pos == 0 and nl + 1 == len(block) else block[pos : nl + 1]
         yield run(data)
-    if pending:
+        if len(block) - nl - 1 > limit:
+            long = skip(bytearray(), block, nl + 1)
+            yield [], len(block) - nl - 1
+            pending = bytearray()
+        else:
+            pending = bytearray(memoryview(block)[nl + 1 :])
+    if long is not None:
+        yield long.report(), 0
+    elif pending:
         yield run(bytes(pending))
 
 
@@ -349,19 +625,21 @@ def _batches(
     decoder: Any,
     batch_size: int,
     on_bytes: Callable[[int], object] | None = None,
+    max_line_size: int = DEFAULT_MAX_LINE_SIZE,
 ) -> Iterator[list[Any]]:
     _check(format, errors, batch_size)
+    check_line_size(max_line_size)
     opened: list[Any] = []
+    batch: list[Any] = []
     try:
-        blocks, head = _blocks(source, BLOCK_SIZE, opened)
-        fmt = format or detect_format(head)
+        blocks, fmt = _blocks(source, BLOCK_SIZE, opened, format)
         if fmt == "ndjson":
-            parts = _ndjson(blocks, errors, decoder.decode_lines if decoder is not None else decode_lines)
+            parts = _ndjson(blocks, errors, decoder.decode_lines if decoder is not None else decode_lines,
+                            max_line_size)
         elif fmt == "sse":
             parts = _sse(blocks, errors, decoder)
         else:
             parts = _array(blocks, errors, decoder.decode_array if decoder is not None else decode_array)
-        batch: list[Any] = []
         held = 0  # input bytes behind the events in `batch`
         for evs, nbytes in parts:
             if on_bytes is not None:
@@ -377,6 +655,10 @@ def _batches(
                 batch, held = [], 0
         if batch:
             yield batch
+    except _Corrupt as exc:  # (a broken gzip stream: the events decoded before it first)
+        if batch:
+            yield batch
+        raise exc.error from None
     finally:
         for f in opened:
             f.close()
@@ -385,22 +667,22 @@ def _batches(
 @overload
 def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, batch_size: int = 65536,
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ...,
 ) -> Iterator[list[Event]]: ...
 @overload
 def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, batch_size: int = 65536,
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ...,
 ) -> Iterator[list[Event | InvalidEvent]]: ...
 @overload
 def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536,
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ...,
 ) -> Iterator[list[T | UnknownEvent]]: ...
 @overload
 def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536,
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ...,
 ) -> Iterator[list[T | UnknownEvent | InvalidEvent]]: ...
 def iter_batches(
     source: Source,
@@ -409,6 +691,7 @@ def iter_batches(
     errors: Literal["strict", "replace"] = "strict",
     decoder: Decoder[Any] | None = None,
     batch_size: int = 65536,
+    max_line_size: int = DEFAULT_MAX_LINE_SIZE,
 ) -> Iterator[list[Any]]:
     """Decoded events of a file, stream or buffer, in lists of at most ``batch_size`` events.
 
@@ -418,30 +701,33 @@ def iter_batches(
     Memory stays bounded: input is read in 1 MiB blocks, and a batch is handed out early once it holds 1 MiB
     of input. Errors (``DecodeError``, or ``InvalidEvent`` with ``errors="replace"``) carry file-absolute
     ``.line`` and ``.offset``, and ``.index`` for SSE events and array elements.
-    ``decoder``: a :class:`Decoder` to decode with (e.g. a projection).
+    ``decoder``: a :class:`Decoder` to decode with (e.g. a projection). ``max_line_size``: an NDJSON line
+    longer than this is reported (``DecodeError``, or an ``InvalidEvent`` holding its first KiB) and skipped
+    as it arrives, never held (default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB).
     """
-    return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size)
+    return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size,
+                    max_line_size=max_line_size)
 
 
 @overload
 def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None,
+    decoder: None = None, max_line_size: int = ...,
 ) -> Iterator[Event]: ...
 @overload
 def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None,
+    decoder: None = None, max_line_size: int = ...,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T],
+    decoder: Decoder[T], max_line_size: int = ...,
 ) -> Iterator[T | UnknownEvent]: ...
 @overload
 def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T],
+    decoder: Decoder[T], max_line_size: int = ...,
 ) -> Iterator[T | UnknownEvent | InvalidEvent]: ...
 def iter_events(
     source: Source,
@@ -449,7 +735,9 @@ def iter_events(
     format: Format | None = None,  # noqa: A002
     errors: Literal["strict", "replace"] = "strict",
     decoder: Decoder[Any] | None = None,
+    max_line_size: int = DEFAULT_MAX_LINE_SIZE,
 ) -> Iterator[Any]:
     """The events of :func:`iter_batches`, one by one."""
-    for batch in _batches(source, format=format, errors=errors, decoder=decoder, batch_size=65536):
+    for batch in _batches(source, format=format, errors=errors, decoder=decoder, batch_size=65536,
+                          max_line_size=max_line_size):
         yield from batch

@@ -27,8 +27,8 @@ def bulk_values(values: list[bytes], decoder: Decoder[Any]) -> list[Any] | None:
     bom = _BOM in joined
     if bom:  # (rare: one scan of the batch finds none)
         joined = b"\n".join([v[3:] if v.startswith(_BOM) else v for v in values])
-    if len(joined) - len(joined.replace(b"\n", b"")) != n - 1:  # (faster than bytes.count for one byte)
-        return None
+    if len(joined) - len(joined.replace(b"\n", b"")) != n - 1 or (bom and joined.startswith(_BOM)):
+        return None  # (a second BOM would be skipped as the buffer's; the replace is faster than bytes.count)
     out = decoder.decode_lines(joined, errors="replace")
     if len(out) != n:
         return None

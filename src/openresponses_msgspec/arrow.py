@@ -1,20 +1,28 @@
 """Rows and Arrow tables of events and of accumulated responses.
 
 The column lists (``EVENT_COLUMNS``, ``RESPONSE_COLUMNS``: name -> ``"string"``/``"int64"``/``"double"``/
-``"bool"``) and the row functions need nothing but msgspec. ``to_arrow``, ``responses_to_arrow`` and the
-published schemas ``EVENT_SCHEMA``/``RESPONSE_SCHEMA`` import ``pyarrow`` (the ``arrow`` extra) when used.
+``"bool"``/``"binary"``) and the row functions need nothing but msgspec. ``to_arrow``, ``responses_to_arrow``
+and the published schemas ``EVENT_SCHEMA``/``RESPONSE_SCHEMA`` import ``pyarrow`` (the ``arrow`` extra) when
+used; without it they raise :class:`MissingExtraError` (an ``ImportError``) naming the ``pip install`` line.
+
+``to_arrow`` builds its columns class by class (every event of one class has the same fields), with C-level
+attribute getters, one small table per class, put back in input order by one ``take``: no row dicts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import typing
+from collections import deque
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat, starmap
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ._accumulate import ResponseAccumulator
 from ._builtins import to_builtins
-from ._errors import InvalidEvent, UnknownEvent
+from ._errors import InvalidEvent, MissingExtraError, UnknownEvent, kept_raw
 
 if TYPE_CHECKING:
     import pyarrow
@@ -33,6 +41,10 @@ __all__ = [
 #: One row per event. ``rest`` holds the event's other fields as a JSON object (for a response event the
 #: whole ``response`` object stays there too); for an unknown event, its JSON as received; for an invalid
 #: one, its raw text. ``known`` is false for unknown and invalid events; ``error`` is set for invalid ones.
+#: ``raw`` is the event's JSON exactly as received: always for unknown and invalid events, and for every
+#: event when the original bytes are passed (``to_arrow(events, raw=...)`` or ``(event, raw)`` pairs). A
+#: number a typed column cannot hold (an integer beyond int64) is null there; ``raw`` then keeps it (the
+#: event's own JSON when no original bytes were passed).
 EVENT_COLUMNS: dict[str, str] = {
     "type": "string",
     "sequence_number": "int64",
@@ -52,6 +64,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "known": "bool",
     "error": "string",
     "rest": "string",
+    "raw": "binary",
 }
 
 #: One row per accumulated response (see :class:`ResponseAccumulator`). ``function_calls`` is a JSON list
@@ -89,16 +102,39 @@ if TYPE_CHECKING:
     RESPONSE_SCHEMA: pyarrow.Schema  # the Arrow schema of RESPONSE_COLUMNS
 
 _encode = msgspec.json.encode
+_enc = msgspec.json.Encoder(enc_hook=kept_raw).encode  # nested UnknownValue/InvalidValue: their bytes
 _COMMON = ("sequence_number", "item_id", "output_index", "content_index", "delta")
 _INT_COLUMNS = {"sequence_number", "output_index", "content_index"}
+_RESPONSE_COLS = ("response_id", "model", "status", "input_tokens", "output_tokens", "total_tokens",
+                  "reasoning_tokens", "cached_tokens", "cost")
+_INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
 def _int(v: Any) -> int | None:
-    return v if type(v) is int else None
+    return v if type(v) is int and _INT64[0] <= v <= _INT64[1] else None
 
 
 def _str(v: Any) -> str | None:
     return v if type(v) is str else None
+
+
+def _float(v: Any) -> float | None:
+    if type(v) is float:
+        return v
+    if type(v) is int:
+        try:
+            return float(v)
+        except OverflowError:  # an integer beyond float range
+            return None
+    return None
+
+
+def _pyarrow(what: str) -> Any:
+    try:
+        import pyarrow
+    except ImportError:
+        raise MissingExtraError(what, "arrow", "pyarrow") from None
+    return pyarrow
 
 
 def _usage(row: dict[str, Any], usage: Any) -> None:
@@ -113,17 +149,29 @@ def _usage(row: dict[str, Any], usage: Any) -> None:
     details = usage.get("input_tokens_details")
     if isinstance(details, dict):
         row["cached_tokens"] = _int(details.get("cached_tokens"))
-    cost = usage.get("cost")
-    row["cost"] = float(cost) if type(cost) in (int, float) else None
+    row["cost"] = _float(usage.get("cost"))
 
 
-def event_row(event: object) -> dict[str, Any]:
-    """One event as a row of :data:`EVENT_COLUMNS` (every column present; ``None`` where it does not apply)."""
+def _out_of_range(d: Any) -> bool:
+    """Whether a JSON value holds an integer beyond int64 (a typed column would have to drop it)."""
+    if type(d) is int:
+        return not _INT64[0] <= d <= _INT64[1]
+    if isinstance(d, dict):
+        return any(map(_out_of_range, d.values()))
+    if isinstance(d, list):
+        return any(map(_out_of_range, d))
+    return False
+
+
+def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
+    """One event as a row of :data:`EVENT_COLUMNS` (every column present; ``None`` where it does not apply).
+    ``raw``: the event's original bytes, for the ``raw`` column."""
     row: dict[str, Any] = dict.fromkeys(EVENT_COLUMNS)
     if isinstance(event, InvalidEvent):
         row["known"] = False
         row["error"] = str(event.error)
         row["rest"] = bytes(event.raw).decode("utf-8", "replace")
+        row["raw"] = bytes(event.raw) if raw is None else raw
         return row
     d = to_builtins(event)
     if not isinstance(d, dict):
@@ -145,9 +193,28 @@ def event_row(event: object) -> dict[str, Any]:
         _usage(row, resp.get("usage"))
     if isinstance(event, UnknownEvent):
         row["rest"] = bytes(event.raw).decode("utf-8", "replace")
-    elif d:
-        row["rest"] = _encode(d).decode()
+        row["raw"] = bytes(event.raw) if raw is None else raw
+    else:
+        if d:
+            row["rest"] = _encode(d).decode()
+        row["raw"] = raw
+        if raw is None and _out_of_range(d):
+            row["raw"] = _encode(event)  # the typed columns drop it: keep the event's JSON
     return row
+
+
+def _error_fields(ev: Any) -> tuple[str | None, str | None]:
+    """``(code, message)`` of an ``error`` event, flat (``code``, ``message``) or nested (``error.code``)."""
+    code, message = _str(getattr(ev, "code", None)), _str(getattr(ev, "message", None))
+    nested = getattr(ev, "error", None)
+    if nested is not None:
+        if isinstance(nested, dict):
+            code = code or _str(nested.get("code"))
+            message = message or _str(nested.get("message"))
+        else:
+            code = code or _str(getattr(nested, "code", None))
+            message = message or _str(getattr(nested, "message", None))
+    return code, message
 
 
 def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
@@ -156,11 +223,11 @@ def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
     resp = acc.response
     row["status"] = acc.status
     row["events"] = acc.events
-    row["first_sequence_number"] = acc.first_sequence_number
-    row["last_sequence_number"] = acc.last_sequence_number
+    row["first_sequence_number"] = _int(acc.first_sequence_number)
+    row["last_sequence_number"] = _int(acc.last_sequence_number)
     row["output_text"] = acc.output_text
     summaries = acc.summaries
-    row["reasoning_summary"] = "\n\n".join(summaries.values()) if summaries else None
+    row["reasoning_summary"] = "\n\n".join(s for s in summaries.values() if isinstance(s, str)) if summaries else None
     calls = []
     for item in acc.output:
         if getattr(item, "type", None) in ("function_call", "custom_tool_call", "mcp_call"):
@@ -168,54 +235,291 @@ def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
             calls.append({"type": item.type, "name": getattr(item, "name", None),
                           "call_id": getattr(item, "call_id", None),
                           "arguments": args if args is not None else getattr(item, "input", None)})
-    row["function_calls"] = _encode(calls).decode() if calls else None
+    row["function_calls"] = _enc(calls).decode() if calls else None
     row["error_events"] = len(acc.errors)
     row["problem_count"] = len(acc.problems)
     row["problems"] = _encode([p._asdict() for p in acc.problems]).decode() if acc.problems else None
     if acc.errors:
-        last = acc.errors[-1]
-        row["error_code"] = getattr(last, "code", None)
-        row["error_message"] = getattr(last, "message", None)
+        row["error_code"], row["error_message"] = _error_fields(acc.errors[-1])
     if resp is not None:
         d = to_builtins(resp)
-        row["response_id"] = _str(d.get("id"))
-        row["model"] = _str(d.get("model"))
-        for name in ("created_at", "completed_at"):
-            v = d.get(name)
-            row[name] = float(v) if type(v) in (int, float) else None
-        _usage(row, d.get("usage"))
-        err = d.get("error")
-        if isinstance(err, dict):
-            row["error_code"] = _str(err.get("code"))
-            row["error_message"] = _str(err.get("message"))
-        inc = d.get("incomplete_details")
-        if isinstance(inc, dict):
-            row["incomplete_reason"] = _str(inc.get("reason"))
-        row["response"] = _encode(d).decode()
+        if isinstance(d, dict):
+            row["response_id"] = _str(d.get("id"))
+            row["model"] = _str(d.get("model"))
+            for name in ("created_at", "completed_at"):
+                row[name] = _float(d.get(name))
+            _usage(row, d.get("usage"))
+            err = d.get("error")
+            if isinstance(err, dict):
+                row["error_code"] = _str(err.get("code")) or row["error_code"]
+                row["error_message"] = _str(err.get("message")) or row["error_message"]
+            inc = d.get("incomplete_details")
+            if isinstance(inc, dict):
+                row["incomplete_reason"] = _str(inc.get("reason"))
+            row["response"] = _encode(d).decode()
     return row
 
 
 def _schema(columns: dict[str, str]) -> pyarrow.Schema:
-    import pyarrow as pa
-
-    types = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_()}
+    pa = _pyarrow("the Arrow schemas")
+    types = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(),
+             "binary": pa.binary()}
     return pa.schema([pa.field(name, types[t]) for name, t in columns.items()])
 
 
-def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.Table:
-    import pyarrow as pa
+def _array(pa: Any, values: list[Any], typ: Any) -> Any:
+    """``pa.array``, with values a column cannot hold (an int beyond int64, a huge int in a double column)
+    as nulls instead of an ``OverflowError``."""
+    try:
+        return pa.array(values, typ)
+    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+        fix = _int if pa.types.is_integer(typ) else _float if pa.types.is_floating(typ) else None
+        if fix is None:
+            raise
+        return pa.array([None if v is None else fix(v) for v in values], typ)
 
+
+def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.Table:
+    pa = _pyarrow("an Arrow table")
+    schema = _schema(columns)
     cols: dict[str, list[Any]] = {name: [] for name in columns}
     appends = [(name, cols[name].append) for name in columns]
     for row in rows:
         for name, append in appends:
             append(row[name])
-    return pa.Table.from_pydict(cols, schema=_schema(columns))
+    return pa.Table.from_arrays([_array(pa, cols[f.name], f.type) for f in schema], schema=schema)
 
 
-def to_arrow(events: Iterable[object]) -> pyarrow.Table:
-    """An Arrow table of events, one row each, with the columns of :data:`EVENT_SCHEMA`."""
-    return _table(map(event_row, events), EVENT_COLUMNS)
+# -- to_arrow, class by class --------------------------------------------------------------------------------
+
+_INT_TYPES = {int}
+_STR_TYPES = {str}
+
+
+def _fits(tp: Any, allowed: set[type]) -> bool:
+    args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, type(int | None)) else (tp,)
+    return bool(args) and all(a is type(None) or a in allowed for a in args) and any(a in allowed for a in args)
+
+
+class _Plan:
+    """How the events of one Struct class become columns: which common fields feed typed columns, which
+    getter reads them, the mirror Struct that encodes the other fields as ``rest``, whether it carries a
+    ``response`` object."""
+
+    __slots__ = ("tag", "fields", "cols", "rest_get", "rest_cls", "rest_one", "response")
+
+    def __init__(self, cls: type[Any]) -> None:
+        fields = msgspec.structs.fields(cls)
+        self.fields = {f.name for f in fields}
+        tag = getattr(cls, "type", None)
+        self.tag: str | None = tag if isinstance(tag, str) else None
+        self.cols: list[str] = []
+        rest: list[Any] = []
+        rename: dict[str, str] = {}
+        for f in fields:
+            allowed = _INT_TYPES if f.name in _INT_COLUMNS else _STR_TYPES if f.name in _COMMON else None
+            if allowed is not None and _fits(f.type, allowed):
+                self.cols.append(f.name)
+                continue
+            if f.required:
+                rest.append((f.name, Any))
+            elif f.default_factory is not msgspec.NODEFAULT:
+                rest.append((f.name, Any, msgspec.field(default_factory=f.default_factory)))
+            else:
+                rest.append((f.name, Any, f.default))
+            rename[f.name] = f.encode_name
+        self.rest_cls: Any = None
+        self.rest_get: Any = None
+        self.rest_one = len(rest) == 1  # attrgetter of one name returns the value, not a 1-tuple
+        if rest:
+            rest.sort(key=len)  # required fields first: the mirror is built positionally (stable sort)
+            self.rest_cls = msgspec.defstruct(f"{cls.__name__}Rest", rest, omit_defaults=True, gc=False,
+                                              rename=rename)
+            self.rest_get = attrgetter(*[r[0] for r in rest])
+        self.response = any(f.name == "response" for f in fields)
+
+
+_plans: dict[type[Any], _Plan | None] = {}
+
+
+def _plan(cls: type[Any]) -> _Plan | None:
+    """The plan of a Struct class, ``None`` for anything else (unknown and invalid events: row by row)."""
+    try:
+        return _plans[cls]
+    except KeyError:
+        pass
+    plan = None
+    if issubclass(cls, msgspec.Struct):
+        try:
+            plan = _Plan(cls)
+        except Exception:  # an odd class: row by row  # noqa: BLE001
+            plan = None
+    _plans[cls] = plan
+    return plan
+
+
+def _response_values(resp: Any) -> list[Any]:
+    """The response columns of one response object (typed Struct, or anything else: nulls)."""
+    usage = getattr(resp, "usage", None)
+    out = [_str(getattr(resp, "id", None)), _str(getattr(resp, "model", None)),
+           _str(getattr(resp, "status", None)), None, None, None, None, None, None]
+    if usage is not None and isinstance(usage, msgspec.Struct):
+        out[3] = _int(getattr(usage, "input_tokens", None))
+        out[4] = _int(getattr(usage, "output_tokens", None))
+        out[5] = _int(getattr(usage, "total_tokens", None))
+        out[6] = _int(getattr(getattr(usage, "output_tokens_details", None), "reasoning_tokens", None))
+        out[7] = _int(getattr(getattr(usage, "input_tokens_details", None), "cached_tokens", None))
+        out[8] = _float(getattr(usage, "cost", None))
+    return out
+
+
+def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
+    evs = events if type(events) is list else list(events)
+    if evs and isinstance(evs[0], tuple):  # (event, raw) pairs, e.g. Framed
+        if raw is not None:
+            raise TypeError("to_arrow: raw= given with (event, raw) pairs")
+        for p in evs:
+            if not (isinstance(p, tuple) and len(p) == 2):
+                raise TypeError(f"to_arrow: expected (event, raw) pairs like the first, got {type(p).__name__}")
+        return [p[0] for p in evs], [p[1] for p in evs]
+    if raw is not None:
+        raws = list(raw)
+        if len(raws) != len(evs):
+            raise ValueError(f"to_arrow: {len(evs)} events but {len(raws)} raw values")
+        return evs, raws
+    return evs, None
+
+
+_EMPTY = msgspec.defstruct("NoRest", [], gc=False)()  # encodes as {}: the rest of an event with no other field
+_enc_lines = msgspec.json.Encoder(enc_hook=kept_raw).encode_lines
+
+
+def _lines_column(pa: Any, objs: list[Any]) -> Any:
+    """A string array of each object's JSON (one ``encode_lines`` call, split by Arrow); ``{}`` as null."""
+    import pyarrow.compute as pc
+
+    data = _enc_lines(objs)  # JSON has no raw newline: one line per object
+    col = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").values
+    col = col.slice(0, len(col) - 1).cast(pa.string())  # the last newline leaves one empty piece
+    return pc.if_else(pc.equal(col, "{}"), pa.scalar(None, pa.string()), col)
+
+
+def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None) -> pyarrow.Table:
+    """An Arrow table of events, one row each, with the columns of :data:`EVENT_SCHEMA`.
+
+    ``events``: decoded events, or ``(event, raw)`` pairs (``Framed``). ``raw``: the original bytes of each
+    event, in the same order, for the ``raw`` column (else it holds only unknown and invalid events' bytes).
+    """
+    pa = _pyarrow("to_arrow")
+    evs, raws = _split_pairs(events, raw)
+    schema = _schema(EVENT_COLUMNS)
+    n = len(evs)
+    if n == 0:
+        return schema.empty_table()
+    classes = list(map(type, evs))
+    kinds = set(classes)
+    plans = {c: _plan(c) for c in kinds}
+    consume = deque(maxlen=0).extend
+
+    def rows_of(selected: set[type[Any]]) -> list[int]:
+        return list(compress(range(n), map(selected.__contains__, classes)))
+
+    slow_kinds = {c for c, p in plans.items() if p is None}
+    slow = rows_of(slow_kinds) if slow_kinds else []  # unknown, invalid and other events: row by row
+    slow_rows = [event_row(evs[i], None if raws is None else raws[i]) for i in slow]
+    lists: dict[str, list[Any]] = {}
+
+    # type and the common columns: C-level getattr over every event, unfit classes' values nulled
+    lists["type"] = list(map(getattr, evs, repeat("type", n), repeat(None, n)))
+    for name in _COMMON:
+        vals = lists[name] = list(map(getattr, evs, repeat(name, n), repeat(None, n)))
+        unfit = {c for c, p in plans.items() if p is not None and name in p.fields and name not in p.cols}
+        for i in rows_of(unfit) if unfit else ():
+            vals[i] = None
+    for i, row in zip(slow, slow_rows, strict=True):
+        for name, vals in lists.items():
+            vals[i] = row[name]
+    arrays: dict[str, Any] = {}
+    bad: set[int] = set()  # rows with an integer a typed column cannot hold: their JSON goes to `raw`
+    for name, vals in lists.items():
+        typ = schema.field(name).type
+        try:
+            arrays[name] = pa.array(vals, typ)
+        except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+            fix = _int if name in _INT_COLUMNS else _str if typ == pa.string() else _float
+            if name in _INT_COLUMNS or name in _RESPONSE_COLS:
+                bad.update(i for i, v in enumerate(vals) if v is not None and fix(v) is None)
+            arrays[name] = pa.array([None if v is None else fix(v) for v in vals], typ)
+    # the sparse columns (response events' columns, unknown and invalid events' own): a short list each,
+    # spread over the rows by one take whose other indices are null
+    resp_kinds = {c for c, p in plans.items() if p is not None and p.response}
+    resp = rows_of(resp_kinds) if resp_kinds else []
+    if resp or slow:
+        at: list[int | None] = [None] * n
+        sparse: dict[str, list[Any]] = {name: [] for name in (*_RESPONSE_COLS, "known", "error")}
+        for k, i in enumerate(resp):
+            at[i] = k
+        values = [_response_values(evs[i].response) for i in resp]
+        for j, name in enumerate(_RESPONSE_COLS):
+            sparse[name] = [v[j] for v in values]
+        sparse["known"] = [True] * len(resp)
+        sparse["error"] = [None] * len(resp)
+        for k, (i, row) in enumerate(zip(slow, slow_rows, strict=True), len(resp)):
+            at[i] = k
+            for name, col in sparse.items():
+                col.append(row[name])
+        take = pa.array(at, pa.int32())
+        for name, col in sparse.items():
+            typ = schema.field(name).type
+            arr = _array(pa, col, typ).take(take)
+            arrays[name] = arr
+        if "known" in arrays:  # rows not in the sparse set are typed events: known
+            import pyarrow.compute as pc
+
+            arrays["known"] = pc.fill_null(arrays["known"], True)
+    if "known" not in arrays:
+        arrays["known"] = pa.repeat(pa.scalar(True), n)
+
+    # rest: each class's other fields in its mirror Struct, all encoded by one encode_lines call
+    if any(p is not None and p.rest_cls is not None for p in plans.values()):
+        groups: dict[type[Any], list[Any]] = {c: [] for c in kinds}
+        if len(kinds) == 1:
+            groups[classes[0]] = evs
+        else:
+            consume(map(list.append, map(groups.__getitem__, classes), evs))  # grouped by class, in C
+        made: dict[type[Any], Any] = {}
+        for c, group in groups.items():
+            p = plans[c]
+            if p is None or p.rest_cls is None:
+                made[c] = repeat(_EMPTY)
+            else:
+                get, m = p.rest_get, p.rest_cls
+                made[c] = iter(list(map(m, map(get, group)) if p.rest_one else starmap(m, map(get, group))))
+        rest = _lines_column(pa, list(map(next, map(made.__getitem__, classes))))  # back in input order
+        if slow:
+            import pyarrow.compute as pc
+
+            mask = [False] * n
+            for i in slow:
+                mask[i] = True
+            rest = pc.replace_with_mask(rest, pa.array(mask), pa.array([r["rest"] for r in slow_rows], pa.string()))
+        arrays["rest"] = rest
+    elif slow:
+        vals = [None] * n
+        for i, row in zip(slow, slow_rows, strict=True):
+            vals[i] = row["rest"]
+        arrays["rest"] = pa.array(vals, pa.string())
+
+    if raws is not None or slow or bad:
+        raw_list: list[Any] = list(raws) if raws is not None else [None] * n
+        for i, row in zip(slow, slow_rows, strict=True):
+            raw_list[i] = row["raw"]
+        for i in bad:
+            if raw_list[i] is None:
+                raw_list[i] = _enc(evs[i])
+        arrays["raw"] = pa.array(raw_list, pa.binary())
+    return pa.Table.from_arrays([arrays[f.name] if f.name in arrays else pa.nulls(n, f.type) for f in schema],
+                                schema=schema)
 
 
 def responses_to_arrow(accumulators: Iterable[ResponseAccumulator]) -> pyarrow.Table:

@@ -293,7 +293,8 @@ def decode_messages(
     (or a list of those records). Values must be raw bytes (no value deserializer on the consumer).
 
     ``format="event"``: one item per message, in order (partition by partition for a dict), all decoded in one
-    msgspec call when the values allow it. The chunk formats return the events of all messages, in order.
+    msgspec call when the values allow it; a tombstone (``None`` value) is ``None`` in its place (skip it). The
+    chunk formats return the events of all messages, in order.
     A bad message becomes a :class:`KafkaInvalidEvent` with ``.topic``, ``.partition`` and ``.message_offset``
     (``errors="strict"`` raises :class:`KafkaDecodeError` instead). A confluent-kafka message that carries an
     error instead of a record (``msg.error()``) becomes a :class:`KafkaInvalidEvent` too (``raw == b""``).
@@ -335,13 +336,26 @@ def _bulk_events(codec: _Codec, fields: list[tuple[bytes | None, str | None, int
     if len(fields) < 2:
         return None
     values = []
-    for value, _t, _p, _o, kerr in fields:
-        if kerr is not None or type(value) is not bytes:
+    at = []  # where each value's event goes (tombstones, None values, keep None in their place)
+    for i, (value, _t, _p, _o, kerr) in enumerate(fields):
+        if kerr is not None:
             return None
+        if type(value) is not bytes:
+            if value is not None:
+                return None
+            continue
         values.append(value)
+        at.append(i)
+    if len(values) < 2:
+        return None
     out = bulk_values(values, codec._decoder)
     if out is None:
         return None
+    if len(values) < len(fields):
+        spread: list[Any] = [None] * len(fields)
+        for i, ev in zip(at, out, strict=True):
+            spread[i] = ev
+        out = spread
     for i, ev in enumerate(out):
         if type(ev) is InvalidEvent:
             value, topic, partition, offset, _ = fields[i]

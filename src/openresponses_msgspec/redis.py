@@ -89,6 +89,10 @@ class StreamConsumer:
     ) -> None:
         if count < 1 or block_ms < 0 or min_idle_ms < 0 or max_deliveries < 1:
             raise ValueError("count and max_deliveries must be >= 1, block_ms and min_idle_ms >= 0")
+        kwargs = getattr(client, "get_connection_kwargs", None)
+        if callable(kwargs) and kwargs().get("decode_responses"):
+            raise ValueError("StreamConsumer needs a client without decode_responses=True: with it, redis-py "
+                             "fails on every read of a batch holding a value that is not UTF-8")
         self.client = client
         self.stream = stream
         self.group = group

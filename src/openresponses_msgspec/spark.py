@@ -37,9 +37,10 @@ _WS = b" \t\r\n"
 def event_schema() -> StructType:
     """The Spark ``StructType`` of the event rows, derived from the toolkit's ``EVENT_COLUMNS`` (the same
     names, order and types as its Arrow ``EVENT_SCHEMA``; every column nullable)."""
-    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, StructField, StructType
+    from pyspark.sql.types import BinaryType, BooleanType, DoubleType, LongType, StringType, StructField, StructType
 
-    types = {"string": StringType(), "int64": LongType(), "double": DoubleType(), "bool": BooleanType()}
+    types = {"string": StringType(), "int64": LongType(), "double": DoubleType(), "bool": BooleanType(),
+             "binary": BinaryType()}
     return StructType([StructField(name, types[t], True) for name, t in EVENT_COLUMNS.items()])
 
 

@@ -114,3 +114,48 @@ def test_redis_poison_entries_do_not_stop_a_restarted_consumer(redis_client: Any
     assert [e.id for e in got] == ids[:2] and [e.event for e in got] == [decode(good[0]), decode(good[1])]
     assert c.dead_lettered == 2 and c.pending() == 2
     assert c.read() == [] and c.ack(ids[:2]) == 2 and c.pending() == 0
+
+
+def test_redis_consumer_leaks_no_stand_in(redis_client: Any) -> None:
+    """Case 1 through StreamConsumer: batches holding every stand-in kind, read, dead-lettered and acknowledged
+    in a loop, leave the count of tracked objects where it was (tests/test_no_leak.py covers the other APIs)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        from test_no_leak import TOLERANCE, VALUES
+    finally:
+        sys.path.pop(0)
+    r = redis_client
+    c = StreamConsumer(r, "leak", "g", "w", count=1000, block_ms=1)
+
+    def rounds(n: int) -> int:
+        for _ in range(n):
+            pipe = r.pipeline()
+            for v in VALUES * 10:
+                pipe.xadd("leak", {"data": v})
+            pipe.execute()
+            got = c.read()
+            assert len(got) == 40 and c.ack([e.id for e in got]) == 40  # 20 of 60 dead-lettered
+            r.delete("leak:dead")
+        gc.collect()
+        gc.collect()
+        return len(gc.get_objects())
+
+    base = rounds(3)
+    assert rounds(15) - base < TOLERANCE
+
+
+def test_redis_client_with_decode_responses_is_refused(redis_server: Any) -> None:
+    """With decode_responses=True, redis-py itself raised UnicodeDecodeError on every read() of a batch holding
+    a non-UTF-8 value (the entry could never be dead-lettered): such a client is refused up front."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        with pytest.raises(ValueError, match="decode_responses"):
+            StreamConsumer(client, "s", "g", "w")
+    finally:
+        client.close()

@@ -326,3 +326,35 @@ def test_tombstones_and_argument_checks() -> None:
         KafkaPythonDeserializer(format="json")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="errors"):
         aiokafka_deserializer(errors="ignore")  # type: ignore[arg-type]
+
+
+def test_decode_messages_keeps_tombstones_in_place_in_one_call(kafka: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tombstones (messages without a value) among real messages: None in their place, every other value decoded
+    as decode() does, the bad one located, all in one bulk call (a tombstone used to send the whole batch down
+    the message-by-message path); the chunk formats skip them."""
+    need("confluent_kafka")
+    from openresponses_msgspec import kafka as kmod
+
+    values: list[bytes | None] = list(_values(400))
+    for i in (0, 3, 200, 399):
+        values[i] = None
+    values[50] = BAD
+    topic = _topic(kafka.bootstrap)
+    _produce(kafka.bootstrap, topic, values)
+    c = _assigned_consumer(kafka.bootstrap, topic)
+    try:
+        msgs = _consume_all(c, len(values))
+    finally:
+        c.close()
+    assert [m.value() for m in msgs] == values
+    calls: list[int] = []
+    real = kmod.bulk_values
+    monkeypatch.setattr(kmod, "bulk_values", lambda vs, d: calls.append(len(vs)) or real(vs, d))
+    events = decode_messages(msgs)
+    assert calls == [396]  # the 396 values (the bad one included), in one call
+    assert [i for i, e in enumerate(events) if e is None] == [0, 3, 200, 399]
+    bad = events[50]
+    assert isinstance(bad, KafkaInvalidEvent) and (bad.topic, bad.message_offset, bad.raw) == (topic, 50, BAD)
+    good = [i for i, v in enumerate(values) if v is not None and i != 50]
+    assert [events[i] for i in good] == [decode(values[i]) for i in good]  # type: ignore[arg-type]
+    assert decode_messages(msgs, format="ndjson")[:3] == [decode(values[i]) for i in (1, 2, 4)]  # type: ignore[arg-type]
