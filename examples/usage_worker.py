@@ -63,7 +63,7 @@ class UsageRecord(msgspec.Struct, frozen=True):
     total_tokens: int | None
     events: int
     problems: int
-    flagged: bool = False  # folding this stream raised: counts are what was folded before; `error` says what
+    flagged: bool = False  # folding this stream raised (`error` says what): its later events counted, not folded
     error: str | None = None
     resumed_at: int | None = None  # the first sequence number, when > 0 (a stream resumed with starting_after)
     source: dict[str, Any] | None = None  # where its input was (Kafka: partition/first/last/next; Redis: ids)
@@ -87,9 +87,9 @@ class Folder:
     """Folds events per stream key; the one place that decides when a stream's record is published.
 
     ``feed`` returns a stream once it finished (its terminal event came); ``flush`` (once per batch) folds what
-    was fed since, one accumulator call per stream (4x faster than one call per event); ``expire`` closes
-    streams idle for ``idle_timeout`` seconds. None raises: an exception while folding one stream flags that
-    stream only.
+    was fed since, one accumulator call per stream (60k events, 20 streams at a time: 279 ms, against 487 ms
+    with one call per event); ``expire`` closes streams idle for ``idle_timeout`` seconds. None raises: an
+    exception while folding one stream flags that stream only.
     Handles of dropped events (tombstones, late duplicates of an ended stream) collect in ``dropped`` (Redis
     acknowledges them; Kafka commits past them anyway).
     """
@@ -234,7 +234,7 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
     ``starts`` (the committed offsets, where a restarted worker replays from). Reads the output backwards,
     ``chunk`` records at a time, until per partition a record produced before its start is met (records carry
     ``source.next``: the partition's position when they were produced)."""
-    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka import Consumer
 
     found: dict[int, dict[str, int]] = {p: {} for p in starts}
     reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "usage-worker-scan",
@@ -245,36 +245,61 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
         if meta is None or meta.error is not None:
             return found  # no output yet
         for q in meta.partitions:
-            lo, end = reader.get_watermark_offsets(TopicPartition(out_topic, q), 10, cached=False)
             todo = set(starts)
+
+            def take(values: list[bytes | None], todo: set[int] = todo) -> None:
+                for value in values:
+                    src = _source(value)
+                    if src is None or src[0] != topic or src[1] not in found:
+                        continue
+                    _, p, key, last, nxt = src
+                    if nxt <= starts[p]:
+                        todo.discard(p)  # produced before p's start: so is every earlier record of p
+                    elif last >= found[p].get(key, -1):
+                        found[p][key] = last
+
+            lo, hi = reader.get_watermark_offsets(_tp(out_topic, q), 10, cached=False)
+            # the reported end can be short of the real one (Tansu reports the last batch's first offset + 1):
+            # read on from it to the end-of-partition event, which carries the real end
+            values, end = _read(reader, out_topic, q, hi, None)
+            take(values)
+            end = min(hi, end)
             while end > lo and todo:
                 begin = max(lo, end - chunk)
-                reader.assign([TopicPartition(out_topic, q, begin)])
-                at, deadline = begin, time.monotonic() + 30
-                while at < end:
-                    msgs = reader.consume(chunk, 0.05)  # (a long timeout is waited in full, records or not)
-                    if not msgs and time.monotonic() > deadline:
-                        raise TimeoutError(f"no records from {out_topic}[{q}] at offset {at}")
-                    for m in msgs:
-                        if m.error() is not None:
-                            at = end  # end of the partition
-                            break
-                        off = m.offset() or 0
-                        at = off + 1
-                        if off >= end:
-                            break
-                        src = _source(m.value())
-                        if src is None or src[0] != topic or src[1] not in found:
-                            continue
-                        _, p, key, last, nxt = src
-                        if nxt <= starts[p]:
-                            todo.discard(p)  # produced before p's start: so is every earlier record of p
-                        elif last >= found[p].get(key, -1):
-                            found[p][key] = last
+                take(_read(reader, out_topic, q, begin, end)[0])
                 end = begin
     finally:
         reader.close()
     return found
+
+
+def _tp(topic: str, partition: int, offset: int | None = None) -> Any:
+    from confluent_kafka import TopicPartition
+
+    return TopicPartition(topic, partition) if offset is None else TopicPartition(topic, partition, offset)
+
+
+def _read(reader: Any, topic: str, q: int, begin: int, end: int | None) -> tuple[list[bytes | None], int]:
+    """The values at offsets [begin, end) of ``topic[q]`` (``end=None``: up to the end of the partition), and the
+    offset reached."""
+    reader.assign([_tp(topic, q, begin)])
+    values: list[bytes | None] = []
+    at, deadline = begin, time.monotonic() + 30
+    while end is None or at < end:
+        msgs = reader.consume(500, 0.05)  # (a long timeout is waited in full, records or not)
+        if not msgs and time.monotonic() > deadline:
+            raise TimeoutError(f"no records from {topic}[{q}] at offset {at}")
+        for m in msgs:
+            off = m.offset()
+            if m.error() is not None:  # the end of the partition (at the offset it carries)
+                if end is None and off is not None and off >= 0:
+                    return values, max(at, off)
+                continue
+            if off is None or off < at or (end is not None and off >= end):
+                continue  # (not of this range)
+            values.append(m.value())
+            at = off + 1
+    return values, at
 
 
 class _Src(msgspec.Struct):
