@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets  # the 'test' extra has it
+from websockets.sync.server import ServerConnection, serve
 
 import openresponses_msgspec as orm
-
-websockets = pytest.importorskip("websockets", reason="the 'test' extra has websockets")
-from websockets.sync.server import ServerConnection, serve  # noqa: E402
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
