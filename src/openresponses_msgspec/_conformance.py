@@ -193,6 +193,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
     # per stream (reset at each new stream)
     _start: int = 0  # the index of the stream's first event
     _real: bool = False  # an event other than an unknown, invalid or keep-alive one was seen in the stream
+    _resumed: bool = False  # the stream starts after sequence number 0 without its start event
     _expect: Any = _NOSEQ  # the next sequence number in order (an int once one was seen)
     _rid: str | None = None
     _queued_only: bool = False  # only response.queued came so far
@@ -223,6 +224,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         cur_cls: Any = None
         cur_id: Any = None
         cur_ci: Any = None
+        cur_oi: Any = None
         cur_idx: Any = None
         append: Any = None
         expect = self._expect
@@ -231,7 +233,8 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             cls = type(ev)
             if cls is cur_cls:  # the next delta of the same part, in sequence
                 s = ev.sequence_number
-                if s == expect and ev.item_id == cur_id and getattr(ev, cur_idx) == cur_ci:
+                if s == expect and ev.item_id == cur_id and getattr(ev, cur_idx) == cur_ci \
+                        and ev.output_index == cur_oi:
                     expect = s + 1
                     append(ev.delta)
                     at += 1
@@ -245,8 +248,8 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             if got is None:
                 cur_cls = None
             else:
-                cur_cls, cur_id, cur_idx, cur_ci, append = cls, ev.item_id, spec[3] or "item_id", \
-                    getattr(ev, spec[3] or "item_id"), got.append
+                cur_cls, cur_id, cur_idx, cur_ci, cur_oi, append = cls, ev.item_id, spec[3] or "item_id", \
+                    getattr(ev, spec[3] or "item_id"), ev.output_index, got.append
         self._expect = expect
         self.events = at
 
@@ -282,6 +285,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
     def _reset(self, at: int) -> None:
         self._start = at
         self._real = False
+        self._resumed = False
         self._expect = _NOSEQ
         self._rid = None
         self._queued_only = False
@@ -300,16 +304,13 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             self._v("no_terminal", None, at - 1, "the stream ends without response.completed/.failed/.incomplete "
                     f"(after {at - self._start} events)")
 
-    def _sequence(self, ev: Any, tag: str, at: int) -> None:
-        s = getattr(ev, "sequence_number", None)
-        self._seq(s, tag, at)
-
-    def _seq(self, s: Any, tag: str | None, at: int) -> None:
+    def _seq(self, s: Any, tag: str | None, at: int) -> bool:
+        """Check a sequence number; False for a repeated or late one (its event is not checked further)."""
         if type(s) is not int:
             if self._first("unsequenced"):
                 self._v("missing_sequence_number", None, at, f"{tag} without sequence_number (reported once "
                         "per stream)")
-            return
+            return True
         exp = self._expect
         if exp is _NOSEQ or s == exp:
             self._expect = s + 1
@@ -318,7 +319,9 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             self._v("sequence_gap", s, at, f"sequence numbers {missing} missing before {s} ({tag})")
             self._expect = s + 1
         else:
-            self._v("sequence_order", s, at, f"sequence number {s} ({tag}) after {exp - 1}")
+            self._v("sequence_order", s, at, f"sequence number {s} ({tag}) after {exp - 1}: not checked further")
+            return False
+        return True
 
     def _event(self, ev: Any, spec: tuple[Any, ...], at: int) -> Any:
         """Check one event; returns the delta list to append to when the event was a delta (the fast path's
@@ -335,7 +338,9 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             self.streams += 1
             if code != _START:
                 s = getattr(ev, "sequence_number", None)
-                if not (type(s) is int and s > 0):  # a resumed stream starts after 0 without its start
+                if type(s) is int and s > 0:  # a resumed stream starts after 0 without its start: its items'
+                    self._resumed = True  # and parts' starts are missing by design
+                else:
                     self._v("no_start", s, at, f"the stream starts with {tag}, not response.created")
         if code == _INVALID:
             where = f"line {ev.line}" if ev.line is not None else f"index {ev.index}"
@@ -353,8 +358,8 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         s = ev.sequence_number
         if s == self._expect:
             self._expect = s + 1
-        else:
-            self._seq(s, tag, at)
+        elif not self._seq(s, tag, at):
+            return None
         if self._terminal is not None:
             if self._first(("after_terminal", tag)):
                 self._v("event_after_terminal", s, at, f"{tag} after {self._terminal}")
@@ -391,7 +396,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 self._missing(tag, idx, s, at)
                 index = 0
         part = self._part(item, group if need or group == "content" else chan, index)
-        if need and not part.added and self._first(("part", part.key)):
+        if need and not part.added and not self._resumed and self._first(("part", part.key)):
             what = "reasoning_summary_part.added" if group == "summary" else "content_part.added"
             self._v("part_not_added", s, at, f"{tag} for {item.id} {idx} {index} without {what} before it")
         if code == _DELTA:
@@ -412,7 +417,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         text = getattr(ev, field)
         if type(text) is not str:
             self._missing(tag, field, s, at)
-        elif part.deltas is not None:
+        elif part.deltas is not None and not (self._resumed and not part.added):  # (resumed: deltas missed)
             try:
                 joined = "".join(part.deltas)
             except TypeError:  # a delta that was no string came on the fast path
@@ -487,12 +492,14 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         if item is None and i is not None:
             alias = by_index.get(i)
             if alias is not None and not alias.done:
-                if self._first("item_id_changed"):
+                if alias.id[:1] == "@":  # added without an id (or item): this id names it
+                    items[item_id] = alias
+                elif self._first("item_id_changed"):
                     self._v("item_id_changed", s, at, f"{tag} names item {item_id}, the item at output_index {i} "
                             f"is {alias.id} (reported once per stream)")
                 item = alias
         if item is None:
-            if self._first(("item", item_id)):
+            if not self._resumed and self._first(("item", item_id)):
                 self._v("item_not_added", s, at, f"{tag} of item {item_id} without response.output_item.added")
             item = items[item_id] = _Item(item_id, i)
             if i is not None:
@@ -502,7 +509,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 self._v("event_after_item_done", s, at, f"{tag} of item {item.id} after its "
                         "response.output_item.done")
             return
-        elif i is not None and item.index is not None and i != item.index:
+        elif i is not None and item.index is not None and i != item.index and self._first(("index", item.id, i)):
             self._v("output_index_mismatch", s, at, f"{tag} of item {item.id} at output_index {i}, added at "
                     f"{item.index}")
         for part in item.parts:
@@ -537,7 +544,9 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                     self._missing(tag, "item_id", s, at)
                 alias = self._at.get(i) if type(i) is int else None  # type: ignore[union-attr]
                 if alias is not None and not alias.done and type(item_id) is str:
-                    if self._first("item_id_changed"):
+                    if alias.id[:1] == "@":  # added without an id (or item): this id names it
+                        self._items[item_id] = alias
+                    elif self._first("item_id_changed"):
                         self._v("item_id_changed", s, at, f"{tag} names item {item_id}, the item at output_index "
                                 f"{i} is {alias.id} (reported once per stream)")
                     item = alias
@@ -545,7 +554,8 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                     item = alias
                 else:
                     key = item_id if type(item_id) is str else f"@{i}"
-                    self._v("item_not_added", s, at, f"{tag} of item {key} without response.output_item.added")
+                    if not self._resumed:
+                        self._v("item_not_added", s, at, f"{tag} of item {key} without response.output_item.added")
                     item = self._items[key] = _Item(key, i if type(i) is int else None)
                     if type(i) is int:
                         self._at.setdefault(i, item)  # type: ignore[union-attr]
@@ -584,7 +594,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 self._v("part_added_twice", s, at, f"{group} part {index} of item {item.id} added again")
             part.added = True
             return
-        if not part.added and self._first(("part", part.key)):
+        if not part.added and not self._resumed and self._first(("part", part.key)):
             self._v("part_not_added", s, at, f"{tag} for {item.id} {idx} {index} without its .added before it")
         part.added = True
         self._close_part(part, item, tag, s, at)
