@@ -218,3 +218,42 @@ def test_nothing_of_opentelemetry_is_imported_without_a_call() -> None:
             "print(sorted(k for k in sys.modules if k.startswith('opentelemetry')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_usage_worker_records_a_span_and_metrics_per_stream() -> None:
+    """examples/usage_worker.py's Folder (what both workers publish through), with the real SDK: one span per
+    published stream, time per chunk from the arrival times the worker was given (Redis entry ids here)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "usage_worker.py"
+    mod = sys.modules.get("usage_worker")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("usage_worker", path)
+        assert spec is not None and spec.loader is not None
+        mod = sys.modules["usage_worker"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    reader = InMemoryMetricReader()
+    meter = MeterProvider(metric_readers=[reader]).get_meter("w")
+    folder = mod.Folder(60.0, otel=(tracer_provider.get_tracer("w"), meter))
+    done = None
+    for k, ev in enumerate(orm.decode_lines(b"\n".join(json.dumps(e).encode() for e in _events()))):
+        entry_id = f"{1764770000400 + 50 * k}-0".encode()
+        done = folder.feed(RID, ev, entry_id, mod._entry_time(entry_id)) or done
+    assert done is not None
+    rec = folder.record(RID, done)
+    folder.record(RID, done)  # a retried publish: recorded once
+    assert (rec.status, rec.input_tokens) == ("completed", 812)
+    (span,) = spans.get_finished_spans()
+    assert span.attributes is not None and span.attributes[GA.GEN_AI_RESPONSE_ID] == RID
+    assert span.name == "chat gpt-5.4-2026-03-05" and span.attributes[GA.GEN_AI_USAGE_OUTPUT_TOKENS] == 96
+    data = reader.get_metrics_data()
+    assert data is not None
+    points = {m.name: m.data.data_points for rm in data.resource_metrics for sm in rm.scope_metrics
+              for m in sm.metrics}
+    (chunk,) = points[GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK]
+    assert isinstance(chunk, HistogramDataPoint) and chunk.count == 19
+    assert chunk.sum == pytest.approx(19 * 0.05, abs=1e-6)
