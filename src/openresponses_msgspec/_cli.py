@@ -545,7 +545,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         width = max(len(r) for r in by_rule)
         for r in RULES:
             if by_rule[r]:
-                note = "" if RULES[r].fatal else "  (not fatal: " + RULES[r].broken_by + ")"
+                note = "" if RULES[r].fatal else "  (not fatal)"
                 print(f"  {r:<{width}}  {by_rule[r]:>8,}{note}")
     print(f"{total:,} {'violation' if total == 1 else 'violations'} ({fatal:,} fatal) in {streams:,} "
           f"{'stream' if streams == 1 else 'streams'}, {events:,} events")
