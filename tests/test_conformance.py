@@ -140,7 +140,7 @@ def test_renumbering_gaps() -> None:
 def test_stream_without_terminal_event_is_reported_not_fatal() -> None:
     """OpenRouter may close a stream after its last output_item.done (moeru-ai/airi #2589)."""
     got = check_events(orm.decode_lines(b"\n".join(json.dumps(e).encode() for e in _stream()[:-1])))
-    assert [(v.rule, v.index, v.fatal) for v in got] == [("no_terminal", 8, False)]
+    assert [(v.rule, v.position, v.fatal) for v in got] == [("no_terminal", 8, False)]
 
 
 def test_rotated_ids_are_reported_once_not_fatal() -> None:
@@ -235,7 +235,7 @@ class CheckedStreams(MutatedStreams):
         decoded["camel"] = CAMEL.decode_lines(self._bytes(True), errors="replace")
         for name, events in decoded.items():
             whole = check_events(events)
-            assert all(v.rule in RULES and 0 <= v.index <= len(events) for v in whole), name
+            assert all(v.rule in RULES and 0 <= v.position <= len(events) for v in whole), name
             c = ConformanceChecker()
             third = max(1, len(events) // 3)
             c.feed(events[:third])

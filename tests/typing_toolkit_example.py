@@ -29,3 +29,16 @@ arguments: dict[str, str] = acc.arguments
 accs: list[orm.ResponseAccumulator] = orm.accumulate(replaced)
 row: object = orm.to_builtins(next(iter(orm.iter_events(data))))
 assert status == "completed" and text and response is not None and accs and row
+
+checker = orm.ConformanceChecker()
+checker.feed(orm.decode_lines(data))
+checker.close()
+violations: list[orm.Violation] = checker.violations
+rules: list[str] = [v.rule for v in violations if v.fatal]
+rule: orm.Rule = orm.RULES["no_terminal"]
+found: list[orm.Violation] = orm.check_events(orm.decode_lines(data))
+telemetry: orm.GenAITelemetry = orm.genai_telemetry(acc, times=[0.1, 0.2], request_time=0.0)
+attrs: dict[str, orm.AttributeValue] = telemetry.attributes
+measured: list[orm.Measurement] = telemetry.measurements
+values: list[int | float] = [m.value for m in measured]
+assert not rules and rule.fatal is False and found == violations and attrs and values

@@ -517,11 +517,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             for v in got[shown:]:
                 by_rule[v.rule] += 1
                 if args.json:
-                    found.append({"file": path, "event": v.index + 1, "rule": v.rule, "fatal": v.fatal,
+                    found.append({"file": path, "event": v.position + 1, "rule": v.rule, "fatal": v.fatal,
                                   "sequence_number": v.sequence_number, "message": v.message})
                 else:
                     seq = "" if v.sequence_number is None else f" (sequence_number {v.sequence_number})"
-                    print(f"{path}:{v.index + 1}: {v.rule}: {v.message}{seq}")
+                    print(f"{path}:{v.position + 1}: {v.rule}: {v.message}{seq}")
             shown = len(got)
 
         for _, batch in _read([path], args, "replace", bar):

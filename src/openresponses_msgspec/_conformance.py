@@ -83,12 +83,12 @@ RULES: dict[str, Rule] = {r.name: r for r in _RULES}
 
 class Violation(NamedTuple):
     """A broken :class:`Rule`: ``rule`` (a name in :data:`RULES`), the ``sequence_number`` of the event that
-    broke it (``None`` when it has none, or for a rule broken by the end of a stream), ``index``: the event's
+    broke it (``None`` when it has none, or for a rule broken by the end of a stream), ``position``: the event's
     position (0-based) among all events fed to the checker, and a message naming items and values."""
 
     rule: str
     sequence_number: int | None
-    index: int
+    position: int
     message: str
 
     @property
