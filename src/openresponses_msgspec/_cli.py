@@ -42,6 +42,7 @@ examples:
   {PROG} demo --events 20000
   {PROG} stats log.ndjson.gz --json
   {PROG} validate capture.sse --max-errors 5
+  {PROG} check capture.sse log.ndjson.gz
   {PROG} convert log.sse -o log.parquet
   {PROG} convert log.ndjson --responses -o responses.parquet
   curl -sN ... | {PROG} cat - --type 'response.output_text.*' --fields sequence_number,delta
@@ -521,6 +522,61 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Protocol conformance (issue #21): every broken lifecycle rule as FILE:N: rule: message, a summary per
+    rule; exit 1 if a fatal rule was broken (any rule with --strict)."""
+    from ._conformance import RULES, ConformanceChecker
+
+    _check_inputs(args.files)
+    by_rule: Counter[str] = Counter()
+    found: list[dict[str, Any]] = []
+    events = streams = 0
+    bar = _progress(args.files, args.progress)
+    for path in args.files:
+        checker = ConformanceChecker()
+        shown = 0
+
+        def flush(path: str = path, checker: ConformanceChecker = checker) -> None:
+            nonlocal shown
+            got = checker.violations
+            for v in got[shown:]:
+                by_rule[v.rule] += 1
+                if args.json:
+                    found.append({"file": path, "event": v.position + 1, "rule": v.rule, "fatal": v.fatal,
+                                  "sequence_number": v.sequence_number, "message": v.message})
+                else:
+                    seq = "" if v.sequence_number is None else f" (sequence_number {v.sequence_number})"
+                    print(f"{path}:{v.position + 1}: {v.rule}: {v.message}{seq}")
+            shown = len(got)
+
+        for _, batch in _read([path], args, "replace", bar):
+            checker.feed(batch)
+            if len(checker.violations) > shown:
+                flush()
+        checker.close()
+        flush()
+        events += checker.events
+        streams += checker.streams
+    fatal = sum(n for rule, n in by_rule.items() if RULES[rule].fatal)
+    failed = fatal > 0 or (args.strict and sum(by_rule.values()) > 0)
+    if args.json:
+        report = {"files": args.files, "events": events, "streams": streams, "violations": found,
+                  "by_rule": {r: by_rule[r] for r in RULES if by_rule[r]}, "fatal": fatal, "ok": not failed}
+        sys.stdout.write(_encoder.encode(report).decode() + "\n")
+        return EXIT_BAD_INPUT if failed else EXIT_OK
+    total = sum(by_rule.values())
+    if total:
+        print("\nviolations by rule:")
+        width = max(len(r) for r in by_rule)
+        for r in RULES:
+            if by_rule[r]:
+                note = "" if RULES[r].fatal else "  (not fatal)"
+                print(f"  {r:<{width}}  {by_rule[r]:>8,}{note}")
+    print(f"{total:,} {'violation' if total == 1 else 'violations'} ({fatal:,} fatal) in {streams:,} "
+          f"{'stream' if streams == 1 else 'streams'}, {events:,} events")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
 _OUT_FORMATS = ("ndjson", "sse", "array", "parquet")
 
 
@@ -900,7 +956,7 @@ def _count(s: str) -> int:
 def parser() -> argparse.ArgumentParser:
     ap = _Parser(prog=PROG, description="Typed decoding of Responses-API stream events: files, stats, "
                  "validation, conversion.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit}",
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit,check}",
                             parser_class=_Parser)
 
     def inputs(p: argparse.ArgumentParser) -> None:
@@ -966,6 +1022,15 @@ def parser() -> argparse.ArgumentParser:
     inputs(a)
     a.add_argument("--json", action="store_true", help="the report as one JSON object")
     a.set_defaults(run=cmd_audit)
+
+    h = sub.add_parser("check", help="check the protocol's lifecycle rules: print FILE:N: rule: message (N: the "
+                       "event's number in the file, its line in NDJSON), a summary per rule; exit 1 if any fatal "
+                       "rule is broken", epilog=f"example: {PROG} check capture.sse log.ndjson.gz --json "
+                       "(rules: docs/conformance.md)", formatter_class=argparse.RawDescriptionHelpFormatter)
+    inputs(h)
+    h.add_argument("--json", action="store_true", help="one JSON object: every violation and the counts by rule")
+    h.add_argument("--strict", action="store_true", help="exit 1 on the rules servers break on purpose too")
+    h.set_defaults(run=cmd_check)
     return ap
 
 
