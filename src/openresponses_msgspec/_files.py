@@ -93,8 +93,12 @@ def _file_blocks(f: Any, size: int) -> Iterator[bytes]:
             if b is not None and (fd is None or polled):  # (b"" from a readable descriptor: the end)
                 return
             if fd is not None:
-                select.select([fd], [], [])
-                polled = True
+                try:
+                    select.select([fd], [], [])
+                    polled = True
+                    continue
+                except (OSError, ValueError):  # (a descriptor select cannot watch: poll by sleeping)
+                    fd = None
             else:
                 waited = min(0.05, waited * 2 or 0.001)
                 time.sleep(waited)
