@@ -6,8 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -387,6 +389,36 @@ class TestInterrupt:
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=120)
         assert (p.returncode, out, err) == (130, b"", b"openresponses-msgspec stats: interrupted\n")
+
+
+    @pytest.mark.parametrize("how", ["-m", "script"])
+    def test_ctrl_c_while_the_package_imports_exit_130(self, how: str) -> None:
+        """SIGINT while Python still imports the package (msgspec, the model), before the command line's own
+        handlers exist: one line and 130, no traceback. ``-X importtime`` reports each import as it completes,
+        so the signal is sent once msgspec is in: from inside the package's own import."""
+        import signal
+
+        script = Path(sys.executable).with_name("openresponses-msgspec")
+        cmd = [sys.executable, "-X", "importtime"] + (
+            ["-m", "openresponses_msgspec"] if how == "-m" else [str(script)])
+        p = subprocess.Popen(cmd + ["stats", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        assert p.stderr is not None
+        watchdog = threading.Timer(120, p.kill)  # a start-up that never imports msgspec fails, never hangs
+        watchdog.start()
+        for line in p.stderr:
+            if re.search(rb"\|\s+msgspec$", line.rstrip()):
+                p.send_signal(signal.SIGINT)
+                break
+        out, err = p.communicate(timeout=120)
+        watchdog.cancel()
+        assert (p.returncode, out, err) == (130, b"", b"openresponses-msgspec: interrupted\n")
+
+    def test_a_program_importing_the_package_keeps_its_own_sigint(self) -> None:
+        code = ("import signal, openresponses_msgspec; "
+                "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+        got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert (got.returncode, got.stdout) == (0, "True\n")
 
 
 class TestInternalError:

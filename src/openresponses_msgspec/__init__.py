@@ -23,7 +23,7 @@ API (the model classes follow it):
 # ruff: noqa: F405 - the model names in __all__ come from the star import
 from __future__ import annotations
 
-from . import corpus
+from . import _startup, corpus  # noqa: F401 - _startup first: Ctrl-C while the command line starts, exit 130
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
 from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins

@@ -26,7 +26,7 @@ from typing import IO, Any, NoReturn
 
 import msgspec
 
-from . import corpus
+from . import _startup, corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
 from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
@@ -1055,6 +1055,7 @@ def main(argv: list[str] | None = None) -> int:
     verb: str | None = None
     output = "stdout"
     try:
+        _startup.release()
         args = parser().parse_args(argv)
         verb = args.cmd
         output = getattr(args, "output", None) or "stdout"
