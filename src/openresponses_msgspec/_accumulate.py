@@ -197,11 +197,36 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         start = 0  # where this accumulator's events begin in the batch
         spec_of = _SPEC.get
         expect = self._expect  # kept in a local, written back around every call that reads it
+        on_done = ResponseAccumulator._on_done
+        run: Any = None  # the part of the last run of deltas, its channel, raw item id and raw index
+        run_chan: Any = None
+        run_id: Any = None
+        run_ci: Any = None
         it = iter(events)
         for ev in it:
             cls = type(ev)
             spec = spec_of(cls) or _spec_of(cls)
             code = spec[0]
+            if code == _EVENT and self._terminal is None:  # the common slow event, on the shortest path
+                s = ev.sequence_number
+                chan, run_chan = run_chan, None
+                if s == expect:
+                    expect = s + 1
+                else:
+                    self._expect = expect
+                    fold = self._sequence(s, spec[1])
+                    expect = self._expect
+                    if not fold:
+                        continue
+                handler = spec[2]
+                if handler is on_done and chan == spec[3] and ev.item_id == run_id and (
+                        spec[4] is None or getattr(ev, spec[4]) == run_ci):
+                    # the .done right after the run of its deltas: its part is at hand
+                    self._done_into(run, ev, spec, s)
+                else:
+                    handler(self, ev, spec, s)
+                continue
+            run_chan = None
             if code < _DELTA:  # not a wire event: ignored, unknown or invalid
                 if code:
                     self._expect = expect
@@ -278,6 +303,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 got.deltas = []
             append = got.deltas.append  # type: ignore[union-attr]
             append(ev.delta)
+            if type(raw_id) is str and (spec[4] is None or type(ci) is int):  # (else .done reports what it lacks)
+                run, run_chan, run_id, run_ci = got, spec[2], raw_id, ci
             if type(expect) is not int or type(raw_id) is not str:
                 continue  # (no sequence numbers, no item id: every delta takes the path above)
             # The hot path: the next deltas of the same part, in sequence, read without a call. The first event
@@ -544,8 +571,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         _, tag, _, chan, idx, field = spec
         if self._status == "queued":
             self._status = "in_progress"
+        self._done_into(self._part_of(ev, tag, chan, idx, s), ev, spec, s)
+
+    def _done_into(self, got: _Part, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        tag, field = spec[1], spec[5]
         text = getattr(ev, field)
-        got = self._part_of(ev, tag, chan, idx, s)
         if not isinstance(text, str):
             self._missing(tag, field, s)
             return
