@@ -33,6 +33,10 @@ message of each open stream in that stream's partition. Redis: one consumer per 
 of one response must reach the same worker).
 
 SIGTERM (or Ctrl-C) stops cleanly: the current batch is finished, records flushed, offsets committed.
+
+With the otel extra installed, each published stream is also one OpenTelemetry CLIENT span and the GenAI
+metrics (``genai_telemetry``/``record_genai``, the message timestamps or entry ids as arrival times) through the
+global tracer and meter providers (configure them, e.g. with ``opentelemetry-instrument``).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from typing import Any
 
 import msgspec
 
-from openresponses_msgspec import ResponseAccumulator, Usage
+from openresponses_msgspec import ResponseAccumulator, Usage, genai_telemetry, record_genai
 
 FINISHED = frozenset({"completed", "failed", "incomplete", "cancelled"})
 TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
@@ -81,6 +85,8 @@ class Open:
     error: str | None = None  # what folding raised (the stream is flagged; its later events are not folded)
     min_seq: int | None = None
     pending: list[Any] = field(default_factory=list)  # fed, not yet folded (one accumulator call per batch)
+    times: list[float] = field(default_factory=list)  # arrival times (Kafka timestamps, Redis entry ids), seconds
+    traced: bool = False  # its span and metrics were recorded
 
 
 class Folder:
@@ -95,8 +101,10 @@ class Folder:
     """
 
     def __init__(self, idle_timeout: float, *, clock: Callable[[], float] = time.monotonic,
-                 accumulator: Callable[[], ResponseAccumulator] = ResponseAccumulator) -> None:
+                 accumulator: Callable[[], ResponseAccumulator] = ResponseAccumulator,
+                 otel: tuple[Any, Any] | None = None) -> None:
         self.idle_timeout = idle_timeout
+        self.otel = otel if otel is not None else _otel()  # (tracer, meter): GenAI spans and metrics per stream
         self.clock = clock
         self.accumulator = accumulator
         self.open: dict[str, Open] = {}
@@ -105,7 +113,7 @@ class Folder:
         self.flagged = 0
         self._dirty: list[tuple[str, Open]] = []  # streams with pending events
 
-    def feed(self, key: str, event: Any, handle: Any) -> Open | None:
+    def feed(self, key: str, event: Any, handle: Any, at: float | None = None) -> Open | None:
         now = self.clock()
         if event is None:  # a tombstone: nothing to fold
             self.dropped.append(handle)
@@ -119,6 +127,8 @@ class Folder:
                 return None
             st = self.open[key] = Open(self._new(), now)
         st.handles.append(handle)
+        if at is not None and self.otel is not None:
+            st.times.append(at)
         st.events += 1
         st.last_seen = now
         if seq is not None and (st.min_seq is None or seq < st.min_seq):
@@ -186,6 +196,12 @@ class Folder:
         model = model if isinstance(model, str) else None  # (an InvalidValue in its place must not reach encode)
         if isinstance(getattr(resp, "usage", None), Usage):
             usage = getattr(resp, "usage", None)
+        if self.otel is not None and st.error is None and not st.traced:
+            st.traced = True
+            try:  # one CLIENT span and the GenAI metrics per stream (arrival times: time per chunk)
+                record_genai(genai_telemetry(acc, times=st.times or None), tracer=self.otel[0], meter=self.otel[1])
+            except Exception as exc:  # noqa: BLE001 - telemetry never stops a record
+                log(f"{key}: telemetry not recorded ({type(exc).__name__}: {exc})")
         return UsageRecord(
             key, model, status, _int(getattr(usage, "input_tokens", None)),
             _int(getattr(usage, "output_tokens", None)), _int(getattr(usage, "total_tokens", None)), st.events,
@@ -198,6 +214,21 @@ class Folder:
         st.error = f"{type(exc).__name__}: {exc}"[:500]
         self.flagged += 1
         log(f"{key}: flagged ({st.error}); the stream is published as it stands when it ends")
+
+
+def _otel() -> tuple[Any, Any] | None:
+    """The global tracer and meter when the otel extra (opentelemetry-api) is installed, else None."""
+    try:
+        from opentelemetry import metrics, trace
+    except ImportError:
+        return None
+    return trace.get_tracer("usage_worker"), metrics.get_meter("usage_worker")
+
+
+def _entry_time(entry_id: Any) -> float | None:
+    """A Redis entry id's milliseconds, in seconds."""
+    head = (entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)).split("-", 1)[0]
+    return int(head) / 1000 if head.isdigit() else None
 
 
 def _seq(event: Any) -> int | None:
@@ -412,7 +443,8 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
                 if offset <= skip.get(part, {}).get(key, -1):
                     counts["replayed"] += 1  # replayed after a restart, its record is out already
                     continue
-                done = folder.feed(key, ev, (part, offset))
+                kind, ms = msg.timestamp()
+                done = folder.feed(key, ev, (part, offset), ms / 1000 if kind else None)
                 if done is not None:
                     publish(key, done)
             folder.flush()
@@ -473,7 +505,7 @@ def run_redis(args: argparse.Namespace, stop: Stop) -> int:
                     folder.dropped.append(entry.id)  # not ours to fold
                     continue
                 key = raw_key.decode("utf-8", "backslashreplace")
-                done = folder.feed(key, entry.event, entry.id)
+                done = folder.feed(key, entry.event, entry.id, _entry_time(entry.id))
                 if done is not None:
                     ready.append((key, done))
             folder.flush()

@@ -14,6 +14,7 @@ hypothesis or atheris).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ import openresponses_msgspec as orm
 from openresponses_msgspec import DecodeError, InvalidEvent, SSEDecoder, UnknownEvent
 
 _EOL = re.compile(rb"\r\n|\r|\n")
+CALLS: Counter[str] = Counter()  # executions per check (tools/fuzz.py reports them)
 _JSON_WS = b" \t\r\n"
 
 
@@ -37,6 +39,7 @@ def _round_trip(events: Sequence[object]) -> None:
 
 
 def check_ndjson(data: bytes) -> None:
+    CALLS["check_ndjson"] += 1
     out = orm.decode_lines(data, errors="replace")  # nothing may escape
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -90,6 +93,7 @@ def _feed(data: bytes | str, cuts: Sequence[int], errors: str, limit: int | None
 
 
 def check_sse(data: bytes, cuts: Sequence[int], limit: int | None) -> None:
+    CALLS["check_sse"] += 1
     whole, none = _feed(data, [], "replace", limit)
     assert not none
     chunked, _ = _feed(data, cuts, "replace", limit)
@@ -123,6 +127,7 @@ def check_sse(data: bytes, cuts: Sequence[int], limit: int | None) -> None:
 
 def check_sse_text(text: str, cuts: Sequence[int]) -> None:
     """str chunks (possibly with lone surrogates): nothing escapes replace, chunked == whole."""
+    CALLS["check_sse_text"] += 1
     whole, _ = _feed(text, [], "replace", None)
     assert _feed(text, cuts, "replace", None)[0] == whole
     _feed(text, cuts, "strict", None)
@@ -187,9 +192,9 @@ def gzip_members(data: bytes, cuts: Sequence[int]) -> bytes:
 
 
 def detected(data: bytes) -> str:
-    """The format rule: the first byte after blanks and a BOM: ``[`` an array, ``{`` (or nothing) NDJSON, else
-    SSE."""
-    head = data.lstrip(_WS_BYTES).removeprefix(_BOM).lstrip(_WS_BYTES)
+    """The format rule: the first byte after a BOM (at the very start only) and blanks, however far: ``[`` an
+    array, ``{`` (or nothing) NDJSON, anything else SSE."""
+    head = data.removeprefix(_BOM).lstrip(_WS_BYTES)
     if not head or head[:1] == b"{":
         return "ndjson"
     return "array" if head[:1] == b"[" else "sse"
@@ -198,10 +203,8 @@ def detected(data: bytes) -> str:
 def _in_memory(data: bytes, fmt: str, errors: str) -> list[object]:
     """What the in-memory decoder gives; for an array, a BOM before its ``[`` is read as three blanks (msgspec
     rejects a BOM; a file skips it, keeping offsets)."""
-    if fmt == "array":
-        lead = len(data) - len(data.lstrip(_WS_BYTES))
-        if data.startswith(_BOM, lead):
-            data = data[:lead] + b"   " + data[lead + 3 :]
+    if fmt == "array" and data.startswith(_BOM):
+        data = b"   " + data[3:]
     if fmt == "ndjson":
         return orm.decode_lines(data, errors=errors)  # type: ignore[call-overload, no-any-return]
     if fmt == "sse":
@@ -227,6 +230,7 @@ def check_file(data: bytes, fmt: str | None, sizes: Sequence[int], members: Sequ
                nones: bool = False) -> None:
     """iter_batches over ``data`` read in ``sizes`` pieces (gzip cut at ``members`` when given) == the in-memory
     decoder; strict raises where replace keeps the first InvalidEvent; only DecodeError escapes."""
+    CALLS["check_file"] += 1
     kind = fmt or detected(data)
     try:
         want: list[object] | None = _in_memory(data, kind, "replace")
@@ -250,6 +254,7 @@ def check_file(data: bytes, fmt: str | None, sizes: Sequence[int], members: Sequ
 
 def check_gzip_damage(data: bytes, members: Sequence[int], where: int, junk: bytes, mode: int) -> None:
     """A damaged gzip stream (cut, bytes flipped or appended): events and then at most a DecodeError."""
+    CALLS["check_gzip_damage"] += 1
     raw = bytearray(gzip_members(data, members))
     at = where % (len(raw) + 1)
     if mode == 0:
@@ -280,6 +285,7 @@ def array_of(elements: Sequence[bytes], seps: Sequence[bytes]) -> bytes:
 def check_array(elements: Sequence[bytes], seps: Sequence[bytes]) -> None:
     """A well-formed array of any elements (each valid JSON, or a too-deep one): one item per element, a bad
     one located by index, offset, line and bytes, equal to the element decoded alone; strict raises it."""
+    CALLS["check_array"] += 1
     data = array_of(elements, seps)
     out = orm.decode_array(data, errors="replace")
     assert len(out) == len(elements)
@@ -323,6 +329,7 @@ def _same_kafka(a: object, b: object) -> bool:
 def check_kafka(values: Sequence[bytes | None]) -> None:
     """A value decodes the same wherever it sits in a batch: as its own one-message batch and through a
     per-message deserializer; strict raises for the first bad message, naming its offset."""
+    CALLS["check_kafka"] += 1
     from openresponses_msgspec.kafka import KafkaDecodeError, KafkaInvalidEvent, aiokafka_deserializer, decode_messages
 
     batch = decode_messages(_records(values))
@@ -351,6 +358,7 @@ def check_kafka(values: Sequence[bytes | None]) -> None:
 def check_redis(client: object, entries: Sequence[dict[bytes, bytes]], count: int) -> None:
     """Entries of any shape on a fresh stream: read() never raises; each one is handed over (decoded like its
     value alone) or dead-lettered with its fields as they were; nothing else stays pending."""
+    CALLS["check_redis"] += 1
     from openresponses_msgspec.redis import StreamConsumer
 
     r: Any = client

@@ -8,7 +8,7 @@ against a real redis-server (started by the integration conftest; without one th
     .venv/bin/python tools/fuzz.py --atheris -atheris_runs=2000000 [corpus_dir]
 
 The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py and
-tests/integrations/test_fuzz_redis.py, 100 examples per property; FUZZ_EXAMPLES=N changes it). Here the
+tests/integrations/test_fuzz_redis.py, 100 examples per property, 25 for Redis; FUZZ_EXAMPLES=N). Here the
 properties run round-robin in rounds of ``--round`` examples (a progress line per round) until ``--examples``
 each or ``--minutes``; a failing property prints its shrunk example and is not run again (the others go on);
 redis-server is started on 127.0.0.1 for the Redis property. With atheris, each input is split
@@ -78,7 +78,7 @@ def _properties(only: list[str]) -> dict[str, Any]:
 def _hypothesis(examples: int, per_round: int, minutes: float, only: list[str]) -> int:
     """Each property in rounds of ``per_round`` examples, round-robin, until ``examples`` each or the time cap;
     a property that fails is reported (its shrunk example) and not run again. Returns the number failed."""
-    os.environ["FUZZ_EXAMPLES"] = str(per_round)  # read by the test modules when imported (below)
+    os.environ["FUZZ_EXAMPLES"] = os.environ["FUZZ_REDIS_EXAMPLES"] = str(per_round)  # read at import (below)
     props = _properties(only)
     runs = dict.fromkeys(props, 0)
     failed: dict[str, str] = {}
@@ -104,9 +104,14 @@ def _hypothesis(examples: int, per_round: int, minutes: float, only: list[str]) 
                 runs[name] += per_round
             print(time.strftime("%H:%M:%S"), " ".join(f"{n.removeprefix('test_')}={runs[n]}" for n in props),
                   flush=True)
-    print("\nexamples run (per property, rounded to rounds of", per_round, "):")
+    from fuzz_invariants import CALLS
+
+    print("\nexamples asked for (per property, in rounds of", per_round, "):")
     for n in props:
         print(f"  {n}: {runs[n]}{'  FAILED' if n in failed else ''}")
+    print("executions of each check (with shrinking and replays):")
+    for name, calls in sorted(CALLS.items()):
+        print(f"  {name}: {calls}")
     return len(failed)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator
+from itertools import repeat
 from operator import attrgetter, length_hint
 from typing import Any, Literal, NamedTuple
 
@@ -1000,11 +1001,37 @@ def _clip(text: str, n: int = 24) -> str:
     return repr(text) if len(text) <= n else repr(text[: n - 3] + "...")
 
 
+class _Lane(msgspec.Struct):
+    stream_id: Any = None
+
+
+_lane_of_raw = msgspec.json.Decoder(_Lane)
+_NO_FIELD = object()  # truthy
+
+
+def _stream_id(ev: Any) -> Hashable:
+    """The WebSocket lane an event names: ``stream_id`` (an event type the model does not know, kept as an
+    :class:`UnknownEvent`, is looked up in its bytes); ``None`` when it names none."""
+    lane = getattr(ev, "stream_id", None)
+    if lane is None and isinstance(ev, (UnknownEvent, InvalidEvent)) and ev.raw is not None:
+        try:
+            lane = _lane_of_raw.decode(ev.raw).stream_id
+        except (msgspec.DecodeError, TypeError):
+            return None
+    return lane if isinstance(lane, str) else None
+
+
 def _lane_keys(events: list[Any]) -> list[Hashable] | None:
     """The lane of each event, for a log that interleaves streams (one accumulator per lane at a time);
     ``None``: every event is in one lane, cut into streams one after another. The one place to change to
-    route interleaved lanes (e.g. by a WebSocket ``stream_id``)."""
-    return None
+    route interleaved lanes. WebSocket mode (issue #18): every event of a response whose ``response.create``
+    gave a ``stream_id`` names it, and a connection multiplexes lanes, so events are kept apart by
+    ``stream_id``; events that name none share one lane, cut by response as in an SSE log."""
+    # a C loop: true at the first event with a lane, or with no such field (an unknown event may name one)
+    if not any(map(getattr, events, repeat("stream_id"), repeat(_NO_FIELD))):
+        return None
+    keys = [_stream_id(ev) for ev in events]
+    return keys if any(k is not None for k in keys) else None
 
 
 class StreamSplitter:
@@ -1064,8 +1091,9 @@ def accumulate(events: Iterable[object]) -> list[ResponseAccumulator]:
     the same response after its terminal event). Events before the first start form a stream of their own. A
     start event of the response already being cut (``response.queued`` then ``response.created`` of one
     background response) stays in its stream unless that stream has ended, and so does one whose id changed
-    but whose sequence number continues the stream (GitHub Copilot rotates ids). Interleaved streams must be
-    split by the caller. For a log read batch by batch (``iter_batches``), use :class:`StreamSplitter`.
+    but whose sequence number continues the stream (GitHub Copilot rotates ids). Interleaved WebSocket lanes
+    are kept apart by their ``stream_id`` (each lane cut as above); other interleaved streams must be split by
+    the caller. For a log read batch by batch (``iter_batches``), use :class:`StreamSplitter`.
     """
     splitter = StreamSplitter()
     out = splitter.feed(events if isinstance(events, list) else list(events))
