@@ -619,6 +619,7 @@ def is_blank(data: bytes | bytearray, pos: int, end: int) -> bool:
     return True
 
 
+_NONBLANK = re.compile(rb"[^ \t\r\n]")
 _LFS = tuple(b"\n" * (1 << k) for k in range(13))  # runs of empty lines, compared 2**k bytes at a time
 
 
@@ -670,6 +671,16 @@ def _decode_lines_exact(
             pos = nl + 1
             continue
         if data[pos] != 123:  # not "{": a blank line, or a bad one
+            if data[pos] in _JSON_WS_SET:  # blank lines (" \n", "\r\n" ...): the whole run skipped at once
+                m = _NONBLANK.search(data, pos, n)
+                stop = n if m is None else m.start()
+                if stop >= nl:
+                    last = data.rfind(b"\n", nl, stop) if stop > nl else -1
+                    if last > nl:
+                        lineno += data.count(b"\n", nl + 1, last + 1)
+                        nl = last
+                    pos = nl + 1
+                    continue
             raw = bytes(view[pos:nl])
             if not raw.strip(JSON_WS):
                 pos = nl + 1
