@@ -14,7 +14,6 @@ import pytest
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import Problem, ResponseAccumulator, StreamSplitter, accumulate
-from openresponses_msgspec import _accumulate as acc_module
 
 
 def _lines(evs: list[dict[str, Any]]) -> bytes:
@@ -429,20 +428,22 @@ def test_values_that_are_not_events_are_counted() -> None:
     assert (acc.events, acc.problems, acc.status) == (6, [], "cut_short")
 
 
-def test_lanes_are_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
-    """StreamSplitter routes events by _lane_keys (today: one lane): two interleaved streams given lanes fold
-    apart, batch by batch."""
-    a = _text_stream("resp_la", "msg_la", ["a1", "a2"], _usage(1, 2))
-    b = _text_stream("resp_lb", "msg_lb", ["b1", "b2", "b3"], _usage(1, 3))
-    mixed = [e for pair in zip(a, b, strict=False) for e in pair] + b[len(a):]
+def test_lanes_are_found_by_the_fold_itself() -> None:
+    """StreamSplitter folds one lane until an event names a lane (the fold looks, in its slow path and in the
+    hot path's check: no pass over the batch before it), then routes the rest by _lane_keys: two interleaved
+    WebSocket streams, after a stream with no lane, fold apart, batch by batch, wherever the batches are cut."""
+    plain = _text_stream("resp_p", "msg_p", ["p"], _usage(1, 1))
+    a = [dict(e, stream_id="a") for e in _text_stream("resp_la", "msg_la", ["a1", "a2"], _usage(1, 2))]
+    b = [dict(e, stream_id="b") for e in _text_stream("resp_lb", "msg_lb", ["b1", "b2", "b3"], _usage(1, 3))]
+    mixed = plain + [e for pair in zip(a, b, strict=False) for e in pair] + b[len(a):]
     events = orm.decode_lines(_lines(mixed))
-    monkeypatch.setattr(acc_module, "_lane_keys", lambda evs: [id(ev) in lane_b for ev in evs])
-    lane_b = {id(ev) for k, ev in enumerate(events) if k % 2 == 1 and k < 2 * len(a)} | {
-        id(ev) for ev in events[2 * len(a):]}
-    sp = orm.StreamSplitter()
-    got = sp.feed(events[:7]) + sp.feed(events[7:]) + sp.close()
-    assert sorted((x.response_id, x.output_text, x.status, x.problems) for x in got) == [
-        ("resp_la", "a1a2", "completed", []), ("resp_lb", "b1b2b3", "completed", [])]
+    want = [("resp_la", "a1a2", "completed", []), ("resp_lb", "b1b2b3", "completed", []),
+            ("resp_p", "p", "completed", [])]
+    for cut in (0, 5, len(plain), len(plain) + 3, 20):
+        sp = orm.StreamSplitter()
+        got = sp.feed(events[:cut]) + sp.feed(events[cut:]) + sp.close()
+        assert sorted((x.response_id, x.output_text, x.status, x.problems) for x in got) == want, cut
+    assert sorted((x.response_id, x.output_text) for x in accumulate(events)) == [w[:2] for w in want]
 
 
 def test_keepalive_says_nothing_about_the_response() -> None:
@@ -504,16 +505,16 @@ class TestCollector:
         StreamSplitter().feed(big)
         ResponseAccumulator().feed(big)
         ResponseAccumulator().feed(iter(big))
-        assert seen == [False] * 4 and gc.isenabled()
+        assert len(seen) >= 4 and not any(seen) and gc.isenabled()  # (read at least once per fold)
         seen.clear()
         accumulate([*events[:100], Probe()])
         ResponseAccumulator().feed(Probe())
-        assert seen == [True, True]
+        assert len(seen) >= 2 and all(seen)
         seen.clear()
         gc.disable()
         try:
             accumulate(big)
-            assert seen == [False] and not gc.isenabled()
+            assert seen and not any(seen) and not gc.isenabled()
         finally:
             gc.enable()
 

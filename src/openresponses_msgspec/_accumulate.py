@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter, length_hint
 from typing import Any, Literal, NamedTuple
 
@@ -189,20 +189,54 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         self.closed = True
         self._cache = None
 
-    def _run(self, events: list[Any], out: list[ResponseAccumulator] | None) -> ResponseAccumulator:
-        """Fold ``events``. With ``out`` (cutting a log into streams), an event that starts another stream closes
-        this accumulator, appends it to ``out`` and goes on with a new one, in the same loop; the accumulator
-        folding at the end is returned."""
+    def _run(self, events: list[Any], out: list[ResponseAccumulator] | None, start: int = 0,
+             lanes: bool = False) -> tuple[ResponseAccumulator, int | None]:
+        """Fold ``events[start:]``. With ``out`` (cutting a log into streams), an event that starts another stream
+        closes this accumulator, appends it to ``out`` and goes on with a new one, in the same loop. With
+        ``lanes``, stop at the first event that names a WebSocket lane (``stream_id``) and return its index: the
+        caller routes the rest by lane. Returns the accumulator folding at the end and that index (or None)."""
         self._cache = None
         split = out is not None
-        start = 0  # where this accumulator's events begin in the batch
+        first = start  # where this accumulator's events begin in the batch
         spec_of = _SPEC.get
         expect = self._expect  # kept in a local, written back around every call that reads it
+        on_done = ResponseAccumulator._on_done
+        run: Any = None  # the part of the last run of deltas, its channel, raw item id and raw index
+        run_chan: Any = None
+        run_id: Any = None
+        run_ci: Any = None
         it = iter(events)
+        if start:
+            it.__setstate__(start)  # type: ignore[attr-defined]
         for ev in it:
             cls = type(ev)
             spec = spec_of(cls) or _spec_of(cls)
             code = spec[0]
+            if lanes and (ev.stream_id is not None if code >= _DELTA else _names_lane(ev)):
+                at = len(events) - length_hint(it) - 1  # a WebSocket lane: the caller routes from here
+                self._expect = expect
+                self.events += at - first
+                return self, at
+            if code == _EVENT and self._terminal is None:  # the common slow event, on the shortest path
+                s = ev.sequence_number
+                chan, run_chan = run_chan, None
+                if s == expect:
+                    expect = s + 1
+                else:
+                    self._expect = expect
+                    fold = self._sequence(s, spec[1])
+                    expect = self._expect
+                    if not fold:
+                        continue
+                handler = spec[2]
+                if handler is on_done and chan == spec[3] and ev.item_id == run_id and (
+                        spec[4] is None or getattr(ev, spec[4]) == run_ci):
+                    # the .done right after the run of its deltas: its part is at hand
+                    self._done_into(run, ev, spec, s)
+                else:
+                    handler(self, ev, spec, s)
+                continue
+            run_chan = None
             if code < _DELTA:  # not a wire event: ignored, unknown or invalid
                 if code:
                     self._expect = expect
@@ -212,16 +246,16 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             s = ev.sequence_number
             if code == _START:
                 if self._snapshot is not None or self._terminal is not None or (
-                        split and (self.events or len(events) - length_hint(it) - 1 > start)):
+                        split and (self.events or len(events) - length_hint(it) - 1 > first)):
                     self._expect = expect
                     what = self._start(ev, s, split)
                     if what == 2:  # another stream starts here: this one is done, a new one folds it
                         at = len(events) - length_hint(it) - 1
-                        self.events += at - start
+                        self.events += at - first
                         self.closed = True
                         out.append(self)  # type: ignore[union-attr]
                         self = ResponseAccumulator()  # noqa: PLW0642
-                        start, expect = at, _NOSEQ
+                        first, expect = at, _NOSEQ
                     else:
                         expect = self._expect
                         if what:
@@ -232,11 +266,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 # without its start event (a resumed stream in a log)
                 at = len(events) - length_hint(it) - 1
                 self._expect = expect
-                self.events += at - start
+                self.events += at - first
                 self.closed = True
                 out.append(self)  # type: ignore[union-attr]
                 self = ResponseAccumulator()  # noqa: PLW0642
-                start, expect = at, _NOSEQ
+                first, expect = at, _NOSEQ
             if s == expect:
                 expect = s + 1
             else:
@@ -279,14 +313,17 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 got.deltas = []
             append = got.deltas.append  # type: ignore[union-attr]
             append(ev.delta)
+            if type(raw_id) is str and (spec[4] is None or type(ci) is int):  # (else .done reports what it lacks)
+                run, run_chan, run_id, run_ci = got, spec[2], raw_id, ci
             if type(expect) is not int or type(raw_id) is not str:
                 continue  # (no sequence numbers, no item id: every delta takes the path above)
-            # The hot path: the next deltas of the same part, in sequence, read without a call. The first event
-            # that is not one goes back to the iterator, for the path above.
+            # The hot path: the next deltas of the same part (and lane), in sequence, read without a call. The
+            # first event that is not one goes back to the iterator, for the path above.
+            lane = ev.stream_id
             if spec[5] == 1:
                 for ev in it:
                     if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
-                            and ev.content_index == ci:
+                            and ev.content_index == ci and ev.stream_id == lane:
                         expect += 1
                         append(ev.delta)
                     else:
@@ -295,7 +332,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             elif spec[5] == 2:
                 for ev in it:
                     if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
-                            and ev.summary_index == ci:
+                            and ev.summary_index == ci and ev.stream_id == lane:
                         expect += 1
                         append(ev.delta)
                     else:
@@ -304,15 +341,15 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             else:
                 for ev in it:
                     if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
-                            and ev.output_index == ci:
+                            and ev.output_index == ci and ev.stream_id == lane:
                         expect += 1
                         append(ev.delta)
                     else:
                         it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
                         break
         self._expect = expect
-        self.events += len(events) - start
-        return self
+        self.events += len(events) - first
+        return self, None
 
     # -- the slow paths -------------------------------------------------------------------------------------
 
@@ -545,8 +582,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         _, tag, _, chan, idx, field = spec
         if self._status == "queued":
             self._status = "in_progress"
+        self._done_into(self._part_of(ev, tag, chan, idx, s), ev, spec, s)
+
+    def _done_into(self, got: _Part, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        tag, field = spec[1], spec[5]
         text = getattr(ev, field)
-        got = self._part_of(ev, tag, chan, idx, s)
         if not isinstance(text, str):
             self._missing(tag, field, s)
             return
@@ -977,6 +1017,7 @@ class _Lane(msgspec.Struct):
 
 _lane_of_raw = msgspec.json.Decoder(_Lane)
 _NO_FIELD = object()  # truthy
+_FOREIGN = frozenset({UnknownEvent, InvalidEvent})
 
 
 def _stream_id(ev: Any) -> Hashable:
@@ -991,14 +1032,30 @@ def _stream_id(ev: Any) -> Hashable:
     return lane if isinstance(lane, str) else None
 
 
+def _names_lane(ev: Any) -> bool:
+    """(While folding one lane) a value that is not a wire event names a lane: an unknown or invalid event whose
+    bytes name one, a projection that declares one."""
+    if isinstance(ev, (UnknownEvent, InvalidEvent)):
+        raw = ev.raw
+        return isinstance(raw, bytes) and b'"stream_id"' in raw and _stream_id(ev) is not None
+    return _stream_id(ev) is not None
+
+
 def _lane_keys(events: list[Any]) -> list[Hashable] | None:
     """The lane of each event, for a log that interleaves streams (one accumulator per lane at a time);
     ``None``: every event is in one lane, cut into streams one after another. The one place to change to
     route interleaved lanes. WebSocket mode (issue #18): every event of a response whose ``response.create``
     gave a ``stream_id`` names it, and a connection multiplexes lanes, so events are kept apart by
     ``stream_id``; events that name none share one lane, cut by response as in an SSE log."""
-    # a C loop: true at the first event with a lane, or with no such field (an unknown event may name one)
+    # C loops. First: no event names a lane and every event has the field (one pass; stops at the first event
+    # that names one or lacks the field). Then, only when something may: a typed event that names a lane, else an
+    # unknown or invalid event whose bytes name one (only those few events are looked at in Python, so a batch
+    # with keep-alives costs no per-event Python work).
     if not any(map(getattr, events, repeat("stream_id"), repeat(_NO_FIELD))):
+        return None
+    if not any(map(getattr, events, repeat("stream_id"), repeat(None))) and not any(
+            b'"stream_id"' in ev.raw for ev in compress(events, map(_FOREIGN.__contains__, map(type, events)))
+            if isinstance(ev.raw, bytes)):
         return None
     keys = [_stream_id(ev) for ev in events]
     return keys if any(k is not None for k in keys) else None
@@ -1013,6 +1070,7 @@ class StreamSplitter:
 
     def __init__(self) -> None:
         self._lanes: dict[Hashable, ResponseAccumulator] = {}
+        self._laned = False  # an event named a lane: from then on every batch is routed by _lane_keys
 
     def feed(self, events: Iterable[Any]) -> list[ResponseAccumulator]:  # noqa: D102
         batch = events if type(events) is list else list(events)
@@ -1025,8 +1083,18 @@ class StreamSplitter:
             gc.enable()
 
     def _feed(self, batch: list[Any]) -> list[ResponseAccumulator]:
-        keys = _lane_keys(batch)
         out: list[ResponseAccumulator] = []
+        if not self._laned:
+            # one lane until an event names one: the fold itself looks (no pass over the batch before it)
+            acc = self._lanes.get(None)
+            if acc is None:
+                acc = ResponseAccumulator()
+            self._lanes[None], at = acc._run(batch, out, 0, True)
+            if at is None:
+                return out
+            self._laned = True
+            batch = batch[at:]
+        keys = _lane_keys(batch)
         if keys is None:
             self._cut(None, batch, out)
             return out
@@ -1044,7 +1112,7 @@ class StreamSplitter:
         acc = self._lanes.get(key)
         if acc is None:
             acc = ResponseAccumulator()
-        self._lanes[key] = acc._run(events, out)
+        self._lanes[key] = acc._run(events, out)[0]
 
     def close(self) -> list[ResponseAccumulator]:
         out = [acc for acc in self._lanes.values() if acc.events]
