@@ -16,7 +16,6 @@ batch is folded with the collector paused (see ``_PAUSE_AT``).
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator
 from itertools import compress, repeat
@@ -26,6 +25,7 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 
 from ._errors import InvalidEvent, InvalidValue, UnknownEvent
+from ._gc import run_paused
 from ._models import (
     EVENT_TYPES,
     ErrorEvent,
@@ -81,8 +81,9 @@ _NOSEQ: Any = float("nan")  # "no sequence number seen yet": equal to nothing, s
 # acyclic objects (lists of strings, dicts of untracked structs), so pausing loses nothing to collect; it keeps a
 # full collection of the whole heap (100-200 ms with a large batch in memory, more than folding the batch) out of
 # the fold, and the fold's few survivors are then looked at once (one young collection) instead of once per 700.
-# The collector is re-enabled at the end (never when the caller had disabled it): another thread's garbage waits
-# at most one batch's fold. Single events and small batches (a worker's messages) never pause.
+# The pause is the process's one (``_gc.run_paused``, counted across threads; never switched on when the
+# application had it off): another thread's garbage waits at most one batch's fold. Single events and small
+# batches (a worker's messages) never pause.
 _PAUSE_AT = 1000
 
 # delta event -> (channel, index field or None, .done event, field of the .done text)
@@ -175,14 +176,10 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             events = [x]  # one value (anything not a batch is one value: folded if it is an event)
         else:
             events = list(x)
-        if len(events) < _PAUSE_AT or not gc.isenabled():
+        if len(events) < _PAUSE_AT:
             self._run(events, None)
-            return
-        gc.disable()  # see _PAUSE_AT
-        try:
-            self._run(events, None)
-        finally:
-            gc.enable()
+        else:
+            run_paused(self._run, events, None)  # see _PAUSE_AT
 
     def close(self) -> None:
         """The stream has ended: without a terminal event its status becomes ``"cut_short"``."""
@@ -1074,13 +1071,9 @@ class StreamSplitter:
 
     def feed(self, events: Iterable[Any]) -> list[ResponseAccumulator]:  # noqa: D102
         batch = events if type(events) is list else list(events)
-        if len(batch) < _PAUSE_AT or not gc.isenabled():
+        if len(batch) < _PAUSE_AT:
             return self._feed(batch)
-        gc.disable()  # see _PAUSE_AT
-        try:
-            return self._feed(batch)
-        finally:
-            gc.enable()
+        return run_paused(self._feed, batch)  # see _PAUSE_AT
 
     def _feed(self, batch: list[Any]) -> list[ResponseAccumulator]:
         out: list[ResponseAccumulator] = []
