@@ -24,7 +24,16 @@ API (the model classes follow it):
 from __future__ import annotations
 
 from . import _startup, corpus  # noqa: F401 - _startup first: Ctrl-C while the command line starts, exit 130
-from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
+from ._accumulate import (
+    PROBLEM_KINDS,
+    InjectEvent,
+    Problem,
+    ResponseAccumulator,
+    Status,
+    SteerEvent,
+    StreamSplitter,
+    accumulate,
+)
 from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
 from ._conformance import RULES, ConformanceChecker, Rule, Violation, check_events
@@ -76,6 +85,8 @@ __all__ = [
     "RESPONSE_COLUMNS",
     "ResponseAccumulator",
     "Status",
+    "SteerEvent",
+    "InjectEvent",
     "StreamSplitter",
     "accumulate",
     "RULES",

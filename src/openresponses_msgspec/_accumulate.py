@@ -36,11 +36,22 @@ from ._models import (
     ReasoningTextPart,
     RefusalPart,
     Response,
+    ResponseInjectCreatedEvent,
+    ResponseInjectFailedEvent,
+    ResponseSteerAcceptedEvent,
+    ResponseSteerFailedEvent,
+    ResponseSteerPendingEvent,
     SummaryTextPart,
     Usage,
 )
 
-__all__ = ["PROBLEM_KINDS", "Problem", "ResponseAccumulator", "Status", "StreamSplitter", "accumulate"]
+__all__ = ["PROBLEM_KINDS", "InjectEvent", "Problem", "ResponseAccumulator", "Status", "SteerEvent", "StreamSplitter",
+           "accumulate"]
+
+# What happened to a response on a WebSocket (issue #18): steering input accepted, still queued after the response
+# ended, or rejected (GA); input injected into the active response, or not (beta). Kept by the accumulator.
+SteerEvent = ResponseSteerAcceptedEvent | ResponseSteerPendingEvent | ResponseSteerFailedEvent
+InjectEvent = ResponseInjectCreatedEvent | ResponseInjectFailedEvent
 
 Status = Literal["queued", "in_progress", "completed", "failed", "incomplete", "cancelled", "cut_short"]
 
@@ -74,6 +85,10 @@ _TERMINAL = {"response.completed": "completed", "response.failed": "failed", "re
 # events that say nothing about the response (sequence-checked, never folded, tolerated after the terminal event,
 # as unknown events are): OpenAI's keep-alive between partial images, a debug event
 _QUIET = frozenset({"keepalive", "response.debug"})
+# steer/inject events: kept (ResponseAccumulator.steering), also after the terminal event (response.steer.pending
+# follows response.completed), never a problem
+_STEERING = frozenset({"response.steer.accepted", "response.steer.pending", "response.steer.failed",
+                       "response.inject.created", "response.inject.failed"})
 _STATUSES = ("queued", "in_progress", "completed", "failed", "incomplete", "cancelled")
 _BIG = 1 << 62  # the position of an item whose output_index is unknown (after every known one)
 _NOSEQ: Any = float("nan")  # "no sequence number seen yet": equal to nothing, so the hot path never matches
@@ -160,6 +175,9 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     _id_at: dict[int, str] | None = None  # output_index -> item id (built when first needed)
     _seen_ids: dict[str, str] | None = None  # an item id that names no output item -> the item it was filed under
     _ended_ids: set[str] | None = None  # (cutting a log) the item ids of this stream, once it has ended
+    _steering: list[Any] | None = None  # the steer/inject events, in order
+    _steered_into: str | None = None  # (cutting a log) the response id of this steered response's successor
+    _steered_from: str | None = None  # (cutting a log) the response id of the steered response this one succeeds
     _cache: Any = None
 
     # -- feeding ------------------------------------------------------------------------------------------
@@ -251,7 +269,10 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         self.events += at - first
                         self.closed = True
                         out.append(self)  # type: ignore[union-attr]
+                        prev = self
                         self = ResponseAccumulator()  # noqa: PLW0642
+                        if prev._terminal == "response.incomplete":
+                            _link(prev, self, ev)
                         first, expect = at, _NOSEQ
                     else:
                         expect = self._expect
@@ -432,6 +453,9 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     def _after_terminal(self, ev: Any, tag: str, s: int | None) -> None:
         if tag in _QUIET:
             return
+        if tag in _STEERING:  # what happened to the response (response.steer.pending follows response.completed)
+            self._on_steer(ev)
+            return
         if tag == "error":
             self._error(ev, tag, None, s)
         self._problem("after_terminal", s, f"{tag} after {self._terminal}: not folded")
@@ -524,6 +548,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
 
     def _on_quiet(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
         return None
+
+    def _on_steer(self, ev: Any, spec: Any = None, s: int | None = None) -> None:
+        if self._steering is None:
+            self._steering = []
+        self._steering.append(ev)
 
     def _on_other(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
         if self._status == "queued":
@@ -668,6 +697,34 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     def errors(self) -> list[ErrorEvent]:
         """Every ``error`` event, in order."""
         return self._errors if self._errors is not None else []
+
+    @property
+    def steering(self) -> tuple[SteerEvent | InjectEvent, ...]:
+        """What happened to the response on a WebSocket: every ``response.steer.accepted``/``.pending``/
+        ``.failed`` and ``response.inject.created``/``.failed`` event fed, in order (also after the terminal
+        event: ``response.steer.pending`` follows ``response.completed``). Never a problem."""
+        return tuple(self._steering) if self._steering is not None else ()
+
+    @property
+    def steered(self) -> bool:
+        """The response was steered: it ended ``response.incomplete`` with ``incomplete_details.reason ==
+        "steered"`` (its output stops where the steer cut it; a successor response continues it)."""
+        if self._terminal != "response.incomplete":
+            return False
+        details = getattr(self._snapshot, "incomplete_details", None)
+        return getattr(details, "reason", None) == "steered"
+
+    @property
+    def steered_into(self) -> str | None:
+        """(From :func:`accumulate`/:class:`StreamSplitter`) the response id of the successor of this steered
+        response: the next response on the same lane, started by the steer. ``None`` otherwise."""
+        return self._steered_into
+
+    @property
+    def steered_from(self) -> str | None:
+        """(From :func:`accumulate`/:class:`StreamSplitter`) the response id of the steered response this one
+        succeeds (the previous response on its lane, which ended ``incomplete``, reason ``steered``)."""
+        return self._steered_from
 
     @property
     def status(self) -> Status:
@@ -842,6 +899,21 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 f"{len(self.problems)} problems>")
 
 
+def _link(prev: ResponseAccumulator, succ: ResponseAccumulator, ev: Any) -> None:
+    """(Cutting a log) ``ev``, the start event of ``succ``, follows ``prev`` on the same lane: when ``prev`` was
+    steered, ``succ`` is its successor (both must have a response id, and ``ev``'s response must not name
+    another ``previous_response_id``). Ids, not accumulators, link them: no reference cycle between untracked objects."""
+    if not prev.steered:
+        return
+    resp = ev.response
+    rid = getattr(resp, "id", None)
+    before = getattr(resp, "previous_response_id", None)
+    if type(rid) is not str or prev._rid is None or (type(before) is str and before != prev._rid):
+        return
+    prev._steered_into = rid
+    succ._steered_from = prev._rid
+
+
 def _text(part: _Part) -> str | None:
     """A part's text: the .done text, else its deltas joined."""
     if part.done is not None:
@@ -924,6 +996,8 @@ def _specs() -> dict[type, tuple[Any, ...]]:
     for t, term in _TERMINAL.items():
         out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_response, term)
     out[EVENT_TYPES["error"]] = (_EVENT, "error", acc._on_error)
+    for t in _STEERING:
+        out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_steer)
     for t in _QUIET:
         if t in EVENT_TYPES:
             out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_quiet)
