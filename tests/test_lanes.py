@@ -159,3 +159,131 @@ def test_mutated_interleaved_lanes_never_raise_and_count_every_event(
     out += splitter.close()
     assert sum(a.events for a in out) == len(decoded)
     assert {(a.response_id, a.status) for a in out} == {(a.response_id, a.status) for a in alone}
+
+
+# -- steering (issue #18): steer/inject events kept, a steered response linked to its successor -----------------
+
+def _steer_lane(lane: str | None) -> list[dict[str, Any]]:
+    """A steered response (a steer accepted after its first delta, an injected tool output, then
+    ``response.incomplete`` reason ``steered``) and its successor on one lane. Numbers per response, from 0."""
+    def resp(rid: str, status: str, **kw: Any) -> dict[str, Any]:
+        return {"id": rid, "object": "response", "model": "gpt-5.2", "status": status, "output": [], **kw}
+
+    def text(rid: str, mid: str, words: list[str], n: int) -> list[dict[str, Any]]:
+        return [{"type": "response.output_item.added", "sequence_number": n, "output_index": 0,
+                 "item": {"type": "message", "id": mid, "role": "assistant", "status": "in_progress",
+                          "content": []}}] + [
+            {"type": "response.output_text.delta", "sequence_number": n + 1 + k, "item_id": mid, "output_index": 0,
+             "content_index": 0, "delta": w} for k, w in enumerate(words)]
+
+    evs = [{"type": "response.created", "sequence_number": 0, "response": resp("resp_s1", "in_progress")},
+           *text("resp_s1", "msg_s1", ["Once", " upon"], 1),
+           {"type": "response.steer.accepted", "sequence_number": 4,
+            "steer": {"id": "steer_1", "previous_response_id": "resp_s1"}},
+           {"type": "response.inject.created", "sequence_number": 5, "response_id": "resp_s1"},
+           {"type": "response.inject.failed", "sequence_number": 6, "response_id": "resp_s1",
+            "error": {"code": "invalid_input", "message": "not a tool output"}, "input": [{"type": "message"}]},
+           {"type": "response.incomplete", "sequence_number": 7, "response": resp(
+               "resp_s1", "incomplete", incomplete_details={"reason": "steered"})},
+           {"type": "response.created", "sequence_number": 0, "response": resp(
+               "resp_s2", "in_progress", previous_response_id="resp_s1")},
+           *text("resp_s2", "msg_s2", ["Short", "er."], 1),
+           {"type": "response.completed", "sequence_number": 4, "response": resp(
+               "resp_s2", "completed", previous_response_id="resp_s1")}]
+    return _with_lane(evs, lane)
+
+
+def _after_completed(lane: str | None) -> list[dict[str, Any]]:
+    """A response that stops for a client tool output while a steer is queued: ``response.steer.pending`` follows
+    ``response.completed`` (its number continues the response's)."""
+    resp = {"id": "resp_p1", "object": "response", "model": "gpt-5.2", "status": "in_progress", "output": []}
+    evs = [{"type": "response.created", "sequence_number": 0, "response": resp},
+           {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_p1", "output_index": 0,
+            "content_index": 0, "delta": "Calling."},
+           {"type": "response.steer.accepted", "sequence_number": 2,
+            "steer": {"id": "steer_9", "previous_response_id": "resp_p1"}},
+           {"type": "response.completed", "sequence_number": 3, "response": dict(resp, status="completed")},
+           {"type": "response.steer.pending", "sequence_number": 4, "reason": "waiting_for_required_input",
+            "required_input": [{"type": "function_call_output", "call_id": "call_1"}],
+            "steer": {"id": "steer_9", "previous_response_id": "resp_p1"}},
+           {"type": "response.steer.failed", "sequence_number": 5,
+            "error": {"code": "response_already_completed", "message": "too late", "type": "invalid_request_error"},
+            "steer": {"input": "Stop.", "previous_response_id": "resp_p1"}}]
+    return _with_lane(evs, lane)
+
+
+def _links(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
+    return [(a.response_id, a.status, a.output_text, a.steered, a.steered_from, a.steered_into,
+             [(e.type, getattr(e.steer, "id", None) if hasattr(e, "steer") else e.response_id) for e in a.steering],
+             a.problems) for a in accs]
+
+
+STEER_LINKS = [
+    ("resp_s1", "incomplete", "Once upon", True, None, "resp_s2", [
+        ("response.steer.accepted", "steer_1"), ("response.inject.created", "resp_s1"),
+        ("response.inject.failed", "resp_s1")], []),
+    ("resp_s2", "completed", "Shorter.", False, "resp_s1", None, [], []),
+]
+PENDING_LINKS = [("resp_p1", "completed", "Calling.", False, None, None, [
+    ("response.steer.accepted", "steer_9"), ("response.steer.pending", "steer_9"), ("response.steer.failed", None)],
+    [])]
+
+
+def test_a_steered_response_and_its_successor_are_folded_apart_and_linked() -> None:
+    accs = accumulate(_decode(_steer_lane(None)))
+    assert _links(accs) == STEER_LINKS
+    s1 = accs[0]
+    assert all(type(e) in (orm.ResponseSteerAcceptedEvent, orm.ResponseInjectCreatedEvent,
+                           orm.ResponseInjectFailedEvent) for e in s1.steering)
+    assert s1.steering[2].error is not None and s1.steering[2].error.code == "invalid_input"  # type: ignore[union-attr]
+    assert s1.response is not None and s1.response.incomplete_details is not None
+    assert s1.response.incomplete_details.reason == "steered"
+
+
+def test_steer_pending_after_completed_is_kept_not_a_problem() -> None:
+    """Fed to one accumulator (the old fold called it after_terminal) and cut from a log: the same."""
+    acc = orm.ResponseAccumulator()
+    acc.feed(_decode(_after_completed(None)))
+    acc.close()
+    assert _links([acc]) == PENDING_LINKS
+    pending = acc.steering[1]
+    assert isinstance(pending, orm.ResponseSteerPendingEvent)
+    assert pending.reason == "waiting_for_required_input" and pending.required_input == (
+        {"type": "function_call_output", "call_id": "call_1"},)
+    assert acc.last_sequence_number == 5
+    assert _links(accumulate(_decode(_after_completed(None)))) == PENDING_LINKS
+
+
+def test_steering_on_interleaved_lanes_batch_by_batch() -> None:
+    a, b = _steer_lane("lane-a"), _after_completed("lane-b")
+    for seed in range(5):
+        mixed = _decode(_interleave([a, b], random.Random(seed)))
+        assert sorted(_links(accumulate(mixed)), key=repr) == sorted(STEER_LINKS + PENDING_LINKS, key=repr)
+        for cut in (1, 3, len(mixed)):
+            splitter = StreamSplitter()
+            out = []
+            for i in range(0, len(mixed), cut):
+                out += splitter.feed(mixed[i : i + cut])
+            assert sorted(_links(out + splitter.close()), key=repr) == sorted(STEER_LINKS + PENDING_LINKS, key=repr)
+
+
+def test_only_a_steered_end_links_and_only_to_its_own_successor() -> None:
+    evs = _steer_lane(None)
+    other = [dict(e) for e in evs]
+    assert other[7]["type"] == "response.incomplete" and other[8]["type"] == "response.created"
+    other[7] = dict(other[7], response=dict(other[7]["response"], incomplete_details={"reason": "max_output_tokens"}))
+    assert [(a.response_id, a.steered, a.steered_from, a.steered_into) for a in accumulate(_decode(other))] == [
+        ("resp_s1", False, None, None), ("resp_s2", False, None, None)]
+    foreign = [dict(e) for e in evs]
+    foreign[8] = dict(foreign[8], response=dict(foreign[8]["response"], previous_response_id="resp_elsewhere"))
+    assert [(a.response_id, a.steered, a.steered_from, a.steered_into) for a in accumulate(_decode(foreign))] == [
+        ("resp_s1", True, None, None), ("resp_s2", False, None, None)]
+    # fed to one accumulator, the successor's events (numbered from 0 again) are redeliveries, as before; the
+    # steer events are kept and the steered response stays incomplete
+    one = orm.ResponseAccumulator()
+    one.feed(_decode(evs))
+    assert [(p.kind, p.sequence_number) for p in one.problems] == [("duplicate", 0), ("other_response", 0)] + [
+        ("duplicate", n) for n in range(1, 5)]
+    assert (one.status, one.output_text, one.steered, one.steered_into) == ("incomplete", "Once upon", True, None)
+    assert [e.type for e in one.steering] == [
+        "response.steer.accepted", "response.inject.created", "response.inject.failed"]
