@@ -45,7 +45,7 @@ def _decode(evs: list[dict[str, Any]]) -> list[Any]:
 
 def _summary(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
     return sorted(((a.response_id, a.status, a.output_text, a.events, tuple(sorted(a.arguments.items())),
-                    len(a.problems)) for a in accs), key=repr)
+                    len(a.problems), a.steered_from, a.steered_into, len(a.steering)) for a in accs), key=repr)
 
 
 def _lane(ev: Any) -> str | None:
@@ -102,14 +102,18 @@ def test_events_without_a_lane_share_one_and_a_log_without_lanes_is_cut_as_befor
 
 # -- mutated interleaved streams --------------------------------------------------------------------------------
 
+STEERING = {orm.ResponseSteerAcceptedEvent, orm.ResponseSteerPendingEvent, orm.ResponseSteerFailedEvent,
+            orm.ResponseInjectCreatedEvent, orm.ResponseInjectFailedEvent}
 OPS = ["drop", "dup", "swap", "truncate", "strip", "noseq", "rotate", "nolane"]
 
 
 @st.composite
 def _mutated_lanes(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[bytes]]:
     n = draw(st.integers(1, 4))
-    picks = draw(st.lists(st.integers(0, len(STREAMS) - 1), min_size=n, max_size=n))
-    lanes = [_with_lane(STREAMS[p], f"lane-{i}") for i, p in enumerate(picks)]
+    pool = STREAMS + [_steer_lane(None), _after_completed(None)]  # (defined below; a steered lane is picked often)
+    picks = draw(st.lists(st.integers(0, len(pool) - 1) | st.sampled_from([len(pool) - 2, len(pool) - 1]),
+                          min_size=n, max_size=n))
+    lanes = [_with_lane(pool[p], f"lane-{i}") for i, p in enumerate(picks)]
     evs = _interleave(lanes, random.Random(draw(st.integers(0, 2**16))))
     truncated: list[bytes] = []
     for op, k in draw(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000)), max_size=20)):
@@ -159,6 +163,12 @@ def test_mutated_interleaved_lanes_never_raise_and_count_every_event(
     out += splitter.close()
     assert sum(a.events for a in out) == len(decoded)
     assert {(a.response_id, a.status) for a in out} == {(a.response_id, a.status) for a in alone}
+    # links come in pairs: a steered response names its successor, which names it back
+    for accs in (whole, out):
+        assert sorted((a.response_id, a.steered_into) for a in accs if a.steered_into is not None) == sorted(
+            (a.steered_from, a.response_id) for a in accs if a.steered_from is not None)
+        assert all(a.steered and a.status == "incomplete" for a in accs if a.steered_into is not None)
+        assert all(type(e) in STEERING for a in accs for e in a.steering)
 
 
 # -- steering (issue #18): steer/inject events kept, a steered response linked to its successor -----------------
