@@ -297,3 +297,24 @@ def test_only_a_steered_end_links_and_only_to_its_own_successor() -> None:
     assert (one.status, one.output_text, one.steered, one.steered_into) == ("incomplete", "Once upon", True, None)
     assert [e.type for e in one.steering] == [
         "response.steer.accepted", "response.inject.created", "response.inject.failed"]
+
+
+def test_a_camelcase_invalid_event_goes_to_the_lane_its_bytes_name() -> None:
+    """A camelCase log (``streamId``): an invalid event (``response: null``) on lane a stays in lane a's stream, as
+    in the snake_case log (it used to form a stream of its own)."""
+    def camel(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k.split("_")[0] + "".join(p.title() for p in k.split("_")[1:]): camel(v) for k, v in x.items()}
+        return [camel(v) for v in x] if isinstance(x, list) else x
+
+    lane_a, lane_b = _with_lane(STREAMS[0], "lane-a"), _with_lane(STREAMS[1], "lane-b")
+    lane_a[1] = dict(lane_a[1], response=None)  # response.in_progress without its response: an InvalidEvent
+    mixed = _interleave([lane_a, lane_b], random.Random(3))
+    for naming, log in (("snake", mixed), ("camel", camel(mixed))):
+        decoded = orm.Decoder(naming=naming).decode_lines(b"\n".join(json.dumps(e).encode() for e in log),
+                                                          errors="replace")
+        assert sum(isinstance(e, orm.InvalidEvent) for e in decoded) == 1
+        accs = accumulate(decoded)
+        assert [(a.response_id, a.events, [p.kind for p in a.problems]) for a in sorted(accs, key=repr)] == sorted(
+            [(STREAMS[0][0]["response"]["id"], len(lane_a), ["invalid_event", "gap"]),
+             (STREAMS[1][0]["response"]["id"], len(lane_b), [])], key=repr), naming

@@ -1084,6 +1084,7 @@ def _clip(text: str, n: int = 24) -> str:
 
 class _Lane(msgspec.Struct):
     stream_id: Any = None
+    streamId: Any = None  # noqa: N815 - a camelCase log's unknown or invalid event
 
 
 _lane_of_raw = msgspec.json.Decoder(_Lane)
@@ -1097,7 +1098,8 @@ def _stream_id(ev: Any) -> Hashable:
     lane = getattr(ev, "stream_id", None)
     if lane is None and isinstance(ev, (UnknownEvent, InvalidEvent)) and ev.raw is not None:
         try:
-            lane = _lane_of_raw.decode(ev.raw).stream_id
+            got = _lane_of_raw.decode(ev.raw)
+            lane = got.stream_id if got.stream_id is not None else got.streamId
         except (msgspec.DecodeError, TypeError):
             return None
     return lane if isinstance(lane, str) else None
@@ -1108,7 +1110,8 @@ def _names_lane(ev: Any) -> bool:
     bytes name one, a projection that declares one."""
     if isinstance(ev, (UnknownEvent, InvalidEvent)):
         raw = ev.raw
-        return isinstance(raw, bytes) and b'"stream_id"' in raw and _stream_id(ev) is not None
+        return isinstance(raw, bytes) and (b'"stream_id"' in raw or b'"streamId"' in raw) and \
+            _stream_id(ev) is not None
     return _stream_id(ev) is not None
 
 
@@ -1125,8 +1128,8 @@ def _lane_keys(events: list[Any]) -> list[Hashable] | None:
     if not any(map(getattr, events, repeat("stream_id"), repeat(_NO_FIELD))):
         return None
     if not any(map(getattr, events, repeat("stream_id"), repeat(None))) and not any(
-            b'"stream_id"' in ev.raw for ev in compress(events, map(_FOREIGN.__contains__, map(type, events)))
-            if isinstance(ev.raw, bytes)):
+            b'"stream_id"' in ev.raw or b'"streamId"' in ev.raw
+            for ev in compress(events, map(_FOREIGN.__contains__, map(type, events))) if isinstance(ev.raw, bytes)):
         return None
     keys = [_stream_id(ev) for ev in events]
     return keys if any(k is not None for k in keys) else None
