@@ -169,9 +169,21 @@ def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[S
         ("resp_b1", "completed", "Paris is the capital.")]
     successor = by_lane["lane-a"][1].response
     assert successor is not None and successor.previous_response_id == "resp_a1"  # linked to the steered one
+    # the steered response and its successor are linked both ways; the steer is kept by the response it steered
+    first, second = by_lane["lane-a"]
+    assert (first.steered, first.steered_into, first.steered_from) == (True, "resp_a2", None)
+    assert (second.steered, second.steered_into, second.steered_from) == (False, None, "resp_a1")
+    assert first.steering == (accepted,) and second.steering == () and not first.problems
+    assert [(a.steered_into, a.steered_from, a.steering) for a in by_lane["lane-b"]] == [(None, None, ())]
+    # the README's steering lines run on these events (the section's second code block)
+    section = README.read_text().split("## WebSocket mode", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)\n```", section, re.S)
+    assert len(blocks) == 2 and "steered_into" in blocks[1]
+    exec(compile(blocks[1], str(README), "exec", dont_inherit=True), {"orm": orm, "events": events})
     # the whole connection at once: accumulate() keeps the lanes apart by stream_id
     def summary(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
-        return sorted((a.response_id, a.status, a.output_text, a.events, len(a.problems)) for a in accs)
+        return sorted((a.response_id, a.status, a.output_text, a.events, len(a.problems), a.steered_into or "",
+                       a.steered_from or "", len(a.steering)) for a in accs)
 
     whole = orm.accumulate(events)
     assert summary(whole) == summary(by_lane["lane-a"] + by_lane["lane-b"])
