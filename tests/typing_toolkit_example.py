@@ -27,6 +27,11 @@ kinds: list[str] = [p.kind for p in problems]
 usage: orm.Usage | None = acc.usage
 texts: dict[tuple[str, int], str] = acc.texts
 arguments: dict[str, str] = acc.arguments
+steering: tuple[orm.SteerEvent | orm.InjectEvent, ...] = acc.steering
+steers: list[orm.ResponseSteerAcceptedEvent] = [e for e in steering if isinstance(e, orm.ResponseSteerAcceptedEvent)]
+steered: bool = acc.steered
+linked: tuple[str | None, str | None] = (acc.steered_into, acc.steered_from)
+assert not steering and not steers and not steered and linked == (None, None)
 
 accs: list[orm.ResponseAccumulator] = orm.accumulate(replaced)
 row: object = orm.to_builtins(next(iter(orm.iter_events(data))))

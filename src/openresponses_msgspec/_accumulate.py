@@ -902,7 +902,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
 def _link(prev: ResponseAccumulator, succ: ResponseAccumulator, ev: Any) -> None:
     """(Cutting a log) ``ev``, the start event of ``succ``, follows ``prev`` on the same lane: when ``prev`` was
     steered, ``succ`` is its successor (both must have a response id, and ``ev``'s response must not name
-    another ``previous_response_id``). Ids, not accumulators, link them: no reference cycle between untracked objects."""
+    another ``previous_response_id``). Ids, not accumulators, link them: no reference cycle between untracked
+    objects."""
     if not prev.steered:
         return
     resp = ev.response
