@@ -489,6 +489,16 @@ class TestLossless:
             else:
                 assert data == b"[\n" + b",\n".join(WIRE) + b"\n]\n"
 
+    def test_sse_event_line_never_splits_on_a_line_break_in_the_type(self, tmp_path: Path) -> None:
+        # an unknown event's type is any JSON string: a CR or LF in it must not start a new SSE field
+        line = b'{"type":"x\\ndata: {\\"type\\":\\"evil\\"}\\r","sequence_number":1}'
+        (tmp_path / "in.ndjson").write_bytes(line + b"\n")
+        out = tmp_path / "out.sse"
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "sse", "-o", str(out)]) == 0
+        assert out.read_bytes() == b"data: " + line + b"\n\n"
+        [ev] = iter_events(out)
+        assert ev.type == 'x\ndata: {"type":"evil"}\r'
+
     def test_reencode_writes_the_model(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (tmp_path / "in.ndjson").write_bytes(WIRE_NDJSON)
         assert main(["convert", str(tmp_path / "in.ndjson"), "--reencode"]) == 0

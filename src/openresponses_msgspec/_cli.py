@@ -774,8 +774,11 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
             elif fmt == "sse":
                 kind = "response" if responses else getattr(item, "type", None)
                 body = data.replace(b"\n", b"\ndata: ") if b"\n" in data else data
-                write((b"event: " + kind.encode() + b"\n" if isinstance(kind, str) else b"") + b"data: " + body
-                      + b"\n\n")
+                # (no event: line for a type holding a line end: it would start another SSE field)
+                named = b""
+                if isinstance(kind, str) and "\n" not in kind and "\r" not in kind:
+                    named = b"event: " + kind.encode() + b"\n"
+                write(named + b"data: " + body + b"\n\n")
             else:
                 write((b"\n" if first else b",\n") + data)
             first = False
