@@ -316,3 +316,18 @@ def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(tmp_path: 
             assert (blocks.events, blocks.malformed) == (whole.events, whole.malformed), (name, size)
             assert [(f.event, f.path, f.count, f.first.replace(str(path), "<buffer>")) for f in blocks.findings] == \
                 [(f.event, f.path, f.count, f.first) for f in whole.findings], (name, size)
+
+
+def test_an_array_broken_midway_counts_the_break() -> None:
+    # a syntax error in an array used to make the whole source "0 events: the model keeps every tag and field"
+    good = json.loads(LINES[1])
+    for data in (b"[" + json.dumps(good).encode() + b',\n{"type":"response.in_progress", oops}]',
+                 b"[" + json.dumps(good).encode() + b',{"type":"resp'):
+        report = audit(data)
+        assert report.malformed == 1 and report.events >= 1, data
+        assert report.format().endswith("; 1 malformed")
+    many = b"[" + b",".join([json.dumps(good).encode()] * 20000) + b',{"type":"resp'  # the pieces before the break
+    report = audit(many)
+    assert (report.malformed, report.events) == (1, 20001)
+    assert all(f.path == "$.item.render_ms" and f.count == report.events - 1 for f in report.findings)
+

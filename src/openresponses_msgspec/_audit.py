@@ -14,6 +14,7 @@ fails is decoded to plain values and walked beside the model's types to say what
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import re
 import types
@@ -23,6 +24,7 @@ from typing import IO, Any, Literal, Union
 
 import msgspec
 
+from ._errors import DecodeError
 from ._models import EVENT_TYPES
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
@@ -420,10 +422,23 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
     else:
         try:
             items = msgspec.json.decode(buf, type=list[msgspec.Raw])
-        except msgspec.DecodeError:
-            items = []
+        except msgspec.DecodeError:  # broken somewhere: the elements up to the break, then the break itself
+            yield from _array_up_to_break(buf)
+            return
         for raw in items:
             yield bytes(raw), -1  # where it is: looked up only for an event with a finding
+
+
+def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
+    """The elements of an array that does not parse, as far as it parses; then one malformed piece (``b""``)
+    standing for the rest, so that the break is counted instead of the source reading as empty."""
+    from ._files import iter_events
+
+    try:
+        for _, raw in iter_events(io.BytesIO(bytes(buf)), format="array", errors="replace", raw=True):
+            yield raw, -1
+    except DecodeError:
+        yield b"", -1
 
 
 def audit(*sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview,
