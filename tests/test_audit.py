@@ -331,3 +331,12 @@ def test_an_array_broken_midway_counts_the_break() -> None:
     assert (report.malformed, report.events) == (1, 20001)
     assert all(f.path == "$.item.render_ms" and f.count == report.events - 1 for f in report.findings)
 
+
+def test_cli_audit_of_a_truncated_gzip_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
+    (tmp_path / "t.ndjson.gz").write_bytes(gzip.compress(DATA)[:40])
+    done = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "audit", str(tmp_path / "t.ndjson.gz")],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    err = done.stderr.decode()
+    assert err.startswith(f"{tmp_path / 't.ndjson.gz'}: gzip data is corrupt or ends early") and \
+        "internal error" not in err and "Traceback" not in err and err.count("\n") == 1, err

@@ -19,6 +19,7 @@ import os
 import re
 import types
 import typing
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any, Literal, Union
 
@@ -297,7 +298,15 @@ def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
         reader: Any = gzip.GzipFile(fileobj=f) if f.peek(2)[:2] == b"\x1f\x8b" else f
 
         def blocks() -> Iterator[bytes]:
-            while b := reader.read(BLOCK_SIZE):
+            done = 0
+            while True:
+                try:
+                    b = reader.read(BLOCK_SIZE)
+                except _GZIP_ERRORS as e:
+                    raise _gzip_error(source, e, done) from None
+                if not b:
+                    return
+                done += len(b)
                 yield b
 
         return os.fspath(source), blocks(), f
@@ -308,8 +317,21 @@ def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
         data = source if isinstance(source, bytes) else bytes(source)
         name = "<buffer>"
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except _GZIP_ERRORS as e:
+            raise _gzip_error(name, e, None) from None
     return name, iter((data,)), None
+
+
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _gzip_error(source: Any, e: BaseException, done: int | None) -> DecodeError:
+    """A corrupt or truncated gzip input: a DecodeError naming the source (as every other file error)."""
+    after = "" if done is None else f" after uncompressed byte {done:,}"
+    return DecodeError(f"{os.fspath(source) if not isinstance(source, str) else source}: gzip data is corrupt or "
+                       f"ends early{after} ({e})")
 
 
 def _cut(buf: bytes, fmt: str) -> int:

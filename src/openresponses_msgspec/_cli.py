@@ -517,7 +517,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
 
     _check_inputs(args.files)
-    report = audit(*(sys.stdin.buffer if p == "-" else p for p in args.files), format=args.format)
+    try:
+        report = audit(*(sys.stdin.buffer if p == "-" else p for p in args.files), format=args.format)
+    except DecodeError as err:  # a corrupt or truncated gzip input (the message names it)
+        raise _BadInput(err.msg) from None
     print(msgspec.json.encode(report).decode() if args.json else report.format())
     return 0 if report.ok else 1
 
