@@ -14,10 +14,10 @@ import gzip
 import inspect
 import os
 import re
+import secrets
 import stat
 import statistics
 import sys
-import tempfile
 import time
 import zlib
 from collections import Counter, deque
@@ -604,6 +604,7 @@ class _Output:
     def __init__(self, path: str | None, inputs: list[str]) -> None:
         self.path = None if path in (None, "-") else path
         self.tmp: str | None = None
+        self._mode: int | None = None
         self._file: IO[bytes] | None = None
         if self.path is None:
             self.stream: IO[bytes] = sys.stdout.buffer
@@ -628,8 +629,9 @@ class _Output:
             self._file = self._open(p)
             self.stream = self._wrap(self._file, p)
             return
+        self._mode = None if st is None else stat.S_IMODE(st.st_mode)  # an existing file keeps its mode
         try:
-            fd, self.tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(p)}.", suffix=".part")
+            fd, self.tmp = _create_beside(directory, os.path.basename(p))
         except OSError as e:
             raise _UsageError(f"cannot write in {directory}: {e.strerror or e}") from None
         self._file = os.fdopen(fd, "wb")
@@ -647,16 +649,16 @@ class _Output:
         return gzip.GzipFile(fileobj=f, mode="wb") if p.endswith(".gz") else f  # type: ignore[return-value]
 
     def commit(self) -> None:
-        """Flush and close; move the temporary file over the path (as a new file would be: mode 0666 - umask)."""
+        """Flush and close; move the temporary file over the path (created as a new file would be, mode 0666
+        less the umask; a file that was there keeps its mode)."""
         self.stream.flush()
         if self.stream is not self._file and self._file is not None:
             self.stream.close()
         if self._file is not None:
             self._file.close()
         if self.tmp is not None and self.path is not None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)
+            if self._mode is not None:
+                os.chmod(self.tmp, self._mode)
             os.replace(self.tmp, self.path)
             self.tmp = None
 
@@ -669,6 +671,19 @@ class _Output:
             with contextlib.suppress(OSError):
                 os.unlink(self.tmp)
             self.tmp = None
+
+
+def _create_beside(directory: str, base: str) -> tuple[int, str]:
+    """A new temporary file in ``directory`` (O_EXCL), mode 0666 less the umask as the kernel applies it (no
+    ``os.umask`` call: it is process-wide, and another thread creating a file meanwhile would get its mask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", directory)
 
 
 def _same_file(path: str, st: os.stat_result) -> bool:
