@@ -52,7 +52,8 @@ def _repeat(line: bytes, nbytes: int) -> bytes:
 
 def _kind(name: str, make: Callable[[int], bytes], run: Callable[[bytes], Any],
           check: Callable[[bytes, Any], None], normal: Callable[[int], bytes], run_normal: Callable[[bytes], Any],
-          n_bytes: int, *, rounds: int | None = None, goal_vs_normal: float | None = None) -> Any:
+          n_bytes: int, *, rounds: int | None = None, goal_vs_normal: float | None = None, issue: int = 11,
+          normal_is: str = "normal input of the same size") -> Any:
     """One interleaved set: the normal input, the hostile one at N and at 2N bytes; targets registered."""
     s = InterleavedSet(f"{ADV}: {name}")
     group = f"{ADV}: {name}"
@@ -63,7 +64,7 @@ def _kind(name: str, make: Callable[[int], bytes], run: Callable[[bytes], Any],
             data, fn = build()
             out = fn(data)
             if lib == "normal":
-                assert out, "the normal input decodes to events"
+                assert out or normal is make, "the normal input decodes to events"
             else:
                 check(data, out)
             return Case(group=group, lib=lib, fn=lambda: fn(data), events=max(1, len(out)), bytes=len(data), **extra)
@@ -73,14 +74,14 @@ def _kind(name: str, make: Callable[[int], bytes], run: Callable[[bytes], Any],
     add("normal", lambda: (normal(n_bytes), run_normal))
     add("N", lambda: (make(n_bytes), run))
     add("2N", lambda: (make(2 * n_bytes), run))
-    register(Target(f"{name}: time(2N) / time(N)", issue=11, num=(group, "2N"), den=(group, "N"), goal=2.3,
+    register(Target(f"{name}: time(2N) / time(N)", issue=issue, num=(group, "2N"), den=(group, "N"), goal=2.3,
                     cmp="<=", metric="time", note="linear in the input"))
     if goal_vs_normal is not None:
-        register(Target(f"{name}: bytes/s vs normal input of the same size", issue=10, num=(group, "N"),
+        register(Target(f"{name}: bytes/s vs {normal_is}", issue=10 if issue == 11 else issue, num=(group, "N"),
                         den=(group, "normal"), goal=goal_vs_normal, metric="throughput",
                         note="costs no more than the bytes it holds"))
     else:
-        register(Target(f"{name}: bytes/s vs normal input of the same size (informational)", issue=11,
+        register(Target(f"{name}: bytes/s vs {normal_is} (informational)", issue=issue,
                         num=(group, "N"), den=(group, "normal"), goal=0.0, metric="throughput",
                         note="reported, no goal: the issue asks for linearity"))
     return s.make_test()
@@ -173,3 +174,76 @@ def _normal_images(nbytes: int) -> bytes:
 
 test_big_event = _kind("SSE 100 MB event in 1 MiB chunks", _big_event, _in_mib_chunks, _check_big, _normal_images,
                        _in_mib_chunks, _scale(100 << 20, 1 << 20), rounds=3)
+
+
+# -- files (issue #17): arrays that cannot be cut at a "}," and blank runs, through iter_events ----------------
+
+
+def _from_file(data: bytes) -> list[Any]:
+    return list(orm.iter_events(data))
+
+
+def _from_file_replace(data: bytes) -> list[Any]:
+    return list(orm.iter_events(data, errors="replace"))
+
+
+def _normal_array(nbytes: int) -> bytes:
+    return corpus.array(_text_events(nbytes))
+
+
+def _array_of(element: Callable[[int], bytes], nbytes: int) -> bytes:
+    parts, size, i = [], 2, 0
+    while size < nbytes:
+        parts.append(element(i))
+        size += len(parts[-1]) + 1
+        i += 1
+    return b"[" + b",".join(parts) + b"]"
+
+
+_TEXT_LINES = corpus.ndjson(corpus.events("text", 30)).split(b"\n")[:30]
+
+
+def _nested(i: int) -> bytes:  # an element that is an array of events: no top-level "},"
+    return b"[" + b",".join(_TEXT_LINES[i % 10 : i % 10 + 3]) + b"]"
+
+
+def _braces(i: int) -> bytes:  # a valid event whose text is full of "},"
+    return (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"'
+            + b"}," * 2000 + b'","logprobs":[],"sequence_number":%d}' % i)
+
+
+_BAD_EL = (b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero","content_index":0,'
+           b'"delta":"x","logprobs":[],"sequence_number":1}')
+
+
+def _count_elements(kind: type) -> Callable[[bytes, Any], None]:
+    def check(data: bytes, out: Any) -> None:
+        assert len(out) == len(orm.decode_array(data, errors="replace")), (len(out),)
+        assert all(isinstance(e, kind) for e in out[:50]), out[:2]
+
+    return check
+
+
+test_file_nested_arrays = _kind(
+    "file array of nested arrays (replace)", lambda n: _array_of(_nested, n), _from_file_replace,
+    _count_elements(InvalidEvent), _normal_array, _from_file, _scale(4 << 20, 64 << 10), issue=17,
+    normal_is="a normal array file of the same size")
+test_file_braces = _kind(
+    "file array of strings full of '},'", lambda n: _array_of(_braces, n), _from_file,
+    _count_elements(orm.ResponseOutputTextDeltaEvent), _normal_array, _from_file, _scale(8 << 20, 64 << 10),
+    issue=17, normal_is="a normal array file of the same size")
+test_file_invalid_elements = _kind(  # N: 4,000 invalid elements, 2N: 8,000 (30 s before, as 1,000 took 0.6 s)
+    "file array of invalid elements (replace)", lambda n: _array_of(lambda i: _BAD_EL, n), _from_file_replace,
+    _count_elements(InvalidEvent), _normal_array, _from_file, _scale(4000 * (len(_BAD_EL) + 1), 32 << 10),
+    issue=17, normal_is="a normal array file of the same size")
+test_file_numbers = _kind(
+    "file array of numbers (replace)", lambda n: _array_of(lambda i: b"%d" % i, n), _from_file_replace,
+    _count_elements(InvalidEvent), _normal_array, _from_file, _scale(128 << 10, 16 << 10), rounds=3, issue=17,
+    normal_is="a normal array file of the same size")
+def _blank(n: int) -> bytes:
+    return b"\n" * n
+
+
+test_file_blank_lines = _kind(  # the peer: decode_lines over the same bytes in memory ("as fast as", issue #17)
+    "file of blank lines", _blank, _from_file, _check_empty, _blank, orm.decode_lines,
+    _scale(32 << 20, 1 << 20), issue=17, goal_vs_normal=0.5, normal_is="decode_lines on the same bytes in memory")

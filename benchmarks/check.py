@@ -76,14 +76,21 @@ def value(b: dict[str, Any], metric: str, duration: float | None = None) -> floa
     return float(info[metric])
 
 
-def _spread(t: Target, a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float] | None:
+def _round_ratios(t: Target, a: dict[str, Any], b: dict[str, Any]) -> list[float] | None:
+    """The ratio of round i of ``a`` to round i of ``b``, when both were timed in one interleaved set."""
     if t.metric not in ("speed", "throughput", "time"):
         return None
     sa, sb = a.get("extra_info", {}).get("interleaved"), b.get("extra_info", {}).get("interleaved")
     da, db = a["stats"].get("data"), b["stats"].get("data")
-    if not sa or sa != sb or not da or not db or len(da) < 2:
+    if not sa or sa != sb or not da or not db:
         return None
-    ratios = [value(a, t.metric, x) / value(b, t.metric, y) for x, y in zip(da, db, strict=False)]
+    return [value(a, t.metric, x) / value(b, t.metric, y) for x, y in zip(da, db, strict=False)]
+
+
+def _spread(t: Target, a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float] | None:
+    ratios = _round_ratios(t, a, b)
+    if ratios is None or len(ratios) < 2:
+        return None
     return (min(ratios), max(ratios))
 
 
@@ -100,11 +107,19 @@ def evaluate(doc: dict[str, Any], targets: list[Target]) -> list[Result]:
         assert a is not None
         try:
             ratio = value(a, t.metric) / value(b, t.metric) if b is not None else value(a, t.metric)
+            spread = _spread(t, a, b) if b is not None else None
         except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
             results.append(Result(t, UNMEASURED, detail=f"cannot compute {t.metric!r}: {e!r}"))
             continue
+        if t.over == "every round":  # the worst round's ratio is the measure
+            rounds = _round_ratios(t, a, b) if b is not None else None
+            if not rounds:
+                results.append(Result(t, UNMEASURED, detail="no per-round data of both sides in one interleaved "
+                                      "set (use --benchmark-json)"))
+                continue
+            ratio = max(rounds) if t.cmp == "<=" else min(rounds)
         ok = ratio >= t.goal if t.cmp == ">=" else ratio <= t.goal
-        results.append(Result(t, MET if ok else MISSED, ratio, _spread(t, a, b) if b is not None else None))
+        results.append(Result(t, MET if ok else MISSED, ratio, spread))
     return results
 
 

@@ -14,6 +14,10 @@ A target is a ratio of two measured cases of ONE pytest-benchmark run (medians),
         metric="speed",                           # what is divided (see METRICS); "speed" = events/s
     ))
 
+``over="every round"`` checks the worst per-round ratio instead of the ratio of the medians (round *i* of ``num``
+against round *i* of ``den``; both sides must be measured in one interleaved set, else "not measured"): a goal
+that must hold in every round, not only typically.
+
 ``num``/``den`` may also be a bare group name (the lib is then ``openresponses_msgspec``). ``den=None`` makes
 an absolute target (``value(num) cmp goal``, e.g. a peak memory in MB). Metrics:
 
@@ -37,6 +41,7 @@ OURS = "openresponses_msgspec"
 REFERENCE = "reference prototype (13 variants)"
 SCAN = "bytes.count(b'\\n') scan"  # the memory-bandwidth yardstick for image-heavy batches
 METRICS = ("speed", "throughput", "time")
+OVER = ("median", "every round")
 
 Side = tuple[str, str]
 
@@ -58,13 +63,18 @@ class Target:
     cmp: Literal[">=", "<="] = ">="
     metric: str = "speed"
     note: str = ""
+    over: Literal["median", "every round"] = "median"
 
     def __init__(self, name: str, *, issue: int, num: str | Side, den: str | Side | None, goal: float,
-                 cmp: Literal[">=", "<="] = ">=", metric: str = "speed", note: str = "") -> None:
+                 cmp: Literal[">=", "<="] = ">=", metric: str = "speed", note: str = "",
+                 over: Literal["median", "every round"] = "median") -> None:
         if cmp not in (">=", "<="):
             raise ValueError(f"cmp must be '>=' or '<=', not {cmp!r}")
+        if over not in OVER or (over != "median" and den is None):
+            raise ValueError(f"over must be one of {OVER} (a per-round check needs a den), not {over!r}")
         for k, v in (("name", name), ("issue", issue), ("num", _side(num)), ("den", None if den is None else
-                     _side(den)), ("goal", float(goal)), ("cmp", cmp), ("metric", metric), ("note", note)):
+                     _side(den)), ("goal", float(goal)), ("cmp", cmp), ("metric", metric), ("note", note),
+                     ("over", over)):
             object.__setattr__(self, k, v)
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,11 +84,12 @@ class Target:
     def from_dict(cls, d: dict[str, Any]) -> Target:
         return cls(d["name"], issue=d["issue"], num=tuple(d["num"]), den=None if d["den"] is None else
                    tuple(d["den"]), goal=d["goal"], cmp=d["cmp"], metric=d.get("metric", "speed"),
-                   note=d.get("note", ""))
+                   note=d.get("note", ""), over=d.get("over", "median"))
 
     def describe(self) -> str:
-        """The goal as a phrase: ``>= 0.85x``, ``<= 100``."""
-        return f"{self.cmp} {self.goal:g}" + ("x" if self.den is not None else "")
+        """The goal as a phrase: ``>= 0.85x``, ``<= 100``, ``<= 0.5x every round``."""
+        return f"{self.cmp} {self.goal:g}" + ("x" if self.den is not None else "") + (
+            " every round" if self.over == "every round" else "")
 
 
 REGISTRY: dict[str, Target] = {}

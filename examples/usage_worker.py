@@ -33,6 +33,10 @@ message of each open stream in that stream's partition. Redis: one consumer per 
 of one response must reach the same worker).
 
 SIGTERM (or Ctrl-C) stops cleanly: the current batch is finished, records flushed, offsets committed.
+
+With the otel extra installed, each published stream is also one OpenTelemetry CLIENT span and the GenAI
+metrics (``genai_telemetry``/``record_genai``, the message timestamps or entry ids as arrival times) through the
+global tracer and meter providers (configure them, e.g. with ``opentelemetry-instrument``).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from typing import Any
 
 import msgspec
 
-from openresponses_msgspec import ResponseAccumulator, Usage
+from openresponses_msgspec import ResponseAccumulator, Usage, genai_telemetry, record_genai
 
 FINISHED = frozenset({"completed", "failed", "incomplete", "cancelled"})
 TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
@@ -63,7 +67,7 @@ class UsageRecord(msgspec.Struct, frozen=True):
     total_tokens: int | None
     events: int
     problems: int
-    flagged: bool = False  # folding this stream raised: counts are what was folded before; `error` says what
+    flagged: bool = False  # folding this stream raised (`error` says what): its later events counted, not folded
     error: str | None = None
     resumed_at: int | None = None  # the first sequence number, when > 0 (a stream resumed with starting_after)
     source: dict[str, Any] | None = None  # where its input was (Kafka: partition/first/last/next; Redis: ids)
@@ -81,22 +85,26 @@ class Open:
     error: str | None = None  # what folding raised (the stream is flagged; its later events are not folded)
     min_seq: int | None = None
     pending: list[Any] = field(default_factory=list)  # fed, not yet folded (one accumulator call per batch)
+    times: list[float] = field(default_factory=list)  # arrival times (Kafka timestamps, Redis entry ids), seconds
+    traced: bool = False  # its span and metrics were recorded
 
 
 class Folder:
     """Folds events per stream key; the one place that decides when a stream's record is published.
 
     ``feed`` returns a stream once it finished (its terminal event came); ``flush`` (once per batch) folds what
-    was fed since, one accumulator call per stream (4x faster than one call per event); ``expire`` closes
-    streams idle for ``idle_timeout`` seconds. None raises: an exception while folding one stream flags that
-    stream only.
+    was fed since, one accumulator call per stream (60k events, 20 streams at a time: 279 ms, against 487 ms
+    with one call per event); ``expire`` closes streams idle for ``idle_timeout`` seconds. None raises: an
+    exception while folding one stream flags that stream only.
     Handles of dropped events (tombstones, late duplicates of an ended stream) collect in ``dropped`` (Redis
     acknowledges them; Kafka commits past them anyway).
     """
 
     def __init__(self, idle_timeout: float, *, clock: Callable[[], float] = time.monotonic,
-                 accumulator: Callable[[], ResponseAccumulator] = ResponseAccumulator) -> None:
+                 accumulator: Callable[[], ResponseAccumulator] = ResponseAccumulator,
+                 otel: tuple[Any, Any] | None = None) -> None:
         self.idle_timeout = idle_timeout
+        self.otel = otel if otel is not None else _otel()  # (tracer, meter): GenAI spans and metrics per stream
         self.clock = clock
         self.accumulator = accumulator
         self.open: dict[str, Open] = {}
@@ -105,7 +113,7 @@ class Folder:
         self.flagged = 0
         self._dirty: list[tuple[str, Open]] = []  # streams with pending events
 
-    def feed(self, key: str, event: Any, handle: Any) -> Open | None:
+    def feed(self, key: str, event: Any, handle: Any, at: float | None = None) -> Open | None:
         now = self.clock()
         if event is None:  # a tombstone: nothing to fold
             self.dropped.append(handle)
@@ -119,6 +127,8 @@ class Folder:
                 return None
             st = self.open[key] = Open(self._new(), now)
         st.handles.append(handle)
+        if at is not None and self.otel is not None:
+            st.times.append(at)
         st.events += 1
         st.last_seen = now
         if seq is not None and (st.min_seq is None or seq < st.min_seq):
@@ -186,6 +196,12 @@ class Folder:
         model = model if isinstance(model, str) else None  # (an InvalidValue in its place must not reach encode)
         if isinstance(getattr(resp, "usage", None), Usage):
             usage = getattr(resp, "usage", None)
+        if self.otel is not None and st.error is None and not st.traced:
+            st.traced = True
+            try:  # one CLIENT span and the GenAI metrics per stream (arrival times: time per chunk)
+                record_genai(genai_telemetry(acc, times=st.times or None), tracer=self.otel[0], meter=self.otel[1])
+            except Exception as exc:  # noqa: BLE001 - telemetry never stops a record
+                log(f"{key}: telemetry not recorded ({type(exc).__name__}: {exc})")
         return UsageRecord(
             key, model, status, _int(getattr(usage, "input_tokens", None)),
             _int(getattr(usage, "output_tokens", None)), _int(getattr(usage, "total_tokens", None)), st.events,
@@ -198,6 +214,21 @@ class Folder:
         st.error = f"{type(exc).__name__}: {exc}"[:500]
         self.flagged += 1
         log(f"{key}: flagged ({st.error}); the stream is published as it stands when it ends")
+
+
+def _otel() -> tuple[Any, Any] | None:
+    """The global tracer and meter when the otel extra (opentelemetry-api) is installed, else None."""
+    try:
+        from opentelemetry import metrics, trace
+    except ImportError:
+        return None
+    return trace.get_tracer("usage_worker"), metrics.get_meter("usage_worker")
+
+
+def _entry_time(entry_id: Any) -> float | None:
+    """A Redis entry id's milliseconds, in seconds."""
+    head = (entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)).split("-", 1)[0]
+    return int(head) / 1000 if head.isdigit() else None
 
 
 def _seq(event: Any) -> int | None:
@@ -234,7 +265,7 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
     ``starts`` (the committed offsets, where a restarted worker replays from). Reads the output backwards,
     ``chunk`` records at a time, until per partition a record produced before its start is met (records carry
     ``source.next``: the partition's position when they were produced)."""
-    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka import Consumer
 
     found: dict[int, dict[str, int]] = {p: {} for p in starts}
     reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "usage-worker-scan",
@@ -245,36 +276,61 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
         if meta is None or meta.error is not None:
             return found  # no output yet
         for q in meta.partitions:
-            lo, end = reader.get_watermark_offsets(TopicPartition(out_topic, q), 10, cached=False)
             todo = set(starts)
+
+            def take(values: list[bytes | None], todo: set[int] = todo) -> None:
+                for value in values:
+                    src = _source(value)
+                    if src is None or src[0] != topic or src[1] not in found:
+                        continue
+                    _, p, key, last, nxt = src
+                    if nxt <= starts[p]:
+                        todo.discard(p)  # produced before p's start: so is every earlier record of p
+                    elif last >= found[p].get(key, -1):
+                        found[p][key] = last
+
+            lo, hi = reader.get_watermark_offsets(_tp(out_topic, q), 10, cached=False)
+            # the reported end can be short of the real one (Tansu reports the last batch's first offset + 1):
+            # read on from it to the end-of-partition event, which carries the real end
+            values, end = _read(reader, out_topic, q, hi, None)
+            take(values)
+            end = min(hi, end)
             while end > lo and todo:
                 begin = max(lo, end - chunk)
-                reader.assign([TopicPartition(out_topic, q, begin)])
-                at, deadline = begin, time.monotonic() + 30
-                while at < end:
-                    msgs = reader.consume(chunk, 0.05)  # (a long timeout is waited in full, records or not)
-                    if not msgs and time.monotonic() > deadline:
-                        raise TimeoutError(f"no records from {out_topic}[{q}] at offset {at}")
-                    for m in msgs:
-                        if m.error() is not None:
-                            at = end  # end of the partition
-                            break
-                        off = m.offset() or 0
-                        at = off + 1
-                        if off >= end:
-                            break
-                        src = _source(m.value())
-                        if src is None or src[0] != topic or src[1] not in found:
-                            continue
-                        _, p, key, last, nxt = src
-                        if nxt <= starts[p]:
-                            todo.discard(p)  # produced before p's start: so is every earlier record of p
-                        elif last >= found[p].get(key, -1):
-                            found[p][key] = last
+                take(_read(reader, out_topic, q, begin, end)[0])
                 end = begin
     finally:
         reader.close()
     return found
+
+
+def _tp(topic: str, partition: int, offset: int | None = None) -> Any:
+    from confluent_kafka import TopicPartition
+
+    return TopicPartition(topic, partition) if offset is None else TopicPartition(topic, partition, offset)
+
+
+def _read(reader: Any, topic: str, q: int, begin: int, end: int | None) -> tuple[list[bytes | None], int]:
+    """The values at offsets [begin, end) of ``topic[q]`` (``end=None``: up to the end of the partition), and the
+    offset reached."""
+    reader.assign([_tp(topic, q, begin)])
+    values: list[bytes | None] = []
+    at, deadline = begin, time.monotonic() + 30
+    while end is None or at < end:
+        msgs = reader.consume(500, 0.05)  # (a long timeout is waited in full, records or not)
+        if not msgs and time.monotonic() > deadline:
+            raise TimeoutError(f"no records from {topic}[{q}] at offset {at}")
+        for m in msgs:
+            off = m.offset()
+            if m.error() is not None:  # the end of the partition (at the offset it carries)
+                if end is None and off is not None and off >= 0:
+                    return values, max(at, off)
+                continue
+            if off is None or off < at or (end is not None and off >= end):
+                continue  # (not of this range)
+            values.append(m.value())
+            at = off + 1
+    return values, at
 
 
 class _Src(msgspec.Struct):
@@ -387,7 +443,8 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
                 if offset <= skip.get(part, {}).get(key, -1):
                     counts["replayed"] += 1  # replayed after a restart, its record is out already
                     continue
-                done = folder.feed(key, ev, (part, offset))
+                kind, ms = msg.timestamp()
+                done = folder.feed(key, ev, (part, offset), ms / 1000 if kind else None)
                 if done is not None:
                     publish(key, done)
             folder.flush()
@@ -448,7 +505,7 @@ def run_redis(args: argparse.Namespace, stop: Stop) -> int:
                     folder.dropped.append(entry.id)  # not ours to fold
                     continue
                 key = raw_key.decode("utf-8", "backslashreplace")
-                done = folder.feed(key, entry.event, entry.id)
+                done = folder.feed(key, entry.event, entry.id, _entry_time(entry.id))
                 if done is not None:
                     ready.append((key, done))
             folder.flush()

@@ -49,14 +49,22 @@ def roots() -> list[Any]:
 # ---- the SDK side: a pydantic annotation as one of a few shapes ------------------------------------------------
 
 
+def _is_alias(tp: Any) -> bool:
+    return type(tp).__name__ == "TypeAliasType"  # typing's (3.12+) or typing_extensions'
+
+
 def _strip(tp: Any) -> Any:
+    """Through Annotated and type aliases, generic ones too (OpenRouter's ``Nullable[T]``/``OptionalNullable[T]``
+    are ``TypeAliasType``s with a parameter: ``Nullable[str]`` is ``str | None``)."""
     while True:
-        if typing.get_origin(tp) is typing.Annotated:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
             tp = typing.get_args(tp)[0]
-        elif isinstance(tp, typing.TypeAliasType if hasattr(typing, "TypeAliasType") else ()):  # pragma: no cover
+        elif _is_alias(tp):
             tp = tp.__value__
-        elif type(tp).__name__ == "TypeAliasType":
-            tp = tp.__value__
+        elif origin is not None and _is_alias(origin):
+            params, args = origin.__type_params__, typing.get_args(tp)
+            tp = origin.__value__[args] if params else origin.__value__
         else:
             return tp
 

@@ -3,7 +3,7 @@ realistic streams (drop, duplicate, swap, truncate, strip optional fields, null 
 numbers, odd indices, stand-in values, foreign lines) and after every step decodes the log with each decoder
 (snake, camelCase, projections) and folds it in random batches, reading every property.
 
-Example counts are small (the suite's budget); ``ACC_FUZZ_EXAMPLES=2000`` runs a long fuzz."""
+Example counts are small (the suite's budget); ``ACC_FUZZ_EXAMPLES=2000 ACC_FUZZ_STEPS=30`` runs a long fuzz."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import openresponses_msgspec as orm
 from openresponses_msgspec import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, View, accumulate
 
 EXAMPLES = int(os.environ.get("ACC_FUZZ_EXAMPLES", "20"))
+STEPS = int(os.environ.get("ACC_FUZZ_STEPS", "8"))
 STATUSES = {"queued", "in_progress", "completed", "failed", "incomplete", "cancelled", "cut_short"}
 
 
@@ -112,6 +113,12 @@ def _read(acc: ResponseAccumulator) -> None:
     assert acc.resumed_at is None or acc.resumed_at > 0
     assert len(acc.errors) <= acc.events
     repr(acc)
+
+
+def _state(acc: ResponseAccumulator) -> tuple[Any, ...]:
+    return (acc.status, acc.events, acc.output_text, acc.texts, acc.refusals, acc.reasoning, acc.summaries,
+            acc.arguments, acc.tool_inputs, acc.partial_images, acc.problems, acc.response_id, acc.resumed_at,
+            acc.first_sequence_number, acc.last_sequence_number, len(acc.output))
 
 
 class MutatedStreams(RuleBasedStateMachine):
@@ -237,6 +244,11 @@ class MutatedStreams(RuleBasedStateMachine):
     def _bytes(self, camel: bool) -> bytes:
         out = []
         for e in self.log:
+            if isinstance(e, bytes) and camel:
+                try:
+                    e = json.loads(e)
+                except ValueError:
+                    pass
             out.append(e if isinstance(e, bytes) else json.dumps(_camel(e) if camel else e).encode())
         return b"\n".join(out) + b"\n"
 
@@ -258,6 +270,11 @@ class MutatedStreams(RuleBasedStateMachine):
             acc.close()
             _read(acc)
             assert acc.events == len(events)
+            one = ResponseAccumulator()  # one event per call: every delta takes the slow path
+            for ev in events:
+                one.feed(ev)
+            one.close()
+            assert _state(one) == _state(acc), name
             whole = accumulate(events)
             assert sum(a.events for a in whole) == len(events)
             for a in whole:
@@ -274,6 +291,6 @@ class MutatedStreams(RuleBasedStateMachine):
 
 
 MutatedStreams.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=8, deadline=None,
+    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 test_mutated_streams = MutatedStreams.TestCase

@@ -6,13 +6,14 @@ reports (Copilot: BerriAI/litellm#30072, lidge-jun/opencodex#995; resumed stream
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
 import pytest
 
 import openresponses_msgspec as orm
-from openresponses_msgspec import Problem, ResponseAccumulator, accumulate
+from openresponses_msgspec import Problem, ResponseAccumulator, StreamSplitter, accumulate
 from openresponses_msgspec import _accumulate as acc_module
 
 
@@ -201,6 +202,25 @@ class TestResumedStream:
         assert [(p.kind, p.sequence_number) for p in acc.problems] == [
             ("resumed", 2), ("out_of_order", 0), ("out_of_order", 1)]
         assert (acc.status, acc.output_text, acc.resumed_at) == ("completed", "Once upon a time", 2)
+
+
+    def test_in_a_log_after_another_stream_it_folds_on_its_own(self) -> None:
+        """A log: one stream, then a resumed one (no start event). Its first event names an item the ended
+        stream never had: it begins the next stream (before, its events were filed as after_terminal)."""
+        first = _text_stream("resp_a", "msg_a", ["x", "y"], _usage(1, 2))
+        resumed = _background()[2:]
+        accs = accumulate(orm.decode_lines(_lines(first + resumed)))
+        assert [(a.response_id, a.status, a.output_text, a.resumed_at, [p.kind for p in a.problems], a.events)
+                for a in accs] == [("resp_a", "completed", "xy", None, [], len(first)),
+                                   ("resp_bg", "completed", "Once upon a time", 2, ["resumed"], len(resumed))]
+
+    def test_a_redelivered_tail_stays_in_its_stream(self) -> None:
+        """The same log with the first stream's last events delivered twice: no stream is invented."""
+        first = _text_stream("resp_a", "msg_a", ["x", "y"], _usage(1, 2))
+        [acc] = accumulate(orm.decode_lines(_lines(first + first[-3:])))
+        assert (acc.status, acc.output_text, acc.events) == ("completed", "xy", len(first) + 3)
+        assert [(p.kind, p.sequence_number) for p in acc.problems] == [("duplicate", 7), ("duplicate", 8),
+                                                                       ("duplicate", 9)]
 
 
 class TestWholeItems:
@@ -423,3 +443,99 @@ def test_lanes_are_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
     got = sp.feed(events[:7]) + sp.feed(events[7:]) + sp.close()
     assert sorted((x.response_id, x.output_text, x.status, x.problems) for x in got) == [
         ("resp_la", "a1a2", "completed", []), ("resp_lb", "b1b2b3", "completed", [])]
+
+
+def test_keepalive_says_nothing_about_the_response() -> None:
+    """OpenAI's `keepalive` (a known event since it was observed): numbered, but it neither starts a queued
+    response nor counts as an event after the terminal one."""
+    evs = [{"type": "response.queued", "sequence_number": 0, "response": _resp("resp_q", "queued")},
+           {"type": "keepalive", "sequence_number": 1},
+           {"type": "response.completed", "sequence_number": 3, "response": _resp("resp_q", "completed")},
+           {"type": "keepalive", "sequence_number": 4}]
+    acc = ResponseAccumulator()
+    decoded = orm.decode_lines(_lines(evs))
+    acc.feed(decoded[:2])
+    assert acc.status == "queued"
+    acc.feed(decoded[2:])
+    assert acc.status == "completed" and acc.last_sequence_number == 4
+    assert acc.problems == [Problem("gap", 3, "sequence numbers 2 missing before 3")]
+
+
+class TestCollector:
+    """Folding a batch keeps the garbage collector out of the way (issue #16: one full collection of a large
+    heap cost more than the whole fold, and each call allocated ~37k collector-counted containers)."""
+
+    def test_few_collector_counted_objects_per_stream(self) -> None:
+        events = orm.decode_lines(orm.corpus.ndjson(orm.corpus.events("mixed", 20_000)))
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            gc.collect()
+            before = gc.get_count()[0]
+            accs = accumulate(events)
+            allocated = gc.get_count()[0] - before
+        finally:
+            if was:
+                gc.enable()
+        assert len(accs) > 500
+        assert allocated / len(accs) < 5  # (the accumulator and its slots are untracked Structs)
+
+    def test_a_large_fold_pauses_the_collector_and_leaves_it_as_found(self) -> None:
+        """A probe event in the batch reads gc.isenabled() while the fold runs: paused for a large batch (no
+        collection can land inside the fold), running for a small one (a worker's messages), and as found
+        afterwards (a collector the caller disabled stays disabled)."""
+        events = orm.decode_lines(orm.corpus.ndjson(orm.corpus.events("mixed", 5_000)))
+        seen: list[bool] = []
+
+        class Probe(orm.UnknownEvent):
+            __slots__ = ()
+
+            def __init__(self) -> None:
+                self.type = "probe"
+
+            @property
+            def raw(self) -> bytes:  # type: ignore[override]
+                seen.append(gc.isenabled())
+                return b"{}"
+
+        big = [*events[:2500], Probe(), *events[2500:]]
+        assert gc.isenabled()
+        accumulate(big)
+        StreamSplitter().feed(big)
+        ResponseAccumulator().feed(big)
+        ResponseAccumulator().feed(iter(big))
+        assert seen == [False] * 4 and gc.isenabled()
+        seen.clear()
+        accumulate([*events[:100], Probe()])
+        ResponseAccumulator().feed(Probe())
+        assert seen == [True, True]
+        seen.clear()
+        gc.disable()
+        try:
+            accumulate(big)
+            assert seen == [False] and not gc.isenabled()
+        finally:
+            gc.enable()
+
+
+def test_an_unknown_item_id_is_resolved_once() -> None:
+    """An item id that names no output item is filed where its first event went, whatever its later events'
+    output_index says: folding one event per call (the slow path) equals one batch (the hot path). Found by the
+    state machine: the first delta lacked output_index (kept its own id), the next ones had it (filed under the
+    item at that index)."""
+    evs = [{"type": "response.created", "sequence_number": 0, "response": _resp("resp_u", "in_progress")},
+           {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0,
+            "item": _message("msg_a", "", "in_progress")},
+           {"type": "response.output_text.delta", "sequence_number": 2, "item_id": "msg_b", "content_index": 0,
+            "delta": "a"},
+           {"type": "response.output_text.delta", "sequence_number": 3, "item_id": "msg_b", "output_index": 0,
+            "content_index": 0, "delta": "b"},
+           {"type": "response.output_text.delta", "sequence_number": 4, "item_id": "msg_b", "output_index": 0,
+            "content_index": 0, "delta": "c"}]
+    decoded = orm.decode_lines(_lines(evs))
+    batch, single = ResponseAccumulator(), ResponseAccumulator()
+    batch.feed(decoded)
+    for ev in decoded:
+        single.feed(ev)
+    assert batch.texts == single.texts == {("msg_b", 0): "abc"}
+    assert batch.problems == single.problems == []

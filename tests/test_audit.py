@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import AuditFinding, audit, corpus
+from openresponses_msgspec import _audit as audit_module
 from openresponses_msgspec._audit import _Strict
 
 LINES = [
@@ -93,6 +95,14 @@ def test_the_same_findings_from_sse_arrays_gzip_and_several_files(tmp_path: Path
     assert {(f.event, f.path, f.variant, f.count, f.first) for f in crlf.findings} == {
         (f.event, f.path, f.variant, f.count // 2, f"<buffer>:{f.first.rpartition(':')[2]}")
         for f in report.findings if f.first.startswith(str(tmp_path / "a.sse"))}
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_event() -> None:
+    for data in (b"\xef\xbb\xbf" + DATA, b"\xef\xbb\xbfdata: " + LINES[1].encode() + b"\n\n"):
+        report = audit(data)
+        assert report.malformed == (1 if data.endswith(b"all\n") else 0)
+        assert report.findings[0].path == "$.item.render_ms" and report.findings[0].first == "<buffer>:" + (
+            "2" if data.endswith(b"all\n") else "1")
 
 
 def test_what_the_model_keeps_whole_is_not_looked_into() -> None:
@@ -282,3 +292,27 @@ def test_the_readme_audit_example_prints_what_it_shows(tmp_path: Path) -> None:
     r = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr
     assert r.stdout == m.group(2)
+
+
+def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks cut at line (NDJSON) and blank-line (SSE) boundaries: the same counts and FILE:LINE, any size."""
+    rnd = random.Random(9)
+    evs = corpus.events("mixed", 1500)
+    for e in evs:
+        if rnd.random() < 0.05:
+            e["zz_note"] = rnd.random()
+    sse = corpus.sse(evs)
+    inputs = {"log.ndjson": corpus.ndjson(evs), "log.sse": sse, "crlf.sse": sse.replace(b"\n", b"\r\n"),
+              "log.ndjson.gz": gzip.compress(corpus.ndjson(evs)), "bom.ndjson": b"\xef\xbb\xbf" + DATA}
+    for name, data in inputs.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        whole = audit(gzip.decompress(data) if name.endswith(".gz") else data)
+        assert whole.findings, name
+        for size in (3, 257, 4096):
+            monkeypatch.setattr(audit_module, "BLOCK_SIZE", size)
+            blocks = audit(path)
+            assert (blocks.events, blocks.malformed) == (whole.events, whole.malformed), (name, size)
+            assert [(f.event, f.path, f.count, f.first.replace(str(path), "<buffer>")) for f in blocks.findings] == \
+                [(f.event, f.path, f.count, f.first) for f in whole.findings], (name, size)

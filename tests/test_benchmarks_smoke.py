@@ -226,3 +226,23 @@ def test_interleaved_set_alternates_rounds_and_replays_each_case(benchmark: Any)
     assert benchmark.stats.stats.data == got[1] and len(got[1]) == 3
     assert benchmark.group == "grp b" and benchmark.extra_info["interleaved"] == "synthetic"
     assert benchmark.extra_info["events"] == 5
+
+
+def test_every_round_target_checks_the_worst_round() -> None:
+    """over="every round" (issue #16): the worst per-round ratio is the measure, not the ratio of the medians."""
+    run = {"benchmarks": [_bench("f", OURS, 0.3, data=[0.2, 0.3, 0.9], interleaved="s"),
+                          _bench("f", "decode", 1.0, data=[1.0, 1.0, 1.0], interleaved="s"),
+                          _bench("f", "alone", 1.0, data=[1.0, 1.0, 1.0], interleaved="other")]}
+    median = Target("median", issue=16, num="f", den=("f", "decode"), goal=0.5, cmp="<=", metric="time")
+    worst = Target("worst", issue=16, num="f", den=("f", "decode"), goal=0.5, cmp="<=", metric="time",
+                   over="every round")
+    apart = Target("apart", issue=16, num="f", den=("f", "alone"), goal=0.5, cmp="<=", metric="time",
+                   over="every round")
+    got = {r.target.name: r for r in check.evaluate(run, [median, worst, apart])}
+    assert (got["median"].status, got["median"].ratio) == (check.MET, pytest.approx(0.3))
+    assert (got["worst"].status, got["worst"].ratio) == (check.MISSED, pytest.approx(0.9))
+    assert got["apart"].status == check.UNMEASURED  # not measured in one interleaved set: no rounds to pair
+    assert Target.from_dict(json.loads(json.dumps(worst.as_dict()))) == worst
+    assert worst.describe() == "<= 0.5x every round"
+    with pytest.raises(ValueError, match="over"):
+        Target("x", issue=16, num="f", den=None, goal=1.0, over="every round")

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -233,6 +234,10 @@ class TestNotAStream:
         (tmp_path / "t").write_bytes(b"upstream connect error or disconnect/reset before headers\n")
         assert main(["stats", str(tmp_path / "t")]) == 1
         assert "text without SSE fields ('upstream connect error" in capsys.readouterr().err
+        (tmp_path / "b").write_bytes(b"\x00\x00\x00\x00" + NDJSON)  # a log file preallocated with NULs
+        assert main(["cat", str(tmp_path / "b")]) == 1
+        assert capsys.readouterr().err == (f"{tmp_path / 'b'}: not an event stream: binary data (first bytes: "
+                                           "00 00 00 00 7b 22 74 79)\n")
 
     def test_empty_input(self, tmp_path: Path) -> None:
         (tmp_path / "empty.ndjson").write_bytes(b"")
@@ -242,17 +247,18 @@ class TestNotAStream:
         r = _run("cat", "-", stdin=b"\n \n")
         assert (r.returncode, r.stderr) == (1, b"-: empty input: no events (only whitespace)\n")
 
-    def test_truncated_gzip_says_how_far(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("verb", ["stats", "convert"])
+    def test_truncated_gzip_says_how_far(self, tmp_path: Path, verb: str) -> None:
         data = gzip.compress(NDJSON)
         (tmp_path / "cut.ndjson.gz").write_bytes(data[: len(data) // 2])
-        r = _run("stats", str(tmp_path / "cut.ndjson.gz"))
+        r = _run(verb, str(tmp_path / "cut.ndjson.gz"))
         assert r.returncode == 1
         err = _one_line(r.stderr)
-        assert err.startswith(f"{tmp_path / 'cut.ndjson.gz'}: truncated gzip file: it ends after "
-                              f"{len(data) // 2:,} compressed bytes, at offset ")
-        reached = int(err.split("at offset ")[1].split(" ")[0].replace(",", ""))
+        assert err.startswith(f"{tmp_path / 'cut.ndjson.gz'}: gzip data ends early (truncated file): compressed byte "
+                              f"{len(data) // 2}, uncompressed byte ")
+        reached = int(err.split("uncompressed byte ")[1])
         assert 0 < reached < len(NDJSON)
-        assert NDJSON[:reached].endswith(b"\n")  # whole lines were decoded up to there
+        assert zlib.decompressobj(31).decompress(data[: len(data) // 2]) == NDJSON[:reached]  # all it holds
 
 
 class TestPaths:
@@ -514,3 +520,36 @@ class TestOldStreams:
         [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         assert (row["response_id"], row["status"], row["output_text"], row["total_tokens"]) == (
             "resp_old", "completed", "Hi!", 11)
+
+
+class TestStatsOverManyFiles:
+    def test_a_non_stream_among_streams(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        (logs / "401.json").write_bytes(API_ERROR)
+        assert main(["stats", "--json", str(logs / "log.ndjson"), str(logs / "401.json"),
+                     str(logs / "log.sse.gz")]) == 1
+        cap = capsys.readouterr()
+        report = json.loads(cap.out)
+        assert (report["events"], report["failed_files"]) == (2 * len(EVENTS), 1)
+        assert report["responses"] == 2 * len(accumulate(decode_lines(NDJSON)))
+        assert cap.err == (f"{logs / '401.json'}: not an event stream: an API error body: 'Incorrect API key' "
+                           "(invalid_request_error, invalid_api_key)\n")
+        (logs / "page.html").write_bytes(HTML_502)
+        assert main(["stats", str(logs / "401.json"), str(logs / "page.html")]) == 1
+        cap = capsys.readouterr()
+        assert cap.out == "" and cap.err.splitlines()[-1] == "openresponses-msgspec stats: no input was an event stream"
+
+
+class TestLosslessAcrossLines:
+    def test_multiline_json_line_ends(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """An event whose bytes hold a line end the output's framing cannot carry: its JSON minified, every
+        value kept (an explicit null, a field the model does not declare), not the model's encoding."""
+        ev = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,\r'
+              b'"delta":"a","x_new":{"k":null},"logprobs":null,"sequence_number":1}')
+        (tmp_path / "in.ndjson").write_bytes(ev + b"\n")
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "sse"]) == 0
+        out = capsys.readouterr().out.encode()
+        assert out == (b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", '
+                       b'"item_id": "m", "output_index": 0, "content_index": 0, "delta": "a", "x_new": {"k": null}, '
+                       b'"logprobs": null, "sequence_number": 1}\n\n')
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "ndjson"]) == 0
+        assert capsys.readouterr().out.encode() == ev + b"\n"  # a CR is fine inside an NDJSON line

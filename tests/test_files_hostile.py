@@ -19,6 +19,7 @@ from openresponses_msgspec import (
     InvalidEvent,
     _files,
     corpus,
+    decode_array,
     decode_lines,
     decode_sse,
     iter_batches,
@@ -418,3 +419,130 @@ class TestLineLimitMemory:
         peak, out = _peak(setup, tmp_path)
         assert out == ["InvalidEvent 1 0 1024", "UnknownEvent None None 12"]
         assert peak < 64 << 20, f"peak RSS +{peak >> 20} MiB for a 512 MiB line"
+
+
+# -- arrays of every shape: linear, bounded, located ---------------------------------------------------------------
+
+_DELTA = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"%s",'
+          b'"logprobs":[],"sequence_number":%d}')
+_BAD = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero","content_index":0,"delta":"x"}'
+
+
+def _shapes() -> dict[str, bytes]:
+    lines = corpus.ndjson(EVENTS[:300]).split(b"\n")[:-1]
+    return {
+        "nested arrays": b"[" + b",".join(b"[" + b",".join(lines[i : i + 3]) + b"]" for i in range(0, 300, 3)) + b"]",
+        "strings full of },": b"[" + b",\n".join(_DELTA % (b"}," * 3000 + b'\\"},{\\\\', i) for i in range(200)) + b"]",
+        "ints": b"[" + b",".join(str(i).encode() for i in range(5000)) + b"]",
+        "invalid elements": b"[\n" + b",\n".join([_BAD] * 3000) + b"\n]",
+        "mixed shapes": b"[" + b" , ".join(
+            [lines[0], b'"a string ], with [ brackets {"', b"[[[[[[[[[[[1]]]]]]]]]]]", b'{"a":{"b":[{"c":"\\\\"}]}}',
+             b"null", lines[1], _BAD, b"[]", b"{}", b'"\\"],"', lines[2]] * 40) + b"]",
+        "elements over a block": b"[" + b",".join(
+            _DELTA % (b"QUJD" * (300_000 + 7 * i), i) for i in range(5)) + b",\n" + lines[3] + b"]",
+        "deep": b"[" + b"[" * 40 + b"{}" + b"]" * 40 + b"," + lines[4] + b"]",
+    }
+
+
+SHAPES = _shapes()
+
+
+def _where(evs: list[Any]) -> list[Any]:
+    return [(e.line, e.offset, e.index, e.raw, e.error.msg) if isinstance(e, InvalidEvent) else e for e in evs]
+
+
+class TestArrays:
+    @pytest.mark.parametrize("shape", list(SHAPES))
+    @pytest.mark.parametrize("step", [10**9, 4099, 7])
+    def test_same_as_decode_array(self, shape: str, step: int) -> None:
+        data = SHAPES[shape]
+        if step == 7 and len(data) > 3 << 20:
+            step = 4099 * 7
+        want = decode_array(data, errors="replace")
+        got = list(iter_events(Trickle(data, step), errors="replace"))
+        assert _where(got) == _where(want)
+        for e in got:
+            if isinstance(e, InvalidEvent):
+                assert data[e.offset :].startswith(e.raw)
+                assert data[: e.offset].count(b"\n") + 1 == e.line
+        try:
+            decode_array(data)
+        except DecodeError as whole:
+            with pytest.raises(DecodeError) as streamed:
+                list(iter_events(Trickle(data, step)))
+            assert (str(streamed.value), streamed.value.raw) == (str(whole), whole.raw)
+        else:
+            assert list(iter_events(Trickle(data, step))) == want
+
+    def test_eight_thousand_invalid_elements(self) -> None:
+        data = b"[" + b",".join([_BAD] * 8000) + b"]"
+        got = list(iter_events(data, errors="replace"))
+        assert len(got) == 8000 and all(isinstance(e, InvalidEvent) for e in got)
+        assert [e.index for e in got] == list(range(8000))  # type: ignore[union-attr]
+        assert [e.offset for e in got] == [1 + k * (len(_BAD) + 1) for k in range(8000)]  # type: ignore[union-attr]
+
+    def test_malformed_array_is_located(self) -> None:
+        data = SHAPES["nested arrays"]
+        k = data.find(b"],[", len(data) // 2)
+        bad = data[:k] + b"] [" + data[k + 3 :]  # a missing comma between two elements
+        for errors in ("strict", "replace"):
+            with pytest.raises(DecodeError) as err:
+                list(iter_events(bad, errors=errors))  # type: ignore[call-overload]
+            assert err.value.offset == k + 2 and f"(byte {k + 2})" in str(err.value)
+            assert err.value.line == 1
+
+
+ARRAY_PEAK = """
+class Gen:
+    '''A JSON array of {n} elements made by make(i), served in 1 MiB reads, never whole in memory.'''
+    def __init__(self):
+        self.i = 0
+        self.buf = b"["
+    def read(self, size):
+        parts, have = [self.buf], len(self.buf)
+        while have < size and self.i <= {n}:
+            part = (b"," if self.i else b"") + make(self.i) if self.i < {n} else b"]"
+            parts.append(part)
+            have += len(part)
+            self.i += 1
+        data = b"".join(parts)
+        out, self.buf = data[:size], data[size:]
+        return out
+def run():
+    n = 0
+    last = None
+    for batch in o.iter_batches(Gen(), errors="replace", batch_size=1000):
+        n += len(batch)
+        last = batch[-1]
+    import types
+    return [types.SimpleNamespace(line=n, offset=None, raw=b""), last]
+"""
+
+
+class TestArrayMemory:
+    """Peak RSS while a big array is consumed batch by batch (the old code held an array it could not cut at a
+    top-level ``},`` whole, and re-decoded it for every block)."""
+
+    @pytest.mark.parametrize(("make", "n"), [
+        ("lambda i: b'[' + b','.join([b'%d' % i] * 400) + b']'", 30_000),  # nested arrays: 70 MB
+        ("lambda i: b'{\"type\":\"response.output_text.delta\",\"delta\":\"' + b'},' * 500 + b'\"}'", 60_000),
+        ("lambda i: b'%d' % (10**60 + i)", 30_000),  # numbers: the old code took quadratic time
+    ])
+    def test_bounded(self, make: str, n: int, tmp_path: Path) -> None:
+        setup = f"make = {make}\n" + ARRAY_PEAK.format(n=n)
+        peak, out = _peak(setup, tmp_path)
+        assert out[0] == f"SimpleNamespace {n} None 0"
+        assert out[1].startswith("ResponseOutputTextDeltaEvent" if "delta" in make else "InvalidEvent 1 ")
+        assert peak < 100 << 20, f"peak RSS +{peak >> 20} MiB"
+
+
+def test_a_bom_after_blank_lines_is_skipped_by_detection_only() -> None:
+    """Detection skips one BOM among the leading blanks (a tool wrote one after blank lines); NDJSON then
+    reports that line as the in-memory decoder does, and an array starts after it."""
+    nd = b"\n\n\xef\xbb\xbf" + corpus.ndjson(SMALL)
+    got = list(iter_events(Trickle(nd, 1), errors="replace"))
+    assert got == decode_lines(nd, errors="replace")
+    assert isinstance(got[0], InvalidEvent) and (got[0].line, got[0].offset) == (3, 2) and got[1:] == SMALL_EXPECTED[1:]
+    arr = b" \n\xef\xbb\xbf" + corpus.array(SMALL)
+    for step in (1, 2, 10**9):
+        assert list(iter_events(Trickle(arr, step))) == SMALL_EXPECTED

@@ -20,7 +20,7 @@ def _examples() -> list[tuple[str, str, str, str]]:
 
 
 def test_every_capability_has_an_example() -> None:
-    assert [name for name, *_ in _examples()] == ["files", "accumulate", "rows", "cli"]
+    assert [name for name, *_ in _examples()] == ["files", "accumulate", "accumulate_streams", "rows", "cli", "check"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("name", ["files", "accumulate", "rows", "cli"])
+@pytest.mark.parametrize("name", ["files", "accumulate", "accumulate_streams", "rows", "cli", "check"])
 def test_example_prints_what_the_readme_shows(outputs: dict[str, str], name: str) -> None:
     shown = {n: text for n, _, _, text in _examples()}[name]
     assert outputs[name] == shown

@@ -221,3 +221,20 @@ class TestIssue16:
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert r.stdout == ("MissingExtraError arrow | to_arrow needs pyarrow: "
                             "pip install 'openresponses-msgspec[arrow]'\n")
+
+    def test_projections_and_camel_names(self) -> None:
+        from openresponses_msgspec import Decoder, View
+
+        class Delta(View, tag="response.output_text.delta"):
+            delta: str
+
+        evs = corpus.events("text", 8)
+        t = to_arrow(Decoder(views=[Delta]).decode_lines(corpus.ndjson(evs)))
+        assert t.column("type").to_pylist() == [e["type"] for e in evs]
+        assert t.column("delta").to_pylist() == [e.get("delta") for e in evs]
+        assert t.column("sequence_number").to_pylist() == [None] * 8  # not in the views: not decoded
+        camel = (b'{"type":"response.output_text.delta","itemId":"m","outputIndex":0,"contentIndex":0,'
+                 b'"delta":"Hi","sequenceNumber":3,"logprobs":[]}')
+        row = to_arrow(Decoder(naming="camel").decode_lines(camel)).to_pylist()[0]
+        assert (row["item_id"], row["output_index"], row["sequence_number"], row["delta"]) == ("m", 0, 3, "Hi")
+        assert json.loads(row["rest"]) == {"logprobs": []}

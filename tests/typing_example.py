@@ -13,6 +13,7 @@ import msgspec
 from openresponses_msgspec import (
     Decoder,
     Event,
+    Framed,
     InvalidEvent,
     ResponseCompletedEvent,
     ResponseOutputTextDeltaEvent,
@@ -179,3 +180,31 @@ async def collect() -> list[str]:
 
 assert asyncio.run(collect()) == ["response.output_text.delta"]
 assert_type(encode(ev), bytes)
+
+# -- original bytes (raw=True) -------------------------------------------------------------------------------
+
+framed = decode_lines(NDJSON, raw=True)
+assert_type(framed, list[Framed[Event]])
+assert [f.raw for f in framed] == NDJSON.splitlines()
+first_event, first_raw = framed[0]
+assert_type(first_event, Event)
+assert_type(first_raw, bytes)
+assert_type(decode_lines(NDJSON, errors="replace", raw=True), list[Framed[Event | InvalidEvent]])
+assert_type(decode_array(b"[" + DELTA + b"]", raw=True), list[Framed[Event]])
+assert_type(decode_sse(sse, errors="replace", raw=True), list[Framed[Event | InvalidEvent]])
+assert_type(full.decode_lines(NDJSON, raw=True), list[Framed[StreamEvent | UnknownEvent]])
+assert_type(
+    projection.decode_array(b"[" + DELTA + b"]", errors="replace", raw=True),
+    list[Framed[View | Skipped | UnknownEvent | InvalidEvent]],
+)
+assert_type(full.decode_sse(sse, raw=True), list[Framed[StreamEvent | UnknownEvent]])
+assert_type(SSEDecoder(raw=True), SSEDecoder[Framed[Event]])
+assert_type(SSEDecoder(errors="replace", raw=True), SSEDecoder[Framed[Event | InvalidEvent]])
+assert_type(full.sse_decoder(raw=True), SSEDecoder[Framed[StreamEvent | UnknownEvent]])
+for f5 in iter_sse([sse], raw=True):
+    assert_type(f5, Framed[Event])
+for f6 in iter_sse([sse], decoder=projection, errors="replace", raw=True):
+    assert_type(f6, Framed[View | Skipped | UnknownEvent | InvalidEvent])
+for f7 in full.iter_sse([sse], raw=True):
+    assert_type(f7, Framed[StreamEvent | UnknownEvent])
+    assert f7.raw == DELTA

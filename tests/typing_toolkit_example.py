@@ -29,3 +29,25 @@ arguments: dict[str, str] = acc.arguments
 accs: list[orm.ResponseAccumulator] = orm.accumulate(replaced)
 row: object = orm.to_builtins(next(iter(orm.iter_events(data))))
 assert status == "completed" and text and response is not None and accs and row
+
+# original bytes beside each event (raw=True): files and Kafka batches
+framed: Iterator[orm.Framed[orm.Event]] = orm.iter_events(io.BytesIO(data), raw=True)
+framed_batches: Iterator[list[orm.Framed[orm.Event | orm.InvalidEvent]]] = orm.iter_batches(
+    data, errors="replace", raw=True
+)
+first_event, first_raw = next(framed)
+assert first_raw == data.split(b"\n")[0] and orm.decode(first_raw) == first_event
+assert sum(len(b) for b in framed_batches) == 300
+
+checker = orm.ConformanceChecker()
+checker.feed(orm.decode_lines(data))
+checker.close()
+violations: list[orm.Violation] = checker.violations
+rules: list[str] = [v.rule for v in violations if v.fatal]
+rule: orm.Rule = orm.RULES["no_terminal"]
+found: list[orm.Violation] = orm.check_events(orm.decode_lines(data))
+telemetry: orm.GenAITelemetry = orm.genai_telemetry(acc, times=[0.1, 0.2], request_time=0.0)
+attrs: dict[str, orm.AttributeValue] = telemetry.attributes
+measured: list[orm.Measurement] = telemetry.measurements
+values: list[int | float] = [m.value for m in measured]
+assert not rules and rule.fatal is False and found == violations and attrs and values

@@ -27,13 +27,22 @@ from . import corpus
 from ._accumulate import PROBLEM_KINDS, Problem, ResponseAccumulator, Status, StreamSplitter, accumulate
 from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
+from ._conformance import RULES, ConformanceChecker, Rule, Violation, check_events
 from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, encode
-from ._decoder import Decoder, Event, Skipped, View, decode, decode_array, decode_lines
+from ._decoder import Decoder, Event, Framed, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
+from ._telemetry import (
+    GENAI_SEMCONV_VERSION,
+    AttributeValue,
+    GenAITelemetry,
+    Measurement,
+    genai_telemetry,
+    record_genai,
+)
 from .arrow import EVENT_COLUMNS, RESPONSE_COLUMNS, responses_to_arrow, to_arrow
 
 __version__ = "0.1.0"
@@ -51,6 +60,7 @@ __all__ = [
     "iter_sse",
     "aiter_sse",
     "encode",
+    "Framed",
     "iter_events",
     "iter_batches",
     "DEFAULT_MAX_EVENT_SIZE",
@@ -68,9 +78,17 @@ __all__ = [
     "Status",
     "StreamSplitter",
     "accumulate",
-    "audit",
-    "AuditFinding",
-    "AuditReport",
+    "RULES",
+    "ConformanceChecker",
+    "Rule",
+    "Violation",
+    "check_events",
+    "GENAI_SEMCONV_VERSION",
+    "AttributeValue",
+    "GenAITelemetry",
+    "Measurement",
+    "genai_telemetry",
+    "record_genai",
     "responses_to_arrow",
     "to_arrow",
     "to_builtins",
@@ -81,6 +99,9 @@ __all__ = [
     "UnknownEvent",
     "UnknownValue",
     "__version__",
+    "audit",
+    "AuditFinding",
+    "AuditReport",
     # the generated model (tests/test_typing.py checks this list against _models)
     "ANNOTATION_TYPES",
     "APPLYPATCHOPERATION_TYPES",

@@ -9,14 +9,17 @@ wire sizes anything (indices are dictionary keys, ordered by sorting).
 Speed: the events are dispatched by class (one dict lookup; a subclass such as a camelCase twin is resolved
 once and cached), the next delta of the same part in sequence takes a three-check path inlined in the loop,
 containers are created only when a stream needs them, and :class:`StreamSplitter` cuts streams inside the same
-loop. The accumulator itself is an untracked object (no garbage-collector header), so that folding a log of
-thousands of streams allocates few objects the collector counts (see ``docs``/README: why not pause the GC).
+loop. A stream's state lives in untracked objects (no collector header: the accumulator and its slots are
+``gc=False`` Structs), so a fold allocates 3-5 objects the garbage collector counts per stream, and a large
+batch is folded with the collector paused (see ``_PAUSE_AT``).
 """
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Iterator
+from itertools import repeat
 from operator import attrgetter, length_hint
 from typing import Any, Literal, NamedTuple
 
@@ -68,9 +71,19 @@ class Problem(NamedTuple):
 
 
 _TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
+# events that say nothing about the response (sequence-checked, never folded, tolerated after the terminal event,
+# as unknown events are): OpenAI's keep-alive between partial images, a debug event
+_QUIET = frozenset({"keepalive", "response.debug"})
 _STATUSES = ("queued", "in_progress", "completed", "failed", "incomplete", "cancelled")
 _BIG = 1 << 62  # the position of an item whose output_index is unknown (after every known one)
 _NOSEQ: Any = float("nan")  # "no sequence number seen yet": equal to nothing, so the hot path never matches
+# A batch of at least this many events is folded with the garbage collector paused. A fold allocates only
+# acyclic objects (lists of strings, dicts of untracked structs), so pausing loses nothing to collect; it keeps a
+# full collection of the whole heap (100-200 ms with a large batch in memory, more than folding the batch) out of
+# the fold, and the fold's few survivors are then looked at once (one young collection) instead of once per 700.
+# The collector is re-enabled at the end (never when the caller had disabled it): another thread's garbage waits
+# at most one batch's fold. Single events and small batches (a worker's messages) never pause.
+_PAUSE_AT = 1000
 
 # delta event -> (channel, index field or None, .done event, field of the .done text)
 _CHANNELS: dict[str, tuple[str, str | None, str, str]] = {
@@ -90,62 +103,38 @@ _CHANNELS: dict[str, tuple[str, str | None, str, str]] = {
 }
 
 # event codes (what the fold does with an event class)
-_IGNORE, _DELTA, _DONE, _ITEM, _PART, _IMAGE, _START, _SNAP, _TERM, _ERROR, _UNKNOWN, _INVALID, _OTHER = range(13)
+_IGNORE, _UNKNOWN, _INVALID, _DELTA, _START, _EVENT = range(6)
 
 
-def _specs() -> dict[type, tuple[Any, ...]]:
-    out: dict[type, tuple[Any, ...]] = {}
-    for t, cls in EVENT_TYPES.items():
-        out[cls] = (_OTHER, t)
-    for t, (chan, idx, done, field) in _CHANNELS.items():
-        # (code, tag, channel, getter of the part index (output_index for channels without one: a constant per
-        # item, so the hot path's check is the same for every class), name of the part index or None)
-        out[EVENT_TYPES[t]] = (_DELTA, t, chan, attrgetter(idx or "output_index"), idx)
-        out[EVENT_TYPES[done]] = (_DONE, done, chan, idx, field)
-    out[EVENT_TYPES["response.output_item.added"]] = (_ITEM, "response.output_item.added", False)
-    out[EVENT_TYPES["response.output_item.done"]] = (_ITEM, "response.output_item.done", True)
-    out[EVENT_TYPES["response.content_part.added"]] = (_PART, "response.content_part.added", False)
-    out[EVENT_TYPES["response.content_part.done"]] = (_PART, "response.content_part.done", True)
-    out[EVENT_TYPES["response.image_generation_call.partial_image"]] = (
-        _IMAGE, "response.image_generation_call.partial_image")
-    for t in ("response.created", "response.queued"):
-        out[EVENT_TYPES[t]] = (_START, t)
-    out[EVENT_TYPES["response.in_progress"]] = (_SNAP, "response.in_progress")
-    for t in _TERMINAL:
-        out[EVENT_TYPES[t]] = (_TERM, t)
-    out[EVENT_TYPES["error"]] = (_ERROR, "error")
-    out[UnknownEvent] = (_UNKNOWN, None)
-    out[InvalidEvent] = (_INVALID, None)
-    return out
+class _Item(msgspec.Struct, gc=False):
+    """An output item of the stream (untracked: no collector work per stream)."""
+
+    item: Any = None  # from output_item.done, else the latest output_item.added
+    done: bool = False
+    pos: int | None = None  # its output_index
 
 
-_SPEC: dict[type, tuple[Any, ...]] = _specs()
-_IGNORED = (_IGNORE, None)
+class _Part(msgspec.Struct, gc=False):
+    """One channel of one part: ``(channel, item id, index)`` -> its deltas, .done text and content part."""
 
-
-def _spec_of(cls: type) -> tuple[Any, ...]:
-    """The spec of a class not in the table: that of its nearest known base (a camelCase twin, a subclass),
-    else ignored (a projection ``View``/``Skipped``, anything else). Cached per class."""
-    spec = _IGNORED
-    for base in cls.__mro__[1:]:
-        got = _SPEC.get(base)
-        if got is not None:
-            spec = got
-            break
-    _SPEC[cls] = spec  # a benign race: every thread computes the same value
-    return spec
+    deltas: list[str] | None = None
+    done: str | None = None  # the .done text (for "image": the last partial image)
+    part: Any = None  # the content part from content_part.added/.done (kept on the "text" channel)
+    part_done: bool = False
+    pos: int | None = None  # the output_index of the first event that named it
 
 
 Key = tuple[str, str, int]  # (channel, item id, content/summary index)
 
 
-class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
+class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     """The state of one response stream, folded from its events; read it at any moment.
 
     ``feed(event_or_events)`` takes one event or a batch (any iterable) of decoded events: typed events (snake
     or camelCase), :class:`UnknownEvent` and :class:`InvalidEvent` alike. ``close()`` marks the end of the
     stream: a stream that ended without ``response.completed``/``.failed``/``.incomplete`` is then
-    ``"cut_short"``.
+    ``"cut_short"``. Its state lives in untracked slots (a ``gc=False`` Struct: compare accumulators by
+    identity, read them through the properties).
     """
 
     events: int = 0  # events fed
@@ -165,15 +154,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
     _model: str | None = None  # the latest model seen
     _terminal: str | None = None  # the terminal event's type
     _status: str = "queued"
-    _chan: dict[Key, list[str]] | None = None  # deltas by (channel, item id, index)
-    _done: dict[Key, str] | None = None  # .done texts by (channel, item id, index)
-    _items: dict[Any, Any] | None = None  # item id (or (None, output_index)) -> item (.done wins over .added)
-    _items_done: set[Any] | None = None
-    _parts: dict[tuple[str, int], Any] | None = None  # (item id, content_index) -> content part
-    _parts_done: set[tuple[str, int]] | None = None
-    _index_of: dict[str, int] | None = None  # item id -> output_index (from any event naming both)
-    _id_at: dict[int, str] | None = None  # output_index -> item id (for events that name no item id)
-    _images: dict[str, str] | None = None  # item id -> last partial image (base64)
+    _chan: dict[Key, _Part] | None = None  # parts by (channel, item id, index)
+    _items: dict[Any, _Item] | None = None  # item id (or (None, output_index)) -> item
+    _id_at: dict[int, str] | None = None  # output_index -> item id (built when first needed)
+    _seen_ids: dict[str, str] | None = None  # an item id that names no output item -> the item it was filed under
+    _ended_ids: set[str] | None = None  # (cutting a log) the item ids of this stream, once it has ended
     _cache: Any = None
 
     # -- feeding ------------------------------------------------------------------------------------------
@@ -190,51 +175,68 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
             events = [x]  # one value (anything not a batch is one value: folded if it is an event)
         else:
             events = list(x)
-        self._run(events, 0, False)
+        if len(events) < _PAUSE_AT or not gc.isenabled():
+            self._run(events, None)
+            return
+        gc.disable()  # see _PAUSE_AT
+        try:
+            self._run(events, None)
+        finally:
+            gc.enable()
 
     def close(self) -> None:
         """The stream has ended: without a terminal event its status becomes ``"cut_short"``."""
         self.closed = True
         self._cache = None
 
-    def _run(self, events: list[Any], start: int, split: bool) -> int:
-        """Fold ``events[start:]``; with ``split``, stop at an event that starts another stream and return its
-        index (``len(events)`` when none does)."""
+    def _run(self, events: list[Any], out: list[ResponseAccumulator] | None) -> ResponseAccumulator:
+        """Fold ``events``. With ``out`` (cutting a log into streams), an event that starts another stream closes
+        this accumulator, appends it to ``out`` and goes on with a new one, in the same loop; the accumulator
+        folding at the end is returned."""
         self._cache = None
+        split = out is not None
+        start = 0  # where this accumulator's events begin in the batch
         spec_of = _SPEC.get
         expect = self._expect  # kept in a local, written back around every call that reads it
-        cur_cls: Any = None  # the delta class, raw item id, raw part index and text list of the event before
-        cur_id: Any = None
-        cur_ci: Any = None
-        index_of: Any = None
-        append: Any = None
-        chan = self._chan
         it = iter(events)
-        if start:
-            it.__setstate__(start)  # type: ignore[attr-defined]
         for ev in it:
             cls = type(ev)
-            if cls is cur_cls:  # the hot path: the next delta of the same part, in sequence
-                s = ev.sequence_number
-                if s == expect and ev.item_id == cur_id and index_of(ev) == cur_ci:
-                    expect = s + 1
-                    append(ev.delta)
-                    continue
             spec = spec_of(cls) or _spec_of(cls)
-            if spec[0] != _DELTA or self._terminal is not None:
-                self._expect = expect
-                if split and spec[0] == _START and self._starts_another(ev):
-                    at = len(events) - length_hint(it) - 1
-                    if self.events + at - start > 0:
-                        self.events += at - start
-                        return at
-                self._event(ev, spec)
-                expect = self._expect
-                cur_cls = None
-                chan = self._chan
+            code = spec[0]
+            if code < _DELTA:  # not a wire event: ignored, unknown or invalid
+                if code:
+                    self._expect = expect
+                    self._foreign(ev, code)
+                    expect = self._expect
                 continue
-            # a delta (text, arguments, reasoning, ...) of another part, or out of sequence
             s = ev.sequence_number
+            if code == _START:
+                if self._snapshot is not None or self._terminal is not None or (
+                        split and (self.events or len(events) - length_hint(it) - 1 > start)):
+                    self._expect = expect
+                    what = self._start(ev, s, split)
+                    if what == 2:  # another stream starts here: this one is done, a new one folds it
+                        at = len(events) - length_hint(it) - 1
+                        self.events += at - start
+                        self.closed = True
+                        out.append(self)  # type: ignore[union-attr]
+                        self = ResponseAccumulator()  # noqa: PLW0642
+                        start, expect = at, _NOSEQ
+                    else:
+                        expect = self._expect
+                        if what:
+                            continue
+                self._started = True
+            elif split and self._terminal is not None and self._headless(ev, code, spec[1]):
+                # an event of an item or response this ended stream did not have: the next stream begins
+                # without its start event (a resumed stream in a log)
+                at = len(events) - length_hint(it) - 1
+                self._expect = expect
+                self.events += at - start
+                self.closed = True
+                out.append(self)  # type: ignore[union-attr]
+                self = ResponseAccumulator()  # noqa: PLW0642
+                start, expect = at, _NOSEQ
             if s == expect:
                 expect = s + 1
             else:
@@ -242,12 +244,21 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
                 fold = self._sequence(s, spec[1])
                 expect = self._expect
                 if not fold:
-                    cur_cls = None
                     continue
+            if self._terminal is not None:
+                self._after_terminal(ev, spec[1], s)
+                continue
+            if code != _DELTA:
+                spec[2](self, ev, spec, s)
+                continue
+            # a delta (text, arguments, reasoning, ...) of another part, or out of sequence
             raw_id = ev.item_id
-            index_of = spec[3]
-            ci = index_of(ev)
-            item_id = raw_id if self._items is None and type(raw_id) is str else self._item_id(ev, spec[1])
+            ci = spec[3](ev)
+            items = self._items
+            if type(raw_id) is str and items is not None and raw_id in items:
+                item_id = raw_id
+            else:
+                item_id = self._item_id(ev, spec[1])
             if spec[4] is None:
                 index = 0
             elif type(ci) is int:
@@ -256,19 +267,52 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
                 index = 0
                 self._missing(spec[1], spec[4], s)
             key = (spec[2], item_id, index)
+            chan = self._chan
             if chan is None:
                 chan = self._chan = {}
             got = chan.get(key)
             if got is None:
-                got = chan[key] = []
-                self._position(item_id, ev.output_index)
+                got = chan[key] = _Part(deltas=[], pos=ev.output_index)
                 if self._status == "queued":
                     self._status = "in_progress"
-            cur_cls, cur_id, cur_ci, append = cls, raw_id, ci, got.append
+            elif got.deltas is None:
+                got.deltas = []
+            append = got.deltas.append  # type: ignore[union-attr]
             append(ev.delta)
+            if type(expect) is not int or type(raw_id) is not str:
+                continue  # (no sequence numbers, no item id: every delta takes the path above)
+            # The hot path: the next deltas of the same part, in sequence, read without a call. The first event
+            # that is not one goes back to the iterator, for the path above.
+            if spec[5] == 1:
+                for ev in it:
+                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
+                            and ev.content_index == ci:
+                        expect += 1
+                        append(ev.delta)
+                    else:
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        break
+            elif spec[5] == 2:
+                for ev in it:
+                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
+                            and ev.summary_index == ci:
+                        expect += 1
+                        append(ev.delta)
+                    else:
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        break
+            else:
+                for ev in it:
+                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
+                            and ev.output_index == ci:
+                        expect += 1
+                        append(ev.delta)
+                    else:
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        break
         self._expect = expect
         self.events += len(events) - start
-        return len(events)
+        return self
 
     # -- the slow paths -------------------------------------------------------------------------------------
 
@@ -338,148 +382,149 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
         self._gap_lo.append(lo)
         self._gap_hi.append(hi)  # type: ignore[union-attr]
 
-    def _item_id(self, ev: Any, tag: str) -> str:
-        """The item an event belongs to: its ``item_id``; but when that names no output item while an item with
-        another id is at its ``output_index`` (GitHub Copilot gives every event of one item a new id), that
-        item (reported once); without an ``item_id``, the item at its output_index, else ``""``."""
-        raw_id = ev.item_id
-        at = getattr(ev, "output_index", None)
-        items = self._items
-        if type(raw_id) is str:
-            if items is None or raw_id in items or self._id_at is None or type(at) is not int:
-                return raw_id
-            alias = self._id_at.get(at)
-            if alias is None:
-                return raw_id
-            if self._once("item_id_changed"):
-                self._problem("item_id_changed", ev.sequence_number, f"{tag} names item {raw_id}, the item at "
-                              f"output_index {at} is {alias}: filed under {alias} (reported once)")
-            return alias
-        self._missing(tag, "item_id", getattr(ev, "sequence_number", None))
-        if self._id_at is not None and type(at) is int:
-            return self._id_at.get(at, "")
-        return ""
-
-    def _position(self, item_id: str, output_index: Any) -> None:
-        if type(output_index) is int:
-            if self._index_of is None:
-                self._index_of = {}
-            self._index_of.setdefault(item_id, output_index)
-
-    def _event(self, ev: Any, spec: tuple[Any, ...]) -> None:
-        """Fold any event but the hot-path deltas."""
-        code = spec[0]
-        if code == _IGNORE:
-            return  # a projection (View, Skipped) or any other value: counted, not folded
+    def _foreign(self, ev: Any, code: int) -> None:
+        """An UnknownEvent (its sequence number, if any, is checked) or an InvalidEvent (a problem)."""
         if code == _INVALID:
             where = f"line {ev.line}" if ev.line is not None else f"index {ev.index}"
             self._problem("invalid_event", None, f"{where}: {ev.error}")
             return
-        if code == _UNKNOWN:  # e.g. {"type":"keepalive","sequence_number":466}: numbered too
-            s = _sequence_of(ev.raw)
-            if s is not None:
-                if s == self._expect:
-                    self._expect = s + 1
-                else:
-                    self._sequence(s, ev.type)
-            return
-        tag = spec[1]
-        s = ev.sequence_number
-        if code == _START:
-            if self._other_id(ev, s):
-                rid = getattr(ev.response, "id", None)
-                self._sequence_soft(s, tag)
-                self._problem("other_response", s, f"{tag} of {rid} in the stream of {self._rid}: not folded")
-                return
-            self._started = True
-        if s == self._expect:
-            self._expect = s + 1
-        elif not self._sequence(s, tag):
-            return
-        if self._terminal is not None:
-            if code == _ERROR:
-                self._error(ev)
-            self._problem("after_terminal", s, f"{tag} after {self._terminal}: not folded")
-            return
-        if code in (_START, _SNAP, _TERM):
-            self._response_event(ev, tag, code, s)
-            return
-        if code == _ERROR:
-            self._error(ev)
-            return
-        if self._status == "queued":
-            self._status = "in_progress"
-        if code == _DELTA:  # deltas come here only after the terminal event (not folded above)
-            return
-        if code == _DONE:
-            self._done_text(ev, spec, s)
-        elif code == _ITEM:
-            self._item(ev, spec[2], s)
-        elif code == _PART:
-            self._part(ev, spec, s)
-        elif code == _IMAGE:
-            item_id = self._item_id(ev, tag)
-            img = ev.partial_image_b64
-            if isinstance(img, str):
-                if self._images is None:
-                    self._images = {}
-                self._images[item_id] = img
-            self._position(item_id, ev.output_index)
+        s = _sequence_of(ev.raw)  # e.g. {"type":"keepalive","sequence_number":466}: numbered too
+        if s is not None:
+            if s == self._expect:
+                self._expect = s + 1
+            else:
+                self._sequence(s, ev.type)
 
-    def _sequence_soft(self, s: Any, tag: str) -> None:
-        if type(s) is int and s == self._expect:
-            self._expect = s + 1
-        elif type(s) is int:
-            self._sequence(s, tag)
+    def _after_terminal(self, ev: Any, tag: str, s: int | None) -> None:
+        if tag in _QUIET:
+            return
+        if tag == "error":
+            self._error(ev, tag, None, s)
+        self._problem("after_terminal", s, f"{tag} after {self._terminal}: not folded")
 
-    def _other_id(self, ev: Any, s: Any) -> bool:
-        """A response.created/.queued of another response id whose sequence number does not continue this
-        stream (GitHub Copilot rotates the id on every event; its numbers continue: the same stream)."""
-        rid = getattr(getattr(ev, "response", None), "id", None)
-        if type(rid) is not str or self._rid is None or rid == self._rid:
+    def _item_id(self, ev: Any, tag: str) -> str:
+        """The item an event belongs to: its ``item_id``; but when that names no output item while an item with
+        another id is at its ``output_index`` (GitHub Copilot gives every event of one item a new id), that
+        item (reported once); without an ``item_id``, the item at its output_index, else ``""``. An id that
+        names no output item is resolved once and kept: its later events go where its first one went."""
+        raw_id = ev.item_id
+        items = self._items
+        if type(raw_id) is str:
+            if items is not None and raw_id in items:
+                return raw_id
+            seen = self._seen_ids
+            if seen is None:
+                seen = self._seen_ids = {}
+            else:
+                got = seen.get(raw_id)
+                if got is not None:
+                    return got
+        at = getattr(ev, "output_index", None)
+        id_at = self._id_at
+        if id_at is None and items is not None:
+            id_at = self._id_at = {v.pos: k for k, v in items.items() if type(k) is str and v.pos is not None}
+        alias = None if id_at is None or type(at) is not int else id_at.get(at)
+        if type(raw_id) is str:
+            if alias is not None and self._once("item_id_changed"):
+                self._problem("item_id_changed", ev.sequence_number, f"{tag} names item {raw_id}, the item at "
+                              f"output_index {at} is {alias}: filed under {alias} (reported once)")
+            got = raw_id if alias is None else alias
+            self._seen_ids[raw_id] = got  # type: ignore[index]  # (created above for a str id)
+            return got
+        self._missing(tag, "item_id", getattr(ev, "sequence_number", None))
+        return alias or ""
+
+    def _headless(self, ev: Any, code: int, tag: str) -> bool:
+        """(Cutting a log, after the terminal event) ``ev`` belongs to another stream: it names a response or an
+        item this stream never had (a redelivered event of this stream names one it had: it stays here, as
+        ``after_terminal``)."""
+        if tag in _QUIET or tag == "error":
             return False
-        return not (type(s) is int and s == self._expect and s > 0)
+        resp = getattr(ev, "response", None)
+        if resp is not None:
+            rid = getattr(resp, "id", None)
+            return type(rid) is str and rid != self._rid and rid != getattr(self._snapshot, "id", None)
+        item = getattr(ev, "item", None)
+        iid = getattr(item, "id", None) if item is not None else getattr(ev, "item_id", None)
+        if type(iid) is not str:
+            return False
+        known = self._ended_ids
+        if known is None:
+            known = self._ended_ids = {k for k in self._items or () if type(k) is str}
+            known.update(k[1] for k in self._chan or ())
+            known.update(self._seen_ids or ())
+        return iid not in known
 
-    def _starts_another(self, ev: Any) -> bool:
-        """(Cutting a log) a start event begins another stream: after the terminal event, when no response
-        object came before it, or when it is of another response (see :meth:`_other_id`)."""
-        return self._terminal is not None or self._snapshot is None or self._other_id(ev, ev.sequence_number)
+    def _start(self, ev: Any, s: Any, split: bool) -> int:
+        """A response.created/.queued in a stream that has begun. 2 (cutting a log): it starts another stream:
+        after the terminal event, when no response object came before it, or when it is of another response
+        whose sequence number does not continue this stream (GitHub Copilot rotates the response id on every
+        event; its numbers continue: the same stream). 1 (one stream fed): of another response: not folded,
+        reported as ``other_response``. 0: fold it."""
+        if split and (self._terminal is not None or self._snapshot is None):
+            return 2
+        rid = ev.response.id
+        if type(rid) is not str or self._rid is None or rid == self._rid:
+            return 0
+        if type(s) is int and s == self._expect and s > 0:
+            return 0
+        if split:
+            return 2
+        if type(s) is int:
+            if s == self._expect:
+                self._expect = s + 1
+            else:
+                self._sequence(s, ev.type)
+        self._problem("other_response", s, f"{ev.type} of {rid} in the stream of {self._rid}: not folded")
+        return 1
 
-    def _error(self, ev: Any) -> None:
+    # handlers: (self, event, spec, sequence number), called after the sequence and terminal checks
+
+    def _error(self, ev: Any, tag: str | None = None, spec: Any = None, s: int | None = None) -> None:
         if self._errors is None:
             self._errors = []
         self._errors.append(ev)
 
-    def _response_event(self, ev: Any, tag: str, code: int, s: int | None) -> None:
-        resp = ev.response
-        if not isinstance(resp, Response):  # a projection's slim response cannot reach here; kept for safety
-            return
+    def _on_error(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        self._error(ev)
+
+    def _on_quiet(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        return None
+
+    def _on_other(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        if self._status == "queued":
+            self._status = "in_progress"
+
+    def _on_response(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        resp = ev.response  # (a required field: always a Response)
         rid = resp.id
-        if type(rid) is str:
+        if rid != self._rid and type(rid) is str:
             if self._rid is None:
                 self._rid = rid
-            elif rid != self._rid and self._once("id_changed"):
-                self._problem("id_changed", s, f"{tag} names response {rid}, the stream began as {self._rid}: "
+            elif self._once("id_changed"):
+                self._problem("id_changed", s, f"{spec[1]} names response {rid}, the stream began as {self._rid}: "
                               "folded as one stream (reported once)")
         if resp.model is not None:
             self._model = resp.model
-        usage = resp.usage
-        if isinstance(usage, InvalidValue):
-            self._problem("invalid_value", s, f"{tag}: usage: {usage.error}")
+        if type(resp.usage) is InvalidValue:
+            self._problem("invalid_value", s, f"{spec[1]}: usage: {resp.usage.error}")
         self._snapshot = resp
         status = resp.status
-        if code == _TERM:
-            self._terminal = tag
-            self._status = status if status in _STATUSES and status not in ("in_progress", "queued") \
-                else _TERMINAL[tag]
-        elif tag == "response.queued":
+        term = spec[3]
+        if term is not None:
+            self._terminal = spec[1]
+            self._status = status if status in _STATUSES and status not in ("in_progress", "queued") else term
+        elif spec[1] == "response.queued":
             self._status = "queued"
         else:
-            self._status = status if status in ("queued", "in_progress") else "in_progress"
+            self._status = status if status == "queued" or status == "in_progress" else "in_progress"
 
-    def _done_text(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
-        _, tag, chan, idx, field = spec
-        item_id = self._item_id(ev, tag)
+    def _part_of(self, ev: Any, tag: str, chan: str, idx: str | None, s: int | None) -> _Part:
+        """The part an event names (created when new)."""
+        item_id = ev.item_id
+        items = self._items
+        if type(item_id) is not str or items is None or item_id not in items:
+            item_id = self._item_id(ev, tag)
         index = 0
         if idx is not None:
             ci = getattr(ev, idx)
@@ -487,80 +532,93 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
                 index = ci
             else:
                 self._missing(tag, idx, s)
-        self._position(item_id, ev.output_index)
+        key = (chan, item_id, index)
+        chan_d = self._chan
+        if chan_d is None:
+            chan_d = self._chan = {}
+        got = chan_d.get(key)
+        if got is None:
+            got = chan_d[key] = _Part(pos=ev.output_index)
+        return got
+
+    def _on_done(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        _, tag, _, chan, idx, field = spec
+        if self._status == "queued":
+            self._status = "in_progress"
         text = getattr(ev, field)
+        got = self._part_of(ev, tag, chan, idx, s)
         if not isinstance(text, str):
             self._missing(tag, field, s)
             return
-        key = (chan, item_id, index)
-        if self._done is None:
-            self._done = {}
-        self._done[key] = text
-        deltas = None if self._chan is None else self._chan.get(key)
-        if deltas is not None:
-            joined = "".join(deltas)
+        got.done = text
+        if got.deltas is not None:
+            joined = "".join(got.deltas)
             if joined != text:
                 at = _common_prefix(joined, text)
-                self._problem("delta_mismatch", s, f"{tag} for {item_id}: the deltas ({len(joined)} characters) "
+                self._problem("delta_mismatch", s, f"{tag} for {ev.item_id}: the deltas ({len(joined)} characters) "
                               f"differ from the .done text ({len(text)}) from character {at}: {_clip(joined[at:])} "
                               f"vs {_clip(text[at:])}")
 
-    def _item(self, ev: Any, done: bool, s: int | None) -> None:
+    def _on_part(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        if self._status == "queued":
+            self._status = "in_progress"
+        got = self._part_of(ev, spec[1], "text", "content_index", s)
+        part = ev.part
+        if type(part) is InvalidValue:
+            self._problem("invalid_value", s, f"{spec[1]}: content part: {part.error}")
+        if spec[3]:
+            got.part_done = True
+        elif got.part_done:
+            return
+        if part is not None or got.part is None:
+            got.part = part
+
+    def _on_image(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        if self._status == "queued":
+            self._status = "in_progress"
+        got = self._part_of(ev, spec[1], "image", None, s)
+        img = ev.partial_image_b64
+        if isinstance(img, str):
+            got.done = img
+
+    def _on_item(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        if self._status == "queued":
+            self._status = "in_progress"
+        done = spec[3]
         item = ev.item
         i = ev.output_index
         item_id = getattr(item, "id", None)
-        if isinstance(item, InvalidValue):
-            self._problem("invalid_value", s, f"{ev.type} at output_index {i}: {item.error}")
+        if type(item) is InvalidValue:
+            self._problem("invalid_value", s, f"{spec[1]} at output_index {i}: {item.error}")
         if type(i) is not int:
-            self._missing(ev.type, "output_index", s)
+            self._missing(spec[1], "output_index", s)
             i = None
-        if self._items is None:
-            self._items, self._items_done = {}, set()
-        items, finished = self._items, self._items_done
-        assert finished is not None
+        items = self._items
+        if items is None:
+            items = self._items = {}
         key: Any = item_id if type(item_id) is str else (None, i)
-        if done and type(item_id) is str and item_id not in items and i is not None and self._id_at is not None:
-            alias = self._id_at.get(i)
-            if alias is not None and alias not in finished:  # an item whose id changed since it was added
+        slot = items.get(key)
+        if slot is None and done and type(item_id) is str and i is not None:
+            # an item whose id changed since it was added (GitHub Copilot): the item at its output_index
+            id_at = self._id_at
+            if id_at is None:
+                id_at = self._id_at = {v.pos: k for k, v in items.items() if type(k) is str and v.pos is not None}
+            alias = id_at.get(i)
+            if alias is not None and not items[alias].done:
                 if self._once("item_id_changed"):
-                    self._problem("item_id_changed", s, f"{ev.type} names item {item_id}, the item at "
+                    self._problem("item_id_changed", s, f"{spec[1]} names item {item_id}, the item at "
                                   f"output_index {i} is {alias}: filed under {alias} (reported once)")
-                key = alias
-        if done:
-            finished.add(key)
-        elif key in finished:
+                key, slot = alias, items[alias]
+        if slot is None:
+            slot = items[key] = _Item(item, done, i)
+            if self._id_at is not None and i is not None and type(key) is str:
+                self._id_at[i] = key
             return
-        if item is None and key in items:
-            return  # an added/done without its item keeps what came before
-        items[key] = item
-        if i is not None and type(key) is str:
-            if self._id_at is None:
-                self._id_at = {}
-            self._id_at[i] = key
-            if self._index_of is None:
-                self._index_of = {}
-            self._index_of[key] = i
-
-    def _part(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
-        tag = spec[1]
-        item_id = self._item_id(ev, tag)
-        ci = ev.content_index
-        if type(ci) is not int:
-            self._missing(tag, "content_index", s)
-            ci = 0
-        part = ev.part
-        if isinstance(part, InvalidValue):
-            self._problem("invalid_value", s, f"content part: {part.error}")
-        key = (item_id, ci)
-        if self._parts is None:
-            self._parts, self._parts_done = {}, set()
-        if spec[2]:
-            self._parts_done.add(key)  # type: ignore[union-attr]
-        elif key in self._parts_done:  # type: ignore[operator]
+        if slot.done and not done:
             return
-        if part is not None or key not in self._parts:
-            self._parts[key] = part
-        self._position(item_id, ev.output_index)
+        if item is not None:
+            slot.item = item
+        slot.done = slot.done or done
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -639,30 +697,27 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
                 out += [p.text or "" for p in item.content or () if isinstance(p, OutputTextPart)]
         return "".join(out)
 
-    def _text(self, key: Key) -> str | None:
-        done = None if self._done is None else self._done.get(key)
-        if done is not None:
-            return done
-        deltas = None if self._chan is None else self._chan.get(key)
-        return None if deltas is None else "".join(deltas)
-
-    def _pos(self, item_id: str) -> int:
-        return _BIG if self._index_of is None else self._index_of.get(item_id, _BIG)
-
-    def _keys(self, chan: str) -> list[Key]:
-        keys = {k for k in self._chan or () if k[0] == chan}
-        keys.update(k for k in self._done or () if k[0] == chan)
-        return list(keys)
+    def _positions(self) -> dict[str, int]:
+        """item id -> output_index: the item's, else that of the first event of its parts."""
+        pos: dict[str, int] = {}
+        for key, part in (self._chan or {}).items():
+            if type(part.pos) is int and key[1] not in pos:
+                pos[key[1]] = part.pos
+        for k, slot in (self._items or {}).items():
+            if type(k) is str and slot.pos is not None:
+                pos[k] = slot.pos
+        return pos
 
     def _channel(self, chan: str) -> dict[tuple[str, int], str]:
         """Text by (item id, index) of one channel: the .done text, else the deltas joined, else (for items
         that streamed none) the text the output items carry."""
         got: dict[tuple[str, int], str] = {}
-        for k in self._keys(chan):
-            text = self._text(k)
-            if text is not None:
-                got[(k[1], k[2])] = text
-        index_of = self._index_of or {}
+        for k, part in (self._chan or {}).items():
+            if k[0] == chan:
+                text = _text(part)
+                if text is not None:
+                    got[(k[1], k[2])] = text
+        index_of = self._positions()
         streamed = {iid for iid, _ in got}
         taken = {index_of.get(iid) for iid in streamed}  # the positions of items that streamed this channel
         where: dict[str, int] = {}
@@ -712,27 +767,20 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
     @property
     def partial_images(self) -> dict[str, str]:
         """The last partial image (base64) by image-generation item id."""
-        return dict(self._images or {})
+        return {k[1]: p.done for k, p in (self._chan or {}).items() if k[0] == "image" and p.done is not None}
 
     def _rebuild(self) -> tuple[Any, ...]:
         """The output items from the events: linear (one pass to group, one sort by position)."""
         items = self._items or {}
-        done = self._items_done or set()
-        index_of = self._index_of or {}
-        by_item: dict[str, dict[tuple[str, int], str]] = {}
-        for k in (*(self._chan or ()), *(self._done or ())):
+        by_item: dict[str, dict[tuple[str, int], _Part]] = {}
+        for k, part in (self._chan or {}).items():
             texts = by_item.get(k[1])
             if texts is None:
                 texts = by_item[k[1]] = {}
-            if (k[0], k[2]) not in texts:
-                text = self._text(k)
-                if text is not None:
-                    texts[(k[0], k[2])] = text
-        parts: dict[str, dict[int, Any]] = {}
-        for (iid, ci), part in (self._parts or {}).items():
-            parts.setdefault(iid, {})[ci] = part
+            texts[(k[0], k[2])] = part
+        index_of = self._positions()
         keys: list[Any] = list(items)
-        keys += [iid for iid in {**by_item, **parts} if iid not in items]
+        keys += [iid for iid in by_item if iid not in items]
 
         def position(key: Any) -> int:
             if type(key) is str:
@@ -741,67 +789,127 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False, dict=False):
 
         out = []
         for key in sorted(keys, key=position):
-            item = items.get(key)
-            if key in done or type(key) is not str:
+            slot = items.get(key)
+            item = None if slot is None else slot.item
+            if (slot is not None and slot.done) or type(key) is not str:
                 if item is not None:
                     out.append(item)
                 continue
-            built = self._rebuild_item(item, key, by_item.get(key, {}), parts.get(key, {}))
+            built = _rebuild_item(item, key, by_item.get(key, {}))
             if built is not None:
                 out.append(built)
         return tuple(out)
 
-    def _rebuild_item(self, item: Any, item_id: str, texts: dict[tuple[str, int], str], parts: dict[int, Any]) -> Any:
-        replace = msgspec.structs.replace
-        if item is None or isinstance(item, MessageItem):
-            indices = set(parts)
-            indices.update(i for c, i in texts if c in ("text", "refusal"))
-            built = []
-            for ci in sorted(indices):
-                part = parts.get(ci)
-                text = texts.get(("text", ci))
-                refusal = texts.get(("refusal", ci))
-                if (item_id, ci) not in (self._parts_done or ()):
-                    if isinstance(part, OutputTextPart) and text is not None:
-                        part = replace(part, text=text)
-                    elif isinstance(part, RefusalPart) and refusal is not None:
-                        part = replace(part, refusal=refusal)
-                    elif part is None and text is not None:
-                        part = OutputTextPart(text=text)
-                    elif part is None and refusal is not None:
-                        part = RefusalPart(refusal=refusal)
-                if part is not None:
-                    built.append(part)
-            if item is None:
-                if not built:
-                    return None
-                return MessageItem(id=item_id, role="assistant", content=tuple(built), status="in_progress")
-            if not built:
-                return item
-            return replace(item, content=tuple(built))
-        if isinstance(item, ReasoningItem):
-            summary = dict(enumerate(item.summary or ()))
-            content = dict(enumerate(item.content or ()))
-            for (c, i), text in texts.items():
-                if c == "summary":
-                    summary[i] = SummaryTextPart(text=text)
-                elif c == "reasoning":
-                    content[i] = ReasoningTextPart(text=text)
-            return replace(item, summary=tuple(v for _, v in sorted(summary.items())),
-                           content=tuple(v for _, v in sorted(content.items())) or item.content)
-        if isinstance(item, ImageGenerationCallItem):
-            img = None if self._images is None else self._images.get(item_id)
-            return item if img is None or item.result else replace(item, result=img)
-        fields = getattr(item, "__struct_fields__", ())
-        for chan in ("arguments", "input", "code"):
-            text = texts.get((chan, 0))
-            if text is not None and chan in fields:
-                return replace(item, **{chan: text})
-        return item
-
     def __repr__(self) -> str:
         return (f"<ResponseAccumulator {self.response_id} {self.status}: {self.events} events, "
                 f"{len(self.problems)} problems>")
+
+
+def _text(part: _Part) -> str | None:
+    """A part's text: the .done text, else its deltas joined."""
+    if part.done is not None:
+        return part.done
+    return None if part.deltas is None else "".join(part.deltas)
+
+
+def _rebuild_item(item: Any, item_id: str, parts: dict[tuple[str, int], _Part]) -> Any:
+    """One output item brought up to date with its parts' texts (an item without ``output_item.done``)."""
+    replace = msgspec.structs.replace
+    if item is None or isinstance(item, MessageItem):
+        built = []
+        for ci in sorted({i for c, i in parts if c in ("text", "refusal")}):
+            tp, rp = parts.get(("text", ci)), parts.get(("refusal", ci))
+            part = None if tp is None else tp.part
+            text = None if tp is None else _text(tp)
+            refusal = None if rp is None else _text(rp)
+            if tp is None or not tp.part_done:
+                if isinstance(part, OutputTextPart) and text is not None:
+                    part = replace(part, text=text)
+                elif isinstance(part, RefusalPart) and refusal is not None:
+                    part = replace(part, refusal=refusal)
+                elif part is None and text is not None:
+                    part = OutputTextPart(text=text)
+                elif part is None and refusal is not None:
+                    part = RefusalPart(refusal=refusal)
+            if part is not None:
+                built.append(part)
+        if item is None:
+            if not built:
+                return None
+            return MessageItem(id=item_id, role="assistant", content=tuple(built), status="in_progress")
+        if not built:
+            return item
+        return replace(item, content=tuple(built))
+    if isinstance(item, ReasoningItem):
+        summary = dict(enumerate(item.summary or ()))
+        content = dict(enumerate(item.content or ()))
+        for (c, i), p in parts.items():
+            text = _text(p)
+            if text is None:
+                continue
+            if c == "summary":
+                summary[i] = SummaryTextPart(text=text)
+            elif c == "reasoning":
+                content[i] = ReasoningTextPart(text=text)
+        return replace(item, summary=tuple(v for _, v in sorted(summary.items())),
+                       content=tuple(v for _, v in sorted(content.items())) or item.content)
+    if isinstance(item, ImageGenerationCallItem):
+        img = parts.get(("image", 0))
+        return item if img is None or img.done is None or item.result else replace(item, result=img.done)
+    fields = getattr(item, "__struct_fields__", ())
+    for chan in ("arguments", "input", "code"):
+        got = parts.get((chan, 0))
+        text = None if got is None else _text(got)
+        if text is not None and chan in fields:
+            return replace(item, **{chan: text})
+    return item
+
+
+def _specs() -> dict[type, tuple[Any, ...]]:
+    """event class -> what the fold does with it: ``(code, tag, handler or channel, ...)``."""
+    acc = ResponseAccumulator
+    out: dict[type, tuple[Any, ...]] = {cls: (_EVENT, t, acc._on_other) for t, cls in EVENT_TYPES.items()}
+    for t, (chan, idx, done, field) in _CHANNELS.items():
+        # (code, tag, channel, getter of the part index (output_index for channels without one: a constant per
+        # item, so the hot path's check is the same for every class), name of the part index or None, which
+        # of the hot path's loops reads that index: 1 content_index, 2 summary_index, 0 output_index)
+        out[EVENT_TYPES[t]] = (_DELTA, t, chan, attrgetter(idx or "output_index"), idx,
+                               {"content_index": 1, "summary_index": 2}.get(idx or "", 0))
+        out[EVENT_TYPES[done]] = (_EVENT, done, acc._on_done, chan, idx, field)
+    for t, flag in (("added", False), ("done", True)):
+        out[EVENT_TYPES[f"response.output_item.{t}"]] = (_EVENT, f"response.output_item.{t}", acc._on_item, flag)
+        out[EVENT_TYPES[f"response.content_part.{t}"]] = (_EVENT, f"response.content_part.{t}", acc._on_part, flag)
+    t = "response.image_generation_call.partial_image"
+    out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_image)
+    for t in ("response.created", "response.queued"):
+        out[EVENT_TYPES[t]] = (_START, t, acc._on_response, None)
+    out[EVENT_TYPES["response.in_progress"]] = (_EVENT, "response.in_progress", acc._on_response, None)
+    for t, term in _TERMINAL.items():
+        out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_response, term)
+    out[EVENT_TYPES["error"]] = (_EVENT, "error", acc._on_error)
+    for t in _QUIET:
+        if t in EVENT_TYPES:
+            out[EVENT_TYPES[t]] = (_EVENT, t, acc._on_quiet)
+    out[UnknownEvent] = (_UNKNOWN, None)
+    out[InvalidEvent] = (_INVALID, None)
+    return out
+
+
+_SPEC: dict[type, tuple[Any, ...]] = _specs()
+_IGNORED = (_IGNORE, None)
+
+
+def _spec_of(cls: type) -> tuple[Any, ...]:
+    """The spec of a class not in the table: that of its nearest known base (a camelCase twin, a subclass),
+    else ignored (a projection ``View``/``Skipped``, anything else). Cached per class."""
+    spec = _IGNORED
+    for base in cls.__mro__[1:]:
+        got = _SPEC.get(base)
+        if got is not None:
+            spec = got
+            break
+    _SPEC[cls] = spec  # a benign race: every thread computes the same value
+    return spec
 
 
 def _item_texts(item: Any, chan: str) -> Iterator[tuple[int, str]]:
@@ -863,11 +971,37 @@ def _clip(text: str, n: int = 24) -> str:
     return repr(text) if len(text) <= n else repr(text[: n - 3] + "...")
 
 
+class _Lane(msgspec.Struct):
+    stream_id: Any = None
+
+
+_lane_of_raw = msgspec.json.Decoder(_Lane)
+_NO_FIELD = object()  # truthy
+
+
+def _stream_id(ev: Any) -> Hashable:
+    """The WebSocket lane an event names: ``stream_id`` (an event type the model does not know, kept as an
+    :class:`UnknownEvent`, is looked up in its bytes); ``None`` when it names none."""
+    lane = getattr(ev, "stream_id", None)
+    if lane is None and isinstance(ev, (UnknownEvent, InvalidEvent)) and ev.raw is not None:
+        try:
+            lane = _lane_of_raw.decode(ev.raw).stream_id
+        except (msgspec.DecodeError, TypeError):
+            return None
+    return lane if isinstance(lane, str) else None
+
+
 def _lane_keys(events: list[Any]) -> list[Hashable] | None:
     """The lane of each event, for a log that interleaves streams (one accumulator per lane at a time);
     ``None``: every event is in one lane, cut into streams one after another. The one place to change to
-    route interleaved lanes (e.g. by a WebSocket ``stream_id``)."""
-    return None
+    route interleaved lanes. WebSocket mode (issue #18): every event of a response whose ``response.create``
+    gave a ``stream_id`` names it, and a connection multiplexes lanes, so events are kept apart by
+    ``stream_id``; events that name none share one lane, cut by response as in an SSE log."""
+    # a C loop: true at the first event with a lane, or with no such field (an unknown event may name one)
+    if not any(map(getattr, events, repeat("stream_id"), repeat(_NO_FIELD))):
+        return None
+    keys = [_stream_id(ev) for ev in events]
+    return keys if any(k is not None for k in keys) else None
 
 
 class StreamSplitter:
@@ -882,6 +1016,15 @@ class StreamSplitter:
 
     def feed(self, events: Iterable[Any]) -> list[ResponseAccumulator]:  # noqa: D102
         batch = events if type(events) is list else list(events)
+        if len(batch) < _PAUSE_AT or not gc.isenabled():
+            return self._feed(batch)
+        gc.disable()  # see _PAUSE_AT
+        try:
+            return self._feed(batch)
+        finally:
+            gc.enable()
+
+    def _feed(self, batch: list[Any]) -> list[ResponseAccumulator]:
         keys = _lane_keys(batch)
         out: list[ResponseAccumulator] = []
         if keys is None:
@@ -900,15 +1043,8 @@ class StreamSplitter:
     def _cut(self, key: Hashable, events: list[Any], out: list[ResponseAccumulator]) -> None:
         acc = self._lanes.get(key)
         if acc is None:
-            acc = self._lanes[key] = ResponseAccumulator()
-        at, n = 0, len(events)
-        while True:
-            at = acc._run(events, at, True)
-            if at >= n:
-                return
-            acc.close()
-            out.append(acc)
-            acc = self._lanes[key] = ResponseAccumulator()
+            acc = ResponseAccumulator()
+        self._lanes[key] = acc._run(events, out)
 
     def close(self) -> list[ResponseAccumulator]:
         out = [acc for acc in self._lanes.values() if acc.events]
@@ -925,8 +1061,9 @@ def accumulate(events: Iterable[object]) -> list[ResponseAccumulator]:
     the same response after its terminal event). Events before the first start form a stream of their own. A
     start event of the response already being cut (``response.queued`` then ``response.created`` of one
     background response) stays in its stream unless that stream has ended, and so does one whose id changed
-    but whose sequence number continues the stream (GitHub Copilot rotates ids). Interleaved streams must be
-    split by the caller. For a log read batch by batch (``iter_batches``), use :class:`StreamSplitter`.
+    but whose sequence number continues the stream (GitHub Copilot rotates ids). Interleaved WebSocket lanes
+    are kept apart by their ``stream_id`` (each lane cut as above); other interleaved streams must be split by
+    the caller. For a log read batch by batch (``iter_batches``), use :class:`StreamSplitter`.
     """
     splitter = StreamSplitter()
     out = splitter.feed(events if isinstance(events, list) else list(events))

@@ -123,7 +123,7 @@ def _struct(cls: type) -> _Node:
         _nodes[cls] = node  # before the fields: a recursive shape ends here
         if cls.__struct_config__.tag is not None:  # type: ignore[attr-defined]
             keys.add(cls.__struct_config__.tag_field)  # type: ignore[attr-defined]
-        for f in msgspec.structs.fields(cls):  # type: ignore[arg-type]
+        for f in msgspec.structs.fields(cls):
             keys.add(f.encode_name)
             child = _node(f.type)
             if child is not None:
@@ -157,7 +157,7 @@ def _twin(cls: type) -> type:
     if twin is None:
         cfg = cls.__struct_config__  # type: ignore[attr-defined]
         fields = [(f.name, _twin_type(f.type) | None, msgspec.field(default=None, name=f.encode_name))
-                  for f in msgspec.structs.fields(cls)]  # type: ignore[arg-type]
+                  for f in msgspec.structs.fields(cls)]
         twin = msgspec.defstruct(cls.__name__, fields, tag=cfg.tag, tag_field=cfg.tag_field, kw_only=True,
                                  forbid_unknown_fields=True)
         _twins[cls] = twin
@@ -284,24 +284,74 @@ def _slow(raw: Any, tally: _Tally, where: Any, strict: _Strict) -> bool:
 _SSE_DATA = re.compile(rb"^data:[ ]?(.*?)\r?$", re.M)
 
 
-def _read(source: Any) -> tuple[Any, str, Any]:
-    """(bytes, name, thing to close)."""
+BLOCK_SIZE = 16 << 20  # bytes of a file read at a time: memory stays at a few blocks, whatever the file's size
+
+
+def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
+    """(name, the input's bytes in chunks, gzip undone, thing to close). A path is read a block at a time; a
+    file object or a buffer is taken whole."""
     if isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        with open(source, "rb") as f:
-            data = f.read()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        return data, name, None
+        f = open(source, "rb")  # noqa: SIM115 - closed by the caller
+        reader: Any = gzip.GzipFile(fileobj=f) if f.peek(2)[:2] == b"\x1f\x8b" else f
+
+        def blocks() -> Iterator[bytes]:
+            while b := reader.read(BLOCK_SIZE):
+                yield b
+
+        return os.fspath(source), blocks(), f
     if hasattr(source, "read"):
         data = source.read()
-        name = getattr(source, "name", "<stream>")
+        name = str(getattr(source, "name", "<stream>"))
     else:
-        data = bytes(source) if not isinstance(source, bytes) else source
+        data = source if isinstance(source, bytes) else bytes(source)
         name = "<buffer>"
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    return data, str(name), None
+    return name, iter((data,)), None
+
+
+def _cut(buf: bytes, fmt: str) -> int:
+    """Where a block may end: after its last complete line (NDJSON) or event (SSE); 0: nowhere yet."""
+    if fmt == "ndjson":
+        return buf.rfind(b"\n") + 1
+    if fmt == "sse":
+        lf, crlf = buf.rfind(b"\n\n"), buf.rfind(b"\n\r\n")
+        return max(lf + 2 if lf >= 0 else 0, crlf + 3 if crlf >= 0 else 0)
+    return 0  # an array is decoded whole
+
+
+def _blocks(chunks: Iterator[bytes], format: str | None) -> Iterator[tuple[bytes, str]]:  # noqa: A002
+    """(block, format): the input cut at boundaries of its format, a byte order mark at the start dropped."""
+    carry = b""
+    fmt = format
+    start = True
+    for chunk in chunks:
+        buf = carry + chunk if carry else chunk
+        if start:
+            if len(buf) < 3:
+                carry = buf
+                continue
+            buf, start = _no_bom(buf), False
+        if fmt is None:
+            if not buf.strip():
+                carry = buf
+                continue
+            fmt = _format(buf)
+        at = _cut(buf, fmt)
+        if at <= 0:
+            carry = buf
+            continue
+        yield buf[:at], fmt
+        carry = buf[at:]
+    if carry:
+        if start:
+            carry = _no_bom(carry)
+        yield carry, fmt or _format(carry)
+
+
+def _no_bom(data: bytes) -> bytes:
+    """A UTF-8 byte order mark at the start is no part of the first event (its line number stays 1)."""
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
 
 
 def _format(buf: Any) -> str:
@@ -391,28 +441,30 @@ def audit(*sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | mem
     tally = _Tally()
     events = malformed = 0
     for source in sources:
-        buf, name, closer = _read(source)
+        name, chunks, closer = _chunks(source)
         try:
-            fmt = format or _format(buf)
-            line_at = _LineCounter(buf)
-            for raw, off in _events(buf, fmt):
-                events += 1
-                if off >= 0:
-                    where: Any = (lambda o=off, n=name, la=line_at: f"{n}:{la(o)}")  # noqa: E731
-                else:
-                    where = (lambda r=raw, n=name, la=line_at: f"{n}:{la(la.find(r))}")  # noqa: E731
-                try:
-                    ev = strict.decoder.decode(raw)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    if not _slow(raw, tally, where, strict):
-                        malformed += 1
-                    continue
-                learned = attrs.get(type(ev)) if attrs else None
-                if learned:
-                    tag, pairs = learned
-                    for attr, key in pairs:
-                        if getattr(ev, attr) is not unset:
-                            tally.add((tag, f"$.{key}", None), "field", where)
+            base = 0  # lines before the block
+            for buf, fmt in _blocks(chunks, format):
+                line_at = _LineCounter(buf, base)
+                for raw, off in _events(buf, fmt):
+                    events += 1
+                    if off >= 0:
+                        where: Any = (lambda o=off, n=name, la=line_at: f"{n}:{la(o)}")  # noqa: E731
+                    else:
+                        where = (lambda r=raw, n=name, la=line_at: f"{n}:{la(la.find(r))}")  # noqa: E731
+                    try:
+                        ev = strict.decoder.decode(raw)
+                    except (msgspec.ValidationError, msgspec.DecodeError):
+                        if not _slow(raw, tally, where, strict):
+                            malformed += 1
+                        continue
+                    learned = attrs.get(type(ev)) if attrs else None
+                    if learned:
+                        tag, pairs = learned
+                        for attr, key in pairs:
+                            if getattr(ev, attr) is not unset:
+                                tally.add((tag, f"$.{key}", None), "field", where)
+                base += buf.count(b"\n")
         finally:
             if closer is not None:
                 closer.close()
@@ -431,19 +483,19 @@ class _LineCounter:
     """Line number (1-based) of a byte offset, counted incrementally (offsets asked for in rising order are
     counted once in all)."""
 
-    __slots__ = ("buf", "line", "pos")
+    __slots__ = ("base", "buf", "line", "pos")
 
-    def __init__(self, buf: Any) -> None:
-        self.buf, self.pos, self.line = buf, 0, 1
+    def __init__(self, buf: Any, base: int = 0) -> None:
+        self.buf, self.pos, self.line, self.base = buf, 0, 1 + base, base
 
     def find(self, raw: bytes) -> int:
         """Offset of an array element's bytes, searched from the last offset asked for."""
-        i = self.buf.find(raw, self.pos)
-        return i if i >= 0 else max(self.buf.find(raw), 0)
+        i: int = self.buf.find(raw, self.pos)
+        return i if i >= 0 else max(int(self.buf.find(raw)), 0)
 
     def __call__(self, offset: int) -> int:
         if offset < self.pos:
-            self.pos, self.line = 0, 1
+            self.pos, self.line = 0, 1 + self.base
         self.line += self.buf.count(b"\n", self.pos, offset)
         self.pos = offset
         return self.line

@@ -30,7 +30,7 @@ from . import corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
 from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
-from ._decoder import decode_array, decode_lines
+from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches, detect_format
 from ._sse import decode_sse
@@ -42,6 +42,7 @@ examples:
   {PROG} demo --events 20000
   {PROG} stats log.ndjson.gz --json
   {PROG} validate capture.sse --max-errors 5
+  {PROG} check capture.sse log.ndjson.gz
   {PROG} convert log.sse -o log.parquet
   {PROG} convert log.ndjson --responses -o responses.parquet
   curl -sN ... | {PROG} cat - --type 'response.output_text.*' --fields sequence_number,delta
@@ -137,15 +138,22 @@ class _Input:
         self.eof = False
         self.tap: _LineTap | None = None  # set by tap_lines(): the content is gunzipped here and its lines kept
         self._gunzip: Any = None
+        self._gunzip_fed = False
+        self._inflated = 0
         got = 0
-        while got < _HEAD:  # a pipe hands out what it has: read until the head is full or the input ends
+        self.first = b""
+        # a pipe hands out what it has: read until what the input is can be told (a live stream's first event
+        # is enough, so `curl -N ... | cat -` shows events as they come), the head is full, or the input ends
+        while got < _HEAD:
             b = self._raw_read(_HEAD)
             if not b:
                 self.eof = True
                 break
             self._held.append(b)
             got += len(b)
-        self.first = b"".join(self._held)
+            self.first = b"".join(self._held)
+            if _told(self.head()):
+                break
         self._held = [self.first] if self.first else []
 
     def _raw_read(self, n: int) -> bytes:
@@ -166,11 +174,14 @@ class _Input:
                 b = b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
             if not b:
                 if self._gunzip is not None and not self._gunzip.eof and self._gunzip_fed:
-                    raise EOFError("gzip data ends early (truncated file)")
+                    raise self._gzip_error("ends early (truncated file)")
                 self.tap.close()
                 return b""
             if self._gunzip is not None:
-                b = self._inflate(b)
+                try:
+                    b = self._inflate(b)
+                except zlib.error as e:
+                    raise self._gzip_error(f"is corrupt ({e})") from None
                 if not b:
                     continue
             self.tap.feed(b)
@@ -183,14 +194,18 @@ class _Input:
         self.tap = _LineTap()
         if self.first[:2] == b"\x1f\x8b":
             self._gunzip = zlib.decompressobj(31)
-            self._gunzip_fed = False
         return self.tap
+
+    def _gzip_error(self, what: str) -> DecodeError:
+        return DecodeError(f"gzip data {what}: compressed byte {self.read_bytes}, uncompressed byte "
+                           f"{self._inflated}", offset=self._inflated)
 
     def _inflate(self, data: bytes) -> bytes:
         out = []
         while data:
             self._gunzip_fed = True
             out.append(self._gunzip.decompress(data))
+            self._inflated += len(out[-1])
             if self._gunzip.eof:  # members in a row
                 data = self._gunzip.unused_data.lstrip(b"\0")
                 if data:
@@ -202,16 +217,6 @@ class _Input:
     def close(self) -> None:
         if self._f is not sys.stdin.buffer:
             self._f.close()
-
-    def read_all(self) -> bytes:
-        parts = list(self._held)
-        self._held = []
-        while not self.eof:
-            b = self._raw_read(1 << 20)
-            if not b:
-                self.eof = True
-            parts.append(b)
-        return b"".join(parts)
 
     def head(self) -> bytes:
         """The first bytes of the content (gunzipped when gzip; what a broken gzip start gives, else)."""
@@ -264,6 +269,25 @@ class _LineTap:
         return pairs
 
 
+def _told(head: bytes) -> bool:
+    """Whether the first bytes (not the whole input) are enough to tell an event stream from other bodies."""
+    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    if not s:
+        return False
+    if s[:1] in (b"<", b"["):
+        return True
+    if s[:1] == b"{":  # a first line that is an event: a stream (an error body has no "type")
+        nl = s.find(b"\n")
+        if nl < 0:
+            return False
+        try:
+            doc = _lenient_json(s[:nl])
+        except msgspec.DecodeError:
+            return False
+        return isinstance(doc, dict) and isinstance(doc.get("type"), str)
+    return _SSE_FIELD.search(s) is not None
+
+
 def _not_a_stream(inp: _Input) -> str | None:
     """Why an input is no event stream (an empty input, an API error body, an HTML page, plain text), or None."""
     if not inp.first:
@@ -295,6 +319,9 @@ def _not_a_stream(inp: _Input) -> str | None:
             return 'not an event stream: one JSON object without a "type"'
         return None
     if s[:1] not in (b"{", b"[") and not _SSE_FIELD.search(s):
+        sample = s[:256]
+        if b"\0" in sample or sum(b < 32 and b not in b"\t\r\n" or b == 127 for b in sample) * 10 > len(sample):
+            return f"not an event stream: binary data (first bytes: {sample[:8].hex(' ')})"
         first_line = s.split(b"\n", 1)[0]
         return f"not an event stream: text without SSE fields ({_clip(first_line)})"
     return None
@@ -304,11 +331,6 @@ def _clip(v: bytes | str, n: int = 80) -> str:
     t = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
     t = " ".join(t.split())
     return repr(t if len(t) <= n else t[: n - 3] + "...")
-
-
-def _whole_raw() -> bool:
-    """Whether the whole-buffer decoders pair events with their bytes (``raw=True``)."""
-    return "raw" in inspect.signature(decode_sse).parameters
 
 
 def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
@@ -333,31 +355,25 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
             why = _not_a_stream(inp)
             if why is not None:
                 raise _BadInput(f"{p}: {why}")
-            fmt = args.format or detect_format(inp.head())
-            if raw and fmt == "ndjson":
+            head = inp.head().removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+            fmt = args.format or (detect_format(head) if head else None)  # (None: the file reader detects it)
+            if raw and "raw" in inspect.signature(_batches).parameters:  # the file reader pairs them
+                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
+                                      on_bytes=count, raw=True):
+                    yield p, batch
+            elif raw and fmt == "ndjson":
                 tap = inp.tap_lines()
                 for batch in _batches(inp, format="ndjson", errors=errors, decoder=None, batch_size=65536,
                                       on_bytes=count):
                     yield p, tap.take(batch)
-            elif raw and _whole_raw():  # SSE, array: the whole content, decoded with each event's bytes
-                data = gzip.decompress(inp.read_all()) if inp.first[:2] == b"\x1f\x8b" else inp.read_all()
-                count(len(data))
-                fn: Any = decode_sse if fmt == "sse" else decode_array
-                pairs = fn(data, errors=errors, raw=True)
-                for i in range(0, len(pairs), 65536):
-                    yield p, [(f[0], f[1]) for f in pairs[i : i + 65536]]
             else:
-                for batch in _batches(inp, format=fmt, errors=errors, decoder=None, batch_size=65536,
+                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
                                       on_bytes=count):
                     yield p, [(ev, None) for ev in batch] if raw else batch
         except DecodeError as err:
-            if "gzip" in err.msg:
-                raise _BadInput(f"{p}: truncated gzip file: it ends after {inp.read_bytes:,} compressed bytes, at "
-                                f"offset {decoded:,} of its content (what came before was read)") from None
+            if err.msg.startswith("gzip data"):  # how far it got: "compressed byte N, uncompressed byte M"
+                raise _BadInput(f"{p}: {err.msg}") from None
             raise _BadInput(f"{_where(p, err)}: {_message(err)}") from None
-        except (zlib.error, EOFError) as err:
-            raise _BadInput(f"{p}: bad gzip data after {inp.read_bytes:,} compressed bytes, at offset "
-                            f"{decoded:,} of its content: {err}") from None
         except OSError as e:
             if e.errno == errno.EPIPE or isinstance(e, BrokenPipeError):
                 raise
@@ -412,19 +428,28 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 tokens["cached"] += _int(getattr(u.input_tokens_details, "cached_tokens", None))
 
     bar = _progress(args.files, args.progress)
+    failed: list[_BadInput] = []  # inputs that are no event stream (or break off): reported, the others counted
     for path in args.files:
         splitter = StreamSplitter()
-        for _, batch in _read([path], args, "replace", count):
-            n += len(batch)
-            kinds = Counter(map(type, batch))
-            unknown += kinds[UnknownEvent]
-            invalid += kinds[InvalidEvent]
-            types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
-            fold(splitter.feed(batch))
+        try:
+            for _, batch in _read([path], args, "replace", count):
+                n += len(batch)
+                kinds = Counter(map(type, batch))
+                unknown += kinds[UnknownEvent]
+                invalid += kinds[InvalidEvent]
+                types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
+                fold(splitter.feed(batch))
+        except _BadInput as err:
+            if len(args.files) == 1:
+                raise
+            print(str(err), file=sys.stderr)
+            failed.append(err)
         fold(splitter.close())
+    if failed and len(failed) == len(args.files):
+        raise _BadInput(f"{PROG} stats: no input was an event stream")
     seconds = time.perf_counter() - t0
     report = {
-        "files": args.files, "events": n, "bytes": nbytes, "seconds": round(seconds, 3),
+        "files": args.files, "failed_files": len(failed), "events": n, "bytes": nbytes, "seconds": round(seconds, 3),
         "events_per_second": round(n / seconds) if seconds > 0 else None,
         "unknown_events": unknown, "invalid_events": invalid,
         "events_by_type": dict(types.most_common()),
@@ -434,9 +459,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         "tokens": tokens,
         "problems": {k: problems[k] for k in PROBLEM_KINDS if problems[k]},
     }
+    status = 1 if failed else 0
     if args.json:
         sys.stdout.write(_encoder.encode(report).decode() + "\n")
-        return 0
+        return status
     print(f"{n:,} events ({unknown:,} unknown, {invalid:,} invalid) in {nbytes / 1e6:.1f} MB, "
           f"{seconds:.2f} s = {n / seconds if seconds else 0:,.0f} events/s")
     _table("events by type", types.most_common())
@@ -446,7 +472,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     _table("tokens", list(tokens.items()))
     if problems:
         _table("stream problems", [(k, problems[k]) for k in PROBLEM_KINDS if problems[k]])
-    return 0
+    return status
 
 
 def _int(v: object) -> int:
@@ -496,6 +522,61 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Protocol conformance (issue #21): every broken lifecycle rule as FILE:N: rule: message, a summary per
+    rule; exit 1 if a fatal rule was broken (any rule with --strict)."""
+    from ._conformance import RULES, ConformanceChecker
+
+    _check_inputs(args.files)
+    by_rule: Counter[str] = Counter()
+    found: list[dict[str, Any]] = []
+    events = streams = 0
+    bar = _progress(args.files, args.progress)
+    for path in args.files:
+        checker = ConformanceChecker()
+        shown = 0
+
+        def flush(path: str = path, checker: ConformanceChecker = checker) -> None:
+            nonlocal shown
+            got = checker.violations
+            for v in got[shown:]:
+                by_rule[v.rule] += 1
+                if args.json:
+                    found.append({"file": path, "event": v.position + 1, "rule": v.rule, "fatal": v.fatal,
+                                  "sequence_number": v.sequence_number, "message": v.message})
+                else:
+                    seq = "" if v.sequence_number is None else f" (sequence_number {v.sequence_number})"
+                    print(f"{path}:{v.position + 1}: {v.rule}: {v.message}{seq}")
+            shown = len(got)
+
+        for _, batch in _read([path], args, "replace", bar):
+            checker.feed(batch)
+            if len(checker.violations) > shown:
+                flush()
+        checker.close()
+        flush()
+        events += checker.events
+        streams += checker.streams
+    fatal = sum(n for rule, n in by_rule.items() if RULES[rule].fatal)
+    failed = fatal > 0 or (args.strict and sum(by_rule.values()) > 0)
+    if args.json:
+        report = {"files": args.files, "events": events, "streams": streams, "violations": found,
+                  "by_rule": {r: by_rule[r] for r in RULES if by_rule[r]}, "fatal": fatal, "ok": not failed}
+        sys.stdout.write(_encoder.encode(report).decode() + "\n")
+        return EXIT_BAD_INPUT if failed else EXIT_OK
+    total = sum(by_rule.values())
+    if total:
+        print("\nviolations by rule:")
+        width = max(len(r) for r in by_rule)
+        for r in RULES:
+            if by_rule[r]:
+                note = "" if RULES[r].fatal else "  (not fatal)"
+                print(f"  {r:<{width}}  {by_rule[r]:>8,}{note}")
+    print(f"{total:,} {'violation' if total == 1 else 'violations'} ({fatal:,} fatal) in {streams:,} "
+          f"{'stream' if streams == 1 else 'streams'}, {events:,} events")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
 _OUT_FORMATS = ("ndjson", "sse", "array", "parquet")
 
 
@@ -520,9 +601,9 @@ class _Output:
     def __init__(self, path: str | None, inputs: list[str]) -> None:
         self.path = None if path in (None, "-") else path
         self.tmp: str | None = None
-        self.stream: IO[bytes] = sys.stdout.buffer
         self._file: IO[bytes] | None = None
         if self.path is None:
+            self.stream: IO[bytes] = sys.stdout.buffer
             return
         p = self.path
         try:
@@ -565,7 +646,7 @@ class _Output:
     def commit(self) -> None:
         """Flush and close; move the temporary file over the path (as a new file would be: mode 0666 - umask)."""
         self.stream.flush()
-        if self.stream is not self._file and self.stream is not sys.stdout.buffer:
+        if self.stream is not self._file and self._file is not None:
             self.stream.close()
         if self._file is not None:
             self._file.close()
@@ -578,10 +659,9 @@ class _Output:
 
     def abort(self) -> None:
         """Drop the temporary file (the path keeps what it had)."""
-        for f in (self.stream, self._file):
-            if f is not None and f is not sys.stdout.buffer:
-                with contextlib.suppress(Exception):
-                    f.close()
+        for f in (self.stream, self._file) if self._file is not None else ():
+            with contextlib.suppress(Exception):
+                f.close()
         if self.tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self.tmp)
@@ -682,16 +762,20 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
         for item, raw in zip(batch, raws, strict=True):
             if responses:
                 data = _response_json(item)
-            elif raw is not None and (fmt == "sse" or b"\n" not in raw):  # the original bytes, unchanged
+            elif raw is not None and (fmt == "array" or (b"\r" if fmt == "sse" else b"\n") not in raw):
+                # the original bytes, unchanged (an SSE line ends at a CR too; an NDJSON line at a LF)
                 data = raw
+            elif raw is not None:  # the same JSON, its whitespace taken out (every value kept)
+                data = _compact(raw)
             else:
                 data = encode(item) if type(item) is not UnknownEvent else _compact(item.raw)
             if fmt == "ndjson":
                 write(data + b"\n")
             elif fmt == "sse":
-                kind = "response" if responses else item.type
+                kind = "response" if responses else getattr(item, "type", None)
                 body = data.replace(b"\n", b"\ndata: ") if b"\n" in data else data
-                write(b"event: " + kind.encode() + b"\ndata: " + body + b"\n\n")
+                write((b"event: " + kind.encode() + b"\n" if isinstance(kind, str) else b"") + b"data: " + body
+                      + b"\n\n")
             else:
                 write((b"\n" if first else b",\n") + data)
             first = False
@@ -700,8 +784,8 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
 
 
 def _compact(raw: bytes) -> bytes:
-    """JSON on one line (an unknown event received across SSE data lines, for an NDJSON line)."""
-    return msgspec.json.format(raw, indent=0) if b"\n" in raw else raw
+    """JSON on one line (an event received across SSE data lines, for an NDJSON line or an SSE data line)."""
+    return msgspec.json.format(raw, indent=0) if b"\n" in raw or b"\r" in raw else raw
 
 
 def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
@@ -872,7 +956,7 @@ def _count(s: str) -> int:
 def parser() -> argparse.ArgumentParser:
     ap = _Parser(prog=PROG, description="Typed decoding of Responses-API stream events: files, stats, "
                  "validation, conversion.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit}",
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit,check}",
                             parser_class=_Parser)
 
     def inputs(p: argparse.ArgumentParser) -> None:
@@ -938,6 +1022,15 @@ def parser() -> argparse.ArgumentParser:
     inputs(a)
     a.add_argument("--json", action="store_true", help="the report as one JSON object")
     a.set_defaults(run=cmd_audit)
+
+    h = sub.add_parser("check", help="check the protocol's lifecycle rules: print FILE:N: rule: message (N: the "
+                       "event's number in the file, its line in NDJSON), a summary per rule; exit 1 if any fatal "
+                       "rule is broken", epilog=f"example: {PROG} check capture.sse log.ndjson.gz --json "
+                       "(rules: docs/conformance.md)", formatter_class=argparse.RawDescriptionHelpFormatter)
+    inputs(h)
+    h.add_argument("--json", action="store_true", help="one JSON object: every violation and the counts by rule")
+    h.add_argument("--strict", action="store_true", help="exit 1 on the rules servers break on purpose too")
+    h.set_defaults(run=cmd_check)
     return ap
 
 

@@ -12,9 +12,12 @@ line/offset/index to a :class:`Kernel`; the kernel never looks at framing.
 from __future__ import annotations
 
 import codecs
+import gc
 import re
 import sys
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from itertools import repeat
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import msgspec
 
@@ -22,10 +25,27 @@ from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
-__all__ = ["DEFAULT_MAX_LINE_SIZE", "Buffer", "Errors", "Kernel", "as_bytes", "check_errors", "encode"]
+__all__ = [
+    "DEFAULT_MAX_LINE_SIZE", "Buffer", "Errors", "Framed", "Kernel", "RawKernel", "as_bytes", "check_errors", "encode",
+]
 
 Buffer = bytes | bytearray | memoryview | str
 Errors = Literal["strict", "replace"]
+E_co = TypeVar("E_co", covariant=True)
+
+
+class Framed(NamedTuple, Generic[E_co]):
+    """One decoded event beside the bytes it was decoded from (what ``raw=True`` returns).
+
+    ``raw`` is the event's own bytes as received, without its framing: the NDJSON line without its line end
+    (LF, or CRLF: one CR before the LF is part of the line end), the SSE event's data (its ``data:`` lines
+    joined by ``\\n``, the payload the decoder decoded), the JSON array element's text, the Kafka message value.
+    For an :class:`InvalidEvent` it is the event's ``.raw``. Writing ``raw`` back unchanged loses nothing:
+    unknown fields, explicit nulls, number spellings and key order stay as the producer wrote them.
+    """
+
+    event: E_co
+    raw: bytes
 
 DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)  # msgspec raises the last
 # one for invalid UTF-8 inside a string it decodes (but does not check the bytes of fields it skips)
@@ -666,6 +686,237 @@ def _decode_lines_exact(
     return lineno
 
 
+# -- original bytes (raw=True) -----------------------------------------------------------------------------
+#
+# Each event is decoded from its own slice (the NDJSON line, the array element, the SSE payload), and paired
+# with that slice, in C-level loops: one ``split`` gives the lines, ``map(decoder.decode, lines)`` decodes
+# them, ``zip`` pairs them and ``tuple.__new__`` makes the Framed tuples. No counting proof is needed (every
+# slice is one event by construction), which pays for the bytes and tuples: a slice the fast decoder rejects
+# (an unknown tag, a blank line, a bad event) is handed to ``fail`` alone, and the loop goes on after it.
+
+_FRAME_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecodeError)
+_new = tuple.__new__
+
+
+def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with the cyclic collector paused (when it runs), and what it built moved straight to the
+    oldest generation.
+
+    Why: the Framed tuples hold events (GC types), so each is tracked (a tuple subclass is never untracked),
+    while the events themselves are not (msgspec untracks them). Building N of them trips a young collection
+    every 700 allocations and, as they survive, full collections whose cost grows with the whole heap (2-4x
+    the decoding time in a process holding a big corpus); after a pause, the young collections still walk all
+    N twice before they settle. Pairing creates no cycles, so none of that walking can free anything:
+    ``gc.collect(1)`` first settles what was young before the call (so no garbage of the caller's is
+    promoted unexamined), and ``freeze()``/``unfreeze()`` after it moves what the call built to the oldest
+    generation in O(1); a full collection still examines them as it examines everything.
+
+    Process-wide while it lasts; the collector is switched back on in ``finally``, and left alone if it was
+    off. Only for inputs of ``size`` >= 256 KiB (a small call, a live stream's chunk, costs the collector
+    little, and would pay for ``collect(1)``); the move is skipped when objects are frozen already
+    (``gc.freeze()`` before a fork)."""
+    if size < _PAUSE_FROM or not gc.isenabled():
+        return fn(*args)
+    age = gc.get_freeze_count() == 0
+    if age:
+        gc.collect(1)
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if age and gc.get_count()[0] > _AGE_ABOVE and gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        gc.enable()
+
+
+_PAUSE_FROM = 1 << 18  # input bytes from which the collector is paused (about 1,400 text-corpus events)
+_AGE_ABOVE = 2_000  # tracked objects allocated (net) by the call before they are moved as a block
+
+
+class _Abort(Exception):
+    """A ``fail`` callback gives up on the whole run (the caller then decodes it another way)."""
+
+
+def frame_all(
+    decode: Callable[[Any], Any],
+    pieces: Iterable[Any],
+    raws: Iterable[bytes],
+    fail: Callable[[int, bytes], Framed[Any] | None],
+    out: list[Any],
+) -> None:
+    """Append ``Framed(decode(piece), raw)`` to ``out`` for each piece and its raw bytes, in order. A piece
+    that ``decode`` rejects goes to ``fail(i, raw)`` (``i``: its 0-based position among the pieces), which
+    returns what stands in its place, ``None`` to skip it, or raises."""
+    it = iter(raws)
+    pairs = map(_new, repeat(Framed), zip(map(decode, pieces), it, strict=False))
+    done = 0  # pieces consumed
+    while True:
+        before = len(out)
+        try:
+            out.extend(pairs)  # (on an exception, what came before it stays appended)
+            return
+        except _FRAME_ERRORS:
+            done += len(out) - before
+            got = fail(done, next(it))
+            done += 1
+            if got is not None:
+                out.append(got)
+
+
+def _fast(data: bytes | bytearray, valid_utf8: bool | None = None) -> bool:
+    """Whether msgspec's own decoder may decode the slices of ``data`` straight away: valid UTF-8 (msgspec
+    does not check the bytes of the fields it skips) and the recursion limit not raised (the depth guard)."""
+    if sys.getrecursionlimit() > _GUARD_ABOVE:
+        return False
+    if valid_utf8 is not None:
+        return valid_utf8
+    return data.isascii() or utf8_valid(data)
+
+
+def decode_lines_raw(
+    kernel: Kernel, buf: Any, errors: str, max_line_size: int = DEFAULT_MAX_LINE_SIZE
+) -> list[Any]:
+    """``decode_lines`` with ``raw=True``: Framed pairs, one per non-blank line, the same events and errors."""
+    check_errors(errors)
+    check_line_size(max_line_size)
+    src, surrogates = source(buf)
+    if isinstance(src, bytearray):
+        src = bytes(src)  # (the raw slices are bytes; the caller's buffer may change afterwards)
+    return paused(len(src), _raw_lines, kernel, src, errors, surrogates, max_line_size)  # type: ignore[no-any-return]
+
+
+def _raw_lines(kernel: Kernel, src: bytes | memoryview, errors: str, surrogates: bool, max_line_size: int) -> list[Any]:
+    out: list[Any] = []
+    skip = 3 if src[:3] == _BOM else 0
+    if not isinstance(src, memoryview):
+        _raw_region(kernel, src, 0, 0, errors, surrogates, out, skip, max_line_size)
+        return out
+    n = len(src)  # read window by window, as decode_lines does: at most one window is copied at a time
+    pos = skip
+    lineno = 0
+    while pos < n:
+        chunk = bytes(src[pos : pos + WINDOW])
+        end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
+        while not end:  # a line longer than the window
+            if len(chunk) > max_line_size:  # too long: found to its end, never held whole (as decode_lines)
+                lines = _Lines(kernel, kept := [], errors, surrogates, max_line_size)
+                lines.lineno = lineno
+                pos = lines.skip_long(src, pos, chunk)
+                lineno = lines.lineno
+                out += [Framed(bad, bad.raw) for bad in kept]
+                break
+            chunk += bytes(src[pos + len(chunk) : pos + len(chunk) + WINDOW])
+            end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
+        else:
+            lineno = _raw_region(kernel, chunk[:end] if end < len(chunk) else chunk, pos, lineno, errors,
+                                 surrogates, out, 0, max_line_size)
+            pos += end
+    return out
+
+
+def _raw_region(
+    kernel: Kernel,
+    data: bytes | bytearray,
+    base: int,
+    lineno: int,
+    errors: str,
+    surrogates: bool,
+    out: list[Any],
+    skip: int,
+    limit: int = DEFAULT_MAX_LINE_SIZE,
+) -> int:
+    """Framed pairs for the lines of ``data`` (input offset ``base``, its first line is ``lineno + 1``; its
+    first ``skip`` bytes are a BOM) appended to ``out``; returns the number of the last line."""
+    lines = data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # the line end of the last line (or an empty input)
+    if skip and lines:
+        lines[0] = lines[0][skip:]
+    raws = lines
+    if data.find(b"\r") >= 0:  # CRLF line ends: the CR is no part of the line
+        raws = [line[:-1] if line[-1:] == b"\r" else line for line in lines]
+    checked = not surrogates and _fast(data)
+    pieces = lines
+    long: set[int] = set()
+    if len(data) > limit and max(map(len, lines)) > limit:  # lines over max_line_size: bad lines, not decoded
+        long = {i for i, line in enumerate(lines) if len(line) > limit}
+        pieces = [b"" if i in long else line for i, line in enumerate(lines)]  # (b"" fails: fail() reports it)
+    located = [0, base + skip]  # (line index, its offset): offsets are summed from the last one found
+
+    def fail(i: int, raw: bytes) -> Framed[Any] | None:
+        line = lines[i]
+        if i in long:
+            if is_blank(line, 0, len(line)):
+                return None
+            return _bad(kernel, too_long(limit), line[: min(KEEP_RAW, limit + 1)], errors, line=lineno + i + 1,
+                        offset=_offset(i))
+        if not line.strip(JSON_WS):
+            return None  # a blank line
+        try:
+            return Framed(kernel.one(line, checked), raw)
+        except DecodeError as err:
+            if surrogates and err.msg.startswith("invalid UTF-8"):
+                err = DecodeError(f"invalid text: a lone surrogate ({err.msg})", pos=err.pos)
+            return _bad(kernel, err, raw, errors, line=lineno + i + 1, offset=_offset(i))
+
+    def _offset(i: int) -> int:
+        j, offset = located
+        offset += sum(map(len, lines[j:i])) + i - j
+        located[:] = [i, offset]
+        return offset
+
+    frame_all(kernel._dec.decode if checked else kernel.one, pieces, raws, fail, out)
+    return lineno + len(lines)
+
+
+class RawKernel:
+    """A kernel whose results are :class:`Framed` pairs: ``one`` pairs the event with the payload's bytes,
+    ``bad`` pairs the InvalidEvent with its. What a framer (the SSE decoder) uses in ``raw=True`` mode."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Kernel) -> None:
+        self.inner = inner
+
+    def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Framed[Any]:
+        return _new(Framed, (self.inner.one(data, checked), bytes(data)))  # type: ignore[no-any-return]
+
+    def bad(self, err: DecodeError, raw: bytes, errors: str, out: list[Any], **where: int | None) -> None:
+        kept: list[Any] = []
+        self.inner.bad(err, raw, errors, kept, **where)
+        out.append(Framed(kept[0], raw))
+
+    def frames(self, pieces: list[bytes]) -> list[Any] | None:
+        """Framed pairs for payloads known to be one event each (valid UTF-8), or ``None`` when one of them
+        does not decode (a bad event, ``[DONE]``): the framer then goes payload by payload, exactly."""
+        kernel = self.inner
+        if sys.getrecursionlimit() > _GUARD_ABOVE:
+            return None
+        if pieces and type(pieces[0]) is not bytes:  # (slices of a bytearray chunk)
+            pieces = list(map(bytes, pieces))
+
+        def fail(i: int, raw: bytes) -> Framed[Any] | None:
+            try:
+                return Framed(kernel.one(raw, True), raw)  # an unknown tag, a lenient decode
+            except DecodeError:
+                raise _Abort from None
+
+        out: list[Any] = []
+        try:
+            frame_all(kernel._dec.decode, pieces, pieces, fail, out)
+        except _Abort:
+            return None
+        return out
+
+
+def _bad(kernel: Kernel, err: DecodeError, raw: bytes, errors: str, **where: int) -> Framed[Any]:
+    """The kernel's policy for a bad payload (raise located, or an InvalidEvent), paired with its bytes."""
+    kept: list[Any] = []
+    kernel.bad(err, raw, errors, kept, **where)
+    return Framed(kept[0], raw)
+
+
 # -- JSON arrays ------------------------------------------------------------------------------------------
 
 
@@ -773,6 +1024,54 @@ def _deep_array(kernel: Kernel, data: Any, errors: str, valid_utf8: bool) -> lis
             counted = start
             kernel.bad(err, raw, errors, out, index=index, offset=start, line=line)
     return out
+
+
+def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
+    """``decode_array`` with ``raw=True``: Framed pairs, one per element (its text as in the input)."""
+    check_errors(errors)
+    data, _ = source(buf)
+    valid_utf8 = (data.isascii() if not isinstance(data, memoryview) else False) or utf8_error(data) is None
+    try:
+        items = kernel._raw_array.decode(data)
+    except _MsgspecErrors as exc:
+        raise DecodeError._from_msgspec(exc) from None
+    except RecursionError:  # an element nests deeper than msgspec may go: framed by matching brackets
+        whole = bytes(data) if isinstance(data, memoryview) else data
+        raws = [bytes(whole[start:end]) for start, end in _array_elements(whole)]
+        return paused(len(data), _pairs, _deep_array(kernel, data, errors, valid_utf8), raws)  # type: ignore[no-any-return]
+    raws = list(map(bytes, items))
+    del items
+    whole = bytes(data) if isinstance(data, memoryview) else data
+    located = [0, 0, 1, 0]  # elements located so far, where the next one is searched from, its line, counted
+
+    def fail(i: int, raw: bytes) -> Framed[Any] | None:
+        try:
+            return Framed(kernel.one(raw, valid_utf8), raw)
+        except DecodeError as err:
+            k, at, line, counted = located
+            for j in range(k, i):  # (the elements before it are found in order, as decode_array does)
+                at = whole.find(raws[j], at) + len(raws[j])
+            offset = whole.find(raw, at)
+            line += count_newlines(whole, counted, offset)
+            located[:] = [i + 1, offset + len(raw), line, offset]
+            return _bad(kernel, err, raw, errors, index=i, offset=offset, line=line)
+
+    fast = _fast(data, valid_utf8)  # type: ignore[arg-type]
+    if fast:  # a clean array: msgspec decodes it in one call, faster than element by element
+        try:
+            events = kernel._array.decode(data)
+        except (*_MsgspecErrors, RecursionError):
+            pass
+        else:
+            if len(events) == len(raws):
+                return paused(len(data), _pairs, events, raws)  # type: ignore[no-any-return]
+    out: list[Any] = []
+    paused(len(data), frame_all, kernel._dec.decode if fast else kernel.one, raws, raws, fail, out)
+    return out
+
+
+def _pairs(events: list[Any], raws: list[bytes]) -> list[Any]:
+    return list(map(_new, repeat(Framed), zip(events, raws, strict=True)))
 
 
 # -- encoding ---------------------------------------------------------------------------------------------

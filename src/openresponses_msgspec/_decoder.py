@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import msgspec
 
 from . import _decode
-from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, Kernel
+from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, Framed, Kernel
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES, StreamEvent
 from ._projection import Skipped, View, camel_twin, skipped_class
@@ -19,7 +19,7 @@ from ._projection import Skipped, View, camel_twin, skipped_class
 if TYPE_CHECKING:
     from ._sse import SSEDecoder
 
-__all__ = ["Decoder", "Event", "Skipped", "View", "decode", "decode_array", "decode_lines"]
+__all__ = ["Decoder", "Event", "Framed", "Skipped", "View", "decode", "decode_array", "decode_lines"]
 
 T_co = TypeVar("T_co", covariant=True)
 V = TypeVar("V", bound=View)
@@ -122,18 +122,40 @@ class Decoder(Generic[T_co]):
 
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ...
+        self,
+        buf: Buffer,
+        *,
+        errors: Literal["strict"] = "strict",
+        max_line_size: int = ...,
+        raw: Literal[False] = False,
     ) -> list[T_co | UnknownEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ...
+        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[False] = False
     ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: str, max_line_size: int = ...
-    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[True]
+    ) -> list[Framed[T_co | UnknownEvent]]: ...
+    @overload
     def decode_lines(
-        self, buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE
+        self, buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[True]
+    ) -> list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    @overload
+    def decode_lines(
+        self, buf: Buffer, *, errors: str, max_line_size: int = ..., raw: Literal[False] = False
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def decode_lines(
+        self, buf: Buffer, *, errors: str = "strict", max_line_size: int = ..., raw: bool
+    ) -> list[T_co | UnknownEvent | InvalidEvent] | list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    def decode_lines(
+        self,
+        buf: Buffer,
+        *,
+        errors: str = "strict",
+        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+        raw: bool = False,
     ) -> list[Any]:
         """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
@@ -142,95 +164,224 @@ class Decoder(Generic[T_co]):
         line), ``.offset`` (byte offset of the line), ``.path`` and ``.raw``. With ``errors="replace"`` it
         becomes an :class:`InvalidEvent` in its place, so the result has one item per non-blank line. A line
         longer than ``max_line_size`` bytes (before its LF) is a bad line, kept as its first KiB.
+        ``raw=True``: each item is a :class:`Framed` ``(event, raw)``, ``raw`` the line without its line end.
         """
+        if raw:
+            return _decode.decode_lines_raw(self._kernel, buf, errors, max_line_size)
         return _decode.decode_lines(self._kernel, buf, errors, max_line_size)
 
     @overload
-    def decode_array(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    def decode_array(
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[False] = False
+    ) -> list[T_co | UnknownEvent]: ...
     @overload
     def decode_array(
-        self, buf: Buffer, *, errors: Literal["replace"]
+        self, buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
     ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
-    def decode_array(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
-    def decode_array(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+    def decode_array(
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+    ) -> list[Framed[T_co | UnknownEvent]]: ...
+    @overload
+    def decode_array(
+        self, buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
+    ) -> list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    @overload
+    def decode_array(
+        self, buf: Buffer, *, errors: str, raw: Literal[False] = False
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def decode_array(
+        self, buf: Buffer, *, errors: str = "strict", raw: bool
+    ) -> list[T_co | UnknownEvent | InvalidEvent] | list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    def decode_array(self, buf: Buffer, *, errors: str = "strict", raw: bool = False) -> list[Any]:
         """Decode a JSON array of events. Errors name the element by ``.index`` (0-based).
 
         With ``errors="replace"`` a bad element becomes an :class:`InvalidEvent` in place. A buffer that is
         not a well-formed JSON array at all raises :class:`DecodeError` in both modes (there is nothing to keep).
+        ``raw=True``: each item is a :class:`Framed` ``(event, raw)``, ``raw`` the element's text as in the input.
         """
+        if raw:
+            return _decode.decode_array_raw(self._kernel, buf, errors)
         return _decode.decode_array(self._kernel, buf, errors)
 
     @overload
-    def decode_sse(self, buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[T_co | UnknownEvent]: ...
+    def decode_sse(
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[False] = False
+    ) -> list[T_co | UnknownEvent]: ...
     @overload
-    def decode_sse(self, buf: Buffer, *, errors: Literal["replace"]) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    def decode_sse(
+        self, buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
-    def decode_sse(self, buf: Buffer, *, errors: str) -> list[T_co | UnknownEvent | InvalidEvent]: ...
-    def decode_sse(self, buf: Buffer, *, errors: str = "strict") -> list[Any]:
+    def decode_sse(
+        self, buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+    ) -> list[Framed[T_co | UnknownEvent]]: ...
+    @overload
+    def decode_sse(
+        self, buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
+    ) -> list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    @overload
+    def decode_sse(
+        self, buf: Buffer, *, errors: str, raw: Literal[False] = False
+    ) -> list[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def decode_sse(
+        self, buf: Buffer, *, errors: str = "strict", raw: bool
+    ) -> list[T_co | UnknownEvent | InvalidEvent] | list[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    def decode_sse(self, buf: Buffer, *, errors: str = "strict", raw: bool = False) -> list[Any]:
         """Decode a whole SSE buffer (a captured stream or an SSE log holding many streams).
 
-        ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder`.
+        ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder`. ``raw=True``: each
+        item is a :class:`Framed` ``(event, raw)``, ``raw`` the event's data (its data lines joined by ``\\n``).
         """
-        return _sse()._decode_sse(self, buf, errors)  # type: ignore[no-any-return]
+        return _sse()._decode_sse(self, buf, errors, raw)  # type: ignore[no-any-return]
 
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ..., last_event_id: str = ...
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> SSEDecoder[T_co | UnknownEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ..., last_event_id: str = ...
+        self, *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: str, max_event_size: int = ..., last_event_id: str = ...
-    ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
+        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[True]
+    ) -> SSEDecoder[Framed[T_co | UnknownEvent]]: ...
+    @overload
     def sse_decoder(
-        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE, last_event_id: str = ""
+        self, *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[True]
+    ) -> SSEDecoder[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    @overload
+    def sse_decoder(
+        self, *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
+    ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def sse_decoder(self, *, errors: str = ..., max_event_size: int = ...,
+        last_event_id: str = ..., raw: bool) -> SSEDecoder[Any]: ...
+    def sse_decoder(
+        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "", raw: bool = False
     ) -> Any:
         """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
-        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self,
+        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self, raw=raw,
                                  last_event_id=last_event_id)
 
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
         last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> Iterator[T_co | UnknownEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
         last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...,
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
         last_event_id: str = ...,
-    ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
+        raw: Literal[True],
+    ) -> Iterator[Framed[T_co | UnknownEvent]]: ...
+    @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[True]
+    ) -> Iterator[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    @overload
+    def iter_sse(
+        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
+    ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def iter_sse(
+        self, chunks: Iterable[Buffer], *, errors: str = ..., max_event_size: int = ...,
+        last_event_id: str = ..., raw: bool
+    ) -> Iterator[Any]: ...
+    def iter_sse(
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: str = "strict",
+        max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
         last_event_id: str = "",
+        raw: bool = False,
     ) -> Iterator[Any]:
         """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
-        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id)
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id,
+                               raw=raw)
         return _sse().iter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
         last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> AsyncIterator[T_co | UnknownEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
         last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...,
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
         last_event_id: str = ...,
+        raw: Literal[True],
+    ) -> AsyncIterator[Framed[T_co | UnknownEvent]]: ...
+    @overload
+    def aiter_sse(
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[True],
+    ) -> AsyncIterator[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
+    @overload
+    def aiter_sse(
+        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...,
+        last_event_id: str = ..., raw: Literal[False] = False
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
+    @overload
+    def aiter_sse(
+        self, chunks: AsyncIterable[Buffer], *, errors: str = ..., max_event_size: int = ...,
+        last_event_id: str = ..., raw: bool
+    ) -> AsyncIterator[Any]: ...
     def aiter_sse(
         self,
         chunks: AsyncIterable[Buffer],
@@ -238,9 +389,11 @@ class Decoder(Generic[T_co]):
         errors: str = "strict",
         max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
         last_event_id: str = "",
+        raw: bool = False,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
-        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id)
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id,
+                               raw=raw)
         return _sse().aiter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
 
@@ -267,15 +420,31 @@ def decode(buf: Buffer) -> Event:
 
 @overload
 def decode_lines(
-    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ...
+    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[False] = False
 ) -> list[Event]: ...
 @overload
 def decode_lines(
-    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ...
+    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_lines(buf: Buffer, *, errors: str, max_line_size: int = ...) -> list[Event | InvalidEvent]: ...
-def decode_lines(buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> list[Any]:
+def decode_lines(
+    buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[True]
+) -> list[Framed[Event]]: ...
+@overload
+def decode_lines(
+    buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[True]
+) -> list[Framed[Event | InvalidEvent]]: ...
+@overload
+def decode_lines(
+    buf: Buffer, *, errors: str, max_line_size: int = ..., raw: Literal[False] = False
+) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_lines(
+    buf: Buffer, *, errors: str = "strict", max_line_size: int = ..., raw: bool
+) -> list[Event | InvalidEvent] | list[Framed[Event | InvalidEvent]]: ...
+def decode_lines(
+    buf: Buffer, *, errors: str = "strict", max_line_size: int = DEFAULT_MAX_LINE_SIZE, raw: bool = False
+) -> list[Any]:
     """Decode NDJSON: one event per line (LF or CRLF); whitespace-only lines are skipped.
 
     A line holding two values, half a value, invalid UTF-8 or an invalid event is a bad line. With
@@ -284,20 +453,40 @@ def decode_lines(buf: Buffer, *, errors: str = "strict", max_line_size: int = DE
     :class:`InvalidEvent` in its place, so the result has exactly one item per non-blank line. A line longer
     than ``max_line_size`` bytes (before its LF; default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB) is a bad line,
     kept as its first KiB.
+
+    ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs instead: ``raw`` is the line's bytes without
+    its line end (a UTF-8 BOM before the first line is not part of it), the same events in the same places.
     """
+    if raw:
+        return _decode.decode_lines_raw(_DEFAULT._kernel, buf, errors, max_line_size)
     return _decode.decode_lines(_DEFAULT._kernel, buf, errors, max_line_size)
 
 
 @overload
-def decode_array(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+def decode_array(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[False] = False) -> list[Event]: ...
 @overload
-def decode_array(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+def decode_array(
+    buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
+) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_array(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
-def decode_array(buf: Buffer, *, errors: str = "strict") -> list[Any]:
+def decode_array(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+@overload
+def decode_array(
+    buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
+) -> list[Framed[Event | InvalidEvent]]: ...
+@overload
+def decode_array(buf: Buffer, *, errors: str, raw: Literal[False] = False) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_array(
+    buf: Buffer, *, errors: str = "strict", raw: bool
+) -> list[Event | InvalidEvent] | list[Framed[Event | InvalidEvent]]: ...
+def decode_array(buf: Buffer, *, errors: str = "strict", raw: bool = False) -> list[Any]:
     """Decode a JSON array of events. Errors name the element by ``.index`` (0-based).
 
     With ``errors="replace"`` a bad element becomes an :class:`InvalidEvent` in place. A buffer that is not
     a well-formed JSON array at all raises :class:`DecodeError` in both modes (there is nothing to keep).
+    ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs, ``raw`` the element's text as in the input.
     """
+    if raw:
+        return _decode.decode_array_raw(_DEFAULT._kernel, buf, errors)
     return _decode.decode_array(_DEFAULT._kernel, buf, errors)

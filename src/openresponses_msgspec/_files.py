@@ -1,10 +1,13 @@
 """Events from files and streams of any size: NDJSON, SSE or JSON arrays, plain or gzip, in bounded memory.
 
 The input is read in blocks (:data:`BLOCK_SIZE`); each block is cut at a boundary its format allows (the
-last newline for NDJSON, the last complete element for an array; SSE blocks go to an incremental
+last newline for NDJSON, a comma between elements for an array; SSE blocks go to an incremental
 :class:`SSEDecoder`), decoded by the same batch decoders as in-memory data, and errors are moved from
 block-relative to file-absolute coordinates (line, byte offset, element index). Memory stays at a few blocks
-plus the batch being handed out, whatever the file's size; a line longer than a block is buffered whole.
+plus the batch being handed out, whatever the file's size; a line longer than a block is buffered up to
+``max_line_size`` (then skipped as it arrives), an array element or SSE event longer than a block whole
+(SSE: up to ``max_event_size``). Every path is linear in the input: see :func:`_sniff` (detection),
+:func:`_gunzip` (gzip errors), :class:`_Long` (the line limit) and :class:`_Scan` (arrays).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from functools import partial
+from operator import itemgetter
 from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
-from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, check_line_size, is_blank, too_long
+from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, Framed, check_line_size, is_blank, too_long
 from ._decoder import Decoder, Event, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._sse import SSEDecoder
@@ -41,6 +46,7 @@ _BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, w
 _GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n"
 _WS_SET = frozenset(_WS)
+_WS_BYTES = (b" ", b"\t", b"\r", b"\n")
 _PAD = b"\0 \t\r\n"  # what may follow a gzip member (see _gunzip)
 _GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
 _GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
@@ -223,7 +229,7 @@ def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tu
     bom, blocks = _lead(blocks)
     fmt = format
     if fmt is None:
-        blocks, fmt = _sniff(blocks)
+        blocks, fmt = _sniff(blocks, bom)
     return (_chain(_BOM, blocks) if bom else blocks), fmt
 
 
@@ -240,18 +246,48 @@ def _lead(blocks: Iterator[Any]) -> tuple[bool, Iterator[Any]]:
     return False, _chain(head, blocks)
 
 
-def _sniff(blocks: Iterator[Any]) -> tuple[Iterator[Any], str]:
+def _lead_end(b: bytes, bom: bool) -> tuple[int, bool, bytes]:
+    """In ``b``, read from the start of the input on: the index of the first byte that is neither blank nor the
+    one UTF-8 BOM allowed before the data (at its start, or after blank lines: ``bom`` tells whether it was
+    met); -1 if there is none. Also whether the BOM was met, and the bytes of a BOM ``b`` ends in the middle
+    of (to be completed by the next block)."""
+    i = 0
+    n = len(b)
+    while True:
+        i = n - len(b[i:].lstrip(_WS)) if b[i : i + 1] in _WS_BYTES else i  # (a table-driven strip)
+        if i >= n:
+            return -1, bom, b""
+        if bom or b[i] != 0xEF:
+            return i, bom, b""
+        if b.startswith(_BOM, i):
+            bom, i = True, i + 3
+            continue
+        if _BOM.startswith(b[i:]):
+            return -1, bom, bytes(b[i:])
+        return i, bom, b""
+
+
+def _sniff(blocks: Iterator[Any], bom_seen: bool = False) -> tuple[Iterator[Any], str]:
     """The format from the first non-blank byte, however far it is, and blocks replaying all that was read.
     Blank blocks read on the way are held as they are up to ``_HOLD`` bytes; a longer blank run is replayed
     from its :class:`_Blank` summary (same length, same line ends where they matter), in bounded memory."""
     held: list[Any] | None = []
     size = 0
     blank = _Blank()
+    bom = bom_seen
+    pend = b""  # the first bytes of what may be a BOM, at the end of the last block
     for block in blocks:
-        if block[0] not in _WS_SET:
+        if pend:
+            i, bom, part = _lead_end(pend + block, bom)
+            rest = (pend + block)[i : i + 1] if i >= 0 else b""
+            pend = part
+        elif block[0] not in _WS_SET and (bom or block[0] != 0xEF):
             rest = block[:1]
-        else:  # blank? (empty lines by memcmp, other blanks by a table, not a byte loop)
-            rest = b"" if _all_lf(block) else block.translate(None, _WS)
+        elif bom and _all_lf(block):  # blank (empty lines by memcmp)
+            rest = b""
+        else:
+            i, bom, pend = _lead_end(block, bom)
+            rest = block[i : i + 1] if i >= 0 else b""
         if not rest:
             blank.add(block)
             if held is not None:
@@ -355,21 +391,31 @@ def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeErro
 
 
 def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
-    """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place."""
+    """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place (also inside
+    ``raw=True``'s Framed pairs)."""
     if not _has_invalid(events):
         return
     for k, ev in enumerate(events):
-        if type(ev) is InvalidEvent:
-            events[k] = InvalidEvent(
-                _located(ev.error, line, offset, index), ev.raw,
-                line=None if ev.line is None else ev.line + line,
-                offset=None if ev.offset is None else ev.offset + offset,
-                index=None if ev.index is None else ev.index + index,
+        bad = ev.event if type(ev) is Framed else ev
+        if type(bad) is InvalidEvent:
+            moved = InvalidEvent(
+                _located(bad.error, line, offset, index), bad.raw,
+                line=None if bad.line is None else bad.line + line,
+                offset=None if bad.offset is None else bad.offset + offset,
+                index=None if bad.index is None else bad.index + index,
             )
+            events[k] = Framed(moved, ev.raw) if bad is not ev else moved
 
 
 def _has_invalid(events: list[Any]) -> bool:
+    if events and type(events[0]) is Framed:  # raw=True
+        return InvalidEvent in set(map(type, map(itemgetter(0), events)))
     return InvalidEvent in set(map(type, events))  # hashing types: several times cheaper than `in map(...)`
+
+
+def _framed(events: list[Any]) -> list[Any]:
+    """InvalidEvents made here (an over-long line) as raw=True returns them: beside the bytes they keep."""
+    return [Framed(ev, ev.raw) for ev in events]
 
 
 def _newlines(b: Any) -> int:
@@ -428,7 +474,7 @@ class _Long:
 
 
 def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[Any]],
-            limit: int = DEFAULT_MAX_LINE_SIZE) -> _Parts:
+            limit: int = DEFAULT_MAX_LINE_SIZE, raw: bool = False) -> _Parts:
     """NDJSON: each block cut after its last LF; a line not yet ended waits for the block that ends it, up to
     ``limit`` bytes: past that it is skipped as it arrives (:class:`_Long`), never held."""
     pending = bytearray()  # a line not yet ended (at most `limit` bytes)
@@ -437,12 +483,13 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
 
     def run(data: bytes) -> tuple[list[Any], int]:
         nonlocal line, offset
+        shift = 1 if offset and data.startswith(_BOM) else 0  # (a BOM past the start is data: not skipped)
         try:
-            evs = lines_fn(data, errors=errors, max_line_size=limit)
+            evs = lines_fn(b"\n" + data if shift else data, errors=errors, max_line_size=limit)
         except DecodeError as err:
-            raise _located(err, line, offset, 0) from None
+            raise _located(err, line - shift, offset - shift, 0) from None
         if errors == "replace":  # (strict mode raises instead: nothing to move)
-            _relocate(evs, line, offset, 0)
+            _relocate(evs, line - shift, offset - shift, 0)
         line += _newlines(data)
         offset += len(data)
         return evs, len(data)
@@ -462,7 +509,7 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
             if nl < 0:
                 yield [], len(block)
                 continue
-            yield long.report(), nl + 1
+            yield (_framed(long.report()) if raw else long.report()), nl + 1
             line += 1
             offset += long.size + 1
             long = None
@@ -489,14 +536,15 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
         else:
             pending = bytearray(memoryview(block)[nl + 1 :])
     if long is not None:
-        yield long.report(), 0
+        yield (_framed(long.report()) if raw else long.report()), 0
     elif pending:
         yield run(bytes(pending))
 
 
-def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
+def _sse(blocks: Iterator[bytes], errors: str, decoder: Any, raw: bool = False) -> _Parts:
     """SSE blocks through one incremental decoder: its errors' lines, offsets and indices are stream-absolute."""
-    dec: Any = decoder.sse_decoder(errors=errors) if decoder is not None else SSEDecoder(errors=errors)
+    dec: Any = (decoder.sse_decoder(errors=errors, raw=raw) if decoder is not None else
+                SSEDecoder(errors=errors, raw=raw))
     held: list[bytes] = []  # fed 4 blocks at a time: each feed costs the SSE decoder a fixed amount (measured:
     size = 0  # 0.84x of a whole-buffer decode_sse with 1 MiB feeds, 0.89x with 4 MiB)
     for block in blocks:
@@ -511,45 +559,201 @@ def _sse(blocks: Iterator[bytes], errors: str, decoder: Any) -> _Parts:
 
 
 def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[Any]]) -> _Parts:
-    """A JSON array, in bounded memory: each block is cut after the last ``}`` + ``,`` that leaves only whole
-    JSON values before it (a cut inside a string would leave one unterminated: checked by a structural decode
-    of the values), and the values before the cut are decoded as an array of their own."""
+    """A JSON array, in bounded memory and linear time: the buffer is cut after a comma between two elements
+    and the elements before the cut are decoded as an array of their own (by ``array_fn``, the in-memory
+    decoder). Where the cut goes: when a block brings at least as much as the buffer held, the last ``},``
+    that a structural msgspec decode proves to end whole values (fast: typical events); otherwise, or when
+    that fails (elements that are arrays or numbers, strings full of ``},``, elements longer than a block),
+    an incremental scanner (:class:`_Scan`) that reads each byte once finds the last top-level comma."""
     buf = bytearray()
     started = False
     index = 0  # elements before buf[0]
     offset = 0  # file offset of buf[0]
     line = 0  # newlines before buf[0]
+    scan: _Scan | None = None
+    rest_fast = 0
+    bom = False
+    pend = b""  # the first bytes of what may be a BOM, at the end of the last block (not yet counted)
     for block in blocks:
-        buf += block
-        if not started:
-            s = buf.removeprefix(_BOM).lstrip(_WS)
-            if not s:
+        if not started:  # blank bytes and a BOM before the "[" are counted, not held
+            if pend:
+                block = pend + block
+            skip, bom, pend = _lead_end(block, bom)
+            if skip < 0:
+                line += _newlines(block)
+                offset += len(block) - len(pend)
                 continue
-            skip = len(buf) - len(s)
-            if s[0] != 0x5B:  # "["
-                raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=skip,
-                                  line=_newlines(buf[:skip]) + 1, offset=skip)
-            line += _newlines(buf[: skip + 1])
+            if block[skip] != 0x5B:  # "["
+                raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=offset + skip,
+                                  line=line + _newlines(block[:skip]) + 1, offset=offset + skip)
+            line += _newlines(block[: skip + 1])
             offset += skip + 1
-            del buf[: skip + 1]
+            block = block[skip + 1 :]
             started = True
-        cut = _array_cut(buf)
+        buf += block
+        cut = 0
+        if rest_fast:  # the fast path failed lately: the scanner goes on alone for a few blocks
+            rest_fast -= 1
+        elif 2 * len(block) >= len(buf) and (scan is None or scan.end < 0):
+            cut = _array_cut(buf)
+            if cut:
+                scan = None
+            else:
+                rest_fast = 2
+        if not cut:
+            if scan is None:
+                scan = _Scan()
+            cut = scan.feed(buf)
         if cut <= 0:
             continue
         piece = bytes(buf[:cut]).rstrip(_WS)[:-1]  # without the trailing comma
         evs = _array_piece(piece, errors, array_fn, index, line, offset)
         yield evs, cut
         index += len(evs)
-        line += _newlines(buf[:cut])
+        line += _newlines(piece) + _newlines(buf[len(piece) : cut])
         offset += cut
         del buf[:cut]
+        if scan is not None:
+            scan.cut(cut)
     if not started:
+        if pend:
+            raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=offset, line=line + 1, offset=offset)
         return
     tail = bytes(buf).rstrip(_WS)
     if not tail.endswith(b"]"):
         raise DecodeError("Input data was truncated: the array has no closing ']'", pos=len(tail),
                           line=line + _newlines(tail) + 1, offset=offset + len(tail))
     yield _array_piece(tail[:-1], errors, array_fn, index, line, offset), len(buf)
+
+
+_STRUCT = re.compile(rb'["\[\]{}]')
+
+
+def _skip_pattern(levels: int) -> re.Pattern[bytes]:
+    """Inside an element: a stretch of one nesting level, with whole strings and whole bracketed groups up to
+    ``levels`` deep in it (so one C-speed match per element, mostly). It stops before the bracket that
+    closes the level, before a group deeper than that or not closed in the buffer, and before a string the
+    buffer cuts short: the scanner's loop takes one step there and matches again."""
+    string = rb'"(?:[^"\\]++|\\.)*+"'
+    level = rb'(?:[^"\[\]{}]++|' + string + rb")*+"
+    for _ in range(levels):
+        level = rb'(?:[^"\[\]{}]++|' + string + rb"|[\[{]" + level + rb"[\]}])*+"
+    return re.compile(level)
+
+
+_SKIP = _skip_pattern(8)
+
+
+class _Scan:
+    """The JSON structure of an array's buffer, read once, block after block, to find the commas between its
+    elements. Between elements (depth 0) a regex search skips to the next bracket or quote, and the last comma
+    of each stretch is a cut point; a string is skipped by ``find`` to its closing quote (an escaped one is told
+    by the backslashes before it); an element that is an object or array is skipped by one msgspec parse (it
+    stops at the first byte after the value: C speed). An element the buffer cuts short is parsed again once
+    the buffer has doubled past it (so each byte is parsed about twice); a malformed one is read by the regex
+    :data:`_SKIP`, nesting depth counted (the decode of the piece reports it)."""
+
+    __slots__ = ("pos", "depth", "in_str", "end", "need")
+
+    def __init__(self) -> None:
+        self.pos = 0  # the next byte of the buffer to read
+        self.depth = 0  # nesting inside an element being read by the regex (0: between elements)
+        self.in_str = False
+        self.end = -1  # where the array's closing bracket was met (nothing is cut after it)
+        self.need = 0  # an element at `pos` was cut short: parse it again once the buffer holds this much
+
+    def feed(self, buf: bytearray) -> int:
+        """Read ``buf[self.pos:]``; return the end of the last comma between elements in ``buf`` (0: none)."""
+        n = len(buf)
+        if self.end >= 0 or n < self.need:
+            return 0
+        pos, depth, in_str = self.pos, self.depth, self.in_str
+        cut = 0
+        find = buf.find
+        while pos < n:
+            if in_str:
+                q = find(b'"', pos)
+                if q < 0:
+                    pos = n
+                    break
+                b = q
+                while buf[b - 1] == 0x5C:  # backslashes before the quote (the opening quote stops the walk)
+                    b -= 1
+                pos = q + 1
+                if not (q - b) & 1:
+                    in_str = False
+                continue
+            if depth:  # inside a malformed element
+                skipped = _SKIP.match(buf, pos)  # (always matches, maybe nothing)
+                pos = skipped.end() if skipped is not None else pos
+                if pos >= n:
+                    break
+                c = buf[pos]
+                pos += 1
+                if c == 0x22:
+                    in_str = True
+                elif c == 0x5B or c == 0x7B:
+                    depth += 1
+                else:
+                    depth -= 1
+                continue
+            m = _STRUCT.search(buf, pos)
+            at = n if m is None else m.start()
+            if at > pos:
+                c = buf.rfind(b",", pos, at)
+                if c >= 0:
+                    cut = c + 1
+            if m is None:
+                pos = n
+                break
+            c = buf[at]
+            if c == 0x22:
+                in_str = True
+                pos = at + 1
+            elif c == 0x5B or c == 0x7B:
+                end = _value_end(buf, at)
+                if end > 0:
+                    pos = end
+                elif end == 0:  # cut short: wait for the buffer to double past it
+                    self.pos, self.depth, self.in_str, self.need = at, 0, False, at + 2 * (n - at)
+                    return cut
+                else:
+                    depth, pos = 1, at + 1
+            else:  # the array's closing bracket (or a stray one: the decode of what precedes it will say)
+                self.end = at
+                break
+        self.pos, self.depth, self.in_str, self.need = pos, depth, in_str, 0
+        return cut
+
+    def cut(self, k: int) -> None:
+        """``k`` bytes were cut from the front of the buffer."""
+        self.pos -= k
+        if self.end >= 0:
+            self.end -= k
+        if self.need:
+            self.need -= k
+
+
+_raw_one = msgspec.json.Decoder(msgspec.Raw)
+_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+
+
+def _value_end(buf: bytearray, at: int) -> int:
+    """Where the JSON value at ``buf[at]`` ends (the first byte after it that is not whitespace, or the end of
+    the buffer); 0 if the buffer cuts it short, -1 if it is malformed."""
+    with memoryview(buf) as view:
+        try:
+            _raw_one.decode(view[at:])
+        except msgspec.DecodeError as exc:
+            msg = str(exc)
+        except RecursionError:  # deeper than msgspec goes: the regex reads it
+            return -1
+        else:
+            return len(buf)
+    m = _TRAILING.search(msg)
+    if m is not None:  # (msgspec names one past the first byte after the value)
+        return at + int(m.group(1)) - 1
+    return 0 if msg.startswith("Input data was truncated") else -1
 
 
 def _element_at(piece: bytes, k: int) -> int:
@@ -570,12 +774,15 @@ def _element_at(piece: bytes, k: int) -> int:
 
 def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], index: int, line: int,
                  offset: int) -> list[Any]:
-    """Decode the values of ``piece`` as an array; errors moved to file coordinates."""
+    """Decode the values of ``piece`` as an array; errors moved to file coordinates (the in-memory decoder
+    locates each bad element by line and offset in ``b"[" + piece + b"]"``: one byte to take off)."""
     if not piece.strip(_WS):
         return []
     try:
         evs = array_fn(b"[" + piece + b"]", errors=errors)
     except DecodeError as err:
+        if err.index is not None and err.offset is not None and err.line is not None:
+            raise _located(err, line, offset - 1, index) from None
         if err.index is not None:
             at = _element_at(piece, err.index)
         else:  # not a well-formed array: located by the byte position msgspec names
@@ -584,35 +791,54 @@ def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], 
         raise DecodeError(msg, path=err.path, pos=err.pos, line=line + _newlines(piece[:at]) + 1,
                           offset=offset + at, index=None if err.index is None else err.index + index,
                           raw=err.raw) from None
-    if errors == "replace" and _has_invalid(evs):
-        for k, ev in enumerate(evs):
-            if type(ev) is InvalidEvent:
-                at = _element_at(piece, k)
-                where = {"line": line + _newlines(piece[:at]) + 1, "offset": offset + at, "index": index + k}
-                e = ev.error
-                evs[k] = InvalidEvent(DecodeError(e.msg, path=e.path, pos=e.pos, raw=e.raw, **where), ev.raw,
-                                      **where)
+    if errors == "replace":
+        _relocate(evs, line, offset - 1, index)
     return evs
 
 
 def _array_cut(buf: bytearray) -> int:
-    """The end of the last ``},`` after which only whole values precede it, or 0 (none in the last tries)."""
+    """The end of a comma after which only whole values precede it, or 0 (none found in a few tries): first
+    where an event starts (``{"type":"response.``: the comma before it is almost always between elements),
+    then after any ``}``. Each candidate is checked by a structural msgspec decode of what precedes it."""
     end = len(buf)
-    for _ in range(8):
+    for _ in range(3):
+        k = buf.rfind(_EVENT_START, 0, end)
+        if k <= 0:
+            break
+        j = k - 1
+        while j > 0 and buf[j] in _WS_SET:
+            j -= 1
+        if buf[j] == 0x2C:  # ","
+            i = j - 1
+            while i > 0 and buf[i] in _WS_SET:
+                i -= 1
+            if buf[i] == 0x7D and _whole(buf, i + 1):  # "}"
+                return j + 1
+        end = k
+    end = len(buf)
+    for _ in range(3):
         k = buf.rfind(b"}", 0, end)
         if k < 0:
             return 0
         j = k + 1
-        while j < len(buf) and buf[j] in _WS:
+        while j < len(buf) and buf[j] in _WS_SET:
             j += 1
-        if j < len(buf) and buf[j] == 0x2C:  # ","
-            try:
-                _raw_list.decode(b"[" + bytes(buf[: k + 1]) + b"]")
-                return j + 1
-            except msgspec.DecodeError:
-                pass
+        if j < len(buf) and buf[j] == 0x2C and _whole(buf, k + 1):  # ","
+            return j + 1
         end = k
     return 0
+
+
+_EVENT_START = b'{"type":"response.'
+
+
+def _whole(buf: bytearray, end: int) -> bool:
+    """Whether ``buf[:end]`` is whole JSON values separated by commas."""
+    try:
+        _raw_list.decode(b"[" + bytes(buf[:end]) + b"]")
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    return True
 
 
 # -- public --------------------------------------------------------------------------------------------------
@@ -626,6 +852,7 @@ def _batches(
     batch_size: int,
     on_bytes: Callable[[int], object] | None = None,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
 ) -> Iterator[list[Any]]:
     _check(format, errors, batch_size)
     check_line_size(max_line_size)
@@ -633,13 +860,16 @@ def _batches(
     batch: list[Any] = []
     try:
         blocks, fmt = _blocks(source, BLOCK_SIZE, opened, format)
+        lines_fn: Callable[..., list[Any]] = decoder.decode_lines if decoder is not None else decode_lines
+        array_fn: Callable[..., list[Any]] = decoder.decode_array if decoder is not None else decode_array
+        if raw:  # Framed (event, raw) pairs: each event beside its line / SSE data / element
+            lines_fn, array_fn = partial(lines_fn, raw=True), partial(array_fn, raw=True)
         if fmt == "ndjson":
-            parts = _ndjson(blocks, errors, decoder.decode_lines if decoder is not None else decode_lines,
-                            max_line_size)
+            parts = _ndjson(blocks, errors, lines_fn, max_line_size, raw)
         elif fmt == "sse":
-            parts = _sse(blocks, errors, decoder)
+            parts = _sse(blocks, errors, decoder, raw)
         else:
-            parts = _array(blocks, errors, decoder.decode_array if decoder is not None else decode_array)
+            parts = _array(blocks, errors, array_fn)
         held = 0  # input bytes behind the events in `batch`
         for evs, nbytes in parts:
             if on_bytes is not None:
@@ -667,23 +897,48 @@ def _batches(
 @overload
 def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ...,
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[Event]]: ...
 @overload
 def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[Event]]]: ...
+@overload
+def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ...,
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[Event | InvalidEvent]]: ...
 @overload
 def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[Event | InvalidEvent]]]: ...
+@overload
+def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ...,
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[T | UnknownEvent]]: ...
 @overload
 def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[T | UnknownEvent]]]: ...
+@overload
+def iter_batches(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ...,
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[list[T | UnknownEvent | InvalidEvent]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[list[Framed[T | UnknownEvent | InvalidEvent]]]: ...
+@overload
+def iter_batches(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"] = ...,  # noqa: A002
+    decoder: Decoder[Any] | None = None, batch_size: int = 65536, max_line_size: int = ..., raw: bool,
+) -> Iterator[list[Any]]: ...
 def iter_batches(
     source: Source,
     *,
@@ -692,6 +947,7 @@ def iter_batches(
     decoder: Decoder[Any] | None = None,
     batch_size: int = 65536,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
 ) -> Iterator[list[Any]]:
     """Decoded events of a file, stream or buffer, in lists of at most ``batch_size`` events.
 
@@ -703,32 +959,59 @@ def iter_batches(
     ``.line`` and ``.offset``, and ``.index`` for SSE events and array elements.
     ``decoder``: a :class:`Decoder` to decode with (e.g. a projection). ``max_line_size``: an NDJSON line
     longer than this is reported (``DecodeError``, or an ``InvalidEvent`` holding its first KiB) and skipped
-    as it arrives, never held (default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB).
+    as it arrives, never held (default :data:`DEFAULT_MAX_LINE_SIZE`, 64 MiB). ``raw=True``: each item is a
+    :class:`Framed` ``(event, raw)``, ``raw`` the event's bytes exactly as in the (uncompressed) input: its
+    NDJSON line without the line end, its SSE data, its array element.
     """
     return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size,
-                    max_line_size=max_line_size)
+                    max_line_size=max_line_size, raw=raw)
 
 
 @overload
 def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, max_line_size: int = ...,
+    decoder: None = None, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[Event]: ...
 @overload
 def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: None = None, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[Event]]: ...
+@overload
+def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, max_line_size: int = ...,
+    decoder: None = None, max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: None = None, max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[Event | InvalidEvent]]: ...
+@overload
+def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ...,
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[T | UnknownEvent]: ...
 @overload
 def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[T | UnknownEvent]]: ...
+@overload
+def iter_events(
     source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ...,
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[False] = False,
 ) -> Iterator[T | UnknownEvent | InvalidEvent]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
+    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[True],
+) -> Iterator[Framed[T | UnknownEvent | InvalidEvent]]: ...
+@overload
+def iter_events(
+    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"] = ...,  # noqa: A002
+    decoder: Decoder[Any] | None = None, max_line_size: int = ..., raw: bool,
+) -> Iterator[Any]: ...
 def iter_events(
     source: Source,
     *,
@@ -736,8 +1019,9 @@ def iter_events(
     errors: Literal["strict", "replace"] = "strict",
     decoder: Decoder[Any] | None = None,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
 ) -> Iterator[Any]:
-    """The events of :func:`iter_batches`, one by one."""
+    """The events of :func:`iter_batches`, one by one (``raw=True``: :class:`Framed` pairs)."""
     for batch in _batches(source, format=format, errors=errors, decoder=decoder, batch_size=65536,
-                          max_line_size=max_line_size):
+                          max_line_size=max_line_size, raw=raw):
         yield from batch

@@ -29,9 +29,10 @@ from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
 from ._decode import JSON_WS as _JSON_WS
 from ._decode import WINDOW as _WINDOW
-from ._decode import Buffer, Kernel
+from ._decode import Buffer, Framed, RawKernel
 from ._decode import check_errors as _check_errors
 from ._decode import count_newlines as _count_newlines
+from ._decode import paused as _paused
 from ._decode import utf8_valid as _utf8_valid
 from ._decoder import _DEFAULT, Decoder, Event
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
@@ -91,12 +92,15 @@ class SSEDecoder(Generic[T]):
     page) is reported the same way, with the body's first KiB. A stream that just ends without ``[DONE]``
     is no error.
 
+    ``raw=True``: each result is a :class:`Framed` ``(event, raw)``, ``raw`` the event's data as decoded (its
+    ``data:`` lines joined by ``\\n``; for an :class:`InvalidEvent`, its ``.raw``).
+
     One ``SSEDecoder`` reads one stream from one thread at a time: it is not thread-safe.
     """
 
     __slots__ = (
         # options
-        "errors", "max_event_size", "_kernel",
+        "errors", "max_event_size", "_kernel", "_raw",
         # what the stream said
         "last_event_id", "retry", "_id", "_done_at", "_seen", "_sniff",
         # chunks -> lines
@@ -115,6 +119,7 @@ class SSEDecoder(Generic[T]):
         max_event_size: int = ...,
         decoder: None = None,
         last_event_id: str = "",
+        raw: Literal[False] = False,
     ) -> None: ...
     @overload
     def __init__(
@@ -124,6 +129,7 @@ class SSEDecoder(Generic[T]):
         max_event_size: int = ...,
         decoder: None = None,
         last_event_id: str = "",
+        raw: Literal[False] = False,
     ) -> None: ...
     @overload
     def __init__(
@@ -133,6 +139,7 @@ class SSEDecoder(Generic[T]):
         max_event_size: int = ...,
         decoder: Decoder[E],
         last_event_id: str = "",
+        raw: Literal[False] = False,
     ) -> None: ...
     @overload
     def __init__(
@@ -142,11 +149,57 @@ class SSEDecoder(Generic[T]):
         max_event_size: int = ...,
         decoder: Decoder[E],
         last_event_id: str = "",
+        raw: Literal[False] = False,
     ) -> None: ...
     @overload
     def __init__(
-        self: SSEDecoder[Any], *, errors: str, max_event_size: int = ..., decoder: Decoder[Any] | None = None,
+        self: SSEDecoder[Framed[Event]],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        decoder: None = None,
         last_event_id: str = "",
+        raw: Literal[True],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Framed[Event | InvalidEvent]],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        decoder: None = None,
+        last_event_id: str = "",
+        raw: Literal[True],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Framed[E | UnknownEvent]],
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        decoder: Decoder[E],
+        last_event_id: str = "",
+        raw: Literal[True],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Framed[E | UnknownEvent | InvalidEvent]],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        decoder: Decoder[E],
+        last_event_id: str = "",
+        raw: Literal[True],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: SSEDecoder[Any],
+        *,
+        errors: str = ...,
+        max_event_size: int = ...,
+        decoder: Decoder[Any] | None = None,
+        last_event_id: str = "",
+        raw: bool = ...,
     ) -> None: ...
     def __init__(
         self,
@@ -155,6 +208,7 @@ class SSEDecoder(Generic[T]):
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         decoder: Decoder[Any] | None = None,
         last_event_id: str = "",
+        raw: bool = False,
     ) -> None:
         _check_errors(errors)
         _check_id(last_event_id)
@@ -162,7 +216,9 @@ class SSEDecoder(Generic[T]):
             raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
         self.max_event_size = max_event_size
-        self._kernel: Kernel = (decoder if decoder is not None else _DEFAULT)._kernel
+        kernel = (decoder if decoder is not None else _DEFAULT)._kernel
+        self._raw = bool(raw)  # results are Framed (event, data) pairs
+        self._kernel: Any = RawKernel(kernel) if raw else kernel
         self.last_event_id = last_event_id  # the id of the last dispatched event
         self.retry: int | None = None  # the last `retry:` field (milliseconds)
         self._id = last_event_id  # WHATWG's "last event ID buffer": the last id: line, dispatched at a blank line
@@ -195,6 +251,11 @@ class SSEDecoder(Generic[T]):
 
     def feed(self, chunk: Buffer) -> list[T]:
         """Take the next bytes of the stream; return the events they complete, in order."""
+        if self._raw:
+            return _paused(len(chunk), self._feed, chunk)  # type: ignore[no-any-return]
+        return self._feed(chunk)
+
+    def _feed(self, chunk: Buffer) -> list[T]:
         if self._closed:
             raise ValueError("feed() after close()")
         data = _chunk_bytes(chunk)
@@ -213,6 +274,9 @@ class SSEDecoder(Generic[T]):
 
     def close(self) -> list[T]:
         """End of stream: return the remaining events, and report a cut event or a body that is not SSE."""
+        return self._close()
+
+    def _close(self) -> list[T]:
         if self._closed:
             return self._take()
         self._drain()
@@ -554,18 +618,26 @@ class SSEDecoder(Generic[T]):
         if b[end - 3] != 125:  # "}"
             return None
         if b.startswith(b"data: {", pos):
+            if self._raw:  # the frames' payloads, each decoded alone (no proof needed), paired with it
+                inner = b[pos + 6 : end - 2]  # (without the last frame's blank line)
+                pieces = inner.split(b"\n\ndata: ")
+                nl = _count_newlines(inner, 0, len(inner))
+                if nl == 2 * len(pieces) - 2:  # every newline is a frame's: each frame is one data line
+                    got = self._kernel.frames(pieces)
+                    return None if got is None else (got, nl + 2)
             region = b[pos + 6 : end]
-            # The common case first, at the cost of one same-length replace (a copy, no count pass): each
-            # separator becomes `       }\n{` (JSON whitespace before the `}`). Counting newlines proves it
-            # clean: the separators are all the newlines but the last two iff region = 2 * body - 2; then
-            # every frame is one line, and body - 1 of them.
-            body = region.replace(b"}\n\ndata: {", b"       }\n{")
-            nl = len(body) - len(body.replace(b"\n", b""))  # (deleting a byte runs on memchr: 5x a count)
-            if len(region) - len(region.replace(b"\n", b"")) == 2 * nl - 2:
-                events = self._kernel.bulk_lines(body, 0, len(body))
-                if events is None or len(events) != nl - 1:
-                    return None
-                return events, 2 * (nl - 1)
+            if not self._raw:
+                # The common case first, at the cost of one same-length replace (a copy, no count pass): each
+                # separator becomes `       }\n{` (JSON whitespace before the `}`). Counting newlines proves it
+                # clean: the separators are all the newlines but the last two iff region = 2 * body - 2; then
+                # every frame is one line, and body - 1 of them.
+                body = region.replace(b"}\n\ndata: {", b"       }\n{")
+                nl = len(body) - len(body.replace(b"\n", b""))  # (deleting a byte runs on memchr: 5x a count)
+                if len(region) - len(region.replace(b"\n", b"")) == 2 * nl - 2:
+                    events = self._kernel.bulk_lines(body, 0, len(body))
+                    if events is None or len(events) != nl - 1:
+                        return None
+                    return events, 2 * (nl - 1)
             body = region.replace(b"}\n\ndata: {", b"}\n{")
             seps = (len(region) - len(body)) // 7
             per_frame = 2
@@ -584,6 +656,12 @@ class SSEDecoder(Generic[T]):
             body, more = comments.subn(b"}\n{", body)
             seps += more
             lines = _count_newlines(b, pos, end)
+        if self._raw:  # body is then the payloads joined by newlines, iff it holds no other newline
+            pieces = body[:-2].split(b"\n")
+            if len(pieces) != seps + 1:
+                return None
+            got = self._kernel.frames(pieces)
+            return None if got is None else (got, lines)
         events = self._kernel.bulk_lines(body, 0, len(body))
         if events is None or len(events) != seps + 1:
             return None
@@ -782,22 +860,35 @@ def _interruption(b: bytes | bytearray, pos: int, end: int) -> int:
 
 
 @overload
-def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict") -> list[Event]: ...
+def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[False] = False) -> list[Event]: ...
 @overload
-def decode_sse(buf: Buffer, *, errors: Literal["replace"]) -> list[Event | InvalidEvent]: ...
+def decode_sse(
+    buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
+) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_sse(buf: Buffer, *, errors: str) -> list[Event | InvalidEvent]: ...
-def decode_sse(buf: Buffer, *, errors: str = "strict") -> list[Any]:
+def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+@overload
+def decode_sse(
+    buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
+) -> list[Framed[Event | InvalidEvent]]: ...
+@overload
+def decode_sse(buf: Buffer, *, errors: str, raw: Literal[False] = False) -> list[Event | InvalidEvent]: ...
+@overload
+def decode_sse(
+    buf: Buffer, *, errors: str = "strict", raw: bool
+) -> list[Event | InvalidEvent] | list[Framed[Event | InvalidEvent]]: ...
+def decode_sse(buf: Buffer, *, errors: str = "strict", raw: bool = False) -> list[Any]:
     """Decode a whole SSE buffer (a captured stream or an SSE log holding many streams) to typed events.
 
     ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder` (a cut last event and a
-    body that is not SSE at all are reported too).
+    body that is not SSE at all are reported too). ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs,
+    ``raw`` the event's data as decoded (its ``data:`` lines joined by ``\\n``).
     """
-    return _decode_sse(_DEFAULT, buf, errors)
+    return _decode_sse(_DEFAULT, buf, errors, raw)
 
 
-def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str) -> list[Any]:
-    dec: SSEDecoder[Any] = SSEDecoder(errors=errors, max_event_size=1 << 62, decoder=decoder)
+def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str, raw: bool = False) -> list[Any]:
+    dec: SSEDecoder[Any] = SSEDecoder(errors=errors, max_event_size=1 << 62, decoder=decoder, raw=raw)
     out = dec.feed(buf)
     return out + dec.close()
 
@@ -820,16 +911,21 @@ def _check_id(last_event_id: object) -> None:
 
 
 def _sse_decoder(
-    decoder: Any, errors: str | None, max_event_size: int | None, last_event_id: str | None = None
+    decoder: Any,
+    errors: str | None,
+    max_event_size: int | None,
+    last_event_id: str | None = None,
+    raw: bool | None = None,
 ) -> SSEDecoder[Any]:
     """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one with the options applied.
     Options beside an SSEDecoder are rejected unless they are what it has: never silently ignored."""
     if isinstance(decoder, SSEDecoder):
-        for name, value in (("errors", errors), ("max_event_size", max_event_size),
-                            ("last_event_id", last_event_id)):
-            if value is not None and value != getattr(decoder, name):
+        for name, value, have in (("errors", errors, decoder.errors), ("max_event_size", max_event_size,
+                                  decoder.max_event_size), ("last_event_id", last_event_id, decoder.last_event_id),
+                                  ("raw", raw, decoder._raw)):
+            if value is not None and value != have:
                 raise TypeError(f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
-                                f"({name}={getattr(decoder, name)!r}): set it on that SSEDecoder")
+                                f"({name}={have!r}): set it on that SSEDecoder")
         return decoder
     if decoder is not None and not isinstance(decoder, Decoder):
         raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
@@ -838,6 +934,7 @@ def _sse_decoder(
         max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
         decoder=decoder,
         last_event_id=last_event_id if last_event_id is not None else "",
+        raw=bool(raw),
     )
 
 
@@ -852,31 +949,96 @@ AsyncChunks = AsyncIterable[Buffer] | AsyncBinaryReader
 
 
 @overload
-def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T]) -> Iterator[T]: ...
+def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T], raw: None = None) -> Iterator[T]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    chunks: Chunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> Iterator[E | UnknownEvent]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...,
+    chunks: Chunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["replace"],
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> Iterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    chunks: Chunks,
+    *,
+    decoder: None = None,
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> Iterator[Event]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...,
+    chunks: Chunks,
+    *,
+    decoder: None = None,
+    errors: Literal["replace"],
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_sse(
-    chunks: Chunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...,
+    chunks: Chunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[True],
+) -> Iterator[Framed[E | UnknownEvent]]: ...
+@overload
+def iter_sse(
+    chunks: Chunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["replace"],
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: Literal[True],
+) -> Iterator[Framed[E | UnknownEvent | InvalidEvent]]: ...
+@overload
+def iter_sse(
+    chunks: Chunks,
+    *,
+    decoder: None = None,
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: Literal[True],
+) -> Iterator[Framed[Event]]: ...
+@overload
+def iter_sse(
+    chunks: Chunks,
+    *,
+    decoder: None = None,
+    errors: Literal["replace"],
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: Literal[True],
+) -> Iterator[Framed[Event | InvalidEvent]]: ...
+@overload
+def iter_sse(
+    chunks: Chunks,
+    *,
+    decoder: Decoder[Any] | None = None,
+    errors: str = ...,
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: bool | None = None,
 ) -> Iterator[Any]: ...
 def iter_sse(
     chunks: Chunks,
@@ -885,6 +1047,7 @@ def iter_sse(
     errors: str | None = None,
     max_event_size: int | None = None,
     last_event_id: str | None = None,
+    raw: bool | None = None,
 ) -> Iterator[Any]:
     """Typed events from an iterable of byte chunks (``httpx.Response.iter_bytes()``) or a binary file object
     (read in 256 KiB blocks). A whole buffer is a TypeError: use :func:`decode_sse`.
@@ -892,9 +1055,10 @@ def iter_sse(
     ``errors``/``max_event_size``/``last_event_id`` go to a new :class:`SSEDecoder`. ``decoder`` is either your own
     ``SSEDecoder`` (to read ``.done``/``.last_event_id`` afterwards; options passed here must then agree with
     it, else TypeError) or a :class:`Decoder` (e.g. a projection) that decodes each event's data.
+    ``raw=True`` yields :class:`Framed` ``(event, raw)`` pairs (see :class:`SSEDecoder`).
     """
     _not_a_buffer(chunks, "iter_sse")
-    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id)
+    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id, raw)
     return _iter(dec, chunks)
 
 
@@ -910,31 +1074,96 @@ def _iter(dec: SSEDecoder[Any], chunks: Chunks) -> Iterator[Any]:
 
 
 @overload
-def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T]) -> AsyncIterator[T]: ...
+def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T], raw: None = None) -> AsyncIterator[T]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    chunks: AsyncChunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> AsyncIterator[E | UnknownEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: Decoder[E], errors: Literal["replace"], max_event_size: int = ...,
+    chunks: AsyncChunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["replace"],
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> AsyncIterator[E | UnknownEvent | InvalidEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["strict"] = "strict", max_event_size: int = ...,
+    chunks: AsyncChunks,
+    *,
+    decoder: None = None,
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> AsyncIterator[Event]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: None = None, errors: Literal["replace"], max_event_size: int = ...,
+    chunks: AsyncChunks,
+    *,
+    decoder: None = None,
+    errors: Literal["replace"],
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[False] | None = None,
 ) -> AsyncIterator[Event | InvalidEvent]: ...
 @overload
 def aiter_sse(
-    chunks: AsyncChunks, *, decoder: Decoder[Any] | None = None, errors: str, max_event_size: int = ...,
+    chunks: AsyncChunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
     last_event_id: str = ...,
+    raw: Literal[True],
+) -> AsyncIterator[Framed[E | UnknownEvent]]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks,
+    *,
+    decoder: Decoder[E],
+    errors: Literal["replace"],
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: Literal[True],
+) -> AsyncIterator[Framed[E | UnknownEvent | InvalidEvent]]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks,
+    *,
+    decoder: None = None,
+    errors: Literal["strict"] = "strict",
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: Literal[True],
+) -> AsyncIterator[Framed[Event]]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks,
+    *,
+    decoder: None = None,
+    errors: Literal["replace"],
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: Literal[True],
+) -> AsyncIterator[Framed[Event | InvalidEvent]]: ...
+@overload
+def aiter_sse(
+    chunks: AsyncChunks,
+    *,
+    decoder: Decoder[Any] | None = None,
+    errors: str = ...,
+    max_event_size: int = ...,
+    last_event_id: str = ...,
+    raw: bool | None = None,
 ) -> AsyncIterator[Any]: ...
 def aiter_sse(
     chunks: AsyncChunks,
@@ -943,11 +1172,12 @@ def aiter_sse(
     errors: str | None = None,
     max_event_size: int | None = None,
     last_event_id: str | None = None,
+    raw: bool | None = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`iter_sse`, for ``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked`` or an
     object with ``async read(n)`` (``asyncio.StreamReader``)."""
     _not_a_buffer(chunks, "aiter_sse")
-    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id)
+    dec = _sse_decoder(decoder, errors, max_event_size, last_event_id, raw)
     return _aiter(dec, chunks)
 
 

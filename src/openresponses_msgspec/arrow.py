@@ -173,6 +173,9 @@ def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
         row["rest"] = bytes(event.raw).decode("utf-8", "replace")
         row["raw"] = bytes(event.raw) if raw is None else raw
         return row
+    plan = _plan(type(event))
+    if plan is not None:  # a typed event (or a projection): the same values as to_arrow's columns
+        return _struct_row(row, plan, event, raw)
     d = to_builtins(event)
     if not isinstance(d, dict):
         raise TypeError(f"event_row: not an event: {type(event).__name__}")
@@ -200,6 +203,25 @@ def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
         row["raw"] = raw
         if raw is None and _out_of_range(d):
             row["raw"] = _encode(event)  # the typed columns drop it: keep the event's JSON
+    return row
+
+
+def _struct_row(row: dict[str, Any], plan: _Plan, event: Any, raw: bytes | None) -> dict[str, Any]:
+    row["known"] = True
+    row["type"] = plan.tag if plan.tag is not None else _str(getattr(event, "type", None))
+    dropped = False
+    for name in plan.cols:
+        v = getattr(event, name)
+        if name in _INT_COLUMNS and v is not None and _int(v) is None:
+            v, dropped = None, True  # beyond int64: kept in `raw`
+        row[name] = v
+    if plan.response:
+        row.update(zip(_RESPONSE_COLS, _response_values(event.response), strict=True))
+    if plan.rest_cls is not None:
+        got = plan.rest_get(event)
+        rest = _enc(plan.rest_cls(got) if plan.rest_one else plan.rest_cls(*got))
+        row["rest"] = None if rest == b"{}" else rest.decode()
+    row["raw"] = _enc(event) if raw is None and dropped else raw
     return row
 
 
@@ -273,7 +295,8 @@ def _array(pa: Any, values: list[Any], typ: Any) -> Any:
     try:
         return pa.array(values, typ)
     except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
-        fix = _int if pa.types.is_integer(typ) else _float if pa.types.is_floating(typ) else None
+        fix = (_int if pa.types.is_integer(typ) else _float if pa.types.is_floating(typ) else
+               _str if pa.types.is_string(typ) else None)
         if fix is None:
             raise
         return pa.array([None if v is None else fix(v) for v in values], typ)
@@ -292,11 +315,11 @@ def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.T
 
 # -- to_arrow, class by class --------------------------------------------------------------------------------
 
-_INT_TYPES = {int}
-_STR_TYPES = {str}
+_INT_TYPES: set[type[Any]] = {int}
+_STR_TYPES: set[type[Any]] = {str}
 
 
-def _fits(tp: Any, allowed: set[type]) -> bool:
+def _fits(tp: Any, allowed: set[type[Any]]) -> bool:
     args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, type(int | None)) else (tp,)
     return bool(args) and all(a is type(None) or a in allowed for a in args) and any(a in allowed for a in args)
 
@@ -361,7 +384,7 @@ def _plan(cls: type[Any]) -> _Plan | None:
 def _response_values(resp: Any) -> list[Any]:
     """The response columns of one response object (typed Struct, or anything else: nulls)."""
     usage = getattr(resp, "usage", None)
-    out = [_str(getattr(resp, "id", None)), _str(getattr(resp, "model", None)),
+    out: list[Any] = [_str(getattr(resp, "id", None)), _str(getattr(resp, "model", None)),
            _str(getattr(resp, "status", None)), None, None, None, None, None, None]
     if usage is not None and isinstance(usage, msgspec.Struct):
         out[3] = _int(getattr(usage, "input_tokens", None))
@@ -373,8 +396,27 @@ def _response_values(resp: Any) -> list[Any]:
     return out
 
 
+def _response_columns(rs: list[Any]) -> dict[str, list[Any]]:
+    """The response columns of response objects, column by column (C-level getattr; a value of the wrong
+    type, possible only outside the typed model, is fixed when the Arrow array is built)."""
+    k = len(rs)
+
+    def get(objs: list[Any], name: str) -> list[Any]:
+        return list(map(getattr, objs, repeat(name, k), repeat(None, k)))
+
+    usage = [u if isinstance(u, msgspec.Struct) else None for u in get(rs, "usage")]
+    return {
+        "response_id": get(rs, "id"), "model": get(rs, "model"), "status": get(rs, "status"),
+        "input_tokens": get(usage, "input_tokens"), "output_tokens": get(usage, "output_tokens"),
+        "total_tokens": get(usage, "total_tokens"),
+        "reasoning_tokens": get(get(usage, "output_tokens_details"), "reasoning_tokens"),
+        "cached_tokens": get(get(usage, "input_tokens_details"), "cached_tokens"),
+        "cost": get(usage, "cost"),
+    }
+
+
 def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
-    evs = events if type(events) is list else list(events)
+    evs: list[Any] = events if type(events) is list else list(events)
     if evs and isinstance(evs[0], tuple):  # (event, raw) pairs, e.g. Framed
         if raw is not None:
             raise TypeError("to_arrow: raw= given with (event, raw) pairs")
@@ -398,9 +440,13 @@ def _lines_column(pa: Any, objs: list[Any]) -> Any:
     """A string array of each object's JSON (one ``encode_lines`` call, split by Arrow); ``{}`` as null."""
     import pyarrow.compute as pc
 
-    data = _enc_lines(objs)  # JSON has no raw newline: one line per object
-    col = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").values
-    col = col.slice(0, len(col) - 1).cast(pa.string())  # the last newline leaves one empty piece
+    data = _enc_lines(objs)  # JSON has no raw newline: one line per object; msgspec writes valid UTF-8
+    large = len(data) >= 1 << 31  # 32-bit offsets up to 2 GiB
+    buf = pa.array([data], pa.large_binary() if large else pa.binary())
+    col = pc.split_pattern(buf.view(pa.large_string() if large else pa.string()), "\n").values
+    col = col.slice(0, len(col) - 1)  # the last newline leaves one empty piece
+    if large:
+        col = col.cast(pa.string())
     return pc.if_else(pc.equal(col, "{}"), pa.scalar(None, pa.string()), col)
 
 
@@ -419,19 +465,37 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
     classes = list(map(type, evs))
     kinds = set(classes)
     plans = {c: _plan(c) for c in kinds}
-    consume = deque(maxlen=0).extend
+    consume = deque[Any](maxlen=0).extend
 
     def rows_of(selected: set[type[Any]]) -> list[int]:
         return list(compress(range(n), map(selected.__contains__, classes)))
 
-    slow_kinds = {c for c, p in plans.items() if p is None}
-    slow = rows_of(slow_kinds) if slow_kinds else []  # unknown, invalid and other events: row by row
+    slow_kinds = {c for c, p in plans.items() if p is None}  # unknown, invalid and other events: row by row
+    resp_kinds = {c for c, p in plans.items() if p is not None and p.response}
+    picked = rows_of(slow_kinds | resp_kinds) if slow_kinds or resp_kinds else []  # one pass for both
+    if slow_kinds and resp_kinds:
+        slow = [i for i in picked if classes[i] in slow_kinds]
+        resp = [i for i in picked if classes[i] in resp_kinds]
+    else:
+        slow, resp = (picked, []) if slow_kinds else ([], picked)
     slow_rows = [event_row(evs[i], None if raws is None else raws[i]) for i in slow]
     lists: dict[str, list[Any]] = {}
 
-    # type and the common columns: C-level getattr over every event, unfit classes' values nulled
-    lists["type"] = list(map(getattr, evs, repeat("type", n), repeat(None, n)))
+    # type: one code per class, a dictionary array cast to strings (no string per event in Python)
+    tags = [p.tag if p is not None else None for p in plans.values()]
+    if all(p.tag is not None for p in plans.values() if p is not None):
+        code = {c: k for k, c in enumerate(plans)}
+        arr = pa.DictionaryArray.from_arrays(pa.array(list(map(code.__getitem__, classes)), pa.int32()),
+                                             pa.array(tags, pa.string()))
+        type_col: Any = arr.cast(pa.string())
+    else:  # a class without a fixed tag (a View whose tag is read per event)
+        type_col = None
+        lists["type"] = list(map(getattr, evs, repeat("type", n), repeat(None, n)))
+    # the common columns: C-level getattr over every event, unfit classes' values nulled; a column no class
+    # of the batch declares is all null
     for name in _COMMON:
+        if not any(p is not None and name in p.cols for p in plans.values()):
+            continue
         vals = lists[name] = list(map(getattr, evs, repeat(name, n), repeat(None, n)))
         unfit = {c for c, p in plans.items() if p is not None and name in p.fields and name not in p.cols}
         for i in rows_of(unfit) if unfit else ():
@@ -440,6 +504,16 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
         for name, vals in lists.items():
             vals[i] = row[name]
     arrays: dict[str, Any] = {}
+    if type_col is not None:
+        if slow:  # an unknown event's type is its own
+            import pyarrow.compute as pc
+
+            mask = [False] * n
+            for i in slow:
+                mask[i] = True
+            type_col = pc.replace_with_mask(type_col, pa.array(mask), pa.array([r["type"] for r in slow_rows],
+                                                                                 pa.string()))
+        arrays["type"] = type_col
     bad: set[int] = set()  # rows with an integer a typed column cannot hold: their JSON goes to `raw`
     for name, vals in lists.items():
         typ = schema.field(name).type
@@ -452,16 +526,12 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
             arrays[name] = pa.array([None if v is None else fix(v) for v in vals], typ)
     # the sparse columns (response events' columns, unknown and invalid events' own): a short list each,
     # spread over the rows by one take whose other indices are null
-    resp_kinds = {c for c, p in plans.items() if p is not None and p.response}
-    resp = rows_of(resp_kinds) if resp_kinds else []
     if resp or slow:
         at: list[int | None] = [None] * n
         sparse: dict[str, list[Any]] = {name: [] for name in (*_RESPONSE_COLS, "known", "error")}
         for k, i in enumerate(resp):
             at[i] = k
-        values = [_response_values(evs[i].response) for i in resp]
-        for j, name in enumerate(_RESPONSE_COLS):
-            sparse[name] = [v[j] for v in values]
+        sparse.update(_response_columns([evs[i].response for i in resp]))
         sparse["known"] = [True] * len(resp)
         sparse["error"] = [None] * len(resp)
         for k, (i, row) in enumerate(zip(slow, slow_rows, strict=True), len(resp)):

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
+from ._decode import Framed, paused
 from ._decoder import Decoder
 from ._errors import DecodeError, InvalidEvent
 from ._values import DEFAULT, bulk_values, decode_value
+
+_BOM = b"\xef\xbb\xbf"
 
 __all__ = [
     "ConfluentDeserializer",
@@ -134,7 +137,9 @@ class _Codec:
         self._error_type = error_type
 
     def value(self, value: bytes | None, topic: str | None, partition: int | None,
-              message_offset: int | None) -> Any:
+              message_offset: int | None, raw: bool = False) -> Any:
+        """The value decoded: an event (format "event") or a list of them; with ``raw`` (chunk formats only)
+        a list of Framed pairs, each with its line / SSE data."""
         if value is None:
             return None if self.format == "event" else []
         data = bytes(value) if not isinstance(value, bytes) else value
@@ -143,9 +148,9 @@ class _Codec:
             if self.format == "event":
                 return decode_value(data, dec)
             if self.format == "ndjson":
-                out = dec.decode_lines(data, errors=self.errors)
+                out = dec.decode_lines(data, errors=self.errors, raw=raw)
             else:
-                out = dec.decode_sse(data, errors=self.errors)
+                out = dec.decode_sse(data, errors=self.errors, raw=raw)
         except DecodeError as err:
             if self.format == "event" and err.offset is None:
                 err = err._located(offset=0)
@@ -153,11 +158,13 @@ class _Codec:
                 raise self._error_type._wrap(err, data, topic, partition, message_offset) from None
             return self.invalid(err, data, topic, partition, message_offset)
         for i, ev in enumerate(out):
-            if type(ev) is InvalidEvent:
-                out[i] = KafkaInvalidEvent(
-                    KafkaDecodeError._wrap(ev.error, ev.raw, topic, partition, message_offset), ev.raw,
-                    topic=topic, partition=partition, message_offset=message_offset, line=ev.line,
-                    offset=ev.offset, index=ev.index)
+            bad = ev.event if raw else ev
+            if type(bad) is InvalidEvent:
+                kept = KafkaInvalidEvent(
+                    KafkaDecodeError._wrap(bad.error, bad.raw, topic, partition, message_offset), bad.raw,
+                    topic=topic, partition=partition, message_offset=message_offset, line=bad.line,
+                    offset=bad.offset, index=bad.index)
+                out[i] = Framed(kept, ev.raw) if raw else kept
         return out
 
     def invalid(self, err: DecodeError, raw: bytes, topic: str | None, partition: int | None,
@@ -281,12 +288,31 @@ def _fields(msg: Any) -> tuple[bytes | None, str | None, int | None, int | None,
     return value, msg.topic, msg.partition, msg.offset, None
 
 
+@overload
 def decode_messages(
     msgs: Iterable[Any] | Mapping[Any, Iterable[Any]],
     *,
     decoder: Decoder[Any] | None = None,
     format: Format = "event",
     errors: Errors = "replace",
+    raw: Literal[False] = False,
+) -> list[Any]: ...
+@overload
+def decode_messages(
+    msgs: Iterable[Any] | Mapping[Any, Iterable[Any]],
+    *,
+    decoder: Decoder[Any] | None = None,
+    format: Format = "event",
+    errors: Errors = "replace",
+    raw: Literal[True],
+) -> list[Framed[Any]]: ...
+def decode_messages(
+    msgs: Iterable[Any] | Mapping[Any, Iterable[Any]],
+    *,
+    decoder: Decoder[Any] | None = None,
+    format: Format = "event",
+    errors: Errors = "replace",
+    raw: bool = False,
 ) -> list[Any]:
     """Decode the values of a batch of Kafka messages: the list of ``Consumer.consume(n)`` (confluent-kafka),
     or the ``{TopicPartition: [ConsumerRecord, ...]}`` of aiokafka's ``getmany()`` / kafka-python's ``poll()``
@@ -298,6 +324,11 @@ def decode_messages(
     A bad message becomes a :class:`KafkaInvalidEvent` with ``.topic``, ``.partition`` and ``.message_offset``
     (``errors="strict"`` raises :class:`KafkaDecodeError` instead). A confluent-kafka message that carries an
     error instead of a record (``msg.error()``) becomes a :class:`KafkaInvalidEvent` too (``raw == b""``).
+
+    ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs: with ``format="event"`` one per message,
+    ``raw`` the message value as received (after a UTF-8 BOM, which is not part of the event; ``b""`` for a
+    tombstone, whose event is ``None``, and for a record-less error); with the chunk formats one per event,
+    ``raw`` its NDJSON line or SSE data inside the value.
     """
     codec = _Codec(decoder, format, errors)
     records: Iterable[Any]
@@ -307,19 +338,29 @@ def decode_messages(
         records = msgs
     fields = [_fields(m) for m in records]
     if format == "event":
-        fast = _bulk_events(codec, fields)
-        if fast is not None:
-            return fast
-    chunks = format != "event"  # a chunk decodes to a list of events, flattened in order
-    events: list[Any] = []
+        events = _bulk_events(codec, fields)
+        if events is None:
+            events = [codec.value(value, topic, partition, offset) if kerr is None else
+                      _kafka_error(codec, kerr, topic, partition, offset)
+                      for value, topic, partition, offset, kerr in fields]
+        if raw:
+            return paused(len(events) << 8, _framed_values, events, fields)  # type: ignore[no-any-return]
+        return events
+    events = []  # a chunk decodes to a list of events, flattened in order
     for value, topic, partition, offset, kerr in fields:
         if kerr is not None:
-            events.append(_kafka_error(codec, kerr, topic, partition, offset))
-        elif chunks:
-            events += codec.value(value, topic, partition, offset)
+            bad = _kafka_error(codec, kerr, topic, partition, offset)
+            events.append(Framed(bad, b"") if raw else bad)
         else:
-            events.append(codec.value(value, topic, partition, offset))
+            events += codec.value(value, topic, partition, offset, raw)
     return events
+
+
+def _framed_values(events: list[Any], fields: list[tuple[Any, ...]]) -> list[Any]:
+    """Each message's event beside its value (a BOM before the JSON is not part of it; b"" for no value)."""
+    raws = [b"" if (v := f[0]) is None or f[4] is not None else (v[3:] if v[:3] == _BOM else bytes(v))
+            for f in fields]
+    return [Framed(ev, r) for ev, r in zip(events, raws, strict=True)]
 
 
 def _kafka_error(codec: _Codec, kerr: Any, topic: str | None, partition: int | None,

@@ -358,3 +358,45 @@ def test_decode_messages_keeps_tombstones_in_place_in_one_call(kafka: Any, monke
     good = [i for i, v in enumerate(values) if v is not None and i != 50]
     assert [events[i] for i in good] == [decode(values[i]) for i in good]  # type: ignore[arg-type]
     assert decode_messages(msgs, format="ndjson")[:3] == [decode(values[i]) for i in (1, 2, 4)]  # type: ignore[arg-type]
+
+
+def test_decode_messages_raw_pairs_each_event_with_its_value(kafka: Any) -> None:
+    """raw=True (issue #16): each message's event beside the value as received (a leading BOM excepted), a
+    tombstone as (None, b""), bad and unknown values in place with their bytes; chunk formats pair each event
+    with its NDJSON line or SSE data inside the value. The events are those of raw=False."""
+    need("confluent_kafka")
+    values: list[bytes | None] = list(_values(300))
+    values[5] = None
+    values[10] = BAD
+    values[11] = NOT_JSON
+    values[12] = b'{"type":"response.future_event","x":{"kept":true},"n":1.50}'
+    values[13] = b"\xef\xbb\xbf" + values[14]  # type: ignore[operator]
+    topic = _topic(kafka.bootstrap)
+    _produce(kafka.bootstrap, topic, values)
+    c = _assigned_consumer(kafka.bootstrap, topic)
+    try:
+        msgs = _consume_all(c, len(values))
+    finally:
+        c.close()
+    framed = decode_messages(msgs, raw=True)
+    assert [f.event for f in framed] == decode_messages(msgs)
+    assert [f.raw for f in framed] == [b"" if v is None else v.removeprefix(b"\xef\xbb\xbf") for v in values]
+    assert framed[5] == (None, b"")
+    assert isinstance(framed[10].event, KafkaInvalidEvent) and framed[10].event.message_offset == 10
+    assert framed[12].raw == values[12] and decode(framed[12].raw) == framed[12].event
+    assert all(decode(f.raw) == f.event for i, f in enumerate(framed) if i not in (5, 10, 11))
+
+    lines = _values(40, "text")
+    chunk_values: list[bytes | None] = [b"\n".join(lines[:20]) + b"\n", None, b"\r\n".join(lines[20:]) + b"\n{bad\n"]
+    sse_values: list[bytes | None] = [b"".join(b"data: " + v + b"\n\n" for v in lines[:5]) + b"data: [DONE]\n\n"]
+    for fmt, vals, raws in (("ndjson", chunk_values, [*lines, b"{bad"]), ("sse", sse_values, lines[:5])):
+        topic = _topic(kafka.bootstrap)
+        _produce(kafka.bootstrap, topic, vals)
+        c = _assigned_consumer(kafka.bootstrap, topic)
+        try:
+            msgs = _consume_all(c, len(vals))
+        finally:
+            c.close()
+        framed = decode_messages(msgs, format=fmt, raw=True)  # type: ignore[call-overload]
+        assert [f.raw for f in framed] == raws
+        assert [f.event for f in framed] == decode_messages(msgs, format=fmt)  # type: ignore[arg-type]

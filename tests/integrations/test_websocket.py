@@ -1,6 +1,7 @@
 """WebSocket mode end to end (issue #18): a real WebSocket server on 127.0.0.1 (the ``websockets`` package)
 plays a Responses WebSocket connection with two interleaved lanes (``stream_id``) and a steer; its client is the
-README's loop (taken from README.md and run here), which decodes each message as one event.
+README's loop (taken from README.md and run here), which decodes each message as one event; ``accumulate()``
+keeps the lanes apart by ``stream_id``.
 
 The server's events are hand-written after the shapes of OpenAI's WebSocket mode (the SDK's
 ``ResponsesServerEvent``): every event names its lane; a steered response ends ``response.incomplete`` with
@@ -16,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets  # the 'test' extra has it
+from websockets.sync.server import ServerConnection, serve
 
 import openresponses_msgspec as orm
-
-websockets = pytest.importorskip("websockets", reason="the 'test' extra has websockets")
-from websockets.sync.server import ServerConnection, serve  # noqa: E402
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -169,3 +169,10 @@ def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[S
         ("resp_b1", "completed", "Paris is the capital.")]
     successor = by_lane["lane-a"][1].response
     assert successor is not None and successor.previous_response_id == "resp_a1"  # linked to the steered one
+    # the whole connection at once: accumulate() keeps the lanes apart by stream_id
+    def summary(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
+        return sorted((a.response_id, a.status, a.output_text, a.events, len(a.problems)) for a in accs)
+
+    whole = orm.accumulate(events)
+    assert summary(whole) == summary(by_lane["lane-a"] + by_lane["lane-b"])
+    assert sum(a.events for a in whole) == len(events)

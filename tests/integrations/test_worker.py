@@ -428,6 +428,34 @@ def test_kafka_worker_poison_stream_and_restart(kafka_io: dict[str, Any], tmp_pa
     assert f"{replayed} replayed messages skipped" in log and "0 responses open" in log, log
 
 
+def test_kafka_worker_read_back_of_records_produced_in_one_batch(kafka: Any) -> None:
+    """The restarted worker's read-back: 60 records produced in one batch (the broker then reports the end of the
+    partition as the batch's first offset + 1), read in chunks of every size: every record produced past the start
+    is found with its last offset, a record produced before it ends the search, other topics' records and foreign
+    values are ignored."""
+    need("confluent_kafka")
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    out = f"usage-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": kafka.bootstrap})  # kept alive until the future resolves
+    for f in admin.create_topics([NewTopic(out, num_partitions=1)]).values():
+        f.result(10)
+    p = Producer({"bootstrap.servers": kafka.bootstrap, "linger.ms": 50})
+    want: dict[str, int] = {}
+    for i in range(60):
+        src = {"topic": "ev", "partition": i % 2, "first": i, "last": 10 + i, "next": 11 + i}
+        p.produce(out, value=msgspec.json.encode({"response_id": f"r{i}", "source": src}))
+        if i % 2 == 0 and 11 + i > 30:
+            want[f"r{i}"] = 10 + i
+    p.produce(out, value=msgspec.json.encode({"response_id": "x", "source": {**src, "topic": "other"}}))
+    p.produce(out, value=b"not a record")
+    assert p.flush(10) == 0
+    uw = load_worker()
+    for chunk in (1, 2, 7, 100):
+        assert uw.published_since(kafka.bootstrap, out, "ev", {0: 30}, chunk=chunk) == {0: want}
+
+
 def test_kafka_worker_survives_a_stopped_broker(tmp_path: Path) -> None:
     """The broker stops while a response is open: the worker neither crashes nor commits; SIGTERM during the
     outage still exits 0 and reports the open response (nothing was acknowledged for it)."""
