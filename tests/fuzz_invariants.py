@@ -154,11 +154,15 @@ _BOM = b"\xef\xbb\xbf"
 
 class PieceReader:
     """A binary file object whose ``read``/``read1`` return the data in the given piece sizes (cycled), and
-    ``None`` (a non-blocking file with nothing ready) where a size is 0, as often as ``nones`` says."""
+    ``None`` (a non-blocking file with nothing ready) where a size is 0 when ``nones``: at most ``MAX_NONES``
+    times (a reader without a descriptor is waited for by sleeping, about 1 ms each)."""
+
+    MAX_NONES = 16
 
     def __init__(self, data: bytes, sizes: Sequence[int], nones: bool = False) -> None:
         self.data = data
         self.pos = 0
+        self.nones = 0
         self.sizes = [s for s in sizes if s > 0 or nones]
         if not any(self.sizes):  # (a reader must make progress: not None forever)
             self.sizes.append(1 << 20)
@@ -168,7 +172,10 @@ class PieceReader:
         size = self.sizes[self.k % len(self.sizes)]
         self.k += 1
         if size == 0:
-            return None
+            if self.nones < self.MAX_NONES:
+                self.nones += 1
+                return None
+            size = 1
         n = len(self.data) - self.pos if n is None or n < 0 else n
         piece = self.data[self.pos : self.pos + min(n, size)]
         self.pos += len(piece)
