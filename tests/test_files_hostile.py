@@ -536,13 +536,40 @@ class TestArrayMemory:
         assert peak < 100 << 20, f"peak RSS +{peak >> 20} MiB"
 
 
-def test_a_bom_after_blank_lines_is_skipped_by_detection_only() -> None:
-    """Detection skips one BOM among the leading blanks (a tool wrote one after blank lines); NDJSON then
-    reports that line as the in-memory decoder does, and an array starts after it."""
+def test_a_bom_after_blank_lines_is_data() -> None:
+    """A BOM counts only at the very start (as in the in-memory decoders): after blank lines it is the first
+    non-blank byte, so the input is taken for SSE; stated as NDJSON, that line is a bad one."""
     nd = b"\n\n\xef\xbb\xbf" + corpus.ndjson(SMALL)
-    got = list(iter_events(Trickle(nd, 1), errors="replace"))
+    (ev,) = iter_events(Trickle(nd, 1), errors="replace")
+    assert isinstance(ev, InvalidEvent) and ev.error.msg.startswith("not an SSE stream")
+    got = list(iter_events(Trickle(nd, 1), errors="replace", format="ndjson"))
     assert got == decode_lines(nd, errors="replace")
-    assert isinstance(got[0], InvalidEvent) and (got[0].line, got[0].offset) == (3, 2) and got[1:] == SMALL_EXPECTED[1:]
-    arr = b" \n\xef\xbb\xbf" + corpus.array(SMALL)
-    for step in (1, 2, 10**9):
-        assert list(iter_events(Trickle(arr, step))) == SMALL_EXPECTED
+    assert isinstance(got[0], InvalidEvent) and (got[0].line, got[0].offset) == (3, 2)
+    assert got[1:] == SMALL_EXPECTED[1:]
+    with pytest.raises(DecodeError, match=r"expected '\['") as err:
+        list(iter_events(b" \n\xef\xbb\xbf" + corpus.array(SMALL), format="array"))
+    assert (err.value.line, err.value.offset) == (2, 2)
+
+
+def test_runs_of_blank_lines_of_every_kind_keep_line_numbers() -> None:
+    """Runs of whitespace-only lines (spaces, tabs, CRLF) are skipped a run at a time, in memory and in files;
+    the lines after them keep their numbers and offsets."""
+    import random
+
+    rng = random.Random(17)
+    bad = b'{"type":"response.output_text.delta","item_id":5}'
+    parts = []
+    for k in range(300):
+        blanks = [b"\n", b" \n", b"\r\n", b"\t \r\n", b"   "]
+        parts.append(b"".join(rng.choice(blanks) for _ in range(rng.randrange(60))))
+        parts.append(b"\n" if parts[-1].endswith(b" ") else b"")
+        parts.append((bad if k % 3 == 0 else corpus.ndjson(SMALL[k % 40 : k % 40 + 1]).rstrip(b"\n")) + b"\n")
+    data = b"".join(parts)
+    got = decode_lines(data, errors="replace")
+    bad_items = [e for e in got if isinstance(e, InvalidEvent)]
+    assert len(got) == 300 and len(bad_items) == 100
+    for e in bad_items:
+        assert data[e.offset :].startswith(e.raw) and e.raw.endswith(bad)
+        assert e.line == data[: e.offset].count(b"\n") + 1
+    assert list(iter_events(Trickle(data, 4099), errors="replace")) == got
+    assert decode_lines(memoryview(data), errors="replace") == got

@@ -58,6 +58,8 @@ assert_type(decode_sse(b"data: " + DELTA + b"\n\n"), list[Event])
 
 kept = decode_lines(NDJSON + b"not json\n", errors="replace")
 assert_type(kept, list[StreamEvent | UnknownEvent | InvalidEvent])
+assert_type(decode_lines(NDJSON, max_line_size=1 << 20), list[Event])
+assert_type(decode_lines(NDJSON, errors="replace", max_line_size=100), list[Event | InvalidEvent])
 
 # -- narrowing ---------------------------------------------------------------------------------------------
 

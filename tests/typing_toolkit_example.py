@@ -12,6 +12,8 @@ data = orm.corpus.ndjson(orm.corpus.events("text", 300))
 events: Iterator[orm.Event] = orm.iter_events(io.BytesIO(data))
 replaced: Iterator[orm.Event | orm.InvalidEvent] = orm.iter_events(data, format="ndjson", errors="replace")
 batches: Iterator[list[orm.Event]] = orm.iter_batches(data, batch_size=100)
+limited: Iterator[orm.Event | orm.InvalidEvent] = orm.iter_events(data, errors="replace", max_line_size=1 << 20)
+limited_batches: Iterator[list[orm.Event]] = orm.iter_batches(data, max_line_size=orm.DEFAULT_MAX_LINE_SIZE)
 
 acc = orm.ResponseAccumulator()
 for batch in batches:

@@ -12,7 +12,6 @@ line/offset/index to a :class:`Kernel`; the kernel never looks at framing.
 from __future__ import annotations
 
 import codecs
-import gc
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar
 import msgspec
 
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
+from ._gc import run_paused
 from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
@@ -619,6 +619,7 @@ def is_blank(data: bytes | bytearray, pos: int, end: int) -> bool:
     return True
 
 
+_NONBLANK = re.compile(rb"[^ \t\r\n]")
 _LFS = tuple(b"\n" * (1 << k) for k in range(13))  # runs of empty lines, compared 2**k bytes at a time
 
 
@@ -670,6 +671,16 @@ def _decode_lines_exact(
             pos = nl + 1
             continue
         if data[pos] != 123:  # not "{": a blank line, or a bad one
+            if data[pos] in _JSON_WS_SET:  # blank lines (" \n", "\r\n" ...): the whole run skipped at once
+                m = _NONBLANK.search(data, pos, n)
+                stop = n if m is None else m.start()
+                if stop >= nl:
+                    last = data.rfind(b"\n", nl, stop) if stop > nl else -1
+                    if last > nl:
+                        lineno += data.count(b"\n", nl + 1, last + 1)
+                        nl = last
+                    pos = nl + 1
+                    continue
             raw = bytes(view[pos:nl])
             if not raw.strip(JSON_WS):
                 pos = nl + 1
@@ -711,27 +722,17 @@ def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
     promoted unexamined), and ``freeze()``/``unfreeze()`` after it moves what the call built to the oldest
     generation in O(1); a full collection still examines them as it examines everything.
 
-    Process-wide while it lasts; the collector is switched back on in ``finally``, and left alone if it was
-    off. Only for inputs of ``size`` >= 256 KiB (a small call, a live stream's chunk, costs the collector
-    little, and would pay for ``collect(1)``); the move is skipped when objects are frozen already
-    (``gc.freeze()`` before a fork)."""
-    if size < _PAUSE_FROM or not gc.isenabled():
+    Process-wide while it lasts, and counted across threads (``_gc.run_paused``): the last call to finish
+    switches the collector back on, and a collector the application switched off is left off. Only for
+    inputs of ``size`` >= 256 KiB (a small call, a live stream's chunk, costs the collector little, and would
+    pay for ``collect(1)``); the move is skipped when objects are frozen already (``gc.freeze()`` before a
+    fork)."""
+    if size < _PAUSE_FROM:
         return fn(*args)
-    age = gc.get_freeze_count() == 0
-    if age:
-        gc.collect(1)
-    gc.disable()
-    try:
-        return fn(*args)
-    finally:
-        if age and gc.get_count()[0] > _AGE_ABOVE and gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        gc.enable()
+    return run_paused(fn, *args, age=True)
 
 
 _PAUSE_FROM = 1 << 18  # input bytes from which the collector is paused (about 1,400 text-corpus events)
-_AGE_ABOVE = 2_000  # tracked objects allocated (net) by the call before they are moved as a block
 
 
 class _Abort(Exception):

@@ -93,8 +93,12 @@ def _file_blocks(f: Any, size: int) -> Iterator[bytes]:
             if b is not None and (fd is None or polled):  # (b"" from a readable descriptor: the end)
                 return
             if fd is not None:
-                select.select([fd], [], [])
-                polled = True
+                try:
+                    select.select([fd], [], [])
+                    polled = True
+                    continue
+                except (OSError, ValueError):  # (a descriptor select cannot watch: poll by sleeping)
+                    fd = None
             else:
                 waited = min(0.05, waited * 2 or 0.001)
                 time.sleep(waited)
@@ -229,7 +233,7 @@ def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tu
     bom, blocks = _lead(blocks)
     fmt = format
     if fmt is None:
-        blocks, fmt = _sniff(blocks, bom)
+        blocks, fmt = _sniff(blocks)
     return (_chain(_BOM, blocks) if bom else blocks), fmt
 
 
@@ -247,14 +251,16 @@ def _lead(blocks: Iterator[Any]) -> tuple[bool, Iterator[Any]]:
 
 
 def _lead_end(b: bytes, bom: bool) -> tuple[int, bool, bytes]:
-    """In ``b``, read from the start of the input on: the index of the first byte that is neither blank nor the
-    one UTF-8 BOM allowed before the data (at its start, or after blank lines: ``bom`` tells whether it was
-    met); -1 if there is none. Also whether the BOM was met, and the bytes of a BOM ``b`` ends in the middle
-    of (to be completed by the next block)."""
+    """In ``b``, read from the start of the input on: the index of the first byte that is neither blank nor
+    (when ``bom`` is false) a UTF-8 BOM; -1 if there is none. Also whether a BOM was met, and the bytes of a
+    BOM ``b`` ends in the middle of (to be completed by the next block). The files layer passes ``bom=True``:
+    a BOM counts only at the very start (:func:`_lead` strips it), as in the in-memory decoders."""
     i = 0
     n = len(b)
     while True:
-        i = n - len(b[i:].lstrip(_WS)) if b[i : i + 1] in _WS_BYTES else i  # (a table-driven strip)
+        if b[i : i + 1] in _WS_BYTES:  # the first non-blank byte: found by a table, not a byte loop
+            rest = (b[i:] if i else b).translate(None, _WS)
+            i = b.find(rest[:1], i) if rest else n
         if i >= n:
             return -1, bom, b""
         if bom or b[i] != 0xEF:
@@ -267,7 +273,7 @@ def _lead_end(b: bytes, bom: bool) -> tuple[int, bool, bytes]:
         return i, bom, b""
 
 
-def _sniff(blocks: Iterator[Any], bom_seen: bool = False) -> tuple[Iterator[Any], str]:
+def _sniff(blocks: Iterator[Any], bom_seen: bool = True) -> tuple[Iterator[Any], str]:
     """The format from the first non-blank byte, however far it is, and blocks replaying all that was read.
     Blank blocks read on the way are held as they are up to ``_HOLD`` bytes; a longer blank run is replayed
     from its :class:`_Blank` summary (same length, same line ends where they matter), in bounded memory."""
@@ -283,7 +289,7 @@ def _sniff(blocks: Iterator[Any], bom_seen: bool = False) -> tuple[Iterator[Any]
             pend = part
         elif block[0] not in _WS_SET and (bom or block[0] != 0xEF):
             rest = block[:1]
-        elif bom and _all_lf(block):  # blank (empty lines by memcmp)
+        elif _all_lf(block):  # blank (empty lines by memcmp)
             rest = b""
         else:
             i, bom, pend = _lead_end(block, bom)
@@ -572,10 +578,13 @@ def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[An
     line = 0  # newlines before buf[0]
     scan: _Scan | None = None
     rest_fast = 0
-    bom = False
+    bom = True  # (no BOM but at the very start)
     pend = b""  # the first bytes of what may be a BOM, at the end of the last block (not yet counted)
     for block in blocks:
-        if not started:  # blank bytes and a BOM before the "[" are counted, not held
+        if not started:  # blank bytes (and the BOM at the very start: a block of its own) are counted, not held
+            if block == _BOM and offset == 0:
+                offset = 3
+                continue
             if pend:
                 block = pend + block
             skip, bom, pend = _lead_end(block, bom)
