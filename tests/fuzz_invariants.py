@@ -199,9 +199,9 @@ def gzip_members(data: bytes, cuts: Sequence[int]) -> bytes:
 
 
 def detected(data: bytes) -> str:
-    """The format rule: the first byte that is neither blank nor the one UTF-8 BOM allowed before the data (at
-    the start or after blanks), however far: ``[`` an array, ``{`` (or nothing) NDJSON, anything else SSE."""
-    head = data.lstrip(_WS_BYTES).removeprefix(_BOM).lstrip(_WS_BYTES)
+    """The format rule (README, files): the first byte that is not blank, after a UTF-8 BOM at the very start
+    (a BOM later is data), however far: ``[`` an array, ``{`` (or nothing) NDJSON, anything else SSE."""
+    head = data.removeprefix(_BOM).lstrip(_WS_BYTES)
     if not head or head[:1] == b"{":
         return "ndjson"
     return "array" if head[:1] == b"[" else "sse"
@@ -210,10 +210,8 @@ def detected(data: bytes) -> str:
 def _in_memory(data: bytes, fmt: str, errors: str) -> list[object]:
     """What the in-memory decoder gives; for an array, a BOM before its ``[`` is read as three blanks (msgspec
     rejects a BOM; a file skips it, keeping offsets)."""
-    if fmt == "array":
-        lead = len(data) - len(data.lstrip(_WS_BYTES))
-        if data.startswith(_BOM, lead):
-            data = data[:lead] + b"   " + data[lead + 3 :]
+    if fmt == "array" and data.startswith(_BOM):
+        data = b"   " + data[3:]
     if fmt == "ndjson":
         return orm.decode_lines(data, errors=errors)  # type: ignore[call-overload, no-any-return]
     if fmt == "sse":
