@@ -11,7 +11,6 @@ import contextlib
 import errno
 import fnmatch
 import gzip
-import inspect
 import os
 import re
 import secrets
@@ -20,7 +19,7 @@ import statistics
 import sys
 import time
 import zlib
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
 
@@ -32,7 +31,7 @@ from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
-from ._files import _batches, detect_format
+from ._files import _batches
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -136,10 +135,6 @@ class _Input:
         self.read_bytes = 0  # bytes read from the file (compressed ones for gzip)
         self._held: list[bytes] = []
         self.eof = False
-        self.tap: _LineTap | None = None  # set by tap_lines(): the content is gunzipped here and its lines kept
-        self._gunzip: Any = None
-        self._gunzip_fed = False
-        self._inflated = 0
         got = 0
         self.first = b""
         # a pipe hands out what it has: read until what the input is can be told (a live stream's first event
@@ -163,56 +158,11 @@ class _Input:
         return bytes(b)
 
     def read1(self, n: int = -1) -> bytes:
-        if self.tap is None:
-            if self._held:
-                return self._held.pop()
-            return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
-        while True:  # tapped: gunzip here, hand out content, keep its lines
-            if self._held:
-                b = self._held.pop()
-            else:
-                b = b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
-            if not b:
-                if self._gunzip is not None and not self._gunzip.eof and self._gunzip_fed:
-                    raise self._gzip_error("ends early (truncated file)")
-                self.tap.close()
-                return b""
-            if self._gunzip is not None:
-                try:
-                    b = self._inflate(b)
-                except zlib.error as e:
-                    raise self._gzip_error(f"is corrupt ({e})") from None
-                if not b:
-                    continue
-            self.tap.feed(b)
-            return b
+        if self._held:
+            return self._held.pop()
+        return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
 
     read = read1
-
-    def tap_lines(self) -> _LineTap:
-        """Keep the content's non-blank lines (NDJSON events' original bytes) as the decoders read it."""
-        self.tap = _LineTap()
-        if self.first[:2] == b"\x1f\x8b":
-            self._gunzip = zlib.decompressobj(31)
-        return self.tap
-
-    def _gzip_error(self, what: str) -> DecodeError:
-        return DecodeError(f"gzip data {what}: compressed byte {self.read_bytes}, uncompressed byte "
-                           f"{self._inflated}", offset=self._inflated)
-
-    def _inflate(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            self._gunzip_fed = True
-            out.append(self._gunzip.decompress(data))
-            self._inflated += len(out[-1])
-            if self._gunzip.eof:  # members in a row
-                data = self._gunzip.unused_data.lstrip(b"\0")
-                if data:
-                    self._gunzip, self._gunzip_fed = zlib.decompressobj(31), False
-            else:
-                data = b""
-        return b"".join(out)
 
     def close(self) -> None:
         if self._f is not sys.stdin.buffer:
@@ -231,42 +181,6 @@ class _Input:
     def whole(self) -> bool:
         """Whether the head holds the whole content."""
         return self.eof and (self.first[:2] != b"\x1f\x8b" or len(self.head()) < _HEAD)
-
-
-class _LineTap:
-    """The non-blank lines of NDJSON content as it is read, without their line ends (LF, or CR LF): the
-    original bytes of the events ``decode_lines`` makes of them, one event per non-blank line, in order."""
-
-    def __init__(self) -> None:
-        self.lines: deque[bytes] = deque()
-        self._pending = b""
-        self._first = True
-
-    def feed(self, data: bytes) -> None:
-        if self._first:
-            data, self._first = data.removeprefix(b"\xef\xbb\xbf"), False
-        parts = (self._pending + data).split(b"\n")
-        self._pending = parts.pop()
-        append = self.lines.append
-        for line in parts:
-            if line.strip(_WS):
-                append(line[:-1] if line.endswith(b"\r") else line)
-
-    def close(self) -> None:
-        if self._pending.strip(_WS):
-            self.lines.append(self._pending[:-1] if self._pending.endswith(b"\r") else self._pending)
-        self._pending = b""
-
-    def take(self, events: list[Any]) -> list[Any]:
-        """``(event, raw)`` pairs for a batch the decoder made of the lines read so far."""
-        lines = self.lines
-        if len(lines) < len(events):
-            raise RuntimeError(f"NDJSON framing: {len(events)} events but {len(lines)} lines read")
-        pairs = [(ev, lines.popleft()) for ev in events]
-        for ev, raw in pairs:
-            if type(ev) is InvalidEvent and bytes(ev.raw) != raw and not raw.startswith(bytes(ev.raw)):
-                raise RuntimeError("NDJSON framing: an invalid event's bytes differ from its line")
-        return pairs
 
 
 def _told(head: bytes) -> bool:
@@ -355,21 +269,10 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
             why = _not_a_stream(inp)
             if why is not None:
                 raise _BadInput(f"{p}: {why}")
-            head = inp.head().removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
-            fmt = args.format or (detect_format(head) if head else None)  # (None: the file reader detects it)
-            if raw and "raw" in inspect.signature(_batches).parameters:  # the file reader pairs them
-                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                                      on_bytes=count, raw=True):
-                    yield p, batch
-            elif raw and fmt == "ndjson":
-                tap = inp.tap_lines()
-                for batch in _batches(inp, format="ndjson", errors=errors, decoder=None, batch_size=65536,
-                                      on_bytes=count):
-                    yield p, tap.take(batch)
-            else:
-                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                                      on_bytes=count):
-                    yield p, [(ev, None) for ev in batch] if raw else batch
+            # raw: the file reader pairs each event with its original bytes, in every format
+            for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
+                                  on_bytes=count, raw=raw):
+                yield p, batch
         except DecodeError as err:
             if err.msg.startswith("gzip data"):  # how far it got: "compressed byte N, uncompressed byte M"
                 raise _BadInput(f"{p}: {err.msg}") from None
