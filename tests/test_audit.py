@@ -340,3 +340,31 @@ def test_cli_audit_of_a_truncated_gzip_is_bad_input_not_an_internal_error(tmp_pa
     err = done.stderr.decode()
     assert err.startswith(f"{tmp_path / 't.ndjson.gz'}: gzip data is corrupt or ends early") and \
         "internal error" not in err and "Traceback" not in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"", "empty input: no events"),
+    (b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}',
+     "not an event stream: an API error body: 'Incorrect API key provided' (invalid_request_error, invalid_api_key)"),
+    (b"<html><head><title>502 Bad Gateway</title></head></html>", "not an event stream: an HTML page"),
+])
+def test_cli_audit_refuses_what_is_no_event_stream(tmp_path: Path, body: bytes, why: str) -> None:
+    """As stats and check do: a body that is no stream is bad input (exit 1, one line), not "0 events: the model
+    keeps every tag and field" with exit 0; from a file and from stdin alike."""
+    path = tmp_path / "body.txt"
+    path.write_bytes(body)
+    run = [sys.executable, "-m", "openresponses_msgspec", "audit"]
+    for args, stdin in (([str(path)], None), (["-"], body)):
+        done = subprocess.run([*run, *args], input=stdin, capture_output=True, timeout=120)
+        err = done.stderr.decode()
+        assert (done.returncode, done.stdout) == (1, b""), err
+        assert err.startswith(f"{args[0]}: {why}") and err.count("\n") == 1, err
+
+
+def test_cli_audit_reads_stdin_after_its_head_was_looked_at() -> None:
+    data = corpus.ndjson(corpus.events("text", 300)) + DATA
+    done = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "audit", "-"], input=data,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "307 events: 6 tags and fields the model does not keep (7 occurrences); 1 malformed" in done.stdout.decode()
+    assert "-:305  response.completed $.response.usage.carbon_g" in done.stdout.decode()

@@ -130,7 +130,7 @@ class _Input:
     (decompressed when gzip) are looked at before the decoders see them (they are handed out again)."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
+        self.path = self.name = path  # name: what audit() calls a file object's input
         self._f: Any = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed by close()
         self.read_bytes = 0  # bytes read from the file (compressed ones for gzip)
         self._held: list[bytes] = []
@@ -170,17 +170,23 @@ class _Input:
 
     def head(self) -> bytes:
         """The first bytes of the content (gunzipped when gzip; what a broken gzip start gives, else)."""
+        return self._gunzipped_head()[0]
+
+    def _gunzipped_head(self) -> tuple[bytes, bool]:
+        """(the head, whether a gzip member ended in it: the head is all its content)."""
         if self.first[:2] == b"\x1f\x8b":
             d = zlib.decompressobj(31)
             try:
-                return d.decompress(self.first, _HEAD)
+                return d.decompress(self.first, _HEAD), d.eof
             except zlib.error:
-                return b""
-        return self.first
+                return b"", False
+        return self.first, True
 
     def whole(self) -> bool:
-        """Whether the head holds the whole content."""
-        return self.eof and (self.first[:2] != b"\x1f\x8b" or len(self.head()) < _HEAD)
+        """Whether the head holds the whole content (never for a gzip stream cut short or broken: the file
+        reader says where it broke)."""
+        head, complete = self._gunzipped_head()
+        return self.eof and complete and (self.first[:2] != b"\x1f\x8b" or len(head) < _HEAD)
 
 
 def _told(head: bytes) -> bool:
@@ -420,10 +426,28 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
 
     _check_inputs(args.files)
+    sources: list[Any] = []
     try:
-        report = audit(*(sys.stdin.buffer if p == "-" else p for p in args.files), format=args.format)
-    except DecodeError as err:  # a corrupt or truncated gzip input (the message names it)
-        raise _BadInput(err.msg) from None
+        for p in args.files:  # what the other verbs refuse (empty, an API error body, HTML) is refused here too
+            try:
+                inp = _Input(p)
+            except OSError as e:
+                raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
+            sources.append(inp)
+            why = _not_a_stream(inp)
+            if why is not None:
+                raise _BadInput(f"{p}: {why}")
+            if p != "-" and stat.S_ISREG(os.stat(p).st_mode):  # a file is read again by path, a block at a time
+                inp.close()
+                sources[-1] = p
+        try:
+            report = audit(*sources, format=args.format)
+        except DecodeError as err:  # a corrupt or truncated gzip input (the message names it)
+            raise _BadInput(err.msg) from None
+    finally:
+        for src in sources:
+            if isinstance(src, _Input):
+                src.close()
     print(msgspec.json.encode(report).decode() if args.json else report.format())
     return 0 if report.ok else 1
 
