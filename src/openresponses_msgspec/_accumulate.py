@@ -59,7 +59,8 @@ PROBLEM_KINDS = (
     "gap",  # sequence numbers were skipped (the message names the missing range)
     "duplicate",  # a sequence number came a second time (the repeat is not folded again)
     "out_of_order",  # a sequence number lower than one already seen, not seen before (a late event: folded)
-    "after_terminal",  # a known event after response.completed/.failed/.incomplete (not folded)
+    "after_terminal",  # a known event after response.completed/.failed/.incomplete (not folded; steer/inject
+    # events are kept in .steering instead)
     "delta_mismatch",  # the joined deltas differ from their .done text (the .done text is kept)
     "invalid_event",  # an InvalidEvent (a bad line kept by errors="replace") was fed
     "other_response",  # a response.created/.queued of another response (a second stream fed to one accumulator)
@@ -1202,7 +1203,9 @@ def accumulate(events: Iterable[object]) -> list[ResponseAccumulator]:
     background response) stays in its stream unless that stream has ended, and so does one whose id changed
     but whose sequence number continues the stream (GitHub Copilot rotates ids). Interleaved WebSocket lanes
     are kept apart by their ``stream_id`` (each lane cut as above); other interleaved streams must be split by
-    the caller. For a log read batch by batch (``iter_batches``), use :class:`StreamSplitter`.
+    the caller. A steered response (``response.incomplete``, reason ``steered``) and the next response of its lane
+    (its successor) are linked by response id: ``steered_into`` on the first, ``steered_from`` on the second.
+    For a log read batch by batch (``iter_batches``), use :class:`StreamSplitter`.
     """
     splitter = StreamSplitter()
     out = splitter.feed(events if isinstance(events, list) else list(events))
