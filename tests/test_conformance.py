@@ -250,3 +250,17 @@ CheckedStreams.TestCase.settings = settings(
     max_examples=EXAMPLES, stateful_step_count=8, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 test_checked_streams = CheckedStreams.TestCase
+
+
+def test_steer_pending_and_failed_may_follow_completed() -> None:
+    """WebSocket mode (issue #18, the openai 3.51.0 SDK's ResponseSteerPendingEvent): queued steering input is
+    reported after response.completed; a steer that came too late fails after it. Any other event still counts."""
+    steer = {"id": "steer_1", "previous_response_id": "resp_1"}
+    evs = _stream() + [
+        {"type": "response.steer.pending", "sequence_number": 10, "reason": "waiting_for_required_input",
+         "required_input": [], "steer": steer},
+        {"type": "response.steer.failed", "sequence_number": 11, "steer": {"input": "x", **steer},
+         "error": {"code": "response_already_completed", "message": "late", "type": "invalid_request_error"}}]
+    assert _check(evs) == []
+    assert _check(evs + [{"type": "response.steer.accepted", "sequence_number": 12, "steer": steer}]) == [
+        ("event_after_terminal", 12)]

@@ -72,10 +72,15 @@ _RULES = (
          "incurred while streaming will be followed by a response.failed event\")",
          "OpenAI (an error event ends the stream)"),
     Rule("event_after_terminal", True, "nothing after response.completed/.failed/.incomplete (one terminal "
-         "event per stream)", "praxis-proxy (#841: an error after response.completed)"),
+         "event per stream; WebSocket mode's response.steer.pending/.failed may follow it)",
+         "praxis-proxy (#841: an error after response.completed)"),
     Rule("no_terminal", False, "a stream ends with response.completed/.failed/.incomplete",
          "OpenRouter (closes after the last output_item.done: moeru-ai/airi #2589)"),
 )
+
+# WebSocket mode (issue #18): queued steering input is reported after the response ended (response.steer.pending
+# follows response.completed; a steer that came too late fails with response_already_completed)
+_AFTER_TERMINAL_OK = frozenset({"response.steer.pending", "response.steer.failed"})
 
 RULES: dict[str, Rule] = {r.name: r for r in _RULES}
 """Every conformance rule by name, in the order of ``docs/conformance.md``."""
@@ -361,6 +366,8 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         elif not self._seq(s, tag, at):
             return None
         if self._terminal is not None:
+            if tag in _AFTER_TERMINAL_OK:
+                return None
             if self._first(("after_terminal", tag)):
                 self._v("event_after_terminal", s, at, f"{tag} after {self._terminal}")
             return None
