@@ -797,7 +797,8 @@ def _raw_lines(kernel: Kernel, src: bytes | memoryview, errors: str, surrogates:
         end = chunk.rfind(b"\n") + 1 if pos + len(chunk) < n else len(chunk)
         while not end:  # a line longer than the window
             if len(chunk) > max_line_size:  # too long: found to its end, never held whole (as decode_lines)
-                lines = _Lines(kernel, kept := [], errors, surrogates, max_line_size)
+                kept: list[Any] = []
+                lines = _Lines(kernel, kept, errors, surrogates, max_line_size)
                 lines.lineno = lineno
                 pos = lines.skip_long(src, pos, chunk)
                 lineno = lines.lineno
@@ -814,7 +815,7 @@ def _raw_lines(kernel: Kernel, src: bytes | memoryview, errors: str, surrogates:
 
 def _raw_region(
     kernel: Kernel,
-    data: bytes | bytearray,
+    data: bytes,
     base: int,
     lineno: int,
     errors: str,
@@ -877,7 +878,7 @@ class RawKernel:
         self.inner = inner
 
     def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Framed[Any]:
-        return _new(Framed, (self.inner.one(data, checked), bytes(data)))  # type: ignore[no-any-return]
+        return _new(Framed, (self.inner.one(data, checked), bytes(data)))
 
     def bad(self, err: DecodeError, raw: bytes, errors: str, out: list[Any], **where: int | None) -> None:
         kept: list[Any] = []
