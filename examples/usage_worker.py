@@ -407,8 +407,15 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
         counts["n"] += 1
         n = counts["n"]
         unpublished[n] = (key.encode(), msgspec.json.encode(rec), p, first)
-        producer.produce(args.out_topic, key=unpublished[n][0], value=unpublished[n][1],
-                         on_delivery=partial(on_delivery, n))
+        produce(unpublished[n][0], unpublished[n][1], n)
+
+    def produce(key: bytes, value: bytes, n: int) -> None:
+        while True:
+            try:
+                producer.produce(args.out_topic, key=key, value=value, on_delivery=partial(on_delivery, n))
+                return
+            except BufferError:  # the local queue is full: serve delivery reports until there is room
+                producer.poll(0.5)
 
     def commit() -> None:
         safe = dict(consumed)
@@ -462,7 +469,7 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
             for n in retry:  # not delivered (broker away?): produce it again; its offsets stay uncommitted
                 k, value, _, _ = unpublished[n]
                 log(f"record for {k.decode(errors='replace')} not delivered; retrying")
-                producer.produce(args.out_topic, key=k, value=value, on_delivery=partial(on_delivery, n))
+                produce(k, value, n)
             try:
                 commit()
             except KafkaException as exc:  # e.g. the broker is away: the next batch commits again

@@ -316,3 +316,55 @@ def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(tmp_path: 
             assert (blocks.events, blocks.malformed) == (whole.events, whole.malformed), (name, size)
             assert [(f.event, f.path, f.count, f.first.replace(str(path), "<buffer>")) for f in blocks.findings] == \
                 [(f.event, f.path, f.count, f.first) for f in whole.findings], (name, size)
+
+
+def test_an_array_broken_midway_counts_the_break() -> None:
+    # a syntax error in an array used to make the whole source "0 events: the model keeps every tag and field"
+    good = json.loads(LINES[1])
+    for data in (b"[" + json.dumps(good).encode() + b',\n{"type":"response.in_progress", oops}]',
+                 b"[" + json.dumps(good).encode() + b',{"type":"resp'):
+        report = audit(data)
+        assert report.malformed == 1 and report.events >= 1, data
+        assert report.format().endswith("; 1 malformed")
+    many = b"[" + b",".join([json.dumps(good).encode()] * 20000) + b',{"type":"resp'  # the pieces before the break
+    report = audit(many)
+    assert (report.malformed, report.events) == (1, 20001)
+    assert all(f.path == "$.item.render_ms" and f.count == report.events - 1 for f in report.findings)
+
+
+def test_cli_audit_of_a_truncated_gzip_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
+    (tmp_path / "t.ndjson.gz").write_bytes(gzip.compress(DATA)[:40])
+    done = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "audit", str(tmp_path / "t.ndjson.gz")],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    err = done.stderr.decode()
+    assert err.startswith(f"{tmp_path / 't.ndjson.gz'}: gzip data is corrupt or ends early") and \
+        "internal error" not in err and "Traceback" not in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"", "empty input: no events"),
+    (b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}',
+     "not an event stream: an API error body: 'Incorrect API key provided' (invalid_request_error, invalid_api_key)"),
+    (b"<html><head><title>502 Bad Gateway</title></head></html>", "not an event stream: an HTML page"),
+])
+def test_cli_audit_refuses_what_is_no_event_stream(tmp_path: Path, body: bytes, why: str) -> None:
+    """As stats and check do: a body that is no stream is bad input (exit 1, one line), not "0 events: the model
+    keeps every tag and field" with exit 0; from a file and from stdin alike."""
+    path = tmp_path / "body.txt"
+    path.write_bytes(body)
+    run = [sys.executable, "-m", "openresponses_msgspec", "audit"]
+    for args, stdin in (([str(path)], None), (["-"], body)):
+        done = subprocess.run([*run, *args], input=stdin, capture_output=True, timeout=120)
+        err = done.stderr.decode()
+        assert (done.returncode, done.stdout) == (1, b""), err
+        assert err.startswith(f"{args[0]}: {why}") and err.count("\n") == 1, err
+
+
+def test_cli_audit_reads_stdin_after_its_head_was_looked_at() -> None:
+    data = corpus.ndjson(corpus.events("text", 300)) + DATA
+    done = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "audit", "-"], input=data,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "307 events: 6 tags and fields the model does not keep (7 occurrences); 1 malformed" in done.stdout.decode()
+    assert "-:305  response.completed $.response.usage.carbon_g" in done.stdout.decode()

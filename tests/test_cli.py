@@ -315,6 +315,25 @@ class TestPaths:
         assert out.read_bytes() == NDJSON
         assert oct(out.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
 
+    def test_output_keeps_an_existing_files_mode_and_never_flips_the_umask(
+            self, logs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        umask = _umask()
+        out = logs / "secret.ndjson"
+        out.write_bytes(b"old\n")
+        out.chmod(0o600)
+
+        def no_umask(mask: int) -> int:  # process-wide: another thread creating a file would get this mask
+            raise AssertionError(f"os.umask({mask:o}) called")
+
+        monkeypatch.setattr(os, "umask", no_umask)
+        assert main(["convert", str(logs / "log.ndjson"), "-o", str(out)]) == 0
+        assert out.read_bytes() == NDJSON and oct(out.stat().st_mode & 0o777) == oct(0o600)
+        new = logs / "new.ndjson"
+        assert main(["convert", str(logs / "log.ndjson"), "-o", str(new)]) == 0
+        assert oct(new.stat().st_mode & 0o777) == oct(0o666 & ~umask)
+        assert sorted(p.name for p in logs.iterdir()) == ["bad.ndjson", "log.ndjson", "log.sse.gz", "new.ndjson",
+                                                          "secret.ndjson"]
+
     def test_dev_null_output_is_written_in_place(self, logs: Path) -> None:
         assert main(["convert", str(logs / "log.ndjson"), "-o", os.devnull, "--to", "ndjson"]) == 0
         assert Path(os.devnull).is_char_device()
@@ -488,6 +507,16 @@ class TestLossless:
                                         for t, w in zip(types, WIRE, strict=True))
             else:
                 assert data == b"[\n" + b",\n".join(WIRE) + b"\n]\n"
+
+    def test_sse_event_line_never_splits_on_a_line_break_in_the_type(self, tmp_path: Path) -> None:
+        # an unknown event's type is any JSON string: a CR or LF in it must not start a new SSE field
+        line = b'{"type":"x\\ndata: {\\"type\\":\\"evil\\"}\\r","sequence_number":1}'
+        (tmp_path / "in.ndjson").write_bytes(line + b"\n")
+        out = tmp_path / "out.sse"
+        assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "sse", "-o", str(out)]) == 0
+        assert out.read_bytes() == b"data: " + line + b"\n\n"
+        [ev] = iter_events(out)
+        assert ev.type == 'x\ndata: {"type":"evil"}\r'
 
     def test_reencode_writes_the_model(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (tmp_path / "in.ndjson").write_bytes(WIRE_NDJSON)

@@ -257,3 +257,13 @@ def test_the_usage_worker_records_a_span_and_metrics_per_stream() -> None:
     (chunk,) = points[GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK]
     assert isinstance(chunk, HistogramDataPoint) and chunk.count == 19
     assert chunk.sum == pytest.approx(19 * 0.05, abs=1e-6)
+
+
+def test_no_negative_time_is_measured() -> None:
+    # arrival times on another clock than request_time, or out of order (Kafka timestamps): no negative seconds
+    # on a histogram, as for the duration
+    times = [TIMES[0], TIMES[1], TIMES[1] - 0.5, TIMES[3]]
+    t = genai_telemetry(_folded(), times=times, request_time=TIMES[0] + 10)
+    got = [(m.name, round(m.value, 6)) for m in t.measurements if m.name != "gen_ai.client.token.usage"]
+    assert got == [("gen_ai.client.operation.time_per_output_chunk", 0.05),
+                   ("gen_ai.client.operation.time_per_output_chunk", round(TIMES[3] - TIMES[1] + 0.5, 6))]

@@ -14,15 +14,18 @@ fails is decoded to plain values and walked beside the model's types to say what
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import re
 import types
 import typing
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any, Literal, Union
 
 import msgspec
 
+from ._errors import DecodeError
 from ._models import EVENT_TYPES
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
@@ -295,7 +298,15 @@ def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
         reader: Any = gzip.GzipFile(fileobj=f) if f.peek(2)[:2] == b"\x1f\x8b" else f
 
         def blocks() -> Iterator[bytes]:
-            while b := reader.read(BLOCK_SIZE):
+            done = 0
+            while True:
+                try:
+                    b = reader.read(BLOCK_SIZE)
+                except _GZIP_ERRORS as e:
+                    raise _gzip_error(source, e, done) from None
+                if not b:
+                    return
+                done += len(b)
                 yield b
 
         return os.fspath(source), blocks(), f
@@ -306,8 +317,21 @@ def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
         data = source if isinstance(source, bytes) else bytes(source)
         name = "<buffer>"
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except _GZIP_ERRORS as e:
+            raise _gzip_error(name, e, None) from None
     return name, iter((data,)), None
+
+
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _gzip_error(source: Any, e: BaseException, done: int | None) -> DecodeError:
+    """A corrupt or truncated gzip input: a DecodeError naming the source (as every other file error)."""
+    after = "" if done is None else f" after uncompressed byte {done:,}"
+    return DecodeError(f"{os.fspath(source) if not isinstance(source, str) else source}: gzip data is corrupt or "
+                       f"ends early{after} ({e})")
 
 
 def _cut(buf: bytes, fmt: str) -> int:
@@ -420,10 +444,23 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
     else:
         try:
             items = msgspec.json.decode(buf, type=list[msgspec.Raw])
-        except msgspec.DecodeError:
-            items = []
+        except msgspec.DecodeError:  # broken somewhere: the elements up to the break, then the break itself
+            yield from _array_up_to_break(buf)
+            return
         for raw in items:
             yield bytes(raw), -1  # where it is: looked up only for an event with a finding
+
+
+def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
+    """The elements of an array that does not parse, as far as it parses; then one malformed piece (``b""``)
+    standing for the rest, so that the break is counted instead of the source reading as empty."""
+    from ._files import iter_events
+
+    try:
+        for _, raw in iter_events(io.BytesIO(bytes(buf)), format="array", errors="replace", raw=True):
+            yield raw, -1
+    except DecodeError:
+        yield b"", -1
 
 
 def audit(*sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview,

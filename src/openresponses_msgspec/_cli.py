@@ -11,16 +11,15 @@ import contextlib
 import errno
 import fnmatch
 import gzip
-import inspect
 import os
 import re
+import secrets
 import stat
 import statistics
 import sys
-import tempfile
 import time
 import zlib
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
 
@@ -32,7 +31,7 @@ from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
-from ._files import _batches, detect_format
+from ._files import _batches
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -131,15 +130,11 @@ class _Input:
     (decompressed when gzip) are looked at before the decoders see them (they are handed out again)."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
+        self.path = self.name = path  # name: what audit() calls a file object's input
         self._f: Any = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed by close()
         self.read_bytes = 0  # bytes read from the file (compressed ones for gzip)
         self._held: list[bytes] = []
         self.eof = False
-        self.tap: _LineTap | None = None  # set by tap_lines(): the content is gunzipped here and its lines kept
-        self._gunzip: Any = None
-        self._gunzip_fed = False
-        self._inflated = 0
         got = 0
         self.first = b""
         # a pipe hands out what it has: read until what the input is can be told (a live stream's first event
@@ -163,56 +158,11 @@ class _Input:
         return bytes(b)
 
     def read1(self, n: int = -1) -> bytes:
-        if self.tap is None:
-            if self._held:
-                return self._held.pop()
-            return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
-        while True:  # tapped: gunzip here, hand out content, keep its lines
-            if self._held:
-                b = self._held.pop()
-            else:
-                b = b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
-            if not b:
-                if self._gunzip is not None and not self._gunzip.eof and self._gunzip_fed:
-                    raise self._gzip_error("ends early (truncated file)")
-                self.tap.close()
-                return b""
-            if self._gunzip is not None:
-                try:
-                    b = self._inflate(b)
-                except zlib.error as e:
-                    raise self._gzip_error(f"is corrupt ({e})") from None
-                if not b:
-                    continue
-            self.tap.feed(b)
-            return b
+        if self._held:
+            return self._held.pop()
+        return b"" if self.eof else self._raw_read(n if n > 0 else 1 << 20)
 
     read = read1
-
-    def tap_lines(self) -> _LineTap:
-        """Keep the content's non-blank lines (NDJSON events' original bytes) as the decoders read it."""
-        self.tap = _LineTap()
-        if self.first[:2] == b"\x1f\x8b":
-            self._gunzip = zlib.decompressobj(31)
-        return self.tap
-
-    def _gzip_error(self, what: str) -> DecodeError:
-        return DecodeError(f"gzip data {what}: compressed byte {self.read_bytes}, uncompressed byte "
-                           f"{self._inflated}", offset=self._inflated)
-
-    def _inflate(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            self._gunzip_fed = True
-            out.append(self._gunzip.decompress(data))
-            self._inflated += len(out[-1])
-            if self._gunzip.eof:  # members in a row
-                data = self._gunzip.unused_data.lstrip(b"\0")
-                if data:
-                    self._gunzip, self._gunzip_fed = zlib.decompressobj(31), False
-            else:
-                data = b""
-        return b"".join(out)
 
     def close(self) -> None:
         if self._f is not sys.stdin.buffer:
@@ -220,53 +170,23 @@ class _Input:
 
     def head(self) -> bytes:
         """The first bytes of the content (gunzipped when gzip; what a broken gzip start gives, else)."""
+        return self._gunzipped_head()[0]
+
+    def _gunzipped_head(self) -> tuple[bytes, bool]:
+        """(the head, whether a gzip member ended in it: the head is all its content)."""
         if self.first[:2] == b"\x1f\x8b":
             d = zlib.decompressobj(31)
             try:
-                return d.decompress(self.first, _HEAD)
+                return d.decompress(self.first, _HEAD), d.eof
             except zlib.error:
-                return b""
-        return self.first
+                return b"", False
+        return self.first, True
 
     def whole(self) -> bool:
-        """Whether the head holds the whole content."""
-        return self.eof and (self.first[:2] != b"\x1f\x8b" or len(self.head()) < _HEAD)
-
-
-class _LineTap:
-    """The non-blank lines of NDJSON content as it is read, without their line ends (LF, or CR LF): the
-    original bytes of the events ``decode_lines`` makes of them, one event per non-blank line, in order."""
-
-    def __init__(self) -> None:
-        self.lines: deque[bytes] = deque()
-        self._pending = b""
-        self._first = True
-
-    def feed(self, data: bytes) -> None:
-        if self._first:
-            data, self._first = data.removeprefix(b"\xef\xbb\xbf"), False
-        parts = (self._pending + data).split(b"\n")
-        self._pending = parts.pop()
-        append = self.lines.append
-        for line in parts:
-            if line.strip(_WS):
-                append(line[:-1] if line.endswith(b"\r") else line)
-
-    def close(self) -> None:
-        if self._pending.strip(_WS):
-            self.lines.append(self._pending[:-1] if self._pending.endswith(b"\r") else self._pending)
-        self._pending = b""
-
-    def take(self, events: list[Any]) -> list[Any]:
-        """``(event, raw)`` pairs for a batch the decoder made of the lines read so far."""
-        lines = self.lines
-        if len(lines) < len(events):
-            raise RuntimeError(f"NDJSON framing: {len(events)} events but {len(lines)} lines read")
-        pairs = [(ev, lines.popleft()) for ev in events]
-        for ev, raw in pairs:
-            if type(ev) is InvalidEvent and bytes(ev.raw) != raw and not raw.startswith(bytes(ev.raw)):
-                raise RuntimeError("NDJSON framing: an invalid event's bytes differ from its line")
-        return pairs
+        """Whether the head holds the whole content (never for a gzip stream cut short or broken: the file
+        reader says where it broke)."""
+        head, complete = self._gunzipped_head()
+        return self.eof and complete and (self.first[:2] != b"\x1f\x8b" or len(head) < _HEAD)
 
 
 def _told(head: bytes) -> bool:
@@ -355,21 +275,10 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
             why = _not_a_stream(inp)
             if why is not None:
                 raise _BadInput(f"{p}: {why}")
-            head = inp.head().removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
-            fmt = args.format or (detect_format(head) if head else None)  # (None: the file reader detects it)
-            if raw and "raw" in inspect.signature(_batches).parameters:  # the file reader pairs them
-                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                                      on_bytes=count, raw=True):
-                    yield p, batch
-            elif raw and fmt == "ndjson":
-                tap = inp.tap_lines()
-                for batch in _batches(inp, format="ndjson", errors=errors, decoder=None, batch_size=65536,
-                                      on_bytes=count):
-                    yield p, tap.take(batch)
-            else:
-                for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                                      on_bytes=count):
-                    yield p, [(ev, None) for ev in batch] if raw else batch
+            # raw: the file reader pairs each event with its original bytes, in every format
+            for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
+                                  on_bytes=count, raw=raw):
+                yield p, batch
         except DecodeError as err:
             if err.msg.startswith("gzip data"):  # how far it got: "compressed byte N, uncompressed byte M"
                 raise _BadInput(f"{p}: {err.msg}") from None
@@ -517,7 +426,28 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ._audit import audit
 
     _check_inputs(args.files)
-    report = audit(*(sys.stdin.buffer if p == "-" else p for p in args.files), format=args.format)
+    sources: list[Any] = []
+    try:
+        for p in args.files:  # what the other verbs refuse (empty, an API error body, HTML) is refused here too
+            try:
+                inp = _Input(p)
+            except OSError as e:
+                raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
+            sources.append(inp)
+            why = _not_a_stream(inp)
+            if why is not None:
+                raise _BadInput(f"{p}: {why}")
+            if p != "-" and stat.S_ISREG(os.stat(p).st_mode):  # a file is read again by path, a block at a time
+                inp.close()
+                sources[-1] = p
+        try:
+            report = audit(*sources, format=args.format)
+        except DecodeError as err:  # a corrupt or truncated gzip input (the message names it)
+            raise _BadInput(err.msg) from None
+    finally:
+        for src in sources:
+            if isinstance(src, _Input):
+                src.close()
     print(msgspec.json.encode(report).decode() if args.json else report.format())
     return 0 if report.ok else 1
 
@@ -601,6 +531,7 @@ class _Output:
     def __init__(self, path: str | None, inputs: list[str]) -> None:
         self.path = None if path in (None, "-") else path
         self.tmp: str | None = None
+        self._mode: int | None = None
         self._file: IO[bytes] | None = None
         if self.path is None:
             self.stream: IO[bytes] = sys.stdout.buffer
@@ -625,8 +556,9 @@ class _Output:
             self._file = self._open(p)
             self.stream = self._wrap(self._file, p)
             return
+        self._mode = None if st is None else stat.S_IMODE(st.st_mode)  # an existing file keeps its mode
         try:
-            fd, self.tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(p)}.", suffix=".part")
+            fd, self.tmp = _create_beside(directory, os.path.basename(p))
         except OSError as e:
             raise _UsageError(f"cannot write in {directory}: {e.strerror or e}") from None
         self._file = os.fdopen(fd, "wb")
@@ -644,16 +576,16 @@ class _Output:
         return gzip.GzipFile(fileobj=f, mode="wb") if p.endswith(".gz") else f  # type: ignore[return-value]
 
     def commit(self) -> None:
-        """Flush and close; move the temporary file over the path (as a new file would be: mode 0666 - umask)."""
+        """Flush and close; move the temporary file over the path (created as a new file would be, mode 0666
+        less the umask; a file that was there keeps its mode)."""
         self.stream.flush()
         if self.stream is not self._file and self._file is not None:
             self.stream.close()
         if self._file is not None:
             self._file.close()
         if self.tmp is not None and self.path is not None:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)
+            if self._mode is not None:
+                os.chmod(self.tmp, self._mode)
             os.replace(self.tmp, self.path)
             self.tmp = None
 
@@ -666,6 +598,19 @@ class _Output:
             with contextlib.suppress(OSError):
                 os.unlink(self.tmp)
             self.tmp = None
+
+
+def _create_beside(directory: str, base: str) -> tuple[int, str]:
+    """A new temporary file in ``directory`` (O_EXCL), mode 0666 less the umask as the kernel applies it (no
+    ``os.umask`` call: it is process-wide, and another thread creating a file meanwhile would get its mask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", directory)
 
 
 def _same_file(path: str, st: os.stat_result) -> bool:
@@ -774,8 +719,11 @@ def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], lis
             elif fmt == "sse":
                 kind = "response" if responses else getattr(item, "type", None)
                 body = data.replace(b"\n", b"\ndata: ") if b"\n" in data else data
-                write((b"event: " + kind.encode() + b"\n" if isinstance(kind, str) else b"") + b"data: " + body
-                      + b"\n\n")
+                # (no event: line for a type holding a line end: it would start another SSE field)
+                named = b""
+                if isinstance(kind, str) and "\n" not in kind and "\r" not in kind:
+                    named = b"event: " + kind.encode() + b"\n"
+                write(named + b"data: " + body + b"\n\n")
             else:
                 write((b"\n" if first else b",\n") + data)
             first = False

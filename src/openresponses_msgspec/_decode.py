@@ -710,26 +710,16 @@ _new = tuple.__new__
 
 
 def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
-    """``fn(*args)`` with the cyclic collector paused (when it runs), and what it built moved straight to the
-    oldest generation.
+    """``fn(*args)`` with the cyclic collector paused (``_gc.run_paused``) for inputs of ``size`` >= 256 KiB.
 
     Why: the Framed tuples hold events (GC types), so each is tracked (a tuple subclass is never untracked),
     while the events themselves are not (msgspec untracks them). Building N of them trips a young collection
     every 700 allocations and, as they survive, full collections whose cost grows with the whole heap (2-4x
-    the decoding time in a process holding a big corpus); after a pause, the young collections still walk all
-    N twice before they settle. Pairing creates no cycles, so none of that walking can free anything:
-    ``gc.collect(1)`` first settles what was young before the call (so no garbage of the caller's is
-    promoted unexamined), and ``freeze()``/``unfreeze()`` after it moves what the call built to the oldest
-    generation in O(1); a full collection still examines them as it examines everything.
-
-    Process-wide while it lasts, and counted across threads (``_gc.run_paused``): the last call to finish
-    switches the collector back on, and a collector the application switched off is left off. Only for
-    inputs of ``size`` >= 256 KiB (a small call, a live stream's chunk, costs the collector little, and would
-    pay for ``collect(1)``); the move is skipped when objects are frozen already (``gc.freeze()`` before a
-    fork)."""
+    the decoding time in a process holding a big corpus). Pairing creates no cycles, so none of that walking
+    can free anything. A small call (a live stream's chunk) costs the collector little and is not paused."""
     if size < _PAUSE_FROM:
         return fn(*args)
-    return run_paused(fn, *args, age=True)
+    return run_paused(fn, *args)
 
 
 _PAUSE_FROM = 1 << 18  # input bytes from which the collector is paused (about 1,400 text-corpus events)

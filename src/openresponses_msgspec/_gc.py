@@ -6,43 +6,48 @@ allocations and, as they survive, full collections whose cost grows with the who
 of a process holding a corpus costs more than the fold that triggered it. Nothing a batch builds can be
 freed by those collections, so they are skipped while it runs.
 
-``gc.disable()``/``gc.enable()`` are process-wide. Two threads that each switched the collector off and
-back on as they found it could leave it off for good (the second one finds it off, and restores "off"). So
-the pause is counted here, under a lock: the first caller to pause switches the collector off, the last one
-to finish switches it back on, and a collector that was already off when the first one came (the
-application's own choice) is left off and never switched on.
+``gc.disable()``/``gc.enable()`` are process-wide, so the pause is kept here, under a lock, with two rules:
+
+- A batch that begins while another thread's pause is young (``_JOIN_FOR``) joins it, and the collector is
+  switched back on when the last batch of the pause ends: a batch finishing first never switches it on under
+  one still running. A batch that begins later runs without pausing (the collector is still off until the
+  pause ends): threads folding back to back therefore cannot keep the collector off for good; it is off at
+  most for the batches that began within ``_JOIN_FOR`` of each other.
+- A collector that was off when a pause would begin (the application's own choice) is left off, and never
+  switched on by this module.
+
+Nothing else is touched: no generation is collected, frozen or moved.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 R = TypeVar("R")
 
-_lock = threading.RLock()  # re-entrant: a finalizer run by collect(1) may decode too
-_holders = 0  # calls running inside a pause this module began
+_JOIN_FOR = 0.05  # seconds after a pause began during which another thread's batch may join it
+_clock = time.monotonic
+_lock = threading.Lock()
+_holders = 0  # batches running inside the current pause
+_began = 0.0  # when the current pause began (its first batch)
 
 
-def run_paused(fn: Callable[..., R], *args: object, age: bool = False) -> R:
-    """``fn(*args)`` with the collector paused (if it is on, or paused by another call of this module).
-
-    ``age=True``: what the call built is moved straight to the oldest generation afterwards (``collect(1)``
-    before, so that no young garbage of the caller's is promoted unexamined; ``freeze()``/``unfreeze()``
-    after, an O(1) move), so that the next young collections do not walk it again. Skipped when the process
-    froze objects itself (``gc.freeze()`` before a fork)."""
-    global _holders
+def run_paused(fn: Callable[..., R], *args: object) -> R:
+    """``fn(*args)`` with the collector paused (see the module's rules)."""
+    global _holders, _began
     with _lock:
-        if _holders == 0 and not gc.isenabled():
-            joined = False  # off by the application's choice: not ours to switch on
+        if _holders:
+            joined = _clock() - _began < _JOIN_FOR
         else:
-            joined = True
-            if _holders == 0:
-                if age and gc.get_freeze_count() == 0:
-                    gc.collect(1)
+            joined = gc.isenabled()
+            if joined:
                 gc.disable()
+                _began = _clock()
+        if joined:
             _holders += 1
     if not joined:
         return fn(*args)
@@ -51,11 +56,5 @@ def run_paused(fn: Callable[..., R], *args: object, age: bool = False) -> R:
     finally:
         with _lock:
             _holders -= 1
-            if _holders == 0:
-                if age and gc.get_count()[0] > _AGE_ABOVE and gc.get_freeze_count() == 0:
-                    gc.freeze()
-                    gc.unfreeze()
+            if not _holders:
                 gc.enable()
-
-
-_AGE_ABOVE = 2_000  # tracked objects allocated (net) during the pause before they are moved as a block

@@ -219,10 +219,12 @@ def genai_telemetry(
         duration = float(resp.completed_at - resp.created_at)
     if duration is not None and duration >= 0:
         measure("gen_ai.client.operation.duration", duration, {"error.type": error} if error else None)
-    if request_time is not None and ts:
+    # (a negative time, from times on another clock or out of order, is no measurement, as for the duration)
+    if request_time is not None and ts and ts[0] >= request_time:
         measure("gen_ai.client.operation.time_to_first_chunk", ts[0] - request_time)
     for prev, cur in zip(ts, ts[1:], strict=False):
-        measure("gen_ai.client.operation.time_per_output_chunk", cur - prev)
+        if cur >= prev:
+            measure("gen_ai.client.operation.time_per_output_chunk", cur - prev)
     name = f"chat {model}" if model else "chat"
     return GenAITelemetry(name, attrs, out, request_time, end)
 
