@@ -116,6 +116,22 @@ def _check_empty(data: bytes, out: Any) -> None:
 test_blank_lines = _kind("NDJSON blank lines", lambda n: b"\n" * n, orm.decode_lines, _check_empty,
                          _normal_ndjson, orm.decode_lines, _scale(1 << 20, 16 << 10), goal_vs_normal=1.0)
 
+
+def _long_line(n: int) -> bytes:
+    return b'{"type":"response.output_text.delta","delta":"' + b"x" * n + b'"}\n'
+
+
+def _check_long_line(data: bytes, out: Any) -> None:
+    assert len(out) == 1 and len(out[0].event.delta) == len(data) - 49, out[:1]
+
+
+# one long line from a memoryview (a mmap'd file): the window grows geometrically, not a window at a time (both
+# sizes above glibc's 32 MiB mmap threshold: below it big buffers are reused, above each one is fresh pages)
+test_long_line_memoryview = _kind("NDJSON one long line from a memoryview (raw=True)", _long_line,
+                                  lambda d: orm.decode_lines(memoryview(d), raw=True, max_line_size=1 << 30),
+                                  _check_long_line,
+                                  _normal_ndjson, orm.decode_lines, _scale(40 << 20, 1 << 20))
+
 # -- SSE ------------------------------------------------------------------------------------------------------
 
 

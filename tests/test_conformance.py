@@ -73,6 +73,21 @@ def test_a_conformant_stream_breaks_no_rule() -> None:
         assert [v.rule for v in got] == ["no_terminal"], kind
 
 
+def test_raw_pairs_are_checked_as_their_events() -> None:
+    """``raw=True`` results (Framed pairs) are checked as the events they hold: one pair, a batch of them, or
+    pairs fed one by one, as the plain events are (they were silently ignored: 0 streams, no violation)."""
+    broken = _stream()[:-1]  # no terminal event
+    data = b"\n".join(json.dumps(e).encode() for e in broken) + b"\n"
+    want = check_events(orm.decode_lines(data))
+    assert [v.rule for v in want] == ["no_terminal"]
+    assert check_events(orm.decode_lines(data, raw=True)) == want
+    one_by_one = ConformanceChecker()
+    for pair in orm.decode_lines(data, raw=True):
+        one_by_one.feed(pair)
+    one_by_one.close()
+    assert one_by_one.violations == want and one_by_one.events == len(broken)
+
+
 def test_every_rule_is_documented_with_a_test() -> None:
     """docs/conformance.md: one row per rule, in order, its fatal column as RULES says, naming a test that exists."""
     doc = (Path(__file__).resolve().parents[1] / "docs" / "conformance.md").read_text()

@@ -99,7 +99,8 @@ def _progress(paths: list[str], force: bool = False) -> Callable[[int], object] 
         else:
             total += st.st_size
     bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)
-    return bar.update
+    update: Callable[[int], object] = bar.update
+    return update
 
 
 def _check_inputs(paths: list[str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from ._accumulate import _CHANNELS
+from ._decode import Framed
 from ._errors import InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES
 
@@ -220,11 +221,15 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         x = event_or_events
         if type(x) is list:
             events: list[Any] = x
+        elif type(x) is Framed:  # one raw=True pair (a tuple: not a batch)
+            events = [x.event]
         elif isinstance(x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)) \
                 or not isinstance(x, Iterable):
             events = [x]
         else:
             events = list(x)
+        if events and type(events[0]) is Framed:  # raw=True results: their events are checked
+            events = [e.event if type(e) is Framed else e for e in events]
         spec_of = _SPEC.get
         cur_cls: Any = None
         cur_id: Any = None

@@ -424,12 +424,11 @@ def _framed(events: list[Any]) -> list[Any]:
     return [Framed(ev, ev.raw) for ev in events]
 
 
-def _newlines(b: Any) -> int:
+def _newlines(data: bytes | bytearray | memoryview) -> int:
     """``b.count(b"\\n")``, fast either way: where lines are long (sampled per 256 KiB), by deleting them
     (memchr and memcpy: ten times a byte loop); where they are short (blank runs), by the byte loop, which
     deleting would lose to by 20 times."""
-    if not isinstance(b, bytes):
-        b = bytes(b)
+    b = data if isinstance(data, bytes) else bytes(data)
     n = len(b)
     if n <= 4096:
         return b.count(b"\n")

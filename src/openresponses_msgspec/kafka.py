@@ -157,15 +157,16 @@ class _Codec:
             if self.errors == "strict":
                 raise self._error_type._wrap(err, data, topic, partition, message_offset) from None
             return self.invalid(err, data, topic, partition, message_offset)
-        for i, ev in enumerate(out):
+        items: list[Any] = out
+        for i, ev in enumerate(items):
             bad = ev.event if raw else ev
             if type(bad) is InvalidEvent:
                 kept = KafkaInvalidEvent(
                     KafkaDecodeError._wrap(bad.error, bad.raw, topic, partition, message_offset), bad.raw,
                     topic=topic, partition=partition, message_offset=message_offset, line=bad.line,
                     offset=bad.offset, index=bad.index)
-                out[i] = Framed(kept, ev.raw) if raw else kept
-        return out
+                items[i] = Framed(kept, ev.raw) if raw else kept
+        return items
 
     def invalid(self, err: DecodeError, raw: bytes, topic: str | None, partition: int | None,
                 message_offset: int | None) -> KafkaInvalidEvent:
@@ -358,7 +359,7 @@ def decode_messages(
 
 def _framed_values(events: list[Any], fields: list[tuple[Any, ...]]) -> list[Any]:
     """Each message's event beside its value (a BOM before the JSON is not part of it; b"" for no value)."""
-    raws = [b"" if (v := f[0]) is None or f[4] is not None else (v[3:] if v[:3] == _BOM else bytes(v))
+    raws = [b"" if (v := f[0]) is None or f[4] is not None else bytes(v[3:] if v[:3] == _BOM else v)
             for f in fields]
     return [Framed(ev, r) for ev, r in zip(events, raws, strict=True)]
 

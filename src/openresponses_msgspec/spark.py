@@ -9,17 +9,18 @@ row per event, with the columns of :data:`openresponses_msgspec.arrow.EVENT_COLU
 - a whole file (``spark.read.text(path, wholetext=True)``): NDJSON, or SSE when it starts with an SSE field
   (``data:``, ``event:``, ``id:``, ``retry:``) or a comment. SSE logs must be read whole: line rows split frames.
 
-Bad lines become rows with ``known = false`` and ``error`` set (the line's text in ``rest``): a job never fails
-on a bad line. Importing this module imports neither pyspark nor pyarrow (``EVENT_SCHEMA`` is built on first
-use); the functions run on the executors, which must have this package installed (``spark`` extra).
+Every row's ``raw`` column holds the event's original JSON (the value, the NDJSON line, the SSE event's data), so
+no wire field is lost. Bad lines become rows with ``known = false`` and ``error`` set (the line's text in ``rest``):
+a job never fails on a bad line. Importing this module imports neither pyspark nor pyarrow (``EVENT_SCHEMA`` is
+built on first use); the functions run on the executors, which must have this package installed (``spark`` extra).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._decoder import decode_lines
+from ._decoder import Framed, decode_lines
 from ._errors import InvalidEvent
 from ._sse import decode_sse
 from .arrow import EVENT_COLUMNS, to_arrow
@@ -48,19 +49,28 @@ def _is_sse(data: bytes) -> bool:
     return data.lstrip(_WS).startswith(_SSE_STARTS)
 
 
-def decode_values(values: list[bytes]) -> list[Any]:
+@overload
+def decode_values(values: list[bytes], *, raw: Literal[False] = False) -> list[Any]: ...
+@overload
+def decode_values(values: list[bytes], *, raw: Literal[True]) -> list[Framed[Any]]: ...
+def decode_values(values: list[bytes], *, raw: bool = False) -> list[Any] | list[Framed[Any]]:
     """The events of a list of values (one event per value, or whole NDJSON/SSE files), bad ones as
-    :class:`~openresponses_msgspec.InvalidEvent`. One-event values are decoded together, in one call."""
+    :class:`~openresponses_msgspec.InvalidEvent`. One-event values are decoded together, in one call.
+    ``raw=True``: :class:`~openresponses_msgspec.Framed` ``(event, raw)`` pairs, ``raw`` each event's own bytes
+    (the value, the NDJSON line, the SSE event's data)."""
     joined = b"\n".join(values)
     if len(joined) - len(joined.replace(b"\n", b"")) == len(values) - 1 and not _is_sse(joined):
-        out = decode_lines(joined, errors="replace")  # one line per value (blank ones skipped)
-        for i, ev in enumerate(out):
+        out: list[Any] = decode_lines(joined, errors="replace", raw=raw)  # one line per value (blanks skipped)
+        for i, item in enumerate(out):
+            ev = item[0] if raw else item
             if type(ev) is InvalidEvent:  # its line and offset in the joined batch would mean nothing
-                out[i] = InvalidEvent(ev.error._located(line=None, offset=None), ev.raw)
+                bad = InvalidEvent(ev.error._located(line=None, offset=None), ev.raw)
+                out[i] = Framed(bad, item[1]) if raw else bad
         return out
     events: list[Any] = []
     for v in values:
-        events += decode_sse(v, errors="replace") if _is_sse(v) else decode_lines(v, errors="replace")
+        events += (decode_sse(v, errors="replace", raw=raw) if _is_sse(v)
+                   else decode_lines(v, errors="replace", raw=raw))
     return events
 
 
@@ -76,14 +86,15 @@ def _column_bytes(batch: pyarrow.RecordBatch) -> list[bytes]:
 
 
 def decode_arrow(batches: Iterator[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
-    """The ``mapInArrow`` function: batches with a ``value`` column in, event rows (``EVENT_SCHEMA``) out."""
+    """The ``mapInArrow`` function: batches with a ``value`` column in, event rows (``EVENT_SCHEMA``) out, each
+    with its original JSON in ``raw``."""
     for batch in batches:
         if batch.num_rows == 0:
             continue
         values = _column_bytes(batch)
         if not values:
             continue
-        yield from to_arrow(decode_values(values)).to_batches()
+        yield from to_arrow(decode_values(values, raw=True)).to_batches()
 
 
 def __getattr__(name: str) -> Any:

@@ -25,6 +25,11 @@ def _rows(table: Any) -> list[tuple[Any, ...]]:
     return [tuple(cols[c][i] for c in EVENT_COLUMNS) for i in range(table.num_rows)]
 
 
+def _plain(row: Any) -> tuple[Any, ...]:
+    """A Spark Row as a tuple, its binary ``raw`` (a bytearray from Spark) as bytes."""
+    return tuple(bytes(v) if isinstance(v, bytearray) else v for v in row)
+
+
 def _one(value: bytes) -> Any:
     try:
         return decode(value)
@@ -45,21 +50,26 @@ def test_event_schema_is_the_toolkit_arrow_schema(spark: Any) -> None:
 
 def test_value_column_one_event_per_row(spark: Any) -> None:
     """A column of payloads (a bad one among them): the rows Spark returns are the rows of to_arrow() over
-    the same events, the bad payload a row with known=false and the error."""
+    the same events and their bytes, the bad payload a row with known=false and the error; every row's raw
+    column is its payload exactly (a field the model does not know and an explicit null kept)."""
     from openresponses_msgspec.spark import EVENT_SCHEMA, decode_arrow
 
     values = [msgspec.json.encode(e) for e in corpus.events("mixed", 1500)]
     values[1234] = BAD
+    values[7] = b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,' \
+                b'"delta":"hi","sequence_number":7,"logprobs":null,"action":"generate"}'
     df = spark.createDataFrame([(v.decode(),) for v in values], "value string")  # 2 partitions: local[2]
     got = df.mapInArrow(decode_arrow, EVENT_SCHEMA).collect()
-    want = _rows(to_arrow([_one(v) for v in values]))
-    assert sorted(map(tuple, got), key=repr) == sorted(want, key=repr)
+    want = _rows(to_arrow([_one(v) for v in values], raw=values))
+    assert sorted(map(_plain, got), key=repr) == sorted(want, key=repr)
+    assert sorted(bytes(r["raw"]) for r in got) == sorted(values)
     bad = [r for r in got if r["known"] is False and r["error"] is not None]
     assert len(bad) == 1 and "$.output_index" in bad[0]["error"] and bad[0]["rest"] == BAD.decode()
 
 
 def test_whole_files_ndjson_and_sse(spark: Any, tmp_path: Path) -> None:
-    """wholetext=True rows: an SSE file (frames intact) and an NDJSON file decode to all their events."""
+    """wholetext=True rows: an SSE file (frames intact) and an NDJSON file decode to all their events, each
+    row's raw column the event's JSON as written (the NDJSON line, the SSE event's data)."""
     from openresponses_msgspec.spark import EVENT_SCHEMA, decode_arrow
 
     evs = corpus.events("mixed", 800)
@@ -67,9 +77,11 @@ def test_whole_files_ndjson_and_sse(spark: Any, tmp_path: Path) -> None:
     (tmp_path / "b.ndjson").write_bytes(corpus.ndjson(evs[400:]))
     df = spark.read.text(str(tmp_path), wholetext=True)
     got = df.mapInArrow(decode_arrow, EVENT_SCHEMA).collect()
-    want = _rows(to_arrow(decode_sse(corpus.sse(evs[:400])) + decode_lines(corpus.ndjson(evs[400:]))))
-    assert sorted(map(tuple, got), key=repr) == sorted(want, key=repr)
+    want = _rows(to_arrow(decode_sse(corpus.sse(evs[:400]), raw=True) + decode_lines(corpus.ndjson(evs[400:]),
+                                                                                     raw=True)))
+    assert sorted(map(_plain, got), key=repr) == sorted(want, key=repr)
     assert len(got) == 800
+    assert sorted(bytes(r["raw"]) for r in got) == sorted(corpus.ndjson(evs).rstrip(b"\n").split(b"\n"))
 
 
 def _expected(events: list[dict[str, Any]]) -> spark_job.Answer:
