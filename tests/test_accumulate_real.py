@@ -540,3 +540,22 @@ def test_an_unknown_item_id_is_resolved_once() -> None:
         single.feed(ev)
     assert batch.texts == single.texts == {("msg_b", 0): "abc"}
     assert batch.problems == single.problems == []
+
+
+def test_raw_pairs_fold_as_their_events() -> None:
+    """``raw=True`` results (Framed pairs) fold exactly as the events they hold: a batch, one pair at a time, and
+    through accumulate()/StreamSplitter (they were silently not folded: a completed stream read cut_short)."""
+    import openresponses_msgspec as orm
+
+    data = orm.corpus.ndjson(orm.corpus.events("text", 400))
+    plain = orm.accumulate(orm.decode_lines(data))
+    framed = orm.accumulate(orm.decode_lines(data, raw=True))
+    assert [(a.response_id, a.status, a.output_text, a.usage, a.problems) for a in framed] == \
+        [(a.response_id, a.status, a.output_text, a.usage, a.problems) for a in plain]
+    assert plain[0].status == "completed" and plain[0].output_text
+    one = orm.ResponseAccumulator()
+    for pair in orm.decode_lines(data, raw=True)[: plain[0].events]:
+        one.feed(pair)
+    assert (one.status, one.output_text, one.usage) == (plain[0].status, plain[0].output_text, plain[0].usage)
+    split = orm.StreamSplitter().feed(orm.decode_lines(data, raw=True))
+    assert [a.output_text for a in split] == [a.output_text for a in plain[: len(split)]]

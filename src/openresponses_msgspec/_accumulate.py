@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
+from ._decode import Framed
 from ._errors import InvalidEvent, InvalidValue, UnknownEvent
 from ._gc import run_paused
 from ._models import (
@@ -144,6 +145,24 @@ class _Part(msgspec.Struct, gc=False):
 Key = tuple[str, str, int]  # (channel, item id, content/summary index)
 
 
+def as_batch(x: object) -> list[Any]:
+    """What ``feed`` was given, as a list of values: a batch (list or other iterable) or one value (anything
+    else, a ``str``/``bytes``/``dict`` included), with ``raw=True``'s Framed pairs unwrapped to their events
+    (the first value tells: a decoder's raw results are all pairs)."""
+    if type(x) is list:
+        events: list[Any] = x
+    elif type(x) is Framed:  # one pair (a tuple: not a batch)
+        return [x.event]
+    elif isinstance(x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)) \
+            or not isinstance(x, Iterable):
+        return [x]  # one value (anything not a batch is one value: folded if it is an event)
+    else:
+        events = list(x)
+    if events and type(events[0]) is Framed:
+        return [e.event if type(e) is Framed else e for e in events]
+    return events
+
+
 class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     """The state of one response stream, folded from its events; read it at any moment.
 
@@ -187,14 +206,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         """Fold one event, or a batch of events, into the state. Never raises on stream content."""
         if self.closed:
             raise ValueError("feed() after close()")
-        x = event_or_events
-        if type(x) is list:
-            events: list[Any] = x
-        elif isinstance(x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)) \
-                or not isinstance(x, Iterable):
-            events = [x]  # one value (anything not a batch is one value: folded if it is an event)
-        else:
-            events = list(x)
+        events = as_batch(event_or_events)
         if len(events) < _PAUSE_AT:
             self._run(events, None)
         else:
@@ -1149,7 +1161,7 @@ class StreamSplitter:
         self._laned = False  # an event named a lane: from then on every batch is routed by _lane_keys
 
     def feed(self, events: Iterable[Any]) -> list[ResponseAccumulator]:  # noqa: D102
-        batch = events if type(events) is list else list(events)
+        batch = as_batch(events)
         if len(batch) < _PAUSE_AT:
             return self._feed(batch)
         return run_paused(self._feed, batch)  # see _PAUSE_AT

@@ -15,8 +15,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ._accumulate import _CHANNELS
-from ._decode import Framed
+from ._accumulate import _CHANNELS, as_batch
 from ._errors import InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES
 
@@ -218,18 +217,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         """Check one event, or a batch of events. Never raises on stream content."""
         if self.closed:
             raise ValueError("feed() after close()")
-        x = event_or_events
-        if type(x) is list:
-            events: list[Any] = x
-        elif type(x) is Framed:  # one raw=True pair (a tuple: not a batch)
-            events = [x.event]
-        elif isinstance(x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)) \
-                or not isinstance(x, Iterable):
-            events = [x]
-        else:
-            events = list(x)
-        if events and type(events[0]) is Framed:  # raw=True results: their events are checked
-            events = [e.event if type(e) is Framed else e for e in events]
+        events = as_batch(event_or_events)  # (raw=True's Framed pairs: their events are checked)
         spec_of = _SPEC.get
         cur_cls: Any = None
         cur_id: Any = None
