@@ -1024,16 +1024,22 @@ _SPEC: dict[type, tuple[Any, ...]] = _specs()
 _IGNORED = (_IGNORE, None)
 
 
-def _spec_of(cls: type) -> tuple[Any, ...]:
-    """The spec of a class not in the table: that of its nearest known base (a camelCase twin, a subclass),
-    else ignored (a projection ``View``/``Skipped``, anything else). Cached per class."""
-    spec = _IGNORED
+def spec_by_base(table: dict[type, Any], cls: type, default: Any) -> Any:
+    """The entry of a class not in ``table``: that of its nearest known base (a camelCase twin, a subclass),
+    else ``default`` (a projection ``View``/``Skipped``, anything else). Cached in ``table`` (a benign race:
+    every thread computes the same value). The accumulator's and the conformance checker's dispatch."""
+    spec = default
     for base in cls.__mro__[1:]:
-        got = _SPEC.get(base)
+        got = table.get(base)
         if got is not None:
             spec = got
             break
-    _SPEC[cls] = spec  # a benign race: every thread computes the same value
+    table[cls] = spec
+    return spec
+
+
+def _spec_of(cls: type) -> tuple[Any, ...]:
+    spec: tuple[Any, ...] = spec_by_base(_SPEC, cls, _IGNORED)
     return spec
 
 

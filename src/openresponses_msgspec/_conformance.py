@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ._accumulate import _CHANNELS, as_batch
+from ._accumulate import _CHANNELS, as_batch, spec_by_base
 from ._errors import InvalidEvent, UnknownEvent
 from ._models import EVENT_TYPES
 
@@ -144,13 +144,7 @@ _IGNORED = (_IGNORE, None)
 
 
 def _spec_of(cls: type) -> tuple[Any, ...]:
-    spec = _IGNORED
-    for base in cls.__mro__[1:]:
-        got = _SPEC.get(base)
-        if got is not None:
-            spec = got
-            break
-    _SPEC[cls] = spec
+    spec: tuple[Any, ...] = spec_by_base(_SPEC, cls, _IGNORED)
     return spec
 
 
