@@ -254,16 +254,27 @@ def _clip(v: bytes | str, n: int = 80) -> str:
     return repr(t if len(t) <= n else t[: n - 3] + "...")
 
 
+def _open_stream(p: str) -> _Input:
+    """The input ``p`` opened, its head looked at: what is no event stream (empty, an API error body, an HTML
+    page, plain text, binary data) is refused here, in one line, for every verb."""
+    try:
+        inp = _Input(p)
+    except OSError as e:
+        raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
+    why = _not_a_stream(inp)
+    if why is not None:
+        inp.close()
+        raise _BadInput(f"{p}: {why}")
+    return inp
+
+
 def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
           on_bytes: Callable[[int], object] | None = None, raw: bool = False) -> Iterator[tuple[str, list[Any]]]:
     """``(path, batch)`` for each batch of events, every input failure turned into a one-line
     :class:`_BadInput` or :class:`_IOFailure` naming the file. ``raw``: batches of ``(event, bytes)`` pairs
     (the bytes ``None`` where the input's framing cannot give them)."""
     for p in paths:
-        try:
-            inp = _Input(p)
-        except OSError as e:
-            raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
+        inp = _open_stream(p)
         decoded = 0
 
         def count(n: int) -> None:
@@ -273,9 +284,6 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
                 on_bytes(n)
 
         try:
-            why = _not_a_stream(inp)
-            if why is not None:
-                raise _BadInput(f"{p}: {why}")
             # raw: the file reader pairs each event with its original bytes, in every format
             for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
                                   on_bytes=count, raw=raw):
@@ -430,14 +438,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     sources: list[Any] = []
     try:
         for p in args.files:  # what the other verbs refuse (empty, an API error body, HTML) is refused here too
-            try:
-                inp = _Input(p)
-            except OSError as e:
-                raise _IOFailure(f"{p}: cannot read: {e.strerror or e}") from None
+            inp = _open_stream(p)
             sources.append(inp)
-            why = _not_a_stream(inp)
-            if why is not None:
-                raise _BadInput(f"{p}: {why}")
             if p != "-" and stat.S_ISREG(os.stat(p).st_mode):  # a file is read again by path, a block at a time
                 inp.close()
                 sources[-1] = p
