@@ -41,8 +41,7 @@ def _cases(name: str) -> None:
                     assert acc.texts[(ev.item_id, ev.content_index)] == ev.text
             at += acc.events
         assert at == c.n
-        return Case(group=group, lib=ACCUMULATE, fn=lambda: orm.accumulate(events), events=c.n,
-                    bytes=len(c.ndjson))
+        return Case(group=group, lib=ACCUMULATE, fn=lambda: orm.accumulate(events), events=c.n, bytes=len(c.ndjson))
 
 
 for _name in CORPORA:
@@ -50,15 +49,33 @@ for _name in CORPORA:
 
 test_fold = FOLD.make_test()
 
-register(*(
-    Target(f"{name}: accumulate time / decode_lines time", issue=12, num=(f"fold: {name}", ACCUMULATE),
-           den=(f"fold: {name}", DECODE), goal=0.5, cmp="<=", metric="time")
-    for name in CORPORA
-))
+register(
+    *(
+        Target(
+            f"{name}: accumulate time / decode_lines time",
+            issue=12,
+            num=(f"fold: {name}", ACCUMULATE),
+            den=(f"fold: {name}", DECODE),
+            goal=0.5,
+            cmp="<=",
+            metric="time",
+        )
+        for name in CORPORA
+    )
+)
 # issue #16: the fold stays under half the decode time in every round, not only in the median
-register(*(
-    Target(f"{name}: accumulate time / decode_lines time, worst round", issue=16,
-           num=(f"fold: {name}", ACCUMULATE), den=(f"fold: {name}", DECODE), goal=0.5, cmp="<=", metric="time",
-           over="every round")
-    for name in CORPORA
-))
+register(
+    *(
+        Target(
+            f"{name}: accumulate time / decode_lines time, worst round",
+            issue=16,
+            num=(f"fold: {name}", ACCUMULATE),
+            den=(f"fold: {name}", DECODE),
+            goal=0.5,
+            cmp="<=",
+            metric="time",
+            over="every round",
+        )
+        for name in CORPORA
+    )
+)

@@ -50,10 +50,20 @@ def _repeat(line: bytes, nbytes: int) -> bytes:
     return line * max(1, nbytes // len(line))
 
 
-def _kind(name: str, make: Callable[[int], bytes], run: Callable[[bytes], Any],
-          check: Callable[[bytes, Any], None], normal: Callable[[int], bytes], run_normal: Callable[[bytes], Any],
-          n_bytes: int, *, rounds: int | None = None, goal_vs_normal: float | None = None, issue: int = 11,
-          normal_is: str = "normal input of the same size") -> Any:
+def _kind(
+    name: str,
+    make: Callable[[int], bytes],
+    run: Callable[[bytes], Any],
+    check: Callable[[bytes, Any], None],
+    normal: Callable[[int], bytes],
+    run_normal: Callable[[bytes], Any],
+    n_bytes: int,
+    *,
+    rounds: int | None = None,
+    goal_vs_normal: float | None = None,
+    issue: int = 11,
+    normal_is: str = "normal input of the same size",
+) -> Any:
     """One interleaved set: the normal input, the hostile one at N and at 2N bytes; targets registered."""
     s = InterleavedSet(f"{ADV}: {name}")
     group = f"{ADV}: {name}"
@@ -74,25 +84,55 @@ def _kind(name: str, make: Callable[[int], bytes], run: Callable[[bytes], Any],
     add("normal", lambda: (normal(n_bytes), run_normal))
     add("N", lambda: (make(n_bytes), run))
     add("2N", lambda: (make(2 * n_bytes), run))
-    register(Target(f"{name}: time(2N) / time(N)", issue=issue, num=(group, "2N"), den=(group, "N"), goal=2.3,
-                    cmp="<=", metric="time", note="linear in the input"))
+    register(
+        Target(
+            f"{name}: time(2N) / time(N)",
+            issue=issue,
+            num=(group, "2N"),
+            den=(group, "N"),
+            goal=2.3,
+            cmp="<=",
+            metric="time",
+            note="linear in the input",
+        )
+    )
     if goal_vs_normal is not None:
-        register(Target(f"{name}: bytes/s vs {normal_is}", issue=10 if issue == 11 else issue, num=(group, "N"),
-                        den=(group, "normal"), goal=goal_vs_normal, metric="throughput",
-                        note="costs no more than the bytes it holds"))
+        register(
+            Target(
+                f"{name}: bytes/s vs {normal_is}",
+                issue=10 if issue == 11 else issue,
+                num=(group, "N"),
+                den=(group, "normal"),
+                goal=goal_vs_normal,
+                metric="throughput",
+                note="costs no more than the bytes it holds",
+            )
+        )
     else:
-        register(Target(f"{name}: bytes/s vs {normal_is} (informational)", issue=issue,
-                        num=(group, "N"), den=(group, "normal"), goal=0.0, metric="throughput",
-                        note="reported, no goal: the issue asks for linearity"))
+        register(
+            Target(
+                f"{name}: bytes/s vs {normal_is} (informational)",
+                issue=issue,
+                num=(group, "N"),
+                den=(group, "normal"),
+                goal=0.0,
+                metric="throughput",
+                note="reported, no goal: the issue asks for linearity",
+            )
+        )
     return s.make_test()
 
 
 # -- NDJSON ---------------------------------------------------------------------------------------------------
 
-_UNKNOWN = b'{"type":"response.future_feature.delta","item_id":"msg_1","output_index":0,"delta":"hello there",' \
-           b'"obfuscation":"abcdEFGH","sequence_number":12345}\n'
-_INVALID = b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":"zero","content_index":0,' \
-           b'"delta":"hello there","logprobs":[],"sequence_number":12345}\n'
+_UNKNOWN = (
+    b'{"type":"response.future_feature.delta","item_id":"msg_1","output_index":0,"delta":"hello there",'
+    b'"obfuscation":"abcdEFGH","sequence_number":12345}\n'
+)
+_INVALID = (
+    b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":"zero","content_index":0,'
+    b'"delta":"hello there","logprobs":[],"sequence_number":12345}\n'
+)
 
 
 def _check_unknown(data: bytes, out: Any) -> None:
@@ -103,18 +143,41 @@ def _check_invalid(data: bytes, out: Any) -> None:
     assert len(out) == data.count(b"\n") and all(isinstance(e, InvalidEvent) for e in out[:50])
 
 
-test_all_unknown = _kind("NDJSON all-unknown", lambda n: _repeat(_UNKNOWN, n), orm.decode_lines, _check_unknown,
-                         _normal_ndjson, orm.decode_lines, _scale(8 << 20, 64 << 10))
-test_all_invalid = _kind("NDJSON all-invalid (replace)", lambda n: _repeat(_INVALID, n),
-                         lambda d: orm.decode_lines(d, errors="replace"), _check_invalid, _normal_ndjson,
-                         lambda d: orm.decode_lines(d, errors="replace"), _scale(2 << 20, 64 << 10))
+test_all_unknown = _kind(
+    "NDJSON all-unknown",
+    lambda n: _repeat(_UNKNOWN, n),
+    orm.decode_lines,
+    _check_unknown,
+    _normal_ndjson,
+    orm.decode_lines,
+    _scale(8 << 20, 64 << 10),
+)
+test_all_invalid = _kind(
+    "NDJSON all-invalid (replace)",
+    lambda n: _repeat(_INVALID, n),
+    lambda d: orm.decode_lines(d, errors="replace"),
+    _check_invalid,
+    _normal_ndjson,
+    lambda d: orm.decode_lines(d, errors="replace"),
+    _scale(2 << 20, 64 << 10),
+)
+
+
 def _check_empty(data: bytes, out: Any) -> None:
     assert out == [], out[:3]
 
 
 # (1 Mi empty lines: runs of them are skipped by a galloping compare, not line by line)
-test_blank_lines = _kind("NDJSON blank lines", lambda n: b"\n" * n, orm.decode_lines, _check_empty,
-                         _normal_ndjson, orm.decode_lines, _scale(1 << 20, 16 << 10), goal_vs_normal=1.0)
+test_blank_lines = _kind(
+    "NDJSON blank lines",
+    lambda n: b"\n" * n,
+    orm.decode_lines,
+    _check_empty,
+    _normal_ndjson,
+    orm.decode_lines,
+    _scale(1 << 20, 16 << 10),
+    goal_vs_normal=1.0,
+)
 
 
 def _long_line(n: int) -> bytes:
@@ -127,18 +190,39 @@ def _check_long_line(data: bytes, out: Any) -> None:
 
 # one long line from a memoryview (a mmap'd file): the window grows geometrically, not a window at a time (both
 # sizes above glibc's 32 MiB mmap threshold: below it big buffers are reused, above each one is fresh pages)
-test_long_line_memoryview = _kind("NDJSON one long line from a memoryview (raw=True)", _long_line,
-                                  lambda d: orm.decode_lines(memoryview(d), raw=True, max_line_size=1 << 30),
-                                  _check_long_line,
-                                  _normal_ndjson, orm.decode_lines, _scale(40 << 20, 1 << 20))
+test_long_line_memoryview = _kind(
+    "NDJSON one long line from a memoryview (raw=True)",
+    _long_line,
+    lambda d: orm.decode_lines(memoryview(d), raw=True, max_line_size=1 << 30),
+    _check_long_line,
+    _normal_ndjson,
+    orm.decode_lines,
+    _scale(40 << 20, 1 << 20),
+)
 
 # -- SSE ------------------------------------------------------------------------------------------------------
 
 
-test_sse_comments = _kind("SSE 1M comments", lambda n: _repeat(b": keep-alive\n", n), orm.decode_sse, _check_empty,
-                          _normal_sse, orm.decode_sse, _scale(13 << 20, 64 << 10), goal_vs_normal=1.0)
-test_sse_blank_lines = _kind("SSE 1M blank lines", lambda n: b": hi\n" + b"\n" * n, orm.decode_sse, _check_empty,
-                             _normal_sse, orm.decode_sse, _scale(1 << 20, 16 << 10), goal_vs_normal=1.0)
+test_sse_comments = _kind(
+    "SSE 1M comments",
+    lambda n: _repeat(b": keep-alive\n", n),
+    orm.decode_sse,
+    _check_empty,
+    _normal_sse,
+    orm.decode_sse,
+    _scale(13 << 20, 64 << 10),
+    goal_vs_normal=1.0,
+)
+test_sse_blank_lines = _kind(
+    "SSE 1M blank lines",
+    lambda n: b": hi\n" + b"\n" * n,
+    orm.decode_sse,
+    _check_empty,
+    _normal_sse,
+    orm.decode_sse,
+    _scale(1 << 20, 16 << 10),
+    goal_vs_normal=1.0,
+)
 
 
 def _bytewise(data: bytes) -> list[Any]:
@@ -154,13 +238,23 @@ def _check_same_as_whole(data: bytes, out: Any) -> None:
     assert out == orm.decode_sse(data) and out
 
 
-test_one_byte_chunks = _kind("SSE one-byte chunks", _normal_sse, _bytewise, _check_same_as_whole, _normal_sse,
-                             orm.decode_sse, _scale(128 << 10, 8 << 10), rounds=3)
+test_one_byte_chunks = _kind(
+    "SSE one-byte chunks",
+    _normal_sse,
+    _bytewise,
+    _check_same_as_whole,
+    _normal_sse,
+    orm.decode_sse,
+    _scale(128 << 10, 8 << 10),
+    rounds=3,
+)
 
 
 def _big_event(nbytes: int) -> bytes:
-    head = (b'data: {"type":"response.image_generation_call.partial_image","item_id":"ig_1","output_index":0,'
-            b'"partial_image_index":0,"partial_image_b64":"')
+    head = (
+        b'data: {"type":"response.image_generation_call.partial_image","item_id":"ig_1","output_index":0,'
+        b'"partial_image_index":0,"partial_image_b64":"'
+    )
     return head + b"QUJD" * (nbytes // 4) + b'","sequence_number":1}\n\ndata: [DONE]\n\n'
 
 
@@ -188,8 +282,16 @@ def _normal_images(nbytes: int) -> bytes:
     return corpus.sse(evs)
 
 
-test_big_event = _kind("SSE 100 MB event in 1 MiB chunks", _big_event, _in_mib_chunks, _check_big, _normal_images,
-                       _in_mib_chunks, _scale(100 << 20, 1 << 20), rounds=3)
+test_big_event = _kind(
+    "SSE 100 MB event in 1 MiB chunks",
+    _big_event,
+    _in_mib_chunks,
+    _check_big,
+    _normal_images,
+    _in_mib_chunks,
+    _scale(100 << 20, 1 << 20),
+    rounds=3,
+)
 
 
 # -- files (issue #17): arrays that cannot be cut at a "}," and blank runs, through iter_events ----------------
@@ -224,12 +326,17 @@ def _nested(i: int) -> bytes:  # an element that is an array of events: no top-l
 
 
 def _braces(i: int) -> bytes:  # a valid event whose text is full of "},"
-    return (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"'
-            + b"}," * 2000 + b'","logprobs":[],"sequence_number":%d}' % i)
+    return (
+        b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"'
+        + b"}," * 2000
+        + b'","logprobs":[],"sequence_number":%d}' % i
+    )
 
 
-_BAD_EL = (b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero","content_index":0,'
-           b'"delta":"x","logprobs":[],"sequence_number":1}')
+_BAD_EL = (
+    b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero","content_index":0,'
+    b'"delta":"x","logprobs":[],"sequence_number":1}'
+)
 
 
 def _count_elements(kind: type) -> Callable[[bytes, Any], None]:
@@ -241,30 +348,70 @@ def _count_elements(kind: type) -> Callable[[bytes, Any], None]:
 
 
 test_file_nested_arrays = _kind(
-    "file array of nested arrays (replace)", lambda n: _array_of(_nested, n), _from_file_replace,
-    _count_elements(InvalidEvent), _normal_array, _from_file, _scale(8 << 20, 64 << 10), issue=17,
-    normal_is="a normal array file of the same size")  # (8 MiB: at 4 the N run still fits the caches, 2N not)
+    "file array of nested arrays (replace)",
+    lambda n: _array_of(_nested, n),
+    _from_file_replace,
+    _count_elements(InvalidEvent),
+    _normal_array,
+    _from_file,
+    _scale(8 << 20, 64 << 10),
+    issue=17,
+    normal_is="a normal array file of the same size",
+)  # (8 MiB: at 4 the N run still fits the caches, 2N not)
 test_file_braces = _kind(
-    "file array of strings full of '},'", lambda n: _array_of(_braces, n), _from_file,
-    _count_elements(orm.ResponseOutputTextDeltaEvent), _normal_array, _from_file, _scale(8 << 20, 64 << 10),
-    issue=17, normal_is="a normal array file of the same size")
+    "file array of strings full of '},'",
+    lambda n: _array_of(_braces, n),
+    _from_file,
+    _count_elements(orm.ResponseOutputTextDeltaEvent),
+    _normal_array,
+    _from_file,
+    _scale(8 << 20, 64 << 10),
+    issue=17,
+    normal_is="a normal array file of the same size",
+)
 # N: 30,000 invalid elements, 2N: 60,000 (before: 1,000 took 0.6 s, 8,000 30 s); at 4,000 the fixed costs of a
 # call still weigh (1 -> 2 MiB measured 2.8x, 4 -> 8 MiB 1.7x, single runs)
 test_file_invalid_elements = _kind(
-    "file array of invalid elements (replace)", lambda n: _array_of(lambda i: _BAD_EL, n), _from_file_replace,
-    _count_elements(InvalidEvent), _normal_array, _from_file, _scale(4 << 20, 32 << 10),
-    issue=17, normal_is="a normal array file of the same size")
+    "file array of invalid elements (replace)",
+    lambda n: _array_of(lambda i: _BAD_EL, n),
+    _from_file_replace,
+    _count_elements(InvalidEvent),
+    _normal_array,
+    _from_file,
+    _scale(4 << 20, 32 << 10),
+    issue=17,
+    normal_is="a normal array file of the same size",
+)
 test_file_numbers = _kind(
-    "file array of numbers (replace)", lambda n: _array_of(lambda i: b"%d" % i, n), _from_file_replace,
-    _count_elements(InvalidEvent), _normal_array, _from_file, _scale(128 << 10, 16 << 10), rounds=3, issue=17,
-    normal_is="a normal array file of the same size")
+    "file array of numbers (replace)",
+    lambda n: _array_of(lambda i: b"%d" % i, n),
+    _from_file_replace,
+    _count_elements(InvalidEvent),
+    _normal_array,
+    _from_file,
+    _scale(128 << 10, 16 << 10),
+    rounds=3,
+    issue=17,
+    normal_is="a normal array file of the same size",
+)
+
+
 def _blank(n: int) -> bytes:
     return b"\n" * n
 
 
 test_file_blank_lines = _kind(  # the peer: decode_lines over the same bytes in memory ("as fast as", issue #17)
-    "file of blank lines", _blank, _from_file, _check_empty, _blank, orm.decode_lines,
-    _scale(32 << 20, 1 << 20), issue=17, goal_vs_normal=0.5, normal_is="decode_lines on the same bytes in memory")
+    "file of blank lines",
+    _blank,
+    _from_file,
+    _check_empty,
+    _blank,
+    orm.decode_lines,
+    _scale(32 << 20, 1 << 20),
+    issue=17,
+    goal_vs_normal=0.5,
+    normal_is="decode_lines on the same bytes in memory",
+)
 
 
 def _blank_mixed(n: int) -> bytes:  # one event, then whitespace-only lines of every kind (not only LF)
@@ -276,6 +423,14 @@ def _check_one(data: bytes, out: Any) -> None:
 
 
 test_file_blank_mixed = _kind(  # skipped a run at a time (was line by line: 24 s for 64 MiB of " \n")
-    "file of blank lines with spaces, tabs and CRLF", _blank_mixed, _from_file, _check_one, _blank_mixed,
-    orm.decode_lines, _scale(16 << 20, 256 << 10), issue=17, goal_vs_normal=0.5,
-    normal_is="decode_lines on the same bytes in memory")
+    "file of blank lines with spaces, tabs and CRLF",
+    _blank_mixed,
+    _from_file,
+    _check_one,
+    _blank_mixed,
+    orm.decode_lines,
+    _scale(16 << 20, 256 << 10),
+    issue=17,
+    goal_vs_normal=0.5,
+    normal_is="decode_lines on the same bytes in memory",
+)

@@ -68,8 +68,17 @@ _pair("mixed ndjson", lambda: (get_corpus("mixed").ndjson, get_corpus("mixed").n
 
 test_audit = AUDIT.make_test()
 
-register(*(
-    Target(f"{label}: audit speed / decode speed (a file)", issue=18, num=(f"audit: {label}", AUDITED),
-           den=(f"audit: {label}", DECODE), goal=1 / 3, cmp=">=", metric="speed")
-    for label in ("text ndjson", "text sse")
-))
+register(
+    *(
+        Target(
+            f"{label}: audit speed / decode speed (a file)",
+            issue=18,
+            num=(f"audit: {label}", AUDITED),
+            den=(f"audit: {label}", DECODE),
+            goal=1 / 3,
+            cmp=">=",
+            metric="speed",
+        )
+        for label in ("text ndjson", "text sse")
+    )
+)

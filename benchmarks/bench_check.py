@@ -51,5 +51,13 @@ def check() -> Case:
 
 test_check = CHECK.make_test()
 
-register(Target("check speed / stats speed (mixed NDJSON)", issue=21, num=(GROUP, "check"), den=(GROUP, "stats"),
-                goal=0.5, metric="speed"))
+register(
+    Target(
+        "check speed / stats speed (mixed NDJSON)",
+        issue=21,
+        num=(GROUP, "check"),
+        den=(GROUP, "stats"),
+        goal=0.5,
+        metric="speed",
+    )
+)

@@ -35,8 +35,14 @@ EXTRA = [(c, "sse-event", OURS) for c in CORPORA] + [
     ("text+unknown-nested", "ndjson", OURS),
 ]
 SDK_ROUNDS = 1 if SMOKE else 3  # the peers timed on a subset (seconds per call), target sides or not
-FORMAT_ATTR = {"ndjson": "ndjson", "array": "array", "sse": "sse", "sse-chunks": "sse", "sse-event": "sse_event",
-               "ndjson-blank": "ndjson_blank"}
+FORMAT_ATTR = {
+    "ndjson": "ndjson",
+    "array": "array",
+    "sse": "sse",
+    "sse-chunks": "sse",
+    "sse-event": "sse_event",
+    "ndjson-blank": "ndjson_blank",
+}
 
 RESULTS: dict[tuple[str, str], float] = {}  # (group, stack) -> median seconds per event
 
@@ -191,15 +197,16 @@ def test_decode(benchmark, corpus: str, fmt: str, stack: str) -> None:
 
 ONE = {
     "text delta": b'{"type":"response.output_text.delta","item_id":"msg_00000000","output_index":0,"content_index":0,'
-                  b'"delta":" fox","logprobs":[],"sequence_number":3}',
+    b'"delta":" fox","logprobs":[],"sequence_number":3}',
     "generating": b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,'
-                  b'"sequence_number":2}',
+    b'"sequence_number":2}',
 }
 
 
 @pytest.mark.parametrize("event", ONE)
-@pytest.mark.parametrize("stack", [OURS, "msgspec untyped", "orjson.loads", "json.loads",
-                                   "pydantic TypeAdapter(openai ResponseStreamEvent)"])
+@pytest.mark.parametrize(
+    "stack", [OURS, "msgspec untyped", "orjson.loads", "json.loads", "pydantic TypeAdapter(openai ResponseStreamEvent)"]
+)
 def test_one_event(benchmark, event: str, stack: str) -> None:
     raw = ONE[event]
     if stack == OURS:
@@ -223,29 +230,84 @@ def test_one_event(benchmark, event: str, stack: str) -> None:
 
 register(
     # issue #5 (the benchmark suite)
-    Target("text NDJSON vs the reference prototype (#5)", issue=5, num="text ndjson", den=("text ndjson", REFERENCE),
-           goal=0.9),
-    Target("text NDJSON vs the openai SDK stream path", issue=5, num="text ndjson",
-           den=("text ndjson", "openai SDK stream path"), goal=200),
-    Target("text SSE vs the openrouter SDK stream decoder", issue=5, num="text sse",
-           den=("text sse", "openrouter SDK stream decoder"), goal=1000),
+    Target(
+        "text NDJSON vs the reference prototype (#5)",
+        issue=5,
+        num="text ndjson",
+        den=("text ndjson", REFERENCE),
+        goal=0.9,
+    ),
+    Target(
+        "text NDJSON vs the openai SDK stream path",
+        issue=5,
+        num="text ndjson",
+        den=("text ndjson", "openai SDK stream path"),
+        goal=200,
+    ),
+    Target(
+        "text SSE vs the openrouter SDK stream decoder",
+        issue=5,
+        num="text sse",
+        den=("text sse", "openrouter SDK stream decoder"),
+        goal=1000,
+    ),
     Target("image NDJSON vs a bare newline count", issue=5, num="image ndjson", den=("image ndjson", SCAN), goal=0.6),
     # issue #10 (one typed Decoder)
-    Target("text NDJSON, full model vs the reference prototype", issue=10, num="text ndjson",
-           den=("text ndjson", REFERENCE), goal=1.0),
-    Target("text + a keep-alive event per 100 vs clean text (NDJSON)", issue=10, num="text+keepalive ndjson",
-           den="text ndjson", goal=0.85),
-    Target("text + 1 in 100 with an unknown nested item vs clean text (NDJSON)", issue=10,
-           num="text+unknown-nested ndjson", den="text ndjson", goal=0.8),
-    Target("text + a blank line after every event vs clean text (NDJSON)", issue=10, num="text ndjson-blank",
-           den="text ndjson", goal=0.8),
+    Target(
+        "text NDJSON, full model vs the reference prototype",
+        issue=10,
+        num="text ndjson",
+        den=("text ndjson", REFERENCE),
+        goal=1.0,
+    ),
+    Target(
+        "text + a keep-alive event per 100 vs clean text (NDJSON)",
+        issue=10,
+        num="text+keepalive ndjson",
+        den="text ndjson",
+        goal=0.85,
+    ),
+    Target(
+        "text + 1 in 100 with an unknown nested item vs clean text (NDJSON)",
+        issue=10,
+        num="text+unknown-nested ndjson",
+        den="text ndjson",
+        goal=0.8,
+    ),
+    Target(
+        "text + a blank line after every event vs clean text (NDJSON)",
+        issue=10,
+        num="text ndjson-blank",
+        den="text ndjson",
+        goal=0.8,
+    ),
     Target("text SSE whole buffer (data: frames) vs NDJSON", issue=10, num="text sse", den="text ndjson", goal=0.9),
-    Target("text SSE whole buffer (event: + data: frames) vs NDJSON", issue=10, num="text sse-event",
-           den="text ndjson", goal=0.9),
-    Target("text projection (usage + text deltas) vs the full model", issue=10, num=("text ndjson", PROJ_TEXT),
-           den="text ndjson", goal=2.0),
-    Target("image projection (partial_image_b64 as Raw) vs a bare newline count", issue=10,
-           num=("image ndjson", PROJ_IMAGE), den=("image ndjson", SCAN), goal=0.8),
-    Target("image NDJSON, full model vs the reference prototype", issue=10, num="image ndjson",
-           den=("image ndjson", REFERENCE), goal=1.0),
+    Target(
+        "text SSE whole buffer (event: + data: frames) vs NDJSON",
+        issue=10,
+        num="text sse-event",
+        den="text ndjson",
+        goal=0.9,
+    ),
+    Target(
+        "text projection (usage + text deltas) vs the full model",
+        issue=10,
+        num=("text ndjson", PROJ_TEXT),
+        den="text ndjson",
+        goal=2.0,
+    ),
+    Target(
+        "image projection (partial_image_b64 as Raw) vs a bare newline count",
+        issue=10,
+        num=("image ndjson", PROJ_IMAGE),
+        den=("image ndjson", SCAN),
+        goal=0.8,
+    ),
+    Target(
+        "image NDJSON, full model vs the reference prototype",
+        issue=10,
+        num="image ndjson",
+        den=("image ndjson", REFERENCE),
+        goal=1.0,
+    ),
 )

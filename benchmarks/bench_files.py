@@ -36,8 +36,9 @@ def _consume(path: Path, **kw: Any) -> int:
     return n
 
 
-def _pair(fmt: str, data_of: Callable[[Any], bytes], decode: Callable[[bytes], list[Any]],
-          gz: bool = False) -> tuple[Callable[[], Case], Callable[[], Case]]:
+def _pair(
+    fmt: str, data_of: Callable[[Any], bytes], decode: Callable[[bytes], list[Any]], gz: bool = False
+) -> tuple[Callable[[], Case], Callable[[], Case]]:
     group = f"files: text {fmt}{' (gzip)' if gz else ''}"
 
     def memory() -> Case:
@@ -74,10 +75,20 @@ FILES.add("NDJSON gzip file", _f)
 test_files = FILES.make_test()
 
 register(
-    Target("text NDJSON file, iter_batches vs decode_lines in memory", issue=12,
-           num=("files: text NDJSON", FROM_FILE), den=("files: text NDJSON", IN_MEMORY), goal=0.9),
-    Target("text SSE file, iter_batches vs decode_sse in memory", issue=12,
-           num=("files: text SSE", FROM_FILE), den=("files: text SSE", IN_MEMORY), goal=0.9),
+    Target(
+        "text NDJSON file, iter_batches vs decode_lines in memory",
+        issue=12,
+        num=("files: text NDJSON", FROM_FILE),
+        den=("files: text NDJSON", IN_MEMORY),
+        goal=0.9,
+    ),
+    Target(
+        "text SSE file, iter_batches vs decode_sse in memory",
+        issue=12,
+        num=("files: text SSE", FROM_FILE),
+        den=("files: text SSE", IN_MEMORY),
+        goal=0.9,
+    ),
 )
 
 # -- peak memory ------------------------------------------------------------------------------------------------
@@ -120,12 +131,21 @@ def test_peak_rss_1gb_batch_by_batch(benchmark: Any) -> None:
     peak, n, seconds = out.stdout.split()
     assert int(n) == size // len(block) * get_corpus("text").n
     benchmark.group = "files: 1 GB NDJSON, batch by batch"
-    benchmark.extra_info.update(lib=orm.__name__, events=int(n), bytes=size, peak_rss_mb=int(peak) / 1e6,
-                                file_mb=size / 1e6)
+    benchmark.extra_info.update(
+        lib=orm.__name__, events=int(n), bytes=size, peak_rss_mb=int(peak) / 1e6, file_mb=size / 1e6
+    )
     benchmark.pedantic(lambda: None, rounds=1)  # the timing is the probe's; this row carries the numbers
     print(f"\n1 GB NDJSON: peak RSS {int(peak) / 1e6:.1f} MB above baseline, {float(seconds):.1f} s")
 
 
-register(Target("1 GB NDJSON batch by batch: peak RSS (MB) above the baseline", issue=12,
-                num=("files: 1 GB NDJSON, batch by batch", orm.__name__), den=None, goal=100, cmp="<=",
-                metric="peak_rss_mb"))
+register(
+    Target(
+        "1 GB NDJSON batch by batch: peak RSS (MB) above the baseline",
+        issue=12,
+        num=("files: 1 GB NDJSON, batch by batch", orm.__name__),
+        den=None,
+        goal=100,
+        cmp="<=",
+        metric="peak_rss_mb",
+    )
+)

@@ -70,8 +70,15 @@ def _topic(n: int) -> tuple[str, list[bytes]]:
         admin = AdminClient({"bootstrap.servers": _state["bootstrap"]})
         for f in admin.create_topics([NewTopic(name, num_partitions=2)]).values():
             f.result(30)
-        p = Producer({"bootstrap.servers": _state["bootstrap"], "linger.ms": 20, "batch.num.messages": 10000,
-                      "queue.buffering.max.messages": 2_000_000, "compression.type": "none"})
+        p = Producer(
+            {
+                "bootstrap.servers": _state["bootstrap"],
+                "linger.ms": 20,
+                "batch.num.messages": 10000,
+                "queue.buffering.max.messages": 2_000_000,
+                "compression.type": "none",
+            }
+        )
         for i, v in enumerate(values):
             p.produce(name, value=v, partition=i & 1)
             if i % 100_000 == 99_999:
@@ -85,9 +92,16 @@ def _consume_pass(topic: str, n: int, decode: Any) -> int:
     """One whole pass: a fresh consumer reads all ``n`` messages, each batch handed to ``decode``."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-    c = Consumer({"bootstrap.servers": _state["bootstrap"], "group.id": "bench", "enable.auto.commit": False,
-                  "fetch.max.bytes": 50 << 20, "max.partition.fetch.bytes": 10 << 20,
-                  "queued.max.messages.kbytes": 512 << 10})
+    c = Consumer(
+        {
+            "bootstrap.servers": _state["bootstrap"],
+            "group.id": "bench",
+            "enable.auto.commit": False,
+            "fetch.max.bytes": 50 << 20,
+            "max.partition.fetch.bytes": 10 << 20,
+            "queued.max.messages.kbytes": 512 << 10,
+        }
+    )
     c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in (0, 1)])
     got = 0
     deadline = time.monotonic() + 600
@@ -132,8 +146,15 @@ def _case(lib: str, n: int, decode: Any, *, typed: bool, subset: bool = False, c
     if check:  # (also the warm-up pass)
         _check(n, decode, typed)
     name, values = _topic(n)
-    return Case(group=GROUP, lib=lib, fn=lambda: _consume_pass(name, n, decode), events=n,
-                bytes=sum(map(len, values)), rounds=ROUNDS, subset=subset)
+    return Case(
+        group=GROUP,
+        lib=lib,
+        fn=lambda: _consume_pass(name, n, decode),
+        events=n,
+        bytes=sum(map(len, values)),
+        rounds=ROUNDS,
+        subset=subset,
+    )
 
 
 @KAFKA.case(OURS)
@@ -173,16 +194,30 @@ def _openai_stream() -> Case:
     from openai.types.responses import ResponseStreamEvent
 
     loads = json.loads
-    return _case("openai SDK stream path (json.loads + construct_type)", N_SLOW,
-                 lambda msgs: [construct_type(type_=ResponseStreamEvent, value=loads(m.value())) for m in msgs],
-                 typed=True, subset=N_SLOW < N)
+    return _case(
+        "openai SDK stream path (json.loads + construct_type)",
+        N_SLOW,
+        lambda msgs: [construct_type(type_=ResponseStreamEvent, value=loads(m.value())) for m in msgs],
+        typed=True,
+        subset=N_SLOW < N,
+    )
 
 
 test_kafka_consume_and_decode = KAFKA.make_test()
 
 register(
-    Target("Kafka consume+decode (1M events) vs json.loads per message", issue=13, num=(GROUP, OURS),
-           den=(GROUP, "json.loads"), goal=1.0),
-    Target("Kafka consume+decode vs the openai SDK pydantic path", issue=13, num=(GROUP, OURS),
-           den=(GROUP, "openai SDK pydantic (TypeAdapter.validate_json)"), goal=3.0),
+    Target(
+        "Kafka consume+decode (1M events) vs json.loads per message",
+        issue=13,
+        num=(GROUP, OURS),
+        den=(GROUP, "json.loads"),
+        goal=1.0,
+    ),
+    Target(
+        "Kafka consume+decode vs the openai SDK pydantic path",
+        issue=13,
+        num=(GROUP, OURS),
+        den=(GROUP, "openai SDK pydantic (TypeAdapter.validate_json)"),
+        goal=3.0,
+    ),
 )

@@ -18,11 +18,27 @@ from targets import OURS, REFERENCE, Target, register
 
 HERE = Path(__file__).resolve().parent
 GROUP = "memory: text batch"
-STACKS = {OURS: None, REFERENCE: None, "msgspec untyped": None, "orjson.loads": None, "json.loads": None,
-          "pydantic TypeAdapter(openai ResponseStreamEvent)": SUBSET, "openai SDK stream path": SUBSET}
+STACKS = {
+    OURS: None,
+    REFERENCE: None,
+    "msgspec untyped": None,
+    "orjson.loads": None,
+    "json.loads": None,
+    "pydantic TypeAdapter(openai ResponseStreamEvent)": SUBSET,
+    "openai SDK stream path": SUBSET,
+}
 
-register(Target("memory retained by the text batch vs orjson dicts", issue=5, num=(GROUP, OURS),
-                den=(GROUP, "orjson.loads"), goal=0.5, cmp="<=", metric="retained_per_event"))
+register(
+    Target(
+        "memory retained by the text batch vs orjson dicts",
+        issue=5,
+        num=(GROUP, OURS),
+        den=(GROUP, "orjson.loads"),
+        goal=0.5,
+        cmp="<=",
+        metric="retained_per_event",
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +63,15 @@ def test_memory(benchmark, stack: str, text_file: Path, request: pytest.FixtureR
     n = min(limit or 10**9, get_corpus("text").n)
     assert got["events"] == n and got["retained"] > 0 and got["peak"] >= got["retained"]
     benchmark.group = GROUP
-    benchmark.extra_info.update(lib=stack, kind="memory", events=n, bytes=text_file.stat().st_size,
-                                subset=limit is not None, retained=got["retained"], peak=got["peak"],
-                                retained_per_event=got["retained"] / n, peak_per_event=got["peak"] / n)
+    benchmark.extra_info.update(
+        lib=stack,
+        kind="memory",
+        events=n,
+        bytes=text_file.stat().st_size,
+        subset=limit is not None,
+        retained=got["retained"],
+        peak=got["peak"],
+        retained_per_event=got["retained"] / n,
+        peak_per_event=got["peak"] / n,
+    )
     benchmark.pedantic(lambda: None, rounds=1)  # the numbers are in extra_info; nothing here is timed

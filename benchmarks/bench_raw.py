@@ -61,9 +61,16 @@ for _fmt in FORMATS:
 
 test_raw = RAW.make_test()
 
-register(*(
-    Target(f"text {fmt}: raw=True vs decoding alone", issue=16, num=(f"raw: text {fmt}", FRAMED),
-           den=(f"raw: text {fmt}", PLAIN), goal=0.83,
-           note="keeping each event's original bytes costs at most 1.2x decoding alone")
-    for fmt in ("NDJSON", "SSE", "array")
-))
+register(
+    *(
+        Target(
+            f"text {fmt}: raw=True vs decoding alone",
+            issue=16,
+            num=(f"raw: text {fmt}", FRAMED),
+            den=(f"raw: text {fmt}", PLAIN),
+            goal=0.83,
+            note="keeping each event's original bytes costs at most 1.2x decoding alone",
+        )
+        for fmt in ("NDJSON", "SSE", "array")
+    )
+)

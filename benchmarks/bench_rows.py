@@ -38,8 +38,9 @@ def _cases(name: str) -> None:
         assert t.num_rows == c.n
         assert t.column("type").to_pylist() == [e["type"] for e in c.dicts]
         assert t.column("sequence_number").to_pylist() == [e.get("sequence_number") for e in c.dicts]
-        assert t.column("delta").to_pylist() == [e.get("delta") if isinstance(e.get("delta"), str) else None
-                                                 for e in c.dicts]
+        assert t.column("delta").to_pylist() == [
+            e.get("delta") if isinstance(e.get("delta"), str) else None for e in c.dicts
+        ]
         return Case(group=group, lib=TO_ARROW, fn=lambda: orm.to_arrow(events), events=c.n, bytes=len(c.ndjson))
 
     @ROWS.case(f"{name} to_arrow raw")
@@ -50,8 +51,9 @@ def _cases(name: str) -> None:
         assert len(raws) == c.n
         t = orm.to_arrow(events, raw=raws)
         assert t.column("raw").to_pylist() == raws
-        return Case(group=group, lib=TO_ARROW_RAW, fn=lambda: orm.to_arrow(events, raw=raws), events=c.n,
-                    bytes=len(c.ndjson))
+        return Case(
+            group=group, lib=TO_ARROW_RAW, fn=lambda: orm.to_arrow(events, raw=raws), events=c.n, bytes=len(c.ndjson)
+        )
 
 
 for _name in CORPORA:
@@ -59,8 +61,17 @@ for _name in CORPORA:
 
 test_rows = ROWS.make_test()
 
-register(*(
-    Target(f"{name}: to_arrow time / decode_lines time", issue=16, num=(f"rows: {name}", TO_ARROW),
-           den=(f"rows: {name}", DECODE), goal=1.0, cmp="<=", metric="time")
-    for name in CORPORA
-))
+register(
+    *(
+        Target(
+            f"{name}: to_arrow time / decode_lines time",
+            issue=16,
+            num=(f"rows: {name}", TO_ARROW),
+            den=(f"rows: {name}", DECODE),
+            goal=1.0,
+            cmp="<=",
+            metric="time",
+        )
+        for name in CORPORA
+    )
+)

@@ -85,6 +85,11 @@ def _read_json() -> Case:
 test_spark_job = SPARK.make_test()
 
 register(
-    Target("Spark log job: mapInArrow(decode_arrow) vs spark.read.json", issue=13, num=(GROUP, OURS),
-           den=(GROUP, READ_JSON), goal=1.0),
+    Target(
+        "Spark log job: mapInArrow(decode_arrow) vs spark.read.json",
+        issue=13,
+        num=(GROUP, OURS),
+        den=(GROUP, READ_JSON),
+        goal=1.0,
+    ),
 )

@@ -20,8 +20,10 @@ CHUNK = 1024
 
 def _big_stream(mb: int) -> bytes:
     b64 = b"QUJD" * (mb * 1024 * 1024 // 4)
-    event = (b'{"type":"response.image_generation_call.partial_image","item_id":"ig_1","output_index":0,'
-             b'"partial_image_index":0,"partial_image_b64":"' + b64 + b'","sequence_number":1}')
+    event = (
+        b'{"type":"response.image_generation_call.partial_image","item_id":"ig_1","output_index":0,'
+        b'"partial_image_index":0,"partial_image_b64":"' + b64 + b'","sequence_number":1}'
+    )
     return b": OPENROUTER PROCESSING\n\ndata: " + event + b"\n\ndata: [DONE]\n\n"
 
 

@@ -114,8 +114,13 @@ def evaluate(doc: dict[str, Any], targets: list[Target]) -> list[Result]:
         if t.over == "every round":  # the worst round's ratio is the measure
             rounds = _round_ratios(t, a, b) if b is not None else None
             if not rounds:
-                results.append(Result(t, UNMEASURED, detail="no per-round data of both sides in one interleaved "
-                                      "set (use --benchmark-json)"))
+                results.append(
+                    Result(
+                        t,
+                        UNMEASURED,
+                        detail="no per-round data of both sides in one interleaved set (use --benchmark-json)",
+                    )
+                )
                 continue
             ratio = max(rounds) if t.cmp == "<=" else min(rounds)
         ok = ratio >= t.goal if t.cmp == ">=" else ratio <= t.goal
@@ -159,8 +164,9 @@ def _what(t: Target) -> str:
 
 def text_table(results: list[Result]) -> str:
     rows = [("target", "issue", "measured", "goal", "status", "per-round range")]
-    rows += [(r.target.name, f"#{r.target.issue}", _fmt(r), r.target.describe(), r.status, _fmt_spread(r))
-             for r in results]
+    rows += [
+        (r.target.name, f"#{r.target.issue}", _fmt(r), r.target.describe(), r.status, _fmt_spread(r)) for r in results
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "-" * len(lines[0]))
@@ -171,13 +177,17 @@ def text_table(results: list[Result]) -> str:
 
 
 def markdown_table(results: list[Result]) -> list[str]:
-    out = ["| target | issue | ratio of | measured | goal | met | per-round range |",
-           "|---|---:|---|---:|---:|:-:|---:|"]
+    out = [
+        "| target | issue | ratio of | measured | goal | met | per-round range |",
+        "|---|---:|---|---:|---:|:-:|---:|",
+    ]
     for r in results:
         met = {MET: "yes", MISSED: "**no**", UNMEASURED: "not measured"}[r.status]
         what = _what(r.target).replace("|", "\\|")
-        out.append(f"| {r.target.name} | #{r.target.issue} | {what} | {_fmt(r)} | {r.target.describe()} | {met} "
-                   f"| {_fmt_spread(r)} |")
+        out.append(
+            f"| {r.target.name} | #{r.target.issue} | {what} | {_fmt(r)} | {r.target.describe()} | {met} "
+            f"| {_fmt_spread(r)} |"
+        )
     return out
 
 
@@ -194,16 +204,25 @@ def main(argv: list[str] | None = None) -> int:
     results = evaluate(doc, targets_of(doc))
     scale = doc.get("machine_info", {}).get("scale", "?")
     if args.json:
-        print(json.dumps([{**r.target.as_dict(), "status": r.status, "ratio": r.ratio, "spread": r.spread,
-                           "detail": r.detail} for r in results], indent=1))
+        print(
+            json.dumps(
+                [
+                    {**r.target.as_dict(), "status": r.status, "ratio": r.ratio, "spread": r.spread, "detail": r.detail}
+                    for r in results
+                ],
+                indent=1,
+            )
+        )
     elif args.markdown:
         print("\n".join(markdown_table(results)))
     else:
         print(f"{run} (scale: {scale}; {doc.get('datetime', '')[:19]})")
         print(text_table(results))
         counts = {s: sum(r.status == s for r in results) for s in (MET, MISSED, UNMEASURED)}
-        print(f"{counts[MET]} met, {counts[MISSED]} missed, {counts[UNMEASURED]} not measured"
-              + (" (smoke scale: timings mean nothing)" if scale == "smoke" else ""))
+        print(
+            f"{counts[MET]} met, {counts[MISSED]} missed, {counts[UNMEASURED]} not measured"
+            + (" (smoke scale: timings mean nothing)" if scale == "smoke" else "")
+        )
     if args.strict:
         if any(r.status == MISSED for r in results) or (args.all and any(r.status == UNMEASURED for r in results)):
             return 1

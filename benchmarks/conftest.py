@@ -27,7 +27,7 @@ import pytest
 from openresponses_msgspec import corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import ROUNDS, SMOKE  # noqa: E402, F401 (re-exported to the bench files)
+from harness import ROUNDS, SMOKE  # noqa: F401 (re-exported to the bench files)
 
 _DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "bench-reference"
 REFERENCE_DIR = Path(os.environ.get("BENCH_REFERENCE_DIR", _DEFAULT_REFERENCE))
@@ -111,9 +111,19 @@ class Corpus:
                     if kind == "keepalive":
                         out.append({"type": "response.keep_alive", "sequence_number": seq})
                     else:
-                        out.append({"type": "response.output_item.added", "output_index": 1, "sequence_number": seq,
-                                    "item": {"type": "x_future_widget", "id": f"xw_{k:08x}", "status": "in_progress",
-                                             "payload": {"kind": "gauge", "values": [1, 2, 3]}}})
+                        out.append(
+                            {
+                                "type": "response.output_item.added",
+                                "output_index": 1,
+                                "sequence_number": seq,
+                                "item": {
+                                    "type": "x_future_widget",
+                                    "id": f"xw_{k:08x}",
+                                    "status": "in_progress",
+                                    "payload": {"kind": "gauge", "values": [1, 2, 3]},
+                                },
+                            }
+                        )
             cache[kind] = Corpus(f"{self.name}+{kind}", out, self.source)
         return cache[kind]
 
@@ -166,8 +176,17 @@ def reference() -> Any:
     return reference_module()
 
 
-VERSIONED = ("msgspec", "openresponses-msgspec", "orjson", "pydantic", "openai", "openrouter", "openresponses-types",
-             "httpx-sse", "pytest-benchmark")
+VERSIONED = (
+    "msgspec",
+    "openresponses-msgspec",
+    "orjson",
+    "pydantic",
+    "openai",
+    "openrouter",
+    "openresponses-types",
+    "httpx-sse",
+    "pytest-benchmark",
+)
 
 
 _LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None

@@ -153,8 +153,9 @@ class InterleavedSet:
             raise got
         case, durations = got
         benchmark.group = case.group
-        benchmark.extra_info.update(lib=case.lib, events=case.events, bytes=case.bytes, subset=case.subset,
-                                    interleaved=self.name, **case.extra)
+        benchmark.extra_info.update(
+            lib=case.lib, events=case.events, bytes=case.bytes, subset=case.subset, interleaved=self.name, **case.extra
+        )
         if durations:
             benchmark._timer = _Replay(durations)  # the only private name used: see the module docstring
             benchmark.pedantic(_noop, rounds=len(durations), iterations=1, warmup_rounds=0)

@@ -41,8 +41,11 @@ def main() -> None:
     retained, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     n = len(out)
-    print(json.dumps({"stack": stack, "events": n, "retained": retained - before, "peak": peak - before,
-                      "bytes": len(data)}))
+    print(
+        json.dumps(
+            {"stack": stack, "events": n, "retained": retained - before, "peak": peak - before, "bytes": len(data)}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -65,16 +65,34 @@ class Target:
     note: str = ""
     over: Literal["median", "every round"] = "median"
 
-    def __init__(self, name: str, *, issue: int, num: str | Side, den: str | Side | None, goal: float,
-                 cmp: Literal[">=", "<="] = ">=", metric: str = "speed", note: str = "",
-                 over: Literal["median", "every round"] = "median") -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        issue: int,
+        num: str | Side,
+        den: str | Side | None,
+        goal: float,
+        cmp: Literal[">=", "<="] = ">=",
+        metric: str = "speed",
+        note: str = "",
+        over: Literal["median", "every round"] = "median",
+    ) -> None:
         if cmp not in (">=", "<="):
             raise ValueError(f"cmp must be '>=' or '<=', not {cmp!r}")
         if over not in OVER or (over != "median" and den is None):
             raise ValueError(f"over must be one of {OVER} (a per-round check needs a den), not {over!r}")
-        for k, v in (("name", name), ("issue", issue), ("num", _side(num)), ("den", None if den is None else
-                     _side(den)), ("goal", float(goal)), ("cmp", cmp), ("metric", metric), ("note", note),
-                     ("over", over)):
+        for k, v in (
+            ("name", name),
+            ("issue", issue),
+            ("num", _side(num)),
+            ("den", None if den is None else _side(den)),
+            ("goal", float(goal)),
+            ("cmp", cmp),
+            ("metric", metric),
+            ("note", note),
+            ("over", over),
+        ):
             object.__setattr__(self, k, v)
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,14 +100,25 @@ class Target:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Target:
-        return cls(d["name"], issue=d["issue"], num=tuple(d["num"]), den=None if d["den"] is None else
-                   tuple(d["den"]), goal=d["goal"], cmp=d["cmp"], metric=d.get("metric", "speed"),
-                   note=d.get("note", ""), over=d.get("over", "median"))
+        return cls(
+            d["name"],
+            issue=d["issue"],
+            num=tuple(d["num"]),
+            den=None if d["den"] is None else tuple(d["den"]),
+            goal=d["goal"],
+            cmp=d["cmp"],
+            metric=d.get("metric", "speed"),
+            note=d.get("note", ""),
+            over=d.get("over", "median"),
+        )
 
     def describe(self) -> str:
         """The goal as a phrase: ``>= 0.85x``, ``<= 100``, ``<= 0.5x every round``."""
-        return f"{self.cmp} {self.goal:g}" + ("x" if self.den is not None else "") + (
-            " every round" if self.over == "every round" else "")
+        return (
+            f"{self.cmp} {self.goal:g}"
+            + ("x" if self.den is not None else "")
+            + (" every round" if self.over == "every round" else "")
+        )
 
 
 REGISTRY: dict[str, Target] = {}

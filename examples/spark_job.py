@@ -36,11 +36,16 @@ def session(app: str = "openresponses-spark-job", master: str = "local[2]") -> A
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(master).appName(app)
-            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-            .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate())
+    return (
+        SparkSession.builder.master(master)
+        .appName(app)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
 
 
 def _files(logdir: str | Path, suffixes: tuple[str, ...]) -> list[str]:
@@ -82,8 +87,11 @@ def decode_arrow_job(spark: Any, logdir: str | Path) -> Answer:
     try:
         by_type = ev.groupBy(F.coalesce("type", F.lit("(invalid)")).alias("type")).count().collect()
         term = ev.where(F.col("type").isin(*TERMINAL))
-        usage = term.groupBy("model").agg(F.count("*"), F.sum("input_tokens"), F.sum("output_tokens"),
-                                          F.sum("total_tokens")).collect()
+        usage = (
+            term.groupBy("model")
+            .agg(F.count("*"), F.sum("input_tokens"), F.sum("output_tokens"), F.sum("total_tokens"))
+            .collect()
+        )
         status = term.groupBy("status").count().collect()
     finally:
         ev.unpersist()
@@ -98,9 +106,16 @@ def read_json_job(spark: Any, logdir: str | Path) -> Answer:
     try:
         by_type = ev.groupBy("type").count().collect()
         term = ev.where(F.col("type").isin(*TERMINAL))
-        usage = term.groupBy(F.col("response.model")).agg(
-            F.count("*"), F.sum("response.usage.input_tokens"), F.sum("response.usage.output_tokens"),
-            F.sum("response.usage.total_tokens")).collect()
+        usage = (
+            term.groupBy(F.col("response.model"))
+            .agg(
+                F.count("*"),
+                F.sum("response.usage.input_tokens"),
+                F.sum("response.usage.output_tokens"),
+                F.sum("response.usage.total_tokens"),
+            )
+            .collect()
+        )
         status = term.groupBy(F.col("response.status")).count().collect()
     finally:
         ev.unpersist()
@@ -131,8 +146,9 @@ def demo_events(n: int, seed: int = 7) -> list[dict[str, Any]]:
     return evs
 
 
-def write_logs(logdir: str | Path, *, files: int = 4, events_per_file: int = 5000, sse_files: int = 1,
-               seed: int = 7) -> list[dict[str, Any]]:
+def write_logs(
+    logdir: str | Path, *, files: int = 4, events_per_file: int = 5000, sse_files: int = 1, seed: int = 7
+) -> list[dict[str, Any]]:
     """Write ``files`` logs (the last ``sse_files`` of them as SSE) and return the events written."""
     out = Path(logdir)
     out.mkdir(parents=True, exist_ok=True)

@@ -100,9 +100,14 @@ class Folder:
     acknowledges them; Kafka commits past them anyway).
     """
 
-    def __init__(self, idle_timeout: float, *, clock: Callable[[], float] = time.monotonic,
-                 accumulator: Callable[[], ResponseAccumulator] = ResponseAccumulator,
-                 otel: tuple[Any, Any] | None = None) -> None:
+    def __init__(
+        self,
+        idle_timeout: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        accumulator: Callable[[], ResponseAccumulator] = ResponseAccumulator,
+        otel: tuple[Any, Any] | None = None,
+    ) -> None:
         self.idle_timeout = idle_timeout
         self.otel = otel if otel is not None else _otel()  # (tracer, meter): GenAI spans and metrics per stream
         self.clock = clock
@@ -156,7 +161,7 @@ class Folder:
         if events and st.error is None:
             try:
                 st.acc.feed(events)
-            except Exception as exc:  # noqa: BLE001 - poison: flag this stream, leave every other one alone
+            except Exception as exc:
                 self._flag(key, st, exc)
 
     def expire(self) -> list[tuple[str, Open]]:
@@ -171,7 +176,7 @@ class Folder:
             if st.error is None:
                 try:
                     st.acc.close()
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     self._flag(k, st, exc)
         return out
 
@@ -186,12 +191,15 @@ class Folder:
         if st.error is None:
             try:
                 status, model, usage, problems = acc.status, acc.model, acc.usage, len(acc.problems)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self._flag(key, st, exc)
         if status not in FINISHED:  # e.g. the terminal event was filed under another response id
             rs = getattr(resp, "status", None)
-            status = rs if rs in FINISHED and st.terminal is not None else \
-                TERMINAL.get(str(getattr(st.terminal, "type", "")), "cut_short")
+            status = (
+                rs
+                if rs in FINISHED and st.terminal is not None
+                else TERMINAL.get(str(getattr(st.terminal, "type", "")), "cut_short")
+            )
         model = getattr(resp, "model", None) if isinstance(getattr(resp, "model", None), str) else model
         model = model if isinstance(model, str) else None  # (an InvalidValue in its place must not reach encode)
         if isinstance(getattr(resp, "usage", None), Usage):
@@ -200,12 +208,22 @@ class Folder:
             st.traced = True
             try:  # one CLIENT span and the GenAI metrics per stream (arrival times: time per chunk)
                 record_genai(genai_telemetry(acc, times=st.times or None), tracer=self.otel[0], meter=self.otel[1])
-            except Exception as exc:  # noqa: BLE001 - telemetry never stops a record
+            except Exception as exc:
                 log(f"{key}: telemetry not recorded ({type(exc).__name__}: {exc})")
         return UsageRecord(
-            key, model, status, _int(getattr(usage, "input_tokens", None)),
-            _int(getattr(usage, "output_tokens", None)), _int(getattr(usage, "total_tokens", None)), st.events,
-            problems, st.error is not None, st.error, st.min_seq if st.min_seq else None, source)
+            key,
+            model,
+            status,
+            _int(getattr(usage, "input_tokens", None)),
+            _int(getattr(usage, "output_tokens", None)),
+            _int(getattr(usage, "total_tokens", None)),
+            st.events,
+            problems,
+            st.error is not None,
+            st.error,
+            st.min_seq if st.min_seq else None,
+            source,
+        )
 
     def _new(self) -> ResponseAccumulator:
         return self.accumulator()
@@ -259,8 +277,9 @@ def log(msg: str) -> None:
 # -- Kafka -----------------------------------------------------------------------------------------------------
 
 
-def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int, int],
-                    chunk: int = 2000) -> dict[int, dict[str, int]]:
+def published_since(
+    bootstrap: str, out_topic: str, topic: str, starts: dict[int, int], chunk: int = 2000
+) -> dict[int, dict[str, int]]:
     """{partition: {key: last offset}} of the records already in ``out_topic`` for input messages at or past
     ``starts`` (the committed offsets, where a restarted worker replays from). Reads the output backwards,
     ``chunk`` records at a time, until per partition a record produced before its start is met (records carry
@@ -268,9 +287,15 @@ def published_since(bootstrap: str, out_topic: str, topic: str, starts: dict[int
     from confluent_kafka import Consumer
 
     found: dict[int, dict[str, int]] = {p: {} for p in starts}
-    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "usage-worker-scan",
-                       "enable.auto.commit": False, "enable.partition.eof": True,
-                       "fetch.wait.max.ms": 10})
+    reader = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "usage-worker-scan",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+            "fetch.wait.max.ms": 10,
+        }
+    )
     try:
         meta = reader.list_topics(out_topic, timeout=10).topics.get(out_topic)
         if meta is None or meta.error is not None:
@@ -362,13 +387,20 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
 
     from openresponses_msgspec.kafka import decode_messages
 
-    consumer = Consumer({
-        "bootstrap.servers": args.bootstrap, "group.id": args.group, "enable.auto.commit": False,
-        "auto.offset.reset": "earliest", "session.timeout.ms": 2000, "heartbeat.interval.ms": 200,
-        "reconnect.backoff.max.ms": 1000,
-    })
-    producer = Producer({"bootstrap.servers": args.bootstrap, "linger.ms": 5, "enable.idempotence": True,
-                         "message.timeout.ms": 30_000})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": args.bootstrap,
+            "group.id": args.group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "session.timeout.ms": 2000,
+            "heartbeat.interval.ms": 200,
+            "reconnect.backoff.max.ms": 1000,
+        }
+    )
+    producer = Producer(
+        {"bootstrap.servers": args.bootstrap, "linger.ms": 5, "enable.idempotence": True, "message.timeout.ms": 30_000}
+    )
     folder = Folder(args.idle_timeout)
     unpublished: dict[int, tuple[bytes, bytes, int, int]] = {}  # id -> (key, record, partition, first offset)
     delivered: list[int] = []
@@ -402,8 +434,9 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
 
     def publish(key: str, st: Open) -> None:
         (p, first), (_, last) = st.handles[0], st.handles[-1]
-        rec = folder.record(key, st, {"topic": args.topic, "partition": p, "first": first, "last": last,
-                                      "next": consumed[p]})
+        rec = folder.record(
+            key, st, {"topic": args.topic, "partition": p, "first": first, "last": last, "next": consumed[p]}
+        )
         counts["n"] += 1
         n = counts["n"]
         unpublished[n] = (key.encode(), msgspec.json.encode(rec), p, first)
@@ -424,8 +457,7 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
             if p in safe:
                 safe[p] = min(safe[p], off)
         if safe and safe != last_commit:
-            consumer.commit(offsets=[TopicPartition(args.topic, p, off) for p, off in safe.items()],
-                            asynchronous=False)
+            consumer.commit(offsets=[TopicPartition(args.topic, p, off) for p, off in safe.items()], asynchronous=False)
             last_commit.clear()
             last_commit.update(safe)
 
@@ -484,9 +516,11 @@ def run_kafka(args: argparse.Namespace, stop: Stop) -> int:
             log(f"commit failed: {exc}")
     finally:
         consumer.close()
-    log(f"stopped: {counts['published']} records published, {len(folder.open) + len(unpublished)} responses "
+    log(
+        f"stopped: {counts['published']} records published, {len(folder.open) + len(unpublished)} responses "
         f"open, {folder.flagged} flagged, {counts['replayed']} replayed messages skipped (record out already), "
-        f"{counts['tombstones']} tombstones skipped")
+        f"{counts['tombstones']} tombstones skipped"
+    )
     return 0
 
 
@@ -499,8 +533,9 @@ def run_redis(args: argparse.Namespace, stop: Stop) -> int:
     from openresponses_msgspec.redis import StreamConsumer
 
     client = redis.Redis.from_url(args.url)
-    sc = StreamConsumer(client, args.stream, args.group, args.consumer, count=args.batch, block_ms=500,
-                        min_idle_ms=args.min_idle_ms)
+    sc = StreamConsumer(
+        client, args.stream, args.group, args.consumer, count=args.batch, block_ms=500, min_idle_ms=args.min_idle_ms
+    )
     folder = Folder(args.idle_timeout)
     ready: list[tuple[str, Open]] = []  # finished, record not yet out
     published = 0
@@ -521,8 +556,7 @@ def run_redis(args: argparse.Namespace, stop: Stop) -> int:
                 ready.append((key, st))
             while ready:
                 key, st = ready[0]
-                rec = folder.record(key, st, {"stream": args.stream, "first": st.handles[0],
-                                              "last": st.handles[-1]})
+                rec = folder.record(key, st, {"stream": args.stream, "first": st.handles[0], "last": st.handles[-1]})
                 pipe = client.pipeline(transaction=True)  # the record and the acks: both or neither
                 pipe.xadd(args.out_stream, {"response_id": key, "record": msgspec.json.encode(rec)})
                 pipe.xack(args.stream, args.group, *st.handles)
@@ -536,8 +570,10 @@ def run_redis(args: argparse.Namespace, stop: Stop) -> int:
             log(f"redis unavailable ({exc}); retrying")
             time.sleep(0.5)
     client.close()
-    log(f"stopped: {published} records published, {len(folder.open) + len(ready)} responses open, "
-        f"{folder.flagged} flagged, {sc.dead_lettered} entries dead-lettered")
+    log(
+        f"stopped: {published} records published, {len(folder.open) + len(ready)} responses open, "
+        f"{folder.flagged} flagged, {sc.dead_lettered} entries dead-lettered"
+    )
     return 0
 
 
@@ -559,9 +595,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--min-idle-ms", type=int, default=60_000)
     for p in (k, r):
         p.add_argument("--batch", type=int, default=500)
-        p.add_argument("--idle-timeout", type=float, default=300.0,
-                       help="close a stream with no event for this many seconds (worker clock) as cut_short "
-                            "(default 300)")
+        p.add_argument(
+            "--idle-timeout",
+            type=float,
+            default=300.0,
+            help="close a stream with no event for this many seconds (worker clock) as cut_short (default 300)",
+        )
     args = ap.parse_args(argv)
     stop = Stop()
     log("ready")

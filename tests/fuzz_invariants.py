@@ -68,8 +68,9 @@ def _line_number(data: bytes, offset: int) -> int:
     return len(_EOL.findall(data, 0, offset)) + 1
 
 
-def _feed(data: bytes | str, cuts: Sequence[int], errors: str, limit: int | None) -> tuple[list[object],
-                                                                                             list[DecodeError]]:
+def _feed(
+    data: bytes | str, cuts: Sequence[int], errors: str, limit: int | None
+) -> tuple[list[object], list[DecodeError]]:
     """All events and (strict) errors, resuming after each error, for ``data`` cut at ``cuts``."""
     kw: dict[str, object] = {"errors": errors}
     if limit is not None:
@@ -77,8 +78,11 @@ def _feed(data: bytes | str, cuts: Sequence[int], errors: str, limit: int | None
     dec = SSEDecoder(**kw)  # type: ignore[call-overload]
     out: list[object] = []
     errs: list[DecodeError] = []
-    chunks: list[bytes | str] = list(_chunks(data, cuts)) if isinstance(data, bytes) else [
-        data[a:b] for a, b in zip([0, *sorted(set(cuts))], [*sorted(set(cuts)), len(data)], strict=False)]
+    chunks: list[bytes | str] = (
+        list(_chunks(data, cuts))
+        if isinstance(data, bytes)
+        else [data[a:b] for a, b in zip([0, *sorted(set(cuts))], [*sorted(set(cuts)), len(data)], strict=False)]
+    )
     for chunk in [*chunks, None]:
         while True:
             try:
@@ -115,12 +119,11 @@ def check_sse(data: bytes, cuts: Sequence[int], limit: int | None) -> None:
     for cut in (cuts, []):
         events, errs = _feed(data, cut, "strict", limit)
         assert events == good
-        assert [(e.index, e.offset, e.line, e.raw) for e in errs] == [
-            (b.index, b.offset, b.line, b.raw) for b in bad]
+        assert [(e.index, e.offset, e.line, e.raw) for e in errs] == [(b.index, b.offset, b.line, b.raw) for b in bad]
     if limit is None:
         try:
             got = orm.decode_sse(data, errors="replace")
-        except Exception as e:  # noqa: BLE001 - the invariant is that nothing escapes
+        except Exception as e:
             raise AssertionError(f"decode_sse(replace) raised {e!r}") from e
         assert got == whole
 
@@ -233,8 +236,9 @@ def _coords(x: object) -> tuple[object, ...]:
     return (getattr(x, "line", None), getattr(x, "offset", None), getattr(x, "index", None))
 
 
-def check_file(data: bytes, fmt: str | None, sizes: Sequence[int], members: Sequence[int] | None,
-               nones: bool = False) -> None:
+def check_file(
+    data: bytes, fmt: str | None, sizes: Sequence[int], members: Sequence[int] | None, nones: bool = False
+) -> None:
     """iter_batches over ``data`` read in ``sizes`` pieces (gzip cut at ``members`` when given) == the in-memory
     decoder; strict raises where replace keeps the first InvalidEvent; only DecodeError escapes."""
     CALLS["check_file"] += 1
@@ -330,8 +334,14 @@ def _records(values: Sequence[bytes | None]) -> list[object]:
 
 def _same_kafka(a: object, b: object) -> bool:
     if isinstance(a, InvalidEvent) or isinstance(b, InvalidEvent):
-        return (isinstance(a, InvalidEvent) and isinstance(b, InvalidEvent) and a.raw == b.raw
-                and a.offset == b.offset and a.error.msg == b.error.msg and a.error.path == b.error.path)
+        return (
+            isinstance(a, InvalidEvent)
+            and isinstance(b, InvalidEvent)
+            and a.raw == b.raw
+            and a.offset == b.offset
+            and a.error.msg == b.error.msg
+            and a.error.path == b.error.path
+        )
     return a == b
 
 

@@ -110,8 +110,9 @@ def sdk_fields(cls: Any) -> dict[str, Any]:
 
 def _array_item(tp: Any) -> Any | None:
     origin = typing.get_origin(tp)
-    if origin in (list, tuple, set, frozenset) or (origin is not None and getattr(origin, "__name__", "") in (
-            "List", "Sequence", "Tuple")):
+    if origin in (list, tuple, set, frozenset) or (
+        origin is not None and getattr(origin, "__name__", "") in ("List", "Sequence", "Tuple")
+    ):
         args = typing.get_args(tp)
         return args[0] if args else Any
     import collections.abc
@@ -228,4 +229,3 @@ def walk(events: dict[str, type] | None = None) -> Walk:
                 continue
             w.struct(cls, mi.type_info(model), tag, "$", None)  # type: ignore[arg-type]
     return w
-

@@ -88,8 +88,9 @@ class TestFoldsTheCorpus:
             summ = next(e for e in evs if e["type"] == "response.reasoning_summary_text.done")
             assert acc.arguments == {args["item_id"]: args["arguments"]}
             assert json.loads(acc.arguments[args["item_id"]])["unit"] == "celsius"
-            assert acc.arguments[args["item_id"]] == _joined(evs, "response.function_call_arguments.delta",
-                                                              args["item_id"])
+            assert acc.arguments[args["item_id"]] == _joined(
+                evs, "response.function_call_arguments.delta", args["item_id"]
+            )
             assert acc.summaries == {(summ["item_id"], 0): summ["text"]}
             assert acc.output_text == ""
             assert acc.problems == []
@@ -132,14 +133,20 @@ class TestRebuild:
 
     def test_rebuilt_reasoning_and_call_from_deltas(self) -> None:
         evs = _streams("reasoning", 600)[0]
-        drop = ("response.reasoning_summary_text.done", "response.reasoning_summary_part.done",
-                "response.function_call_arguments.done", "response.output_item.done")
+        drop = (
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
+            "response.function_call_arguments.done",
+            "response.output_item.done",
+        )
         acc = _fold(self._without_output(evs, drop))
         rs, fc = acc.output
         assert rs.type == "reasoning" and rs.summary[0].text == _joined(
-            evs, "response.reasoning_summary_text.delta", rs.id)
+            evs, "response.reasoning_summary_text.delta", rs.id
+        )
         assert fc.type == "function_call" and fc.arguments == _joined(
-            evs, "response.function_call_arguments.delta", fc.id)
+            evs, "response.function_call_arguments.delta", fc.id
+        )
         assert json.loads(fc.arguments)["unit"] == "celsius"
 
     def test_state_at_any_moment(self) -> None:
@@ -162,7 +169,7 @@ class TestRebuild:
 
     def test_feed_one_by_one_equals_batch(self) -> None:
         evs = _streams("mixed", 400)[0:4]
-        flat = _decode([e for s in evs for e in s][: 200])
+        flat = _decode([e for s in evs for e in s][:200])
         a, b = ResponseAccumulator(), ResponseAccumulator()
         a.feed(flat[:60])
         for ev in flat[:60]:
@@ -197,15 +204,26 @@ class TestProblems:
         delta: no failure, nothing folded, the known events reported; the unknown one's number is checked."""
         evs = _streams("text", 600)[0]
         n = len(evs)
-        tail = [{"type": "response.rate_limits.updated", "sequence_number": n, "rate_limits": []},
-                {"type": "error", "code": "server_error", "message": "late", "param": None, "sequence_number": n + 1},
-                {"type": "response.output_text.delta", "item_id": "m", "output_index": 0, "content_index": 0,
-                 "delta": "x", "logprobs": [], "sequence_number": n + 2}]
+        tail = [
+            {"type": "response.rate_limits.updated", "sequence_number": n, "rate_limits": []},
+            {"type": "error", "code": "server_error", "message": "late", "param": None, "sequence_number": n + 1},
+            {
+                "type": "response.output_text.delta",
+                "item_id": "m",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "x",
+                "logprobs": [],
+                "sequence_number": n + 2,
+            },
+        ]
         acc = _fold(evs + tail)
         assert acc.status == "completed"
         assert [e.message for e in acc.errors] == ["late"]
-        assert [(p.kind, p.sequence_number) for p in acc.problems] == [("after_terminal", n + 1),
-                                                                       ("after_terminal", n + 2)]
+        assert [(p.kind, p.sequence_number) for p in acc.problems] == [
+            ("after_terminal", n + 1),
+            ("after_terminal", n + 2),
+        ]
         assert acc.output_text == evs[-1]["response"]["output"][0]["content"][0]["text"]
 
     def test_invalid_event_reported(self) -> None:
@@ -224,15 +242,20 @@ def _resp(rid: str, status: str, **kw: Any) -> dict[str, Any]:
 
 
 class TestStatuses:
-    @pytest.mark.parametrize(("tag", "status", "expected"), [
-        ("response.failed", "failed", "failed"),
-        ("response.incomplete", "incomplete", "incomplete"),
-        ("response.failed", "cancelled", "cancelled"),
-        ("response.completed", "completed", "completed"),
-    ])
+    @pytest.mark.parametrize(
+        ("tag", "status", "expected"),
+        [
+            ("response.failed", "failed", "failed"),
+            ("response.incomplete", "incomplete", "incomplete"),
+            ("response.failed", "cancelled", "cancelled"),
+            ("response.completed", "completed", "completed"),
+        ],
+    )
     def test_terminal_status(self, tag: str, status: str, expected: str) -> None:
-        evs = [{"type": "response.created", "response": _resp("r1", "queued"), "sequence_number": 0},
-               {"type": "response.queued", "response": _resp("r1", "queued"), "sequence_number": 1}]
+        evs = [
+            {"type": "response.created", "response": _resp("r1", "queued"), "sequence_number": 0},
+            {"type": "response.queued", "response": _resp("r1", "queued"), "sequence_number": 1},
+        ]
         acc = ResponseAccumulator()
         acc.feed(_decode(evs))
         assert acc.status == "queued"
@@ -247,9 +270,16 @@ class TestStatuses:
         assert acc.problems == []
 
     def test_error_event_then_cut(self) -> None:
-        evs = [{"type": "response.created", "response": _resp("r1", "in_progress"), "sequence_number": 0},
-               {"type": "error", "code": "rate_limit_exceeded", "message": "slow down", "param": None,
-                "sequence_number": 1}]
+        evs = [
+            {"type": "response.created", "response": _resp("r1", "in_progress"), "sequence_number": 0},
+            {
+                "type": "error",
+                "code": "rate_limit_exceeded",
+                "message": "slow down",
+                "param": None,
+                "sequence_number": 1,
+            },
+        ]
         acc = _fold(evs)
         assert acc.status == "cut_short"
         assert [(e.code, e.message) for e in acc.errors] == [("rate_limit_exceeded", "slow down")]
@@ -257,13 +287,20 @@ class TestStatuses:
     def test_background_queued_then_created_is_one_stream(self) -> None:
         """response.queued then response.created of the same response stay one stream; the next id starts
         another; the same id after its terminal event starts another too."""
+
         def stream(rid: str) -> list[dict[str, Any]]:
-            return [{"type": "response.queued", "response": _resp(rid, "queued"), "sequence_number": 0},
-                    {"type": "response.created", "response": _resp(rid, "queued"), "sequence_number": 1},
-                    {"type": "response.completed", "response": _resp(rid, "completed"), "sequence_number": 2}]
+            return [
+                {"type": "response.queued", "response": _resp(rid, "queued"), "sequence_number": 0},
+                {"type": "response.created", "response": _resp(rid, "queued"), "sequence_number": 1},
+                {"type": "response.completed", "response": _resp(rid, "completed"), "sequence_number": 2},
+            ]
+
         accs = accumulate(_decode(stream("a") + stream("b") + stream("b")))
         assert [(a.response_id, a.events, a.status) for a in accs] == [
-            ("a", 3, "completed"), ("b", 3, "completed"), ("b", 3, "completed")]
+            ("a", 3, "completed"),
+            ("b", 3, "completed"),
+            ("b", 3, "completed"),
+        ]
 
 
 class TestWireFormats:
@@ -280,8 +317,9 @@ class TestWireFormats:
         streams = _streams("text", 800)
         evs = [e for s in streams[:3] for e in s]
         accs = accumulate(decode_sse(corpus.sse(evs)))
-        assert [a.output_text for a in accs] == [s[-1]["response"]["output"][0]["content"][0]["text"]
-                                                 for s in streams[:3]]
+        assert [a.output_text for a in accs] == [
+            s[-1]["response"]["output"][0]["content"][0]["text"] for s in streams[:3]
+        ]
 
 
 def test_splitter_batch_by_batch_equals_accumulate() -> None:
@@ -297,7 +335,8 @@ def test_splitter_batch_by_batch_equals_accumulate() -> None:
             got += sp.feed(decoded[k : k + size])
         got += sp.close()
         assert [(a.response_id, a.events, a.status, a.output_text, a.problems) for a in got] == [
-            (a.response_id, a.events, a.status, a.output_text, a.problems) for a in whole]
+            (a.response_id, a.events, a.status, a.output_text, a.problems) for a in whole
+        ]
 
 
 def test_codex_output_null_is_rebuilt() -> None:

@@ -42,60 +42,138 @@ def _source_streams() -> list[list[dict[str, Any]]]:
         e.pop("sequence_number", None)
     out.append(text)
     rid, mid = "resp_rf", "msg_rf"
-    out.append([
-        {"type": "response.created", "sequence_number": 0, "response": {"id": rid, "status": "in_progress"}},
-        {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0,
-         "item": {"type": "message", "id": mid, "role": "assistant", "status": "in_progress", "content": []}},
-        {"type": "response.refusal.delta", "sequence_number": 2, "item_id": mid, "output_index": 0,
-         "content_index": 0, "delta": "I can't"},
-        {"type": "response.refusal.done", "sequence_number": 3, "item_id": mid, "output_index": 0,
-         "content_index": 0, "refusal": "I can't"},
-        {"type": "response.output_item.added", "sequence_number": 4, "output_index": 1,
-         "item": {"type": "custom_tool_call", "id": "ctc_1", "call_id": "c1", "name": "grep", "input": "TODO"}},
-        {"type": "response.output_item.done", "sequence_number": 5, "output_index": 2,
-         "item": {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "n", "arguments": "{}"}},
-        {"type": "response.incomplete", "sequence_number": 6, "response": {
-            "id": rid, "status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"},
-            "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}}},
-    ])
+    out.append(
+        [
+            {"type": "response.created", "sequence_number": 0, "response": {"id": rid, "status": "in_progress"}},
+            {
+                "type": "response.output_item.added",
+                "sequence_number": 1,
+                "output_index": 0,
+                "item": {"type": "message", "id": mid, "role": "assistant", "status": "in_progress", "content": []},
+            },
+            {
+                "type": "response.refusal.delta",
+                "sequence_number": 2,
+                "item_id": mid,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "I can't",
+            },
+            {
+                "type": "response.refusal.done",
+                "sequence_number": 3,
+                "item_id": mid,
+                "output_index": 0,
+                "content_index": 0,
+                "refusal": "I can't",
+            },
+            {
+                "type": "response.output_item.added",
+                "sequence_number": 4,
+                "output_index": 1,
+                "item": {"type": "custom_tool_call", "id": "ctc_1", "call_id": "c1", "name": "grep", "input": "TODO"},
+            },
+            {
+                "type": "response.output_item.done",
+                "sequence_number": 5,
+                "output_index": 2,
+                "item": {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "n", "arguments": "{}"},
+            },
+            {
+                "type": "response.incomplete",
+                "sequence_number": 6,
+                "response": {
+                    "id": rid,
+                    "status": "incomplete",
+                    "incomplete_details": {"reason": "max_output_tokens"},
+                    "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+                },
+            },
+        ]
+    )
     # WebSocket steering (issue #18): a steered response (a steer accepted, an inject), its successor on the same
     # lane, and a response.steer.pending after response.completed
     lane = {"stream_id": "lane-s"}
-    out.append([
-        {"type": "response.created", "sequence_number": 0, "response": {"id": "resp_st", "status": "in_progress"}},
-        {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_st", "output_index": 0,
-         "content_index": 0, "delta": "Once"},
-        {"type": "response.steer.accepted", "sequence_number": 2,
-         "steer": {"id": "steer_1", "previous_response_id": "resp_st"}},
-        {"type": "response.inject.created", "sequence_number": 3, "response_id": "resp_st"},
-        {"type": "response.incomplete", "sequence_number": 4, "response": {
-            "id": "resp_st", "status": "incomplete", "incomplete_details": {"reason": "steered"}}},
-        {"type": "response.created", "sequence_number": 0, "response": {
-            "id": "resp_su", "status": "in_progress", "previous_response_id": "resp_st"}},
-        {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_su", "output_index": 0,
-         "content_index": 0, "delta": "Short."},
-        {"type": "response.completed", "sequence_number": 2, "response": {"id": "resp_su", "status": "completed"}},
-        {"type": "response.steer.pending", "sequence_number": 3, "reason": "waiting_for_required_input",
-         "required_input": [], "steer": {"id": "steer_2", "previous_response_id": "resp_su"}},
-        {"type": "response.steer.failed", "sequence_number": 4, "error": {"code": "invalid_input"},
-         "steer": {"input": "x", "previous_response_id": "resp_su"}},
-    ])
+    out.append(
+        [
+            {"type": "response.created", "sequence_number": 0, "response": {"id": "resp_st", "status": "in_progress"}},
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": 1,
+                "item_id": "msg_st",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "Once",
+            },
+            {
+                "type": "response.steer.accepted",
+                "sequence_number": 2,
+                "steer": {"id": "steer_1", "previous_response_id": "resp_st"},
+            },
+            {"type": "response.inject.created", "sequence_number": 3, "response_id": "resp_st"},
+            {
+                "type": "response.incomplete",
+                "sequence_number": 4,
+                "response": {"id": "resp_st", "status": "incomplete", "incomplete_details": {"reason": "steered"}},
+            },
+            {
+                "type": "response.created",
+                "sequence_number": 0,
+                "response": {"id": "resp_su", "status": "in_progress", "previous_response_id": "resp_st"},
+            },
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": 1,
+                "item_id": "msg_su",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "Short.",
+            },
+            {"type": "response.completed", "sequence_number": 2, "response": {"id": "resp_su", "status": "completed"}},
+            {
+                "type": "response.steer.pending",
+                "sequence_number": 3,
+                "reason": "waiting_for_required_input",
+                "required_input": [],
+                "steer": {"id": "steer_2", "previous_response_id": "resp_su"},
+            },
+            {
+                "type": "response.steer.failed",
+                "sequence_number": 4,
+                "error": {"code": "invalid_input"},
+                "steer": {"input": "x", "previous_response_id": "resp_su"},
+            },
+        ]
+    )
     out[-1] = [dict(e, **lane) for e in out[-1]]
     return out
 
 
 SOURCES = _source_streams()
-STEERING = (orm.ResponseSteerAcceptedEvent, orm.ResponseSteerPendingEvent, orm.ResponseSteerFailedEvent,
-            orm.ResponseInjectCreatedEvent, orm.ResponseInjectFailedEvent)
+STEERING = (
+    orm.ResponseSteerAcceptedEvent,
+    orm.ResponseSteerPendingEvent,
+    orm.ResponseSteerFailedEvent,
+    orm.ResponseInjectCreatedEvent,
+    orm.ResponseInjectFailedEvent,
+)
 ODD_INDICES = [None, -1, 10**7, 2**63 - 1, 0, 1]
-STAND_INS = [None, {"type": "a_future_item", "id": "x"}, {"type": "message", "id": 5}, {"type": "function_call"},
-             {"no_type": True}, "text", 7]
+STAND_INS = [
+    None,
+    {"type": "a_future_item", "id": "x"},
+    {"type": "message", "id": 5},
+    {"type": "function_call"},
+    {"no_type": True},
+    "text",
+    7,
+]
 
 
 def _camel(x: Any) -> Any:
     if isinstance(x, dict):
-        return {k.split("_")[0] + "".join(p[:1].upper() + p[1:] for p in k.split("_")[1:]): _camel(v)
-                for k, v in x.items()}
+        return {
+            k.split("_")[0] + "".join(p[:1].upper() + p[1:] for p in k.split("_")[1:]): _camel(v) for k, v in x.items()
+        }
     if isinstance(x, list):
         return [_camel(v) for v in x]
     return x
@@ -144,10 +222,26 @@ def _read(acc: ResponseAccumulator) -> None:
 
 
 def _state(acc: ResponseAccumulator) -> tuple[Any, ...]:
-    return (acc.status, acc.events, acc.output_text, acc.texts, acc.refusals, acc.reasoning, acc.summaries,
-            acc.arguments, acc.tool_inputs, acc.partial_images, acc.problems, acc.response_id, acc.resumed_at,
-            acc.first_sequence_number, acc.last_sequence_number, len(acc.output), acc.steered,
-            [type(e) for e in acc.steering])
+    return (
+        acc.status,
+        acc.events,
+        acc.output_text,
+        acc.texts,
+        acc.refusals,
+        acc.reasoning,
+        acc.summaries,
+        acc.arguments,
+        acc.tool_inputs,
+        acc.partial_images,
+        acc.problems,
+        acc.response_id,
+        acc.resumed_at,
+        acc.first_sequence_number,
+        acc.last_sequence_number,
+        len(acc.output),
+        acc.steered,
+        [type(e) for e in acc.steering],
+    )
 
 
 class MutatedStreams(RuleBasedStateMachine):
@@ -241,19 +335,24 @@ class MutatedStreams(RuleBasedStateMachine):
 
     @rule(data=st.data(), value=st.sampled_from(ODD_INDICES))
     def odd_index(self, data: st.DataObject, value: Any) -> None:
-        ks = [k for k in self._dicts() if any(f in self.log[k] for f in
-                                               ("output_index", "content_index", "summary_index"))]
+        ks = [
+            k
+            for k in self._dicts()
+            if any(f in self.log[k] for f in ("output_index", "content_index", "summary_index"))
+        ]
         if ks:
             ev = self.log[data.draw(st.sampled_from(ks))]
-            field = data.draw(st.sampled_from([f for f in ("output_index", "content_index", "summary_index")
-                                               if f in ev]))
+            field = data.draw(
+                st.sampled_from([f for f in ("output_index", "content_index", "summary_index") if f in ev])
+            )
             ev[field] = value
 
     @rule(data=st.data(), value=st.sampled_from(STAND_INS))
     def stand_in(self, data: st.DataObject, value: Any) -> None:
         """An item/part/usage/output replaced by something that decodes to UnknownValue/InvalidValue/None."""
-        ks = [k for k in self._dicts() if any(isinstance(self.log[k].get(f), dict) for f in ("item", "part",
-                                                                                          "response"))]
+        ks = [
+            k for k in self._dicts() if any(isinstance(self.log[k].get(f), dict) for f in ("item", "part", "response"))
+        ]
         if ks:
             ev = self.log[data.draw(st.sampled_from(ks))]
             if isinstance(ev.get("response"), dict):
@@ -262,11 +361,21 @@ class MutatedStreams(RuleBasedStateMachine):
             else:
                 ev["item" if "item" in ev else "part"] = value
 
-    @rule(data=st.data(), line=st.sampled_from([
-        b'{"type":"response.keep_alive","sequence_number":3}', b'{"type":"keepalive"}', b'{"type":',
-        b'not json', b'{"type":"response.output_text.delta"}', b'{"type":"response.completed","response":7}',
-        b'{"type":"error","code":"server_error","message":"boom","sequence_number":1}',
-        b'{"type":"response.created","response":{"id":"resp_other","status":"in_progress"}}']))
+    @rule(
+        data=st.data(),
+        line=st.sampled_from(
+            [
+                b'{"type":"response.keep_alive","sequence_number":3}',
+                b'{"type":"keepalive"}',
+                b'{"type":',
+                b"not json",
+                b'{"type":"response.output_text.delta"}',
+                b'{"type":"response.completed","response":7}',
+                b'{"type":"error","code":"server_error","message":"boom","sequence_number":1}',
+                b'{"type":"response.created","response":{"id":"resp_other","status":"in_progress"}}',
+            ]
+        ),
+    )
     def foreign_line(self, data: st.DataObject, line: bytes) -> None:
         self.log.insert(data.draw(st.integers(0, len(self.log))), line)
 
@@ -311,17 +420,33 @@ class MutatedStreams(RuleBasedStateMachine):
             sp = StreamSplitter()
             cut = sp.feed(events[:third]) + sp.feed(events[third:]) + sp.close()
             laned = any(getattr(e, "stream_id", None) for e in events)  # (streams of different lanes: any order)
-            got_cut, got_whole = ([(a.events, a.status, a.problems, a.steered_from, a.steered_into, a.steering)
-                                   for a in accs] for accs in (cut, whole))
+            got_cut, got_whole = (
+                [(a.events, a.status, a.problems, a.steered_from, a.steered_into, a.steering) for a in accs]
+                for accs in (cut, whole)
+            )
             assert (sorted(got_cut, key=repr) == sorted(got_whole, key=repr)) if laned else got_cut == got_whole
+
         def summary(events: list[Any]) -> list[Any]:  # (an invalid line's byte offset differs in camelCase)
-            return [(a.events, a.status, a.output_text, a.texts, a.arguments, a.summaries,
-                     [(p.kind, p.sequence_number) for p in a.problems]) for a in accumulate(events)]
+            return [
+                (
+                    a.events,
+                    a.status,
+                    a.output_text,
+                    a.texts,
+                    a.arguments,
+                    a.summaries,
+                    [(p.kind, p.sequence_number) for p in a.problems],
+                )
+                for a in accumulate(events)
+            ]
 
         assert summary(decoded["camel"]) == summary(decoded["snake"])  # camel twins fold as the snake classes
 
 
 MutatedStreams.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    max_examples=EXAMPLES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 test_mutated_streams = MutatedStreams.TestCase

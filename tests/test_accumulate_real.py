@@ -27,26 +27,45 @@ def _fold(evs: list[dict[str, Any]], naming: str = "snake") -> ResponseAccumulat
     return acc
 
 
-def _resp(rid: str, status: str, output: list[Any] | None = None, usage: dict[str, Any] | None = None,
-          **kw: Any) -> dict[str, Any]:
-    r = {"id": rid, "object": "response", "created_at": 1741000000, "status": status, "model": "gpt-4o-2024-08-06",
-         "output": output or [], "usage": usage}
+def _resp(
+    rid: str, status: str, output: list[Any] | None = None, usage: dict[str, Any] | None = None, **kw: Any
+) -> dict[str, Any]:
+    r = {
+        "id": rid,
+        "object": "response",
+        "created_at": 1741000000,
+        "status": status,
+        "model": "gpt-4o-2024-08-06",
+        "output": output or [],
+        "usage": usage,
+    }
     r.update(kw)
     return r
 
 
 def _usage(i: int, o: int) -> dict[str, Any]:
-    return {"input_tokens": i, "output_tokens": o, "total_tokens": i + o,
-            "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}}
+    return {
+        "input_tokens": i,
+        "output_tokens": o,
+        "total_tokens": i + o,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": 0},
+    }
 
 
 def _message(mid: str, text: str, status: str = "completed") -> dict[str, Any]:
-    return {"type": "message", "id": mid, "status": status, "role": "assistant",
-            "content": [{"type": "output_text", "text": text, "annotations": []}] if text else []}
+    return {
+        "type": "message",
+        "id": mid,
+        "status": status,
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}] if text else [],
+    }
 
 
-def _text_stream(rid: str, mid: str, deltas: list[str], usage: dict[str, Any], seq: bool = True,
-                 status: str = "in_progress") -> list[dict[str, Any]]:
+def _text_stream(
+    rid: str, mid: str, deltas: list[str], usage: dict[str, Any], seq: bool = True, status: str = "in_progress"
+) -> list[dict[str, Any]]:
     text = "".join(deltas)
     part = {"type": "output_text", "text": "", "annotations": []}
     evs: list[dict[str, Any]] = [
@@ -54,11 +73,18 @@ def _text_stream(rid: str, mid: str, deltas: list[str], usage: dict[str, Any], s
         {"type": "response.in_progress", "response": _resp(rid, "in_progress")},
         {"type": "response.output_item.added", "output_index": 0, "item": _message(mid, "", "in_progress")},
         {"type": "response.content_part.added", "item_id": mid, "output_index": 0, "content_index": 0, "part": part},
-        *({"type": "response.output_text.delta", "item_id": mid, "output_index": 0, "content_index": 0, "delta": d}
-          for d in deltas),
+        *(
+            {"type": "response.output_text.delta", "item_id": mid, "output_index": 0, "content_index": 0, "delta": d}
+            for d in deltas
+        ),
         {"type": "response.output_text.done", "item_id": mid, "output_index": 0, "content_index": 0, "text": text},
-        {"type": "response.content_part.done", "item_id": mid, "output_index": 0, "content_index": 0,
-         "part": {**part, "text": text}},
+        {
+            "type": "response.content_part.done",
+            "item_id": mid,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {**part, "text": text},
+        },
         {"type": "response.output_item.done", "output_index": 0, "item": _message(mid, text)},
         {"type": "response.completed", "response": _resp(rid, "completed", [_message(mid, text)], usage)},
     ]
@@ -68,8 +94,7 @@ def _text_stream(rid: str, mid: str, deltas: list[str], usage: dict[str, Any], s
     return evs
 
 
-UNSEQUENCED = ("response.created without sequence_number: events are folded in arrival order, which could not "
-               "be checked")
+UNSEQUENCED = "response.created without sequence_number: events are folded in arrival order, which could not be checked"
 
 
 class TestOldOpenAIWithoutSequenceNumbers:
@@ -93,13 +118,17 @@ class TestOldOpenAIWithoutSequenceNumbers:
 
     def test_one_old_stream_does_not_cost_the_log(self) -> None:
         """accumulate()/StreamSplitter over a log: old streams between numbered ones each fold on their own."""
-        log = (_text_stream("resp_a", "msg_a", ["x"], _usage(1, 1))
-               + _text_stream("resp_b", "msg_b", ["y", "z"], _usage(1, 2), seq=False)
-               + _text_stream("resp_c", "msg_c", ["w"], _usage(1, 1)))
+        log = (
+            _text_stream("resp_a", "msg_a", ["x"], _usage(1, 1))
+            + _text_stream("resp_b", "msg_b", ["y", "z"], _usage(1, 2), seq=False)
+            + _text_stream("resp_c", "msg_c", ["w"], _usage(1, 1))
+        )
         accs = accumulate(orm.decode_lines(_lines(log)))
         assert [(a.response_id, a.status, a.output_text, [p.kind for p in a.problems]) for a in accs] == [
-            ("resp_a", "completed", "x", []), ("resp_b", "completed", "yz", ["unsequenced"]),
-            ("resp_c", "completed", "w", [])]
+            ("resp_a", "completed", "x", []),
+            ("resp_b", "completed", "yz", ["unsequenced"]),
+            ("resp_c", "completed", "w", []),
+        ]
         assert sum(a.events for a in accs) == len(log)
 
 
@@ -129,10 +158,18 @@ class TestCopilotRotatingIds:
         assert acc.texts == {("msg_c1", 0): "Hello world"}  # filed under the item as added; no duplicate entry
         assert acc.usage is not None and acc.usage.total_tokens == 23
         assert acc.problems == [
-            Problem("id_changed", 1, "response.in_progress names response resp_c2, the stream began as resp_c1: "
-                    "folded as one stream (reported once)"),
-            Problem("item_id_changed", 3, "response.content_part.added names item msg_c2, the item at "
-                    "output_index 0 is msg_c1: filed under msg_c1 (reported once)"),
+            Problem(
+                "id_changed",
+                1,
+                "response.in_progress names response resp_c2, the stream began as resp_c1: "
+                "folded as one stream (reported once)",
+            ),
+            Problem(
+                "item_id_changed",
+                3,
+                "response.content_part.added names item msg_c2, the item at "
+                "output_index 0 is msg_c1: filed under msg_c1 (reported once)",
+            ),
         ]
 
     def test_delta_done_mismatch_is_still_found_across_rotated_ids(self) -> None:
@@ -143,17 +180,19 @@ class TestCopilotRotatingIds:
         assert acc.texts == {("msg_d1", 0): "Hello there"}
 
     def test_a_log_of_copilot_streams_is_cut_at_each_start(self) -> None:
-        log = (_copilot(["resp_e1", "resp_e2", "resp_e3"], [f"m{k}" for k in range(9)])
-               + _copilot(["resp_f1", "resp_f2", "resp_f3"], [f"n{k}" for k in range(9)]))
+        log = _copilot(["resp_e1", "resp_e2", "resp_e3"], [f"m{k}" for k in range(9)]) + _copilot(
+            ["resp_f1", "resp_f2", "resp_f3"], [f"n{k}" for k in range(9)]
+        )
         accs = accumulate(orm.decode_lines(_lines(log)))
         assert [(a.response_id, a.status, a.output_text, a.events) for a in accs] == [
-            ("resp_e1", "completed", "Hello world", 11), ("resp_f1", "completed", "Hello world", 11)]
+            ("resp_e1", "completed", "Hello world", 11),
+            ("resp_f1", "completed", "Hello world", 11),
+        ]
 
 
 def _background() -> list[dict[str, Any]]:
     """A background response: created (queued), queued, in_progress, ..., completed: sequence numbers 0-12."""
-    evs = _text_stream("resp_bg", "msg_bg", ["Once", " upon", " a time"], _usage(58, 342), seq=False,
-                       status="queued")
+    evs = _text_stream("resp_bg", "msg_bg", ["Once", " upon", " a time"], _usage(58, 342), seq=False, status="queued")
     evs.insert(1, {"type": "response.queued", "response": _resp("resp_bg", "queued")})
     for n, e in enumerate(evs):
         e["sequence_number"] = n
@@ -167,10 +206,19 @@ class TestResumedStream:
         evs = _background()[2:]
         acc = _fold(evs)
         assert (acc.status, acc.output_text, acc.resumed_at, acc.first_sequence_number) == (
-            "completed", "Once upon a time", 2, 2)
+            "completed",
+            "Once upon a time",
+            2,
+            2,
+        )
         assert acc.usage is not None and acc.usage.output_tokens == 342
-        assert acc.problems == [Problem("resumed", 2, "the stream starts at sequence number 2 "
-                                        "(response.in_progress), without its start: resumed after 1")]
+        assert acc.problems == [
+            Problem(
+                "resumed",
+                2,
+                "the stream starts at sequence number 2 (response.in_progress), without its start: resumed after 1",
+            )
+        ]
         [alone] = accumulate(orm.decode_lines(_lines(evs)))  # never dropped when cut from a log
         assert (alone.status, alone.resumed_at, alone.events) == ("completed", 2, len(evs))
 
@@ -182,7 +230,12 @@ class TestResumedStream:
         acc.feed(orm.decode_lines(_lines(evs[2:])))
         acc.close()
         assert (acc.status, acc.output_text, acc.resumed_at, acc.problems, acc.events) == (
-            "completed", "Once upon a time", None, [], len(evs))
+            "completed",
+            "Once upon a time",
+            None,
+            [],
+            len(evs),
+        )
 
     def test_an_overlapping_resume_folds_each_event_once(self) -> None:
         """Resumed after 3 while 0-5 were folded: 4 and 5 come again and are not folded twice."""
@@ -199,9 +252,11 @@ class TestResumedStream:
         evs = _background()
         acc = _fold(evs[2:5] + evs[:2] + evs[5:])
         assert [(p.kind, p.sequence_number) for p in acc.problems] == [
-            ("resumed", 2), ("out_of_order", 0), ("out_of_order", 1)]
+            ("resumed", 2),
+            ("out_of_order", 0),
+            ("out_of_order", 1),
+        ]
         assert (acc.status, acc.output_text, acc.resumed_at) == ("completed", "Once upon a time", 2)
-
 
     def test_in_a_log_after_another_stream_it_folds_on_its_own(self) -> None:
         """A log: one stream, then a resumed one (no start event). Its first event names an item the ended
@@ -209,33 +264,51 @@ class TestResumedStream:
         first = _text_stream("resp_a", "msg_a", ["x", "y"], _usage(1, 2))
         resumed = _background()[2:]
         accs = accumulate(orm.decode_lines(_lines(first + resumed)))
-        assert [(a.response_id, a.status, a.output_text, a.resumed_at, [p.kind for p in a.problems], a.events)
-                for a in accs] == [("resp_a", "completed", "xy", None, [], len(first)),
-                                   ("resp_bg", "completed", "Once upon a time", 2, ["resumed"], len(resumed))]
+        assert [
+            (a.response_id, a.status, a.output_text, a.resumed_at, [p.kind for p in a.problems], a.events) for a in accs
+        ] == [
+            ("resp_a", "completed", "xy", None, [], len(first)),
+            ("resp_bg", "completed", "Once upon a time", 2, ["resumed"], len(resumed)),
+        ]
 
     def test_a_redelivered_tail_stays_in_its_stream(self) -> None:
         """The same log with the first stream's last events delivered twice: no stream is invented."""
         first = _text_stream("resp_a", "msg_a", ["x", "y"], _usage(1, 2))
         [acc] = accumulate(orm.decode_lines(_lines(first + first[-3:])))
         assert (acc.status, acc.output_text, acc.events) == ("completed", "xy", len(first) + 3)
-        assert [(p.kind, p.sequence_number) for p in acc.problems] == [("duplicate", 7), ("duplicate", 8),
-                                                                       ("duplicate", 9)]
+        assert [(p.kind, p.sequence_number) for p in acc.problems] == [
+            ("duplicate", 7),
+            ("duplicate", 8),
+            ("duplicate", 9),
+        ]
 
 
 class TestWholeItems:
     """xAI sends a function call whole, in output_item.added/.done, with no argument deltas."""
 
-    CALL = {"type": "function_call", "id": "fc_x1", "call_id": "call_x1", "name": "get_weather",
-            "arguments": '{"city":"Oslo"}', "status": "completed"}
+    CALL = {
+        "type": "function_call",
+        "id": "fc_x1",
+        "call_id": "call_x1",
+        "name": "get_weather",
+        "arguments": '{"city":"Oslo"}',
+        "status": "completed",
+    }
 
     def _stream(self, item: dict[str, Any], terminal: bool = True) -> list[dict[str, Any]]:
-        evs = [{"type": "response.created", "response": _resp("resp_x1", "in_progress", model="grok-4")},
-               {"type": "response.in_progress", "response": _resp("resp_x1", "in_progress", model="grok-4")},
-               {"type": "response.output_item.added", "output_index": 0, "item": item},
-               {"type": "response.output_item.done", "output_index": 0, "item": item}]
+        evs = [
+            {"type": "response.created", "response": _resp("resp_x1", "in_progress", model="grok-4")},
+            {"type": "response.in_progress", "response": _resp("resp_x1", "in_progress", model="grok-4")},
+            {"type": "response.output_item.added", "output_index": 0, "item": item},
+            {"type": "response.output_item.done", "output_index": 0, "item": item},
+        ]
         if terminal:
-            evs.append({"type": "response.completed", "response": _resp("resp_x1", "completed", [item],
-                                                                            _usage(900, 80), model="grok-4")})
+            evs.append(
+                {
+                    "type": "response.completed",
+                    "response": _resp("resp_x1", "completed", [item], _usage(900, 80), model="grok-4"),
+                }
+            )
         for n, e in enumerate(evs):
             e["sequence_number"] = n
         return evs
@@ -250,22 +323,48 @@ class TestWholeItems:
         assert acc.arguments == {"fc_x1": '{"city":"Oslo"}'} and acc.status == "cut_short"
         assert [i.type for i in acc.output] == ["function_call"]
 
-    @pytest.mark.parametrize(("item", "prop", "want"), [
-        ({"type": "custom_tool_call", "id": "ctc_1", "call_id": "c1", "name": "grep", "input": "TODO"},
-         "tool_inputs", {"ctc_1": "TODO"}),
-        ({"type": "mcp_call", "id": "mcp_1", "server_label": "deepwiki", "name": "ask", "arguments": '{"q":1}'},
-         "arguments", {"mcp_1": '{"q":1}'}),
-        ({"type": "web_search_call", "id": "ws_x1", "status": "completed", "name": "web_search",
-          "call_id": "call_x1", "arguments": '{"query":"oslo"}'}, "arguments", {"ws_x1": '{"query":"oslo"}'}),
-    ])
+    @pytest.mark.parametrize(
+        ("item", "prop", "want"),
+        [
+            (
+                {"type": "custom_tool_call", "id": "ctc_1", "call_id": "c1", "name": "grep", "input": "TODO"},
+                "tool_inputs",
+                {"ctc_1": "TODO"},
+            ),
+            (
+                {"type": "mcp_call", "id": "mcp_1", "server_label": "deepwiki", "name": "ask", "arguments": '{"q":1}'},
+                "arguments",
+                {"mcp_1": '{"q":1}'},
+            ),
+            (
+                {
+                    "type": "web_search_call",
+                    "id": "ws_x1",
+                    "status": "completed",
+                    "name": "web_search",
+                    "call_id": "call_x1",
+                    "arguments": '{"query":"oslo"}',
+                },
+                "arguments",
+                {"ws_x1": '{"query":"oslo"}'},
+            ),
+        ],
+    )
     def test_other_items_with_arguments_or_input(self, item: dict[str, Any], prop: str, want: dict[str, str]) -> None:
         acc = _fold(self._stream(item))
         assert getattr(acc, prop) == want and acc.problems == []
 
     def test_deltas_win_over_an_empty_added_item(self) -> None:
         evs = self._stream({**self.CALL, "arguments": ""}, terminal=False)[:3]
-        evs.append({"type": "response.function_call_arguments.delta", "sequence_number": 3, "item_id": "fc_x1",
-                    "output_index": 0, "delta": '{"a":1}'})
+        evs.append(
+            {
+                "type": "response.function_call_arguments.delta",
+                "sequence_number": 3,
+                "item_id": "fc_x1",
+                "output_index": 0,
+                "delta": '{"a":1}',
+            }
+        )
         assert _fold(evs).arguments == {"fc_x1": '{"a":1}'}
 
 
@@ -283,9 +382,20 @@ def _camel(x: Any) -> Any:
 
 def _state(a: ResponseAccumulator) -> tuple[Any, ...]:
     usage = a.usage
-    return (a.response_id, a.status, a.events, a.output_text, a.texts, a.summaries, a.arguments, a.partial_images,
-            None if usage is None else usage.total_tokens, a.problems, len(a.output),
-            [getattr(i, "type", None) for i in a.output])
+    return (
+        a.response_id,
+        a.status,
+        a.events,
+        a.output_text,
+        a.texts,
+        a.summaries,
+        a.arguments,
+        a.partial_images,
+        None if usage is None else usage.total_tokens,
+        a.problems,
+        len(a.output),
+        [getattr(i, "type", None) for i in a.output],
+    )
 
 
 @pytest.mark.parametrize("kind", ["text", "reasoning", "mixed", "image"])
@@ -299,8 +409,10 @@ def test_camel_named_results_fold_like_snake_ones(kind: str) -> None:
 
 
 def test_camel_copilot_and_old_streams() -> None:
-    for evs in (_copilot(["r1", "r2", "r3"], [f"i{k}" for k in range(9)]),
-                _text_stream("resp_o", "msg_o", ["a", "b"], _usage(1, 2), seq=False)):
+    for evs in (
+        _copilot(["r1", "r2", "r3"], [f"i{k}" for k in range(9)]),
+        _text_stream("resp_o", "msg_o", ["a", "b"], _usage(1, 2), seq=False),
+    ):
         assert _state(_fold([_camel(e) for e in evs], naming="camel")) == _state(_fold(evs))
 
 
@@ -318,8 +430,15 @@ class TestFuzzFindings:
         assert acc.problems == [Problem("missing_field", 6, "response.output_text.done without text")]
 
     def test_summary_done_without_text_and_without_deltas(self) -> None:
-        evs = [{"type": "response.reasoning_summary_text.done", "sequence_number": 0, "item_id": "rs_1",
-                "output_index": 0, "summary_index": 0}]
+        evs = [
+            {
+                "type": "response.reasoning_summary_text.done",
+                "sequence_number": 0,
+                "item_id": "rs_1",
+                "output_index": 0,
+                "summary_index": 0,
+            }
+        ]
         acc = _fold(evs)
         assert acc.summaries == {} and acc.output == ()
         assert [p.kind for p in acc.problems] == ["missing_field"]
@@ -336,48 +455,94 @@ class TestFuzzFindings:
         assert [p.message for p in acc.problems if p.kind == "missing_field"] == [
             "response.output_text.delta without content_index",
             "response.reasoning_summary_text.delta without item_id",
-            "response.reasoning_summary_text.delta without summary_index"]
+            "response.reasoning_summary_text.delta without summary_index",
+        ]
 
     @pytest.mark.parametrize("index", [-1, 10**7])
     def test_any_summary_index_allocates_nothing(self, index: int) -> None:
-        evs = [{"type": "response.output_item.added", "sequence_number": 0, "output_index": 0,
-                "item": {"type": "reasoning", "id": "rs_1", "summary": []}},
-               {"type": "response.reasoning_summary_text.delta", "sequence_number": 1, "item_id": "rs_1",
-                "output_index": 0, "summary_index": 0, "delta": "first"},
-               {"type": "response.reasoning_summary_text.delta", "sequence_number": 2, "item_id": "rs_1",
-                "output_index": 0, "summary_index": index, "delta": "odd"}]
+        evs = [
+            {
+                "type": "response.output_item.added",
+                "sequence_number": 0,
+                "output_index": 0,
+                "item": {"type": "reasoning", "id": "rs_1", "summary": []},
+            },
+            {
+                "type": "response.reasoning_summary_text.delta",
+                "sequence_number": 1,
+                "item_id": "rs_1",
+                "output_index": 0,
+                "summary_index": 0,
+                "delta": "first",
+            },
+            {
+                "type": "response.reasoning_summary_text.delta",
+                "sequence_number": 2,
+                "item_id": "rs_1",
+                "output_index": 0,
+                "summary_index": index,
+                "delta": "odd",
+            },
+        ]
         acc = _fold(evs)
-        assert acc.summaries == dict(sorted({("rs_1", 0): "first", ("rs_1", index): "odd"}.items(),
-                                            key=lambda kv: kv[0][1]))
+        assert acc.summaries == dict(
+            sorted({("rs_1", 0): "first", ("rs_1", index): "odd"}.items(), key=lambda kv: kv[0][1])
+        )
         [item] = acc.output
         assert [p.text for p in item.summary] == (["odd", "first"] if index < 0 else ["first", "odd"])
 
-    @pytest.mark.parametrize("item", [
-        {"type": "a_future_call", "id": "fc_1"},  # UnknownValue
-        {"type": "function_call", "id": "fc_1", "name": 5},  # InvalidValue
-        None,
-    ])
+    @pytest.mark.parametrize(
+        "item",
+        [
+            {"type": "a_future_call", "id": "fc_1"},  # UnknownValue
+            {"type": "function_call", "id": "fc_1", "name": 5},  # InvalidValue
+            None,
+        ],
+    )
     def test_deltas_after_an_unknown_or_invalid_item(self, item: Any) -> None:
-        evs = [{"type": "response.output_item.added", "sequence_number": 0, "output_index": 0, "item": item},
-               {"type": "response.function_call_arguments.delta", "sequence_number": 1, "item_id": "fc_1",
-                "output_index": 0, "delta": "{}"},
-               {"type": "response.custom_tool_call_input.delta", "sequence_number": 2, "item_id": "fc_1",
-                "output_index": 0, "delta": "in"},
-               {"type": "response.code_interpreter_call_code.delta", "sequence_number": 3, "item_id": "fc_1",
-                "output_index": 0, "delta": "1+1"}]
+        evs = [
+            {"type": "response.output_item.added", "sequence_number": 0, "output_index": 0, "item": item},
+            {
+                "type": "response.function_call_arguments.delta",
+                "sequence_number": 1,
+                "item_id": "fc_1",
+                "output_index": 0,
+                "delta": "{}",
+            },
+            {
+                "type": "response.custom_tool_call_input.delta",
+                "sequence_number": 2,
+                "item_id": "fc_1",
+                "output_index": 0,
+                "delta": "in",
+            },
+            {
+                "type": "response.code_interpreter_call_code.delta",
+                "sequence_number": 3,
+                "item_id": "fc_1",
+                "output_index": 0,
+                "delta": "1+1",
+            },
+        ]
         acc = _fold(evs)
         assert acc.arguments == {"fc_1": "{}"} and acc.tool_inputs == {"fc_1": "in"}
         kept = [type(i).__name__ for i in acc.output]
-        assert kept == {None: [], "a_future_call": ["UnknownValue"], "function_call": ["InvalidValue"]}[
-            None if item is None else item["type"]]
+        assert (
+            kept
+            == {None: [], "a_future_call": ["UnknownValue"], "function_call": ["InvalidValue"]}[
+                None if item is None else item["type"]
+            ]
+        )
         assert [p.kind for p in acc.problems] == (["invalid_value"] if kept == ["InvalidValue"] else [])
 
     def test_redelivered_numbers_after_many_gaps_are_linear(self) -> None:
         """Every other number missing (20,000 gaps), then everything redelivered: each late number is found
         in its gap by bisection, each repeat is a duplicate (30.6 s before, with a scan per event)."""
         n = 40_000
-        line = b'{"type":"response.output_text.delta","sequence_number":%d,"item_id":"m","output_index":0,' \
-               b'"content_index":0,"delta":"x"}\n'
+        line = (
+            b'{"type":"response.output_text.delta","sequence_number":%d,"item_id":"m","output_index":0,'
+            b'"content_index":0,"delta":"x"}\n'
+        )
         first = b"".join(line % s for s in range(0, n, 2))
         again = b"".join(line % s for s in range(n))
         acc = ResponseAccumulator()
@@ -385,13 +550,18 @@ class TestFuzzFindings:
         acc.feed(orm.decode_lines(again))
         kinds = [p.kind for p in acc.problems]
         assert (kinds.count("gap"), kinds.count("out_of_order"), kinds.count("duplicate")) == (
-            n // 2 - 1, n // 2 - 1, n // 2)  # (39,999 is no gap: it comes in order after 39,998)
+            n // 2 - 1,
+            n // 2 - 1,
+            n // 2,
+        )  # (39,999 is no gap: it comes in order after 39,998)
         assert acc.texts == {("m", 0): "x" * n}  # every number folded once
         assert acc.last_sequence_number == n - 1
 
     def test_response_with_ten_thousand_items(self) -> None:
-        line = b'{"type":"response.output_item.added","sequence_number":%d,"output_index":%d,' \
-               b'"item":{"type":"message","id":"m%d","role":"assistant","status":"in_progress","content":[]}}\n'
+        line = (
+            b'{"type":"response.output_item.added","sequence_number":%d,"output_index":%d,'
+            b'"item":{"type":"message","id":"m%d","role":"assistant","status":"in_progress","content":[]}}\n'
+        )
         n = 10_000
         acc = ResponseAccumulator()
         acc.feed(orm.decode_lines(b"".join(line % (k, n - 1 - k, n - 1 - k) for k in range(n))))
@@ -400,10 +570,24 @@ class TestFuzzFindings:
 
     def test_mismatch_position_in_long_texts(self) -> None:
         text = "abcdefgh" * 500_000  # 4 MB
-        evs = [{"type": "response.output_text.delta", "sequence_number": 0, "item_id": "m", "output_index": 0,
-                "content_index": 0, "delta": text},
-               {"type": "response.output_text.done", "sequence_number": 1, "item_id": "m", "output_index": 0,
-                "content_index": 0, "text": text[:3_000_001] + "X" + text[3_000_002:]}]
+        evs = [
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": 0,
+                "item_id": "m",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": text,
+            },
+            {
+                "type": "response.output_text.done",
+                "sequence_number": 1,
+                "item_id": "m",
+                "output_index": 0,
+                "content_index": 0,
+                "text": text[:3_000_001] + "X" + text[3_000_002:],
+            },
+        ]
         [p] = _fold(evs).problems
         assert p.kind == "delta_mismatch" and "from character 3000001: 'bcdefghabcdefghabcdef...' vs 'X" in p.message
 
@@ -414,8 +598,9 @@ def test_a_duplicate_is_not_folded_twice() -> None:
     evs.insert(6, evs[5])
     acc = _fold(evs)
     assert acc.texts == {("msg_k", 0): "one two"}
-    assert acc.problems == [Problem("duplicate", 5, "sequence number 5 seen before (response.output_text.delta): "
-                                    "not folded again")]
+    assert acc.problems == [
+        Problem("duplicate", 5, "sequence number 5 seen before (response.output_text.delta): not folded again")
+    ]
 
 
 def test_values_that_are_not_events_are_counted() -> None:
@@ -435,10 +620,13 @@ def test_lanes_are_found_by_the_fold_itself() -> None:
     plain = _text_stream("resp_p", "msg_p", ["p"], _usage(1, 1))
     a = [dict(e, stream_id="a") for e in _text_stream("resp_la", "msg_la", ["a1", "a2"], _usage(1, 2))]
     b = [dict(e, stream_id="b") for e in _text_stream("resp_lb", "msg_lb", ["b1", "b2", "b3"], _usage(1, 3))]
-    mixed = plain + [e for pair in zip(a, b, strict=False) for e in pair] + b[len(a):]
+    mixed = plain + [e for pair in zip(a, b, strict=False) for e in pair] + b[len(a) :]
     events = orm.decode_lines(_lines(mixed))
-    want = [("resp_la", "a1a2", "completed", []), ("resp_lb", "b1b2b3", "completed", []),
-            ("resp_p", "p", "completed", [])]
+    want = [
+        ("resp_la", "a1a2", "completed", []),
+        ("resp_lb", "b1b2b3", "completed", []),
+        ("resp_p", "p", "completed", []),
+    ]
     for cut in (0, 5, len(plain), len(plain) + 3, 20):
         sp = orm.StreamSplitter()
         got = sp.feed(events[:cut]) + sp.feed(events[cut:]) + sp.close()
@@ -449,10 +637,12 @@ def test_lanes_are_found_by_the_fold_itself() -> None:
 def test_keepalive_says_nothing_about_the_response() -> None:
     """OpenAI's `keepalive` (a known event since it was observed): numbered, but it neither starts a queued
     response nor counts as an event after the terminal one."""
-    evs = [{"type": "response.queued", "sequence_number": 0, "response": _resp("resp_q", "queued")},
-           {"type": "keepalive", "sequence_number": 1},
-           {"type": "response.completed", "sequence_number": 3, "response": _resp("resp_q", "completed")},
-           {"type": "keepalive", "sequence_number": 4}]
+    evs = [
+        {"type": "response.queued", "sequence_number": 0, "response": _resp("resp_q", "queued")},
+        {"type": "keepalive", "sequence_number": 1},
+        {"type": "response.completed", "sequence_number": 3, "response": _resp("resp_q", "completed")},
+        {"type": "keepalive", "sequence_number": 4},
+    ]
     acc = ResponseAccumulator()
     decoded = orm.decode_lines(_lines(evs))
     acc.feed(decoded[:2])
@@ -524,15 +714,38 @@ def test_an_unknown_item_id_is_resolved_once() -> None:
     output_index says: folding one event per call (the slow path) equals one batch (the hot path). Found by the
     state machine: the first delta lacked output_index (kept its own id), the next ones had it (filed under the
     item at that index)."""
-    evs = [{"type": "response.created", "sequence_number": 0, "response": _resp("resp_u", "in_progress")},
-           {"type": "response.output_item.added", "sequence_number": 1, "output_index": 0,
-            "item": _message("msg_a", "", "in_progress")},
-           {"type": "response.output_text.delta", "sequence_number": 2, "item_id": "msg_b", "content_index": 0,
-            "delta": "a"},
-           {"type": "response.output_text.delta", "sequence_number": 3, "item_id": "msg_b", "output_index": 0,
-            "content_index": 0, "delta": "b"},
-           {"type": "response.output_text.delta", "sequence_number": 4, "item_id": "msg_b", "output_index": 0,
-            "content_index": 0, "delta": "c"}]
+    evs = [
+        {"type": "response.created", "sequence_number": 0, "response": _resp("resp_u", "in_progress")},
+        {
+            "type": "response.output_item.added",
+            "sequence_number": 1,
+            "output_index": 0,
+            "item": _message("msg_a", "", "in_progress"),
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 2,
+            "item_id": "msg_b",
+            "content_index": 0,
+            "delta": "a",
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 3,
+            "item_id": "msg_b",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "b",
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 4,
+            "item_id": "msg_b",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "c",
+        },
+    ]
     decoded = orm.decode_lines(_lines(evs))
     batch, single = ResponseAccumulator(), ResponseAccumulator()
     batch.feed(decoded)
@@ -550,8 +763,9 @@ def test_raw_pairs_fold_as_their_events() -> None:
     data = orm.corpus.ndjson(orm.corpus.events("text", 400))
     plain = orm.accumulate(orm.decode_lines(data))
     framed = orm.accumulate(orm.decode_lines(data, raw=True))
-    assert [(a.response_id, a.status, a.output_text, a.usage, a.problems) for a in framed] == \
-        [(a.response_id, a.status, a.output_text, a.usage, a.problems) for a in plain]
+    assert [(a.response_id, a.status, a.output_text, a.usage, a.problems) for a in framed] == [
+        (a.response_id, a.status, a.output_text, a.usage, a.problems) for a in plain
+    ]
     assert plain[0].status == "completed" and plain[0].output_text
     one = orm.ResponseAccumulator()
     for pair in orm.decode_lines(data, raw=True)[: plain[0].events]:

@@ -41,8 +41,7 @@ LINES = [
     # 6: the same field again (counted, first line kept), and a null-valued unknown key (counted too)
     '{"type":"response.output_item.done","output_index":1,"sequence_number":6,"item":{"type":"image_generation_call",'
     '"id":"ig_2","render_ms":9}}',
-    '{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"x",'
-    '"trace":null}',
+    '{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"x","trace":null}',
     "not json at all",
 ]
 DATA = ("\n".join(LINES) + "\n").encode()
@@ -57,8 +56,11 @@ EXPECTED = [
 
 
 def _as(found: tuple[AuditFinding, ...], name: str) -> list[tuple[Any, ...]]:
-    return [(f.event, f.path, f.variant, f.kind, f.count, int(f.first.rpartition(":")[2])) for f in found
-            if f.first.startswith(name)]
+    return [
+        (f.event, f.path, f.variant, f.kind, f.count, int(f.first.rpartition(":")[2]))
+        for f in found
+        if f.first.startswith(name)
+    ]
 
 
 def test_every_lost_tag_and_field_by_path_with_count_and_first_line(tmp_path: Path) -> None:
@@ -67,8 +69,9 @@ def test_every_lost_tag_and_field_by_path_with_count_and_first_line(tmp_path: Pa
     report = audit(path)
     assert sorted(_as(report.findings, str(path))) == sorted(EXPECTED)
     assert (report.events, report.malformed, report.ok, report.lost) == (7, 1, False, 7)
-    assert [f.first for f in report.findings] == sorted((f.first for f in report.findings),
-                                                         key=lambda s: int(s.rpartition(":")[2]))
+    assert [f.first for f in report.findings] == sorted(
+        (f.first for f in report.findings), key=lambda s: int(s.rpartition(":")[2])
+    )
     text = report.format()
     assert f"        2  {path}:2  response.output_item.done $.item.render_ms (image_generation_call)" in text
     assert f"{path}:3  response.teleport.started $: event" in text
@@ -87,14 +90,18 @@ def test_the_same_findings_from_sse_arrays_gzip_and_several_files(tmp_path: Path
     by = {(f.event, f.path, f.variant): f for f in report.findings}
     assert {k: f.count for k, f in by.items()} == {(e, p, v): 2 * n for e, p, v, _, n, _ in EXPECTED}
     # SSE: the line of the event's data line (its event: line is before it)
-    assert by[("response.output_item.done", "$.item.render_ms", "image_generation_call")].first == \
-        f"{tmp_path / 'a.sse'}:7"
+    assert (
+        by[("response.output_item.done", "$.item.render_ms", "image_generation_call")].first
+        == f"{tmp_path / 'a.sse'}:7"
+    )
     assert by[("response.teleport.started", "$", None)].first == f"{tmp_path / 'a.sse'}:10"
     assert audit(clean).ok and audit(clean).format() == "1 events: the model keeps every tag and field"
     crlf = audit(b": x\r\n\r\n" + sse.replace(b"\n", b"\r\n"))
     assert {(f.event, f.path, f.variant, f.count, f.first) for f in crlf.findings} == {
         (f.event, f.path, f.variant, f.count // 2, f"<buffer>:{f.first.rpartition(':')[2]}")
-        for f in report.findings if f.first.startswith(str(tmp_path / "a.sse"))}
+        for f in report.findings
+        if f.first.startswith(str(tmp_path / "a.sse"))
+    }
 
 
 def test_a_byte_order_mark_is_no_part_of_the_first_event() -> None:
@@ -102,7 +109,8 @@ def test_a_byte_order_mark_is_no_part_of_the_first_event() -> None:
         report = audit(data)
         assert report.malformed == (1 if data.endswith(b"all\n") else 0)
         assert report.findings[0].path == "$.item.render_ms" and report.findings[0].first == "<buffer>:" + (
-            "2" if data.endswith(b"all\n") else "1")
+            "2" if data.endswith(b"all\n") else "1"
+        )
 
 
 def test_what_the_model_keeps_whole_is_not_looked_into() -> None:
@@ -115,23 +123,67 @@ def test_what_the_model_keeps_whole_is_not_looked_into() -> None:
 def test_the_november_2026_surface_is_kept() -> None:
     """Shapes from issue #18 audit clean: WebSocket lanes, steering, multi-agent items, keepalive, new fields."""
     lines = [
-        {"type": "response.created", "sequence_number": 0, "stream_id": "lane-a", "agent": {"agent_name": "main"},
-         "response": {"id": "resp_1", "status": "in_progress", "prompt_cache_options": {"comparison_response_id": "r0"},
-                      "prompt_cache_diagnostics": {"type": "cache_miss", "cache_missed_tokens": 12,
-                                                   "reason": "tools_changed"}}},
+        {
+            "type": "response.created",
+            "sequence_number": 0,
+            "stream_id": "lane-a",
+            "agent": {"agent_name": "main"},
+            "response": {
+                "id": "resp_1",
+                "status": "in_progress",
+                "prompt_cache_options": {"comparison_response_id": "r0"},
+                "prompt_cache_diagnostics": {
+                    "type": "cache_miss",
+                    "cache_missed_tokens": 12,
+                    "reason": "tools_changed",
+                },
+            },
+        },
         {"type": "response.steer.accepted", "sequence_number": 4, "stream_id": "lane-a"},
-        {"type": "response.output_item.done", "sequence_number": 5, "output_index": 0, "stream_id": "lane-b",
-         "item": {"type": "function_call", "id": "fc_1", "call_id": "c", "name": "f", "arguments": "{}",
-                  "async": True, "agent": {"agent_name": "worker"}}},
-        {"type": "response.output_item.done", "sequence_number": 6, "output_index": 1,
-         "item": {"type": "multi_agent_call", "id": "ma_1", "call_id": "c2", "action": "spawn_agent",
-                  "arguments": "{}"}},
+        {
+            "type": "response.output_item.done",
+            "sequence_number": 5,
+            "output_index": 0,
+            "stream_id": "lane-b",
+            "item": {
+                "type": "function_call",
+                "id": "fc_1",
+                "call_id": "c",
+                "name": "f",
+                "arguments": "{}",
+                "async": True,
+                "agent": {"agent_name": "worker"},
+            },
+        },
+        {
+            "type": "response.output_item.done",
+            "sequence_number": 6,
+            "output_index": 1,
+            "item": {
+                "type": "multi_agent_call",
+                "id": "ma_1",
+                "call_id": "c2",
+                "action": "spawn_agent",
+                "arguments": "{}",
+            },
+        },
         {"type": "keepalive", "sequence_number": 7},
-        {"type": "response.incomplete", "sequence_number": 8, "stream_id": "lane-a",
-         "response": {"id": "resp_1", "status": "incomplete", "incomplete_details": {"reason": "steered"},
-                      "usage": {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4,
-                                "input_tokens_details": {"cached_tokens": 0,
-                                                         "cache_write_tokens_details": {"ttl_30m_tokens": 3}}}}},
+        {
+            "type": "response.incomplete",
+            "sequence_number": 8,
+            "stream_id": "lane-a",
+            "response": {
+                "id": "resp_1",
+                "status": "incomplete",
+                "incomplete_details": {"reason": "steered"},
+                "usage": {
+                    "input_tokens": 3,
+                    "output_tokens": 1,
+                    "total_tokens": 4,
+                    "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens_details": {"ttl_30m_tokens": 3}},
+                },
+            },
+        },
     ]
     report = audit(b"\n".join(json.dumps(x).encode() for x in lines))
     assert report.ok, report.format()
@@ -179,8 +231,15 @@ _STREAM = corpus.events("mixed", 400)
 @st.composite
 def _mutated(draw: st.DrawFn) -> tuple[list[bytes], dict[tuple[str, str], int], int]:
     evs = [json.loads(json.dumps(e)) for e in _STREAM[: draw(st.integers(20, len(_STREAM)))]]
-    ops = draw(st.lists(st.tuples(st.sampled_from(["drop", "dup", "swap", "strip", "noseq", "add", "add_nested",
-                                                   "rotate"]), st.integers(0, 10_000)), max_size=25))
+    ops = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["drop", "dup", "swap", "strip", "noseq", "add", "add_nested", "rotate"]),
+                st.integers(0, 10_000),
+            ),
+            max_size=25,
+        )
+    )
     for op, k in ops:
         if not evs:
             break
@@ -227,7 +286,8 @@ def _mutated(draw: st.DrawFn) -> tuple[list[bytes], dict[tuple[str, str], int], 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutated())
 def test_mutated_streams_never_raise_and_report_exactly_what_was_added(
-        case: tuple[list[bytes], dict[tuple[str, str], int], int]) -> None:
+    case: tuple[list[bytes], dict[tuple[str, str], int], int],
+) -> None:
     lines, expected, truncated = case
     report = audit(b"\n".join(lines) + b"\n")
     assert report.events == len(lines)
@@ -259,8 +319,10 @@ def test_cli_audit_prints_the_findings_and_exits_1(tmp_path: Path) -> None:
 
 # -- the README's example: its command, on these files, prints exactly what the README shows ---------------------
 
-_IMG = ('{"type":"image_generation_call","id":"ig_1","status":"completed","action":"generate","result":"iVBO",'
-        '"render_ms":412}')
+_IMG = (
+    '{"type":"image_generation_call","id":"ig_1","status":"completed","action":"generate","result":"iVBO",'
+    '"render_ms":412}'
+)
 README_FILES = {
     "capture.sse": (
         ": OPENROUTER PROCESSING\n\n"
@@ -271,14 +333,15 @@ README_FILES = {
         'event: response.teleport.started\ndata: {"type":"response.teleport.started","sequence_number":2}\n\n'
         'event: response.completed\ndata: {"type":"response.completed","sequence_number":3,"response":{"id":'
         f'"resp_1","status":"completed","output":[{_IMG},{{"type":"x_widget","id":"w_1"}}]}}}}\n\n'
-        "data: [DONE]\n\n").encode(),
+        "data: [DONE]\n\n"
+    ).encode(),
     "log.ndjson.gz": gzip.compress(
         b'{"type":"response.created","sequence_number":0,"response":{"id":"resp_2","status":"in_progress"}}\n'
         b'{"type":"keepalive","sequence_number":1}\n'
         b'{"type":"response.output_text.delta","sequence_number":2,"item_id":"m","output_index":0,'
         b'"content_index":0,"delta":"Hi","stream_id":"lane-a"}\n'
-        b'{"type":"response.output_item.done","sequence_number":3,"output_index":0,"item":' + _IMG.encode() +
-        b"}\n"),
+        b'{"type":"response.output_item.done","sequence_number":3,"output_index":0,"item":' + _IMG.encode() + b"}\n"
+    ),
 }
 
 
@@ -294,8 +357,9 @@ def test_the_readme_audit_example_prints_what_it_shows(tmp_path: Path) -> None:
     assert r.stdout == m.group(2)
 
 
-def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Blocks cut at line (NDJSON) and blank-line (SSE) boundaries: the same counts and FILE:LINE, any size."""
     rnd = random.Random(9)
     evs = corpus.events("mixed", 1500)
@@ -303,8 +367,13 @@ def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(tmp_path: 
         if rnd.random() < 0.05:
             e["zz_note"] = rnd.random()
     sse = corpus.sse(evs)
-    inputs = {"log.ndjson": corpus.ndjson(evs), "log.sse": sse, "crlf.sse": sse.replace(b"\n", b"\r\n"),
-              "log.ndjson.gz": gzip.compress(corpus.ndjson(evs)), "bom.ndjson": b"\xef\xbb\xbf" + DATA}
+    inputs = {
+        "log.ndjson": corpus.ndjson(evs),
+        "log.sse": sse,
+        "crlf.sse": sse.replace(b"\n", b"\r\n"),
+        "log.ndjson.gz": gzip.compress(corpus.ndjson(evs)),
+        "bom.ndjson": b"\xef\xbb\xbf" + DATA,
+    }
     for name, data in inputs.items():
         path = tmp_path / name
         path.write_bytes(data)
@@ -314,15 +383,18 @@ def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(tmp_path: 
             monkeypatch.setattr(audit_module, "BLOCK_SIZE", size)
             blocks = audit(path)
             assert (blocks.events, blocks.malformed) == (whole.events, whole.malformed), (name, size)
-            assert [(f.event, f.path, f.count, f.first.replace(str(path), "<buffer>")) for f in blocks.findings] == \
-                [(f.event, f.path, f.count, f.first) for f in whole.findings], (name, size)
+            assert [(f.event, f.path, f.count, f.first.replace(str(path), "<buffer>")) for f in blocks.findings] == [
+                (f.event, f.path, f.count, f.first) for f in whole.findings
+            ], (name, size)
 
 
 def test_an_array_broken_midway_counts_the_break() -> None:
     # a syntax error in an array used to make the whole source "0 events: the model keeps every tag and field"
     good = json.loads(LINES[1])
-    for data in (b"[" + json.dumps(good).encode() + b',\n{"type":"response.in_progress", oops}]',
-                 b"[" + json.dumps(good).encode() + b',{"type":"resp'):
+    for data in (
+        b"[" + json.dumps(good).encode() + b',\n{"type":"response.in_progress", oops}]',
+        b"[" + json.dumps(good).encode() + b',{"type":"resp',
+    ):
         report = audit(data)
         assert report.malformed == 1 and report.events >= 1, data
         assert report.format().endswith("; 1 malformed")
@@ -334,20 +406,34 @@ def test_an_array_broken_midway_counts_the_break() -> None:
 
 def test_cli_audit_of_a_truncated_gzip_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
     (tmp_path / "t.ndjson.gz").write_bytes(gzip.compress(DATA)[:40])
-    done = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "audit", str(tmp_path / "t.ndjson.gz")],
-                          capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "openresponses_msgspec", "audit", str(tmp_path / "t.ndjson.gz")],
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     err = done.stderr.decode()
-    assert err.startswith(f"{tmp_path / 't.ndjson.gz'}: gzip data is corrupt or ends early") and \
-        "internal error" not in err and "Traceback" not in err and err.count("\n") == 1, err
+    assert (
+        err.startswith(f"{tmp_path / 't.ndjson.gz'}: gzip data is corrupt or ends early")
+        and "internal error" not in err
+        and "Traceback" not in err
+        and err.count("\n") == 1
+    ), err
 
 
-@pytest.mark.parametrize(("body", "why"), [
-    (b"", "empty input: no events"),
-    (b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}',
-     "not an event stream: an API error body: 'Incorrect API key provided' (invalid_request_error, invalid_api_key)"),
-    (b"<html><head><title>502 Bad Gateway</title></head></html>", "not an event stream: an HTML page"),
-])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"", "empty input: no events"),
+        (
+            b'{"error":{"message":"Incorrect API key provided",'
+            b'"type":"invalid_request_error","code":"invalid_api_key"}}',
+            "not an event stream: an API error body: 'Incorrect API key provided'"
+            " (invalid_request_error, invalid_api_key)",
+        ),
+        (b"<html><head><title>502 Bad Gateway</title></head></html>", "not an event stream: an HTML page"),
+    ],
+)
 def test_cli_audit_refuses_what_is_no_event_stream(tmp_path: Path, body: bytes, why: str) -> None:
     """As stats and check do: a body that is no stream is bad input (exit 1, one line), not "0 events: the model
     keeps every tag and field" with exit 0; from a file and from stdin alike."""
@@ -363,8 +449,9 @@ def test_cli_audit_refuses_what_is_no_event_stream(tmp_path: Path, body: bytes, 
 
 def test_cli_audit_reads_stdin_after_its_head_was_looked_at() -> None:
     data = corpus.ndjson(corpus.events("text", 300)) + DATA
-    done = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "audit", "-"], input=data,
-                          capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "openresponses_msgspec", "audit", "-"], input=data, capture_output=True, timeout=120
+    )
     assert done.returncode == 1, done.stderr
     assert "307 events: 6 tags and fields the model does not keep (7 occurrences); 1 malformed" in done.stdout.decode()
     assert "-:305  response.completed $.response.usage.carbon_g" in done.stdout.decode()

@@ -29,9 +29,23 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_json = tmp / "run.json"
     env = {**os.environ, "BENCH_SCALE": "smoke"}
     res = subprocess.run(
-        [sys.executable, "-m", "pytest", str(BENCH), "-q", "-p", "no:cacheprovider", f"--benchmark-json={run_json}",
-         "-W", "ignore::DeprecationWarning"],
-        cwd=tmp, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(BENCH),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--benchmark-json={run_json}",
+            "-W",
+            "ignore::DeprecationWarning",
+        ],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     return run_json
@@ -52,8 +66,10 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     assert by[("text+unknown-nested ndjson", OURS)]["extra_info"]["events"] == 2000 + 2000 // 99
     assert by[("text ndjson", OURS)]["extra_info"]["interleaved"] == "decode: text"
     # issue #10's projections, timed in the same set as the full model and the newline scan they are held to
-    for group, lib in (("text ndjson", "openresponses_msgspec projection (usage + text deltas)"),
-                       ("image ndjson", "openresponses_msgspec projection (partial_image_b64 as Raw)")):
+    for group, lib in (
+        ("text ndjson", "openresponses_msgspec projection (usage + text deltas)"),
+        ("image ndjson", "openresponses_msgspec projection (partial_image_b64 as Raw)"),
+    ):
         assert by[(group, lib)]["extra_info"]["interleaved"] == by[(group, OURS)]["extra_info"]["interleaved"]
     mem = by[("memory: text batch", OURS)]["extra_info"]
     assert mem["kind"] == "memory" and mem["events"] == 2000 and mem["retained_per_event"] > 0
@@ -63,8 +79,9 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
 
 
 def test_check_command_on_the_smoke_run(smoke_run: Path) -> None:
-    res = subprocess.run([sys.executable, str(BENCH / "check.py"), str(smoke_run)], capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run(
+        [sys.executable, str(BENCH / "check.py"), str(smoke_run)], capture_output=True, text=True, timeout=120
+    )
     assert res.returncode == 0, res.stderr  # without --strict a missed target is reported, not an exit status
     doc = json.loads(smoke_run.read_text())
     for t in doc["targets"]:
@@ -81,8 +98,12 @@ def test_check_command_on_the_smoke_run(smoke_run: Path) -> None:
 
 def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "docs"
-    rep = subprocess.run([sys.executable, str(BENCH / "report.py"), str(smoke_run), "--out", str(out)],
-                         capture_output=True, text=True, timeout=300)
+    rep = subprocess.run(
+        [sys.executable, str(BENCH / "report.py"), str(smoke_run), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert rep.returncode == 0, rep.stderr
     md = (out / "benchmarks.md").read_text()
     assert "### text ndjson" in md and "**openresponses_msgspec**" in md and "## Targets" in md
@@ -91,8 +112,9 @@ def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: p
     # the compacted run beside the report checks to the same ratios as the run itself
     doc = json.loads(smoke_run.read_text())
     compact = json.loads((out / "benchmarks.json").read_text())
-    assert [(r.status, r.ratio, r.spread) for r in check.evaluate(compact, check.targets_of(compact))] == \
-        [(r.status, r.ratio, r.spread) for r in check.evaluate(doc, check.targets_of(doc))]
+    assert [(r.status, r.ratio, r.spread) for r in check.evaluate(compact, check.targets_of(compact))] == [
+        (r.status, r.ratio, r.spread) for r in check.evaluate(doc, check.targets_of(doc))
+    ]
     assert len(compact["benchmarks"]) == len(doc["benchmarks"])
     figures = (out / "readme-figures.md").read_text()  # not README.md: only a full run into docs/ touches it
     assert "| text + a keep-alive event per 100 vs clean text (NDJSON) | #10 |" in figures
@@ -123,11 +145,15 @@ def test_readme_figures_block_is_replaced_in_place(tmp_path: Path) -> None:
 # -- the check's arithmetic on a synthetic run ------------------------------------------------------------
 
 
-def _bench(group: str, lib: str, median: float, events: int = 100, data: list[float] | None = None,
-           **extra: Any) -> dict[str, Any]:
-    return {"group": group, "name": f"t[{lib}]", "extra_info": {"lib": lib, "events": events, "bytes": 10 * events,
-                                                               **extra},
-            "stats": {"median": median, "data": data or [median]}}
+def _bench(
+    group: str, lib: str, median: float, events: int = 100, data: list[float] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "group": group,
+        "name": f"t[{lib}]",
+        "extra_info": {"lib": lib, "events": events, "bytes": 10 * events, **extra},
+        "stats": {"median": median, "data": data or [median]},
+    }
 
 
 def _targets() -> list[Target]:
@@ -142,14 +168,16 @@ def _targets() -> list[Target]:
 
 
 def _run() -> dict[str, Any]:
-    return {"benchmarks": [
-        _bench("g", OURS, 0.5, data=[0.4, 0.5, 0.6], interleaved="s"),
-        _bench("g", "peer", 1.0, data=[1.0, 1.0, 1.2], interleaved="s"),
-        _bench("mix", OURS, 0.55, events=101, interleaved="other"),  # 101 events: per-event speed counts
-        _bench("lin", "N", 1.0),
-        _bench("lin", "2N", 2.5, events=200),
-        _bench("mem", "ours", 0.0, peak_mb=90.0, kind="memory"),
-    ]}
+    return {
+        "benchmarks": [
+            _bench("g", OURS, 0.5, data=[0.4, 0.5, 0.6], interleaved="s"),
+            _bench("g", "peer", 1.0, data=[1.0, 1.0, 1.2], interleaved="s"),
+            _bench("mix", OURS, 0.55, events=101, interleaved="other"),  # 101 events: per-event speed counts
+            _bench("lin", "N", 1.0),
+            _bench("lin", "2N", 2.5, events=200),
+            _bench("mem", "ours", 0.0, peak_mb=90.0, kind="memory"),
+        ]
+    }
 
 
 def test_check_ratios_statuses_and_spread() -> None:
@@ -198,8 +226,12 @@ def test_interleaved_set_alternates_rounds_and_replays_each_case(benchmark: Any)
     calls: list[str] = []
     s = harness.InterleavedSet("synthetic")
     for name, rounds in (("a", 3), ("b", 3), ("c", 1)):
-        s.add(name, lambda name=name, rounds=rounds: harness.Case(f"grp {name}", name, lambda: calls.append(name),
-                                                                  events=5, bytes=50, rounds=rounds))
+        s.add(
+            name,
+            lambda name=name, rounds=rounds: harness.Case(
+                f"grp {name}", name, lambda: calls.append(name), events=5, bytes=50, rounds=rounds
+            ),
+        )
 
     def skipped() -> harness.Case:
         pytest.skip("optional peer missing")
@@ -230,14 +262,20 @@ def test_interleaved_set_alternates_rounds_and_replays_each_case(benchmark: Any)
 
 def test_every_round_target_checks_the_worst_round() -> None:
     """over="every round" (issue #16): the worst per-round ratio is the measure, not the ratio of the medians."""
-    run = {"benchmarks": [_bench("f", OURS, 0.3, data=[0.2, 0.3, 0.9], interleaved="s"),
-                          _bench("f", "decode", 1.0, data=[1.0, 1.0, 1.0], interleaved="s"),
-                          _bench("f", "alone", 1.0, data=[1.0, 1.0, 1.0], interleaved="other")]}
+    run = {
+        "benchmarks": [
+            _bench("f", OURS, 0.3, data=[0.2, 0.3, 0.9], interleaved="s"),
+            _bench("f", "decode", 1.0, data=[1.0, 1.0, 1.0], interleaved="s"),
+            _bench("f", "alone", 1.0, data=[1.0, 1.0, 1.0], interleaved="other"),
+        ]
+    }
     median = Target("median", issue=16, num="f", den=("f", "decode"), goal=0.5, cmp="<=", metric="time")
-    worst = Target("worst", issue=16, num="f", den=("f", "decode"), goal=0.5, cmp="<=", metric="time",
-                   over="every round")
-    apart = Target("apart", issue=16, num="f", den=("f", "alone"), goal=0.5, cmp="<=", metric="time",
-                   over="every round")
+    worst = Target(
+        "worst", issue=16, num="f", den=("f", "decode"), goal=0.5, cmp="<=", metric="time", over="every round"
+    )
+    apart = Target(
+        "apart", issue=16, num="f", den=("f", "alone"), goal=0.5, cmp="<=", metric="time", over="every round"
+    )
     got = {r.target.name: r for r in check.evaluate(run, [median, worst, apart])}
     assert (got["median"].status, got["median"].ratio) == (check.MET, pytest.approx(0.3))
     assert (got["worst"].status, got["worst"].ratio) == (check.MISSED, pytest.approx(0.9))

@@ -24,8 +24,9 @@ NDJSON = corpus.ndjson(EVENTS)
 
 
 def _run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "openresponses_msgspec", *args], input=stdin, capture_output=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "openresponses_msgspec", *args], input=stdin, capture_output=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -40,10 +41,19 @@ def logs(tmp_path: Path) -> Path:
 
 
 class TestArguments:
-    @pytest.mark.parametrize("argv", [
-        ["frob"], [], ["demo", "--repeat", "0"], ["demo", "--events", "-1"], ["demo", "--events", "x"],
-        ["stats"], ["validate", "--max-errors", "-2", "x"], ["convert", "a", "--to", "xml"],
-    ])
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["frob"],
+            [],
+            ["demo", "--repeat", "0"],
+            ["demo", "--events", "-1"],
+            ["demo", "--events", "x"],
+            ["stats"],
+            ["validate", "--max-errors", "-2", "x"],
+            ["convert", "a", "--to", "xml"],
+        ],
+    )
     def test_bad_arguments_one_line_exit_2(self, argv: list[str]) -> None:
         r = _run(*argv)
         assert r.returncode == 2
@@ -73,9 +83,16 @@ class TestDemo:
         out = r.stdout.decode()
         assert r.returncode == 0, r.stderr
         assert "3,000 events decoded" in out
-        accs = accumulate(decode_lines(corpus.ndjson(
-            corpus.events("text", 1200) + corpus.events("reasoning", 900) + corpus.events("mixed", 750)
-            + corpus.events("image", 150))))
+        accs = accumulate(
+            decode_lines(
+                corpus.ndjson(
+                    corpus.events("text", 1200)
+                    + corpus.events("reasoning", 900)
+                    + corpus.events("mixed", 750)
+                    + corpus.events("image", 150)
+                )
+            )
+        )
         assert f"accumulate: {len(accs):,} responses" in out
         assert "first response with text: resp_00000000 completed" in out
 
@@ -90,9 +107,11 @@ class TestStats:
         report = json.loads(capsys.readouterr().out)
         assert report["events"] == len(EVENTS) == sum(report["events_by_type"].values())
         assert report["events_by_type"]["response.output_text.delta"] == sum(
-            e["type"] == "response.output_text.delta" for e in EVENTS)
-        assert report["unknown_events"] == sum(e["type"] in ("response.keep_alive", "response.future_feature.delta")
-                                              for e in EVENTS)
+            e["type"] == "response.output_text.delta" for e in EVENTS
+        )
+        assert report["unknown_events"] == sum(
+            e["type"] in ("response.keep_alive", "response.future_feature.delta") for e in EVENTS
+        )
         assert report["invalid_events"] == 0
         done = [e for e in EVENTS if e["type"] == "response.completed"]
         created = [e for e in EVENTS if e["type"] == "response.created"]
@@ -172,21 +191,44 @@ class TestConvert:
 
 class TestCat:
     def test_filter_and_fields(self, logs: Path) -> None:
-        r = _run("cat", "-", "--type", "response.output_text.d*", "--fields", "sequence_number,delta",
-                 stdin=(logs / "log.sse.gz").read_bytes())
+        r = _run(
+            "cat",
+            "-",
+            "--type",
+            "response.output_text.d*",
+            "--fields",
+            "sequence_number,delta",
+            stdin=(logs / "log.sse.gz").read_bytes(),
+        )
         assert r.returncode == 0
         got = [json.loads(line) for line in r.stdout.splitlines()]
-        want = [{"sequence_number": e["sequence_number"], "delta": e.get("delta")} for e in EVENTS
-                if e["type"] in ("response.output_text.delta", "response.output_text.done")]
+        want = [
+            {"sequence_number": e["sequence_number"], "delta": e.get("delta")}
+            for e in EVENTS
+            if e["type"] in ("response.output_text.delta", "response.output_text.done")
+        ]
         assert got == want
 
     def test_dotted_fields(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        assert main(["cat", str(logs / "log.ndjson"), "--type", "response.completed",
-                     "--fields", "response.id,response.usage.total_tokens"]) == 0
+        assert (
+            main(
+                [
+                    "cat",
+                    str(logs / "log.ndjson"),
+                    "--type",
+                    "response.completed",
+                    "--fields",
+                    "response.id,response.usage.total_tokens",
+                ]
+            )
+            == 0
+        )
         got = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-        assert got == [{"response.id": e["response"]["id"],
-                        "response.usage.total_tokens": e["response"]["usage"]["total_tokens"]}
-                       for e in EVENTS if e["type"] == "response.completed"]
+        assert got == [
+            {"response.id": e["response"]["id"], "response.usage.total_tokens": e["response"]["usage"]["total_tokens"]}
+            for e in EVENTS
+            if e["type"] == "response.completed"
+        ]
 
     def test_bad_line_strict_and_replace(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["cat", str(logs / "bad.ndjson")]) == 1
@@ -216,12 +258,16 @@ class TestNotAStream:
         assert r.returncode == 1
         assert (r.stdout if verb == "validate" else r.stderr).decode() == (
             f"{tmp_path / 'body.json'}: not an event stream: an API error body: 'Incorrect API key' "
-            "(invalid_request_error, invalid_api_key)\n")
+            "(invalid_request_error, invalid_api_key)\n"
+        )
 
-    def test_pretty_printed_error_body_and_whole_response(self, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
-        (tmp_path / "e.json").write_bytes(b'{\n  "error": {\n    "message": "Rate limit reached",\n'
-                                          b'    "type": "requests",\n    "code": "rate_limit_exceeded"\n  }\n}\n')
+    def test_pretty_printed_error_body_and_whole_response(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        (tmp_path / "e.json").write_bytes(
+            b'{\n  "error": {\n    "message": "Rate limit reached",\n'
+            b'    "type": "requests",\n    "code": "rate_limit_exceeded"\n  }\n}\n'
+        )
         assert main(["stats", str(tmp_path / "e.json")]) == 1
         assert "an API error body: 'Rate limit reached' (requests, rate_limit_exceeded)" in capsys.readouterr().err
         (tmp_path / "r.json").write_bytes(b'{"id":"resp_1","object":"response","status":"completed","output":[]}')
@@ -231,15 +277,18 @@ class TestNotAStream:
     def test_html_page_and_plain_text(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (tmp_path / "page").write_bytes(HTML_502)
         assert main(["stats", str(tmp_path / "page")]) == 1
-        assert capsys.readouterr().err == (f"{tmp_path / 'page'}: not an event stream: an HTML page "
-                                           "('502 Bad Gateway'), as a proxy or server error sends\n")
+        assert capsys.readouterr().err == (
+            f"{tmp_path / 'page'}: not an event stream: an HTML page "
+            "('502 Bad Gateway'), as a proxy or server error sends\n"
+        )
         (tmp_path / "t").write_bytes(b"upstream connect error or disconnect/reset before headers\n")
         assert main(["stats", str(tmp_path / "t")]) == 1
         assert "text without SSE fields ('upstream connect error" in capsys.readouterr().err
         (tmp_path / "b").write_bytes(b"\x00\x00\x00\x00" + NDJSON)  # a log file preallocated with NULs
         assert main(["cat", str(tmp_path / "b")]) == 1
-        assert capsys.readouterr().err == (f"{tmp_path / 'b'}: not an event stream: binary data (first bytes: "
-                                           "00 00 00 00 7b 22 74 79)\n")
+        assert capsys.readouterr().err == (
+            f"{tmp_path / 'b'}: not an event stream: binary data (first bytes: 00 00 00 00 7b 22 74 79)\n"
+        )
 
     def test_empty_input(self, tmp_path: Path) -> None:
         (tmp_path / "empty.ndjson").write_bytes(b"")
@@ -256,8 +305,10 @@ class TestNotAStream:
         r = _run(verb, str(tmp_path / "cut.ndjson.gz"))
         assert r.returncode == 1
         err = _one_line(r.stderr)
-        assert err.startswith(f"{tmp_path / 'cut.ndjson.gz'}: gzip data ends early (truncated file): compressed byte "
-                              f"{len(data) // 2}, uncompressed byte ")
+        assert err.startswith(
+            f"{tmp_path / 'cut.ndjson.gz'}: gzip data ends early (truncated file): compressed byte "
+            f"{len(data) // 2}, uncompressed byte "
+        )
         reached = int(err.split("uncompressed byte ")[1])
         assert 0 < reached < len(NDJSON)
         assert zlib.decompressobj(31).decompress(data[: len(data) // 2]) == NDJSON[:reached]  # all it holds
@@ -266,29 +317,39 @@ class TestNotAStream:
 class TestPaths:
     def test_directory(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["stats", str(tmp_path)]) == 2
-        assert capsys.readouterr().err == (f"openresponses-msgspec stats: error: {tmp_path} is a directory, not a "
-                                           f"file (name the files in it, e.g. {tmp_path}/*.ndjson)\n")
+        assert capsys.readouterr().err == (
+            f"openresponses-msgspec stats: error: {tmp_path} is a directory, not a "
+            f"file (name the files in it, e.g. {tmp_path}/*.ndjson)\n"
+        )
 
     def test_fifo_and_process_substitution(self, tmp_path: Path) -> None:
         fifo = tmp_path / "in.fifo"
         os.mkfifo(fifo)
-        p = subprocess.Popen([sys.executable, "-m", "openresponses_msgspec", "stats", "--json", str(fifo)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "openresponses_msgspec", "stats", "--json", str(fifo)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         with open(fifo, "wb") as w:
             w.write(NDJSON)
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
         assert json.loads(out)["events"] == len(EVENTS)
-        r = subprocess.run(["bash", "-c", f"{sys.executable} -m openresponses_msgspec stats --json "
-                            f"<(cat {logs_path(tmp_path)})"], capture_output=True, timeout=120)
+        r = subprocess.run(
+            ["bash", "-c", f"{sys.executable} -m openresponses_msgspec stats --json <(cat {logs_path(tmp_path)})"],
+            capture_output=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["events"] == len(EVENTS)
 
     def test_output_over_its_input_is_refused(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
         src = logs / "log.ndjson"
         assert main(["convert", str(src), "-o", str(src)]) == 2
-        assert capsys.readouterr().err == (f"openresponses-msgspec convert: error: the output {src} is also an "
-                                           "input: write to another file, then rename it\n")
+        assert capsys.readouterr().err == (
+            f"openresponses-msgspec convert: error: the output {src} is also an "
+            "input: write to another file, then rename it\n"
+        )
         assert src.read_bytes() == NDJSON  # not truncated
         os.link(src, logs / "hard.ndjson")  # the same file under another name
         assert main(["convert", str(src), "-o", str(logs / "hard.ndjson")]) == 2
@@ -296,8 +357,10 @@ class TestPaths:
 
     def test_missing_directory_and_unwritable_place(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["convert", str(logs / "log.ndjson"), "-o", str(logs / "no" / "out.ndjson")]) == 2
-        assert capsys.readouterr().err == (f"openresponses-msgspec convert: error: cannot write "
-                                           f"{logs / 'no' / 'out.ndjson'}: no such directory: {logs / 'no'}\n")
+        assert capsys.readouterr().err == (
+            f"openresponses-msgspec convert: error: cannot write "
+            f"{logs / 'no' / 'out.ndjson'}: no such directory: {logs / 'no'}\n"
+        )
         assert main(["convert", str(logs / "log.ndjson"), "-o", "/proc/out.ndjson"]) == 2  # root cannot either
         err = capsys.readouterr().err
         assert err.startswith("openresponses-msgspec convert: error: cannot write in /proc: ") and err.count("\n") == 1
@@ -316,7 +379,8 @@ class TestPaths:
         assert oct(out.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
 
     def test_output_keeps_an_existing_files_mode_and_never_flips_the_umask(
-            self, logs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, logs: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         umask = _umask()
         out = logs / "secret.ndjson"
         out.write_bytes(b"old\n")
@@ -331,8 +395,13 @@ class TestPaths:
         new = logs / "new.ndjson"
         assert main(["convert", str(logs / "log.ndjson"), "-o", str(new)]) == 0
         assert oct(new.stat().st_mode & 0o777) == oct(0o666 & ~umask)
-        assert sorted(p.name for p in logs.iterdir()) == ["bad.ndjson", "log.ndjson", "log.sse.gz", "new.ndjson",
-                                                          "secret.ndjson"]
+        assert sorted(p.name for p in logs.iterdir()) == [
+            "bad.ndjson",
+            "log.ndjson",
+            "log.sse.gz",
+            "new.ndjson",
+            "secret.ndjson",
+        ]
 
     def test_dev_null_output_is_written_in_place(self, logs: Path) -> None:
         assert main(["convert", str(logs / "log.ndjson"), "-o", os.devnull, "--to", "ndjson"]) == 0
@@ -353,14 +422,22 @@ def _umask() -> int:
 
 class TestIOFailures:
     def test_full_disk_on_stdout(self, logs: Path) -> None:
-        for argv in (["stats", str(logs / "log.ndjson")], ["convert", str(logs / "log.ndjson"), "--to", "sse"],
-                     ["cat", str(logs / "log.ndjson")]):
+        for argv in (
+            ["stats", str(logs / "log.ndjson")],
+            ["convert", str(logs / "log.ndjson"), "--to", "sse"],
+            ["cat", str(logs / "log.ndjson")],
+        ):
             with open("/dev/full", "wb") as full:
-                r = subprocess.run([sys.executable, "-m", "openresponses_msgspec", *argv], stdout=full,
-                                   stderr=subprocess.PIPE, timeout=120)
+                r = subprocess.run(
+                    [sys.executable, "-m", "openresponses_msgspec", *argv],
+                    stdout=full,
+                    stderr=subprocess.PIPE,
+                    timeout=120,
+                )
             assert r.returncode == 74, argv
-            assert _one_line(r.stderr) == (f"openresponses-msgspec {argv[0]}: error: cannot write stdout: "
-                                           "No space left on device\n")
+            assert _one_line(r.stderr) == (
+                f"openresponses-msgspec {argv[0]}: error: cannot write stdout: No space left on device\n"
+            )
 
     def test_file_too_large_leaves_no_partial_output(self, logs: Path) -> None:
         import resource
@@ -371,8 +448,12 @@ class TestIOFailures:
             resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
 
         out = logs / "big.sse"
-        r = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "convert", str(logs / "log.ndjson"),
-                            "-o", str(out)], capture_output=True, timeout=120, preexec_fn=limit)
+        r = subprocess.run(
+            [sys.executable, "-m", "openresponses_msgspec", "convert", str(logs / "log.ndjson"), "-o", str(out)],
+            capture_output=True,
+            timeout=120,
+            preexec_fn=limit,
+        )
         assert r.returncode == 74
         assert _one_line(r.stderr) == f"openresponses-msgspec convert: error: cannot write {out}: File too large\n"
         assert sorted(p.name for p in logs.iterdir()) == ["bad.ndjson", "log.ndjson", "log.sse.gz"]
@@ -386,8 +467,9 @@ class TestIOFailures:
         try:
             r = _run("convert", str(logs / "log.ndjson"), "--to", "sse", "-o", str(disk / "out.sse"))
             assert r.returncode == 74
-            assert _one_line(r.stderr) == (f"openresponses-msgspec convert: error: cannot write {disk / 'out.sse'}: "
-                                           "No space left on device\n")
+            assert _one_line(r.stderr) == (
+                f"openresponses-msgspec convert: error: cannot write {disk / 'out.sse'}: No space left on device\n"
+            )
             assert list(disk.iterdir()) == []
         finally:
             subprocess.run(["umount", str(disk)], check=True)
@@ -399,8 +481,12 @@ class TestInterrupt:
         import signal
 
         big = corpus.ndjson(corpus.events("text", 8000))  # > 1 MiB: write() returns once most of it was read
-        p = subprocess.Popen([sys.executable, "-m", "openresponses_msgspec", "stats", "-"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "openresponses_msgspec", "stats", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert p.stdin is not None and len(big) > 1 << 20
         p.stdin.write(big)  # blocks until the reader has taken all but a pipe buffer of it: it is reading
         p.stdin.flush()
@@ -408,7 +494,6 @@ class TestInterrupt:
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=120)
         assert (p.returncode, out, err) == (130, b"", b"openresponses-msgspec stats: interrupted\n")
-
 
     @pytest.mark.parametrize("how", ["-m", "script"])
     def test_ctrl_c_while_the_package_imports_exit_130(self, how: str) -> None:
@@ -418,10 +503,10 @@ class TestInterrupt:
         import signal
 
         script = Path(sys.executable).with_name("openresponses-msgspec")
-        cmd = [sys.executable, "-X", "importtime"] + (
-            ["-m", "openresponses_msgspec"] if how == "-m" else [str(script)])
-        p = subprocess.Popen(cmd + ["stats", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+        cmd = [sys.executable, "-X", "importtime"] + (["-m", "openresponses_msgspec"] if how == "-m" else [str(script)])
+        p = subprocess.Popen(
+            cmd + ["stats", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         assert p.stderr is not None
         watchdog = threading.Timer(120, p.kill)  # a start-up that never imports msgspec fails, never hangs
         watchdog.start()
@@ -434,15 +519,17 @@ class TestInterrupt:
         assert (p.returncode, out, err) == (130, b"", b"openresponses-msgspec: interrupted\n")
 
     def test_a_program_importing_the_package_keeps_its_own_sigint(self) -> None:
-        code = ("import signal, openresponses_msgspec; "
-                "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+        code = (
+            "import signal, openresponses_msgspec; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+        )
         got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert (got.returncode, got.stdout) == (0, "True\n")
 
 
 class TestInternalError:
-    def test_one_line_exit_70(self, logs: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+    def test_one_line_exit_70(
+        self, logs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         import openresponses_msgspec._cli as cli
 
         def broken(self: object, events: object) -> None:
@@ -452,21 +539,25 @@ class TestInternalError:
         assert main(["stats", str(logs / "log.ndjson")]) == 70
         assert capsys.readouterr().err == (
             "openresponses-msgspec stats: internal error: TypeError: unsupported operand type(s) for +: 'NoneType' "
-            "and 'int' (a bug in openresponses-msgspec: please report it with the command line; exit status 70)\n")
+            "and 'int' (a bug in openresponses-msgspec: please report it with the command line; exit status 70)\n"
+        )
 
 
 class TestMissingExtra:
     def test_parquet_and_progress_without_their_extras(self, logs: Path) -> None:
-        code = ("import sys; sys.modules['pyarrow'] = None; sys.modules['tqdm'] = None\n"
-                "from openresponses_msgspec._cli import main\n"
-                f"print(main(['convert', {str(logs / 'log.ndjson')!r}, '-o', {str(logs / 'x.parquet')!r}]))\n"
-                f"print(main(['stats', '--progress', {str(logs / 'log.ndjson')!r}]))\n")
+        code = (
+            "import sys; sys.modules['pyarrow'] = None; sys.modules['tqdm'] = None\n"
+            "from openresponses_msgspec._cli import main\n"
+            f"print(main(['convert', {str(logs / 'log.ndjson')!r}, '-o', {str(logs / 'x.parquet')!r}]))\n"
+            f"print(main(['stats', '--progress', {str(logs / 'log.ndjson')!r}]))\n"
+        )
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
         assert r.stdout.decode().split() == ["2", "2"]
         assert r.stderr.decode().splitlines() == [
             "openresponses-msgspec convert: error: Parquet output needs pyarrow: "
             "pip install 'openresponses-msgspec[arrow]'",
-            "openresponses-msgspec stats: error: --progress needs tqdm: pip install 'openresponses-msgspec[cli]'"]
+            "openresponses-msgspec stats: error: --progress needs tqdm: pip install 'openresponses-msgspec[cli]'",
+        ]
         assert not (logs / "x.parquet").exists()
 
 
@@ -503,8 +594,9 @@ class TestLossless:
                 assert data == b"\n".join(WIRE) + b"\n"
             elif to == "sse":
                 types = [json.loads(w.replace(b"1e400", b"0"))["type"] for w in WIRE]
-                assert data == b"".join(b"event: " + t.encode() + b"\ndata: " + w + b"\n\n"
-                                        for t, w in zip(types, WIRE, strict=True))
+                assert data == b"".join(
+                    b"event: " + t.encode() + b"\ndata: " + w + b"\n\n" for t, w in zip(types, WIRE, strict=True)
+                )
             else:
                 assert data == b"[\n" + b",\n".join(WIRE) + b"\n]\n"
 
@@ -533,43 +625,77 @@ class TestLossless:
         assert main(["convert", str(tmp_path / "in.ndjson"), "-o", str(tmp_path / "o.parquet")]) == 1
         assert not (tmp_path / "o.parquet").exists()
         capsys.readouterr()
-        assert main(["convert", str(tmp_path / "in.ndjson"), "--errors", "replace",
-                     "-o", str(tmp_path / "o.parquet")]) == 0
-        assert capsys.readouterr().err == (f"{tmp_path / 'in.ndjson'}:3:{len(WIRE[0]) + len(WIRE[1]) + 2}: kept as "
-                                           "a row with known=false: JSON is malformed: expected ',' or '}' (byte 37)\n")
+        assert (
+            main(["convert", str(tmp_path / "in.ndjson"), "--errors", "replace", "-o", str(tmp_path / "o.parquet")])
+            == 0
+        )
+        assert capsys.readouterr().err == (
+            f"{tmp_path / 'in.ndjson'}:3:{len(WIRE[0]) + len(WIRE[1]) + 2}: kept as "
+            "a row with known=false: JSON is malformed: expected ',' or '}' (byte 37)\n"
+        )
         t = pq.read_table(tmp_path / "o.parquet")
         assert t.column("raw").to_pylist() == [WIRE[0], WIRE[1], bad, WIRE[2], WIRE[3]]
         assert t.column("known").to_pylist() == [True, True, False, True, True]
-        assert t.column("type").to_pylist() == ["response.created", "response.output_item.added", None,
-                                                "response.output_item.done", "response.completed"]
+        assert t.column("type").to_pylist() == [
+            "response.created",
+            "response.output_item.added",
+            None,
+            "response.output_item.done",
+            "response.completed",
+        ]
         assert b'"action": "generate"' in t.column("raw")[3].as_py()
         assert t.column("total_tokens").to_pylist()[4] == 1068
 
     def test_cat_prints_the_wire_values(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (tmp_path / "in.ndjson").write_bytes(WIRE_NDJSON)
-        assert main(["cat", str(tmp_path / "in.ndjson"), "--type", "response.output_item.done,response.completed",
-                     "--fields", "item.action,item.revised_prompt,response.usage.x_future,response.obfuscation"]) == 0
+        assert (
+            main(
+                [
+                    "cat",
+                    str(tmp_path / "in.ndjson"),
+                    "--type",
+                    "response.output_item.done,response.completed",
+                    "--fields",
+                    "item.action,item.revised_prompt,response.usage.x_future,response.obfuscation",
+                ]
+            )
+            == 0
+        )
         assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [
-            {"item.action": "generate", "item.revised_prompt": None, "response.usage.x_future": None,
-             "response.obfuscation": None},
-            {"item.action": None, "item.revised_prompt": None, "response.usage.x_future": "1e400",
-             "response.obfuscation": None}]
+            {
+                "item.action": "generate",
+                "item.revised_prompt": None,
+                "response.usage.x_future": None,
+                "response.obfuscation": None,
+            },
+            {
+                "item.action": None,
+                "item.revised_prompt": None,
+                "response.usage.x_future": "1e400",
+                "response.obfuscation": None,
+            },
+        ]
 
 
 class TestOldStreams:
     # March 2025 OpenAI shape: no sequence_number on any event (hand-written)
-    OLD = b"\n".join([
-        b'{"type":"response.created","response":{"id":"resp_old","object":"response","created_at":1741290958,'
-        b'"status":"in_progress","model":"gpt-4o-2024-08-06","output":[]}}',
-        b'{"type":"response.output_item.added","output_index":0,"item":{"id":"msg_1","type":"message",'
-        b'"status":"in_progress","role":"assistant","content":[]}}',
-        b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"}',
-        b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"!"}',
-        b'{"type":"response.output_text.done","item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi!"}',
-        b'{"type":"response.completed","response":{"id":"resp_old","object":"response","created_at":1741290958,'
-        b'"status":"completed","model":"gpt-4o-2024-08-06","output":[],"usage":{"input_tokens":9,'
-        b'"output_tokens":2,"total_tokens":11}}}',
-    ]) + b"\n"
+    OLD = (
+        b"\n".join(
+            [
+                b'{"type":"response.created","response":{"id":"resp_old","object":"response","created_at":1741290958,'
+                b'"status":"in_progress","model":"gpt-4o-2024-08-06","output":[]}}',
+                b'{"type":"response.output_item.added","output_index":0,"item":{"id":"msg_1","type":"message",'
+                b'"status":"in_progress","role":"assistant","content":[]}}',
+                b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"}',
+                b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"!"}',
+                b'{"type":"response.output_text.done","item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi!"}',
+                b'{"type":"response.completed","response":{"id":"resp_old","object":"response","created_at":1741290958,'
+                b'"status":"completed","model":"gpt-4o-2024-08-06","output":[],"usage":{"input_tokens":9,'
+                b'"output_tokens":2,"total_tokens":11}}}',
+            ]
+        )
+        + b"\n"
+    )
 
     def test_stats_and_responses(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (tmp_path / "old.ndjson").write_bytes(self.OLD)
@@ -580,20 +706,27 @@ class TestOldStreams:
         assert main(["convert", "--responses", str(tmp_path / "old.ndjson")]) == 0
         [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         assert (row["response_id"], row["status"], row["output_text"], row["total_tokens"]) == (
-            "resp_old", "completed", "Hi!", 11)
+            "resp_old",
+            "completed",
+            "Hi!",
+            11,
+        )
 
 
 class TestStatsOverManyFiles:
     def test_a_non_stream_among_streams(self, logs: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (logs / "401.json").write_bytes(API_ERROR)
-        assert main(["stats", "--json", str(logs / "log.ndjson"), str(logs / "401.json"),
-                     str(logs / "log.sse.gz")]) == 1
+        assert (
+            main(["stats", "--json", str(logs / "log.ndjson"), str(logs / "401.json"), str(logs / "log.sse.gz")]) == 1
+        )
         cap = capsys.readouterr()
         report = json.loads(cap.out)
         assert (report["events"], report["failed_files"]) == (2 * len(EVENTS), 1)
         assert report["responses"] == 2 * len(accumulate(decode_lines(NDJSON)))
-        assert cap.err == (f"{logs / '401.json'}: not an event stream: an API error body: 'Incorrect API key' "
-                           "(invalid_request_error, invalid_api_key)\n")
+        assert cap.err == (
+            f"{logs / '401.json'}: not an event stream: an API error body: 'Incorrect API key' "
+            "(invalid_request_error, invalid_api_key)\n"
+        )
         (logs / "page.html").write_bytes(HTML_502)
         assert main(["stats", str(logs / "401.json"), str(logs / "page.html")]) == 1
         cap = capsys.readouterr()
@@ -604,13 +737,17 @@ class TestLosslessAcrossLines:
     def test_multiline_json_line_ends(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """An event whose bytes hold a line end the output's framing cannot carry: its JSON minified, every
         value kept (an explicit null, a field the model does not declare), not the model's encoding."""
-        ev = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,\r'
-              b'"delta":"a","x_new":{"k":null},"logprobs":null,"sequence_number":1}')
+        ev = (
+            b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,\r'
+            b'"delta":"a","x_new":{"k":null},"logprobs":null,"sequence_number":1}'
+        )
         (tmp_path / "in.ndjson").write_bytes(ev + b"\n")
         assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "sse"]) == 0
         out = capsys.readouterr().out.encode()
-        assert out == (b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", '
-                       b'"item_id": "m", "output_index": 0, "content_index": 0, "delta": "a", "x_new": {"k": null}, '
-                       b'"logprobs": null, "sequence_number": 1}\n\n')
+        assert out == (
+            b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", '
+            b'"item_id": "m", "output_index": 0, "content_index": 0, "delta": "a", "x_new": {"k": null}, '
+            b'"logprobs": null, "sequence_number": 1}\n\n'
+        )
         assert main(["convert", str(tmp_path / "in.ndjson"), "--to", "ndjson"]) == 0
         assert capsys.readouterr().out.encode() == ev + b"\n"  # a CR is fine inside an NDJSON line

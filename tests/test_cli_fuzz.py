@@ -56,15 +56,16 @@ class CommandLineOnMutatedStreams(MutatedStreams):
         assert status in (0, 1) and "internal error" not in err, err
         if status == 0:
             report = json.loads(out)
-            assert report["events"] == len(events) == sum(report["events_by_type"].values()) + report[
-                "invalid_events"]
+            assert report["events"] == len(events) == sum(report["events_by_type"].values()) + report["invalid_events"]
             assert report["responses"] == len(orm.accumulate(events))
         else:  # only a non-stream body (a foreign line alone) is refused
             assert "not an event stream" in err, err
 
-        for argv in (["--responses", "-o", str(self.dir / "r.ndjson")],
-                     ["--errors", "replace", "-o", str(self.dir / "e.parquet")],
-                     ["--errors", "replace", "-o", str(self.dir / "e.ndjson")]):
+        for argv in (
+            ["--responses", "-o", str(self.dir / "r.ndjson")],
+            ["--errors", "replace", "-o", str(self.dir / "e.parquet")],
+            ["--errors", "replace", "-o", str(self.dir / "e.ndjson")],
+        ):
             status, _, err = self._run("convert", str(src), *argv)
             assert status in (0, 1) and "internal error" not in err and "Traceback" not in err, (argv, err)
         if (self.dir / "e.ndjson").exists():  # the kept events' bytes, unchanged
@@ -79,6 +80,9 @@ class CommandLineOnMutatedStreams(MutatedStreams):
 
 
 CommandLineOnMutatedStreams.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=6, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    max_examples=EXAMPLES,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 test_command_line_on_mutated_streams = CommandLineOnMutatedStreams.TestCase

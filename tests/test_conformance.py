@@ -17,7 +17,7 @@ import openresponses_msgspec as orm
 from openresponses_msgspec import RULES, ConformanceChecker, check_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_accumulate_fuzz import CAMEL, DECODERS, EXAMPLES, MutatedStreams  # noqa: E402
+from test_accumulate_fuzz import CAMEL, DECODERS, EXAMPLES, MutatedStreams
 
 RID, MID, RS = "resp_1", "msg_1", "rs_1"
 
@@ -34,21 +34,44 @@ def _stream(*, text: tuple[str, ...] = ("Hel", "lo"), terminal: str = "completed
     evs: list[dict[str, Any]] = [
         {"type": "response.created", "response": _resp("in_progress", usage=False)},
         {"type": "response.in_progress", "response": _resp("in_progress", usage=False)},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {"type": "message", "id": MID, "role": "assistant", "status": "in_progress", "content": []}},
-        {"type": "response.content_part.added", "item_id": MID, "output_index": 0, "content_index": 0,
-         "part": {"type": "output_text", "text": "", "annotations": []}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "message", "id": MID, "role": "assistant", "status": "in_progress", "content": []},
+        },
+        {
+            "type": "response.content_part.added",
+            "item_id": MID,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": []},
+        },
     ]
-    evs += [{"type": "response.output_text.delta", "item_id": MID, "output_index": 0, "content_index": 0,
-             "delta": d} for d in text]
+    evs += [
+        {"type": "response.output_text.delta", "item_id": MID, "output_index": 0, "content_index": 0, "delta": d}
+        for d in text
+    ]
     full = "".join(text)
     evs += [
         {"type": "response.output_text.done", "item_id": MID, "output_index": 0, "content_index": 0, "text": full},
-        {"type": "response.content_part.done", "item_id": MID, "output_index": 0, "content_index": 0,
-         "part": {"type": "output_text", "text": full, "annotations": []}},
-        {"type": "response.output_item.done", "output_index": 0,
-         "item": {"type": "message", "id": MID, "role": "assistant", "status": "completed",
-                  "content": [{"type": "output_text", "text": full, "annotations": []}]}},
+        {
+            "type": "response.content_part.done",
+            "item_id": MID,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": full, "annotations": []},
+        },
+        {
+            "type": "response.output_item.done",
+            "output_index": 0,
+            "item": {
+                "type": "message",
+                "id": MID,
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": full, "annotations": []}],
+            },
+        },
         {"type": f"response.{terminal}", "response": _resp(terminal)},
     ]
     return _numbered(evs)
@@ -106,24 +129,59 @@ def test_every_rule_is_documented_with_a_test() -> None:
 def test_vllm_gpt_oss_message_without_output_item_added() -> None:
     """vllm-project/agentic-api #62: after a reasoning item, the harmony path sends the message's text .done and
     its output_item.done with no output_item.added for the message."""
-    evs = _numbered([
-        {"type": "response.created", "response": _resp("in_progress", usage=False)},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {"type": "reasoning", "id": RS, "summary": [], "content": []}},
-        {"type": "response.reasoning_text.delta", "item_id": RS, "output_index": 0, "content_index": 0,
-         "delta": "think"},
-        {"type": "response.reasoning_text.done", "item_id": RS, "output_index": 0, "content_index": 0,
-         "text": "think"},
-        {"type": "response.output_item.done", "output_index": 0,
-         "item": {"type": "reasoning", "id": RS, "summary": [], "content": [{"type": "reasoning_text",
-                                                                           "text": "think"}]}},
-        {"type": "response.output_text.done", "item_id": MID, "output_index": 1, "content_index": 0,
-         "text": "HELLO"},
-        {"type": "response.output_item.done", "output_index": 1,
-         "item": {"type": "message", "id": MID, "role": "assistant", "status": "completed",
-                  "content": [{"type": "output_text", "text": "HELLO"}]}},
-        {"type": "response.completed", "response": _resp("completed")},
-    ])
+    evs = _numbered(
+        [
+            {"type": "response.created", "response": _resp("in_progress", usage=False)},
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {"type": "reasoning", "id": RS, "summary": [], "content": []},
+            },
+            {
+                "type": "response.reasoning_text.delta",
+                "item_id": RS,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": "think",
+            },
+            {
+                "type": "response.reasoning_text.done",
+                "item_id": RS,
+                "output_index": 0,
+                "content_index": 0,
+                "text": "think",
+            },
+            {
+                "type": "response.output_item.done",
+                "output_index": 0,
+                "item": {
+                    "type": "reasoning",
+                    "id": RS,
+                    "summary": [],
+                    "content": [{"type": "reasoning_text", "text": "think"}],
+                },
+            },
+            {
+                "type": "response.output_text.done",
+                "item_id": MID,
+                "output_index": 1,
+                "content_index": 0,
+                "text": "HELLO",
+            },
+            {
+                "type": "response.output_item.done",
+                "output_index": 1,
+                "item": {
+                    "type": "message",
+                    "id": MID,
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": [{"type": "output_text", "text": "HELLO"}],
+                },
+            },
+            {"type": "response.completed", "response": _resp("completed")},
+        ]
+    )
     assert _check(evs) == [("item_not_added", 5), ("part_not_added", 5)]
 
 
@@ -133,14 +191,19 @@ def test_null_item() -> None:
     evs[2]["item"] = None
     assert _check(evs) == [("null_item", 2)]  # the message's events then name the item at its output_index
     evs[2]["output_index"] = 1
-    assert _check(evs) == [("null_item", 2), ("output_index_order", 2), ("item_not_added", 3),
-                           ("item_not_done", 9)]  # (the message at index 0 never done: the null one was)
+    assert _check(evs) == [
+        ("null_item", 2),
+        ("output_index_order", 2),
+        ("item_not_added", 3),
+        ("item_not_done", 9),
+    ]  # (the message at index 0 never done: the null one was)
 
 
 def test_error_after_completed() -> None:
     """praxis-proxy/ai #841: an error event after response.completed."""
-    evs = _stream() + [{"type": "error", "code": "server_error", "message": "boom", "param": None,
-                        "sequence_number": 10}]
+    evs = _stream() + [
+        {"type": "error", "code": "server_error", "message": "boom", "param": None, "sequence_number": 10}
+    ]
     assert _check(evs) == [("event_after_terminal", 10)]
 
 
@@ -170,48 +233,88 @@ def test_rotated_ids_are_reported_once_not_fatal() -> None:
             e["item"]["id"] = f"msg_{n}"
     got = check_events(orm.decode_lines(b"\n".join(json.dumps(e).encode() for e in evs)))
     assert [(v.rule, v.sequence_number, v.fatal) for v in got] == [
-        ("response_id_changed", 1, False), ("item_id_changed", 3, False)]
+        ("response_id_changed", 1, False),
+        ("item_id_changed", 3, False),
+    ]
 
 
 CASES: list[tuple[str, Any, list[tuple[str, int | None]]]] = [
     ("no_start", lambda e: _numbered(e[1:]), [("no_start", 0)]),
     ("resumed stream is exempt", lambda e: e[5:], []),
-    ("missing_sequence_number", lambda e: [{k: v for k, v in x.items() if k != "sequence_number"} for x in e],
-     [("missing_sequence_number", None)]),
+    (
+        "missing_sequence_number",
+        lambda e: [{k: v for k, v in x.items() if k != "sequence_number"} for x in e],
+        [("missing_sequence_number", None)],
+    ),
     ("sequence_order", lambda e: e[:5] + [e[4]] + e[5:], [("sequence_order", 4)]),
-    ("invalid_event", lambda e: e[:3] + [b'{"type": "response.output_text.delta", "delta": '] + e[3:],
-     [("invalid_event", None)]),
-    ("missing_field", lambda e: e[:4] + [{k: v for k, v in e[4].items() if k != "content_index"}] + e[5:],
-     [("missing_field", 4)]),
-    ("item_added_twice", lambda e: e[:3] + [{**e[2], "sequence_number": 3}] + _numbered(e[3:], 4),
-     [("item_added_twice", 3)]),
-    ("output_index_order", lambda e: e[:2] + [{**e[2], "output_index": 1}] + e[3:], [("output_index_order", 2),
-                                                                                  ("output_index_mismatch", 3)]),
-    ("part_added_twice", lambda e: e[:4] + [{**e[3], "sequence_number": 4}] + _numbered(e[4:], 5),
-     [("part_added_twice", 4)]),
+    (
+        "invalid_event",
+        lambda e: e[:3] + [b'{"type": "response.output_text.delta", "delta": '] + e[3:],
+        [("invalid_event", None)],
+    ),
+    (
+        "missing_field",
+        lambda e: e[:4] + [{k: v for k, v in e[4].items() if k != "content_index"}] + e[5:],
+        [("missing_field", 4)],
+    ),
+    (
+        "item_added_twice",
+        lambda e: e[:3] + [{**e[2], "sequence_number": 3}] + _numbered(e[3:], 4),
+        [("item_added_twice", 3)],
+    ),
+    (
+        "output_index_order",
+        lambda e: e[:2] + [{**e[2], "output_index": 1}] + e[3:],
+        [("output_index_order", 2), ("output_index_mismatch", 3)],
+    ),
+    (
+        "part_added_twice",
+        lambda e: e[:4] + [{**e[3], "sequence_number": 4}] + _numbered(e[4:], 5),
+        [("part_added_twice", 4)],
+    ),
     ("part_not_added", lambda e: e[:3] + _numbered(e[4:], 3), [("part_not_added", 3)]),  # once per part
-    ("delta_after_done", lambda e: e[:7] + [{**e[4], "sequence_number": 7}] + _numbered(e[7:], 8),
-     [("delta_after_done", 7)]),
+    (
+        "delta_after_done",
+        lambda e: e[:7] + [{**e[4], "sequence_number": 7}] + _numbered(e[7:], 8),
+        [("delta_after_done", 7)],
+    ),
     ("delta_mismatch", lambda e: e[:6] + [{**e[6], "text": "Help"}] + e[7:], [("delta_mismatch", 6)]),
     ("text_not_done", lambda e: e[:6] + _numbered(e[7:], 6), [("text_not_done", 6)]),
     ("part_not_done", lambda e: e[:7] + _numbered(e[8:], 7), [("part_not_done", 7)]),
-    ("event_after_item_done", lambda e: e[:9] + [{**e[4], "sequence_number": 9}] + _numbered(e[9:], 10),
-     [("event_after_item_done", 9)]),
+    (
+        "event_after_item_done",
+        lambda e: e[:9] + [{**e[4], "sequence_number": 9}] + _numbered(e[9:], 10),
+        [("event_after_item_done", 9)],
+    ),
     ("item_not_done", lambda e: e[:8] + _numbered(e[9:], 8), [("item_not_done", 8)]),
     ("terminal_status", lambda e: e[:9] + [{**e[9], "response": _resp("in_progress")}], [("terminal_status", 9)]),
     ("no_usage", lambda e: e[:9] + [{**e[9], "response": _resp("completed", usage=False)}], [("no_usage", 9)]),
-    ("error_not_failed", lambda e: e[:9] + [{"type": "error", "code": "x", "message": "m", "param": None,
-                                              "sequence_number": 9}], [("no_terminal", None),
-                                                                       ("error_not_failed", 9)]),
-    ("error then failed", lambda e: e[:9] + [{"type": "error", "code": "x", "message": "m", "param": None,
-                                               "sequence_number": 9},
-                                              {"type": "response.failed", "sequence_number": 10,
-                                               "response": _resp("failed", error={"code": "x", "message": "m"})}],
-     []),
-    ("event_after_terminal (a second terminal)", lambda e: e + [{**e[9], "sequence_number": 10}],
-     [("event_after_terminal", 10)]),
-    ("output_index_mismatch", lambda e: e[:5] + [{**e[5], "output_index": 3}] + e[6:],
-     [("output_index_mismatch", 5)]),
+    (
+        "error_not_failed",
+        lambda e: e[:9] + [{"type": "error", "code": "x", "message": "m", "param": None, "sequence_number": 9}],
+        [("no_terminal", None), ("error_not_failed", 9)],
+    ),
+    (
+        "error then failed",
+        lambda e: (
+            e[:9]
+            + [
+                {"type": "error", "code": "x", "message": "m", "param": None, "sequence_number": 9},
+                {
+                    "type": "response.failed",
+                    "sequence_number": 10,
+                    "response": _resp("failed", error={"code": "x", "message": "m"}),
+                },
+            ]
+        ),
+        [],
+    ),
+    (
+        "event_after_terminal (a second terminal)",
+        lambda e: e + [{**e[9], "sequence_number": 10}],
+        [("event_after_terminal", 10)],
+    ),
+    ("output_index_mismatch", lambda e: e[:5] + [{**e[5], "output_index": 3}] + e[6:], [("output_index_mismatch", 5)]),
 ]
 
 
@@ -262,8 +365,11 @@ class CheckedStreams(MutatedStreams):
 
 
 CheckedStreams.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=8, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    max_examples=EXAMPLES,
+    stateful_step_count=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 test_checked_streams = CheckedStreams.TestCase
 
 
@@ -272,10 +378,21 @@ def test_steer_pending_and_failed_may_follow_completed() -> None:
     reported after response.completed; a steer that came too late fails after it. Any other event still counts."""
     steer = {"id": "steer_1", "previous_response_id": "resp_1"}
     evs = _stream() + [
-        {"type": "response.steer.pending", "sequence_number": 10, "reason": "waiting_for_required_input",
-         "required_input": [], "steer": steer},
-        {"type": "response.steer.failed", "sequence_number": 11, "steer": {"input": "x", **steer},
-         "error": {"code": "response_already_completed", "message": "late", "type": "invalid_request_error"}}]
+        {
+            "type": "response.steer.pending",
+            "sequence_number": 10,
+            "reason": "waiting_for_required_input",
+            "required_input": [],
+            "steer": steer,
+        },
+        {
+            "type": "response.steer.failed",
+            "sequence_number": 11,
+            "steer": {"input": "x", **steer},
+            "error": {"code": "response_already_completed", "message": "late", "type": "invalid_request_error"},
+        },
+    ]
     assert _check(evs) == []
     assert _check(evs + [{"type": "response.steer.accepted", "sequence_number": 12, "steer": steer}]) == [
-        ("event_after_terminal", 12)]
+        ("event_after_terminal", 12)
+    ]

@@ -22,8 +22,10 @@ from openresponses_msgspec import (
 )
 
 GEN = b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,"sequence_number":2}'
-DELTA = (b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
-         b'"delta":"Hi","logprobs":[],"sequence_number":4}')
+DELTA = (
+    b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
+    b'"delta":"Hi","logprobs":[],"sequence_number":4}'
+)
 ERROR = b'{"type":"error","code":null,"message":"boom","param":null,"sequence_number":9}'
 
 
@@ -32,23 +34,33 @@ class TestDecode:
         ev = decode(GEN)
         assert isinstance(ev, orm.ResponseImageGenerationCallGeneratingEvent)
         assert (ev.type, ev.item_id, ev.output_index, ev.sequence_number) == (
-            "response.image_generation_call.generating", "ig_1", 0, 2)
+            "response.image_generation_call.generating",
+            "ig_1",
+            0,
+            2,
+        )
 
     @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, lambda b: b.decode()])
     def test_accepts_every_buffer_kind(self, kind: object) -> None:
         assert decode(kind(DELTA)).delta == "Hi"  # type: ignore[operator]
 
     def test_tag_in_any_position(self) -> None:
-        first = decode(b'{"type":"response.refusal.delta","item_id":"m","output_index":1,"content_index":2,'
-                       b'"delta":"no","sequence_number":3}')
-        last = decode(b'{"item_id":"m","output_index":1,"content_index":2,"delta":"no","sequence_number":3,'
-                      b'"type":"response.refusal.delta"}')
+        first = decode(
+            b'{"type":"response.refusal.delta","item_id":"m","output_index":1,"content_index":2,'
+            b'"delta":"no","sequence_number":3}'
+        )
+        last = decode(
+            b'{"item_id":"m","output_index":1,"content_index":2,"delta":"no","sequence_number":3,'
+            b'"type":"response.refusal.delta"}'
+        )
         assert first == last and last.type == "response.refusal.delta" and last.content_index == 2
 
     def test_escapes_and_non_ascii(self) -> None:
-        ev = decode('{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
-                    '"delta":"caf\\u00e9 \\"q\\" \\n 東京 \\ud83d\\ude00 ✓","logprobs":[],'
-                    '"sequence_number":1}'.encode())
+        ev = decode(
+            '{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+            '"delta":"caf\\u00e9 \\"q\\" \\n 東京 \\ud83d\\ude00 ✓","logprobs":[],'
+            '"sequence_number":1}'.encode()
+        )
         assert ev.delta == 'café "q" \n 東京 😀 ✓'
 
     def test_extra_fields_are_ignored(self) -> None:
@@ -84,8 +96,7 @@ class TestDecode:
         evs = corpus.events("text", 215)
         done = next(e for e in evs if e["type"] == "response.completed")
         text = json.dumps(done["response"]["output"][0]["content"][0]).encode()
-        patched = json.dumps(done).encode().replace(
-            text, text[:-1] + b', "annotations": [' + ann + b"]}, " + part, 1)
+        patched = json.dumps(done).encode().replace(text, text[:-1] + b', "annotations": [' + ann + b"]}, " + part, 1)
         ev = decode(patched)
         content = ev.response.output[0].content
         assert content[0].text == done["response"]["output"][0]["content"][0]["text"]
@@ -95,9 +106,11 @@ class TestDecode:
         assert decode(encode(ev)) == ev
 
     def test_known_nested_error_names_the_full_path(self) -> None:
-        bad = (b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,"item":{"type":"message",'
-               b'"id":"m","role":"assistant","status":"completed","content":[{"type":"mystery"},'
-               b'{"type":"output_text","text":5}]}}')
+        bad = (
+            b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,"item":{"type":"message",'
+            b'"id":"m","role":"assistant","status":"completed","content":[{"type":"mystery"},'
+            b'{"type":"output_text","text":5}]}}'
+        )
         ev = decode(bad)  # a bad nested value is kept in its slot (issue #9); the event stays typed
         bad_part = ev.item.content[1]
         assert isinstance(bad_part, InvalidValue) and bad_part.type == "output_text"
@@ -108,10 +121,19 @@ class TestDecode:
     @pytest.mark.parametrize(
         ("buf", "path", "pos", "text"),
         [
-            (b'{"type":"response.image_generation_call.generating","item_id":"i","output_index":"0",'
-             b'"sequence_number":1}', "$.output_index", None, "got `str` - at `$.output_index`"),
-            (b'{"type":"response.output_text.delta","item_id":"m","sequence_number":1}', "$", None,
-             "missing required field `delta`"),
+            (
+                b'{"type":"response.image_generation_call.generating","item_id":"i","output_index":"0",'
+                b'"sequence_number":1}',
+                "$.output_index",
+                None,
+                "got `str` - at `$.output_index`",
+            ),
+            (
+                b'{"type":"response.output_text.delta","item_id":"m","sequence_number":1}',
+                "$",
+                None,
+                "missing required field `delta`",
+            ),
             (b'{"item_id":"i"}', "$", None, "missing required field `type`"),
             (b'{"type":7}', "$.type", None, "Expected `str`, got `int`"),
             (b'[{"type":"error"}]', "$", None, "Expected `object`, got `array`"),
@@ -121,8 +143,12 @@ class TestDecode:
             (GEN + b" {}", None, len(GEN) + 1, "trailing characters"),
             (b"", None, 0, "truncated"),
             (b'{"type":"response.keep_alive","x":"\xff"}', None, 35, "invalid UTF-8"),
-            (b'{"type":"error","code":null,"message":"\xc3","param":null,"sequence_number":1}', None, 39,
-             "invalid UTF-8"),
+            (
+                b'{"type":"error","code":null,"message":"\xc3","param":null,"sequence_number":1}',
+                None,
+                39,
+                "invalid UTF-8",
+            ),
         ],
     )
     def test_bad_input_raises_decode_error_with_path_or_position(
@@ -142,9 +168,11 @@ class TestDecode:
             decode(123)  # type: ignore[arg-type]
 
     def test_absent_optional_fields_are_none_or_empty(self) -> None:
-        ev = decode(b'{"type":"response.output_item.added","output_index":0,"sequence_number":0,'
-                    b'"item":{"type":"message","id":"m","role":"assistant","content":[{"type":"output_text",'
-                    b'"text":"x"}]}}')
+        ev = decode(
+            b'{"type":"response.output_item.added","output_index":0,"sequence_number":0,'
+            b'"item":{"type":"message","id":"m","role":"assistant","content":[{"type":"output_text",'
+            b'"text":"x"}]}}'
+        )
         assert ev.item.status is None and ev.item.phase is None
         assert ev.item.content[0].annotations is None and ev.item.content[0].logprobs is None  # absent != []
 
@@ -187,8 +215,11 @@ class TestDecodeLines:
     def test_lf_and_crlf_and_blank_lines(self, sep: bytes) -> None:
         data = _lines(GEN, b"", b"   ", b"\t", DELTA, ERROR, sep=sep)
         out = decode_lines(data)
-        assert [e.type for e in out] == ["response.image_generation_call.generating",
-                                          "response.output_text.delta", "error"]
+        assert [e.type for e in out] == [
+            "response.image_generation_call.generating",
+            "response.output_text.delta",
+            "error",
+        ]
 
     def test_no_trailing_newline(self) -> None:
         assert len(decode_lines(GEN + b"\n" + DELTA)) == 2
@@ -201,8 +232,12 @@ class TestDecodeLines:
         [
             (GEN + b" " + GEN, None, "trailing characters"),  # two values on one line
             (b'{"type":"error","code":null,', None, "truncated"),  # half a value
-            (b'{"type":"response.image_generation_call.generating","item_id":"i","output_index":0,'
-             b'"sequence_number":true}', "$.sequence_number", "got `bool` - at `$.sequence_number`"),
+            (
+                b'{"type":"response.image_generation_call.generating","item_id":"i","output_index":0,'
+                b'"sequence_number":true}',
+                "$.sequence_number",
+                "got `bool` - at `$.sequence_number`",
+            ),
             (b"[1,2]", "$", "Expected `object`"),
             (b'{"no_type":1}', "$", "missing required field `type`"),
             (b'{"type":"response.keep_alive","x":"\xfe"}', None, "invalid UTF-8"),
@@ -225,8 +260,12 @@ class TestDecodeLines:
         data = _lines(GEN, bad, b"", DELTA, bad + b"\r", ERROR)
         out = decode_lines(data, errors="replace")
         assert [type(e).__name__ for e in out] == [
-            "ResponseImageGenerationCallGeneratingEvent", "InvalidEvent", "ResponseOutputTextDeltaEvent",
-            "InvalidEvent", "ErrorEvent"]
+            "ResponseImageGenerationCallGeneratingEvent",
+            "InvalidEvent",
+            "ResponseOutputTextDeltaEvent",
+            "InvalidEvent",
+            "ErrorEvent",
+        ]
         first, second = out[1], out[3]
         assert isinstance(first, InvalidEvent) and isinstance(second, InvalidEvent)
         assert (first.line, first.offset, first.raw) == (2, len(GEN) + 1, bad)
@@ -266,8 +305,11 @@ class TestDecodeArray:
             decode_array(data)
         assert ei.value.index == 1 and ei.value.path == "$.code"
         out = decode_array(data, errors="replace")
-        assert [type(e).__name__ for e in out] == ["ResponseImageGenerationCallGeneratingEvent",
-                                                   "InvalidEvent", "InvalidEvent"]
+        assert [type(e).__name__ for e in out] == [
+            "ResponseImageGenerationCallGeneratingEvent",
+            "InvalidEvent",
+            "InvalidEvent",
+        ]
         assert (out[1].index, out[2].index, out[2].raw) == (1, 2, b"5")
 
     def test_not_an_array(self) -> None:
@@ -283,11 +325,16 @@ class TestEncode:
                 assert decode(encode(ev)) == ev
 
     def test_encode_uses_wire_names_and_omits_absent_fields(self) -> None:
-        ev = decode(b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,'
-                    b'"item":{"type":"openrouter:bash","status":"completed","exitCode":0}}')
-        assert json.loads(encode(ev)) == {"type": "response.output_item.done", "output_index": 0,
-                                          "sequence_number": 1,
-                                          "item": {"type": "openrouter:bash", "status": "completed", "exitCode": 0}}
+        ev = decode(
+            b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,'
+            b'"item":{"type":"openrouter:bash","status":"completed","exitCode":0}}'
+        )
+        assert json.loads(encode(ev)) == {
+            "type": "response.output_item.done",
+            "output_index": 0,
+            "sequence_number": 1,
+            "item": {"type": "openrouter:bash", "status": "completed", "exitCode": 0},
+        }
 
     def test_invalid_event_cannot_be_encoded(self) -> None:
         (bad,) = decode_lines(b"{", errors="replace")

@@ -218,7 +218,11 @@ class TestCamel:
         wire = decode(GEN)
         assert isinstance(ev, orm.ResponseImageGenerationCallGeneratingEvent)
         assert (ev.item_id, ev.output_index, ev.sequence_number, ev.type) == (
-            "ig_1", 0, 2, "response.image_generation_call.generating")
+            "ig_1",
+            0,
+            2,
+            "response.image_generation_call.generating",
+        )
         # == compares classes too: a camel twin is not == to the wire-form event; its fields are
         assert ev != wire and msgspec.structs.asdict(ev) == msgspec.structs.asdict(wire)
         # encode writes camelCase back, so the camel decoder round-trips it
@@ -369,9 +373,7 @@ class TestInputForms:
 # -- mixes at full speed (issue #10, 4): the bulk path with cuts and resumes gives the per-line answer ----------
 
 _KEEP = b'{"type":"response.keep_alive","sequence_number":1}'
-_NESTED = (
-    b'{"type":"response.output_item.added","output_index":0,"sequence_number":2,"item":{"type":"x_new","id":"i"}}'
-)
+_NESTED = b'{"type":"response.output_item.added","output_index":0,"sequence_number":2,"item":{"type":"x_new","id":"i"}}'
 _MIX_LINES = [GEN, DELTA, _KEEP, _NESTED, b"", b"  ", b"{}", b'{"type":', GEN + b" " + GEN, b"\x0b", b"[1]"]
 
 
@@ -432,8 +434,10 @@ class TestMixes:
 def test_runs_of_empty_lines_keep_line_numbers(k: int) -> None:
     """Runs of empty lines are skipped in bulk (galloping compare), and the lines after them keep their numbers
     and offsets."""
-    good = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
-            b'"delta":"Hi","sequence_number":3}')
+    good = (
+        b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+        b'"delta":"Hi","sequence_number":3}'
+    )
     data = good + b"\n" * (k + 1) + b'{"type":1}\n' + b"\n" * k + b"x\n"
     out = decode_lines(data, errors="replace")
     assert len(out) == 3 and out[0].delta == "Hi"

@@ -21,6 +21,10 @@ def test_demo_prints_counts_by_type_and_speed(capsys) -> None:  # type: ignore[n
 
 
 def test_module_entry_point_runs() -> None:
-    r = subprocess.run([sys.executable, "-m", "openresponses_msgspec", "demo", "--events", "500", "--kind", "text",
-                        "--repeat", "1"], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "openresponses_msgspec", "demo", "--events", "500", "--kind", "text", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "500 events decoded" in r.stdout

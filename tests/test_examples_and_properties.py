@@ -196,9 +196,19 @@ def test_random_bytes_never_raise_in_replace_mode(data: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(SAMPLE), st.integers(0, 10_000), st.binary(max_size=3),
-                          st.sampled_from(["keep", "cut", "insert", "replace"])), min_size=1, max_size=8),
-       st.sampled_from([b"\n", b"\r\n"]))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(SAMPLE),
+            st.integers(0, 10_000),
+            st.binary(max_size=3),
+            st.sampled_from(["keep", "cut", "insert", "replace"]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([b"\n", b"\r\n"]),
+)
 def test_mutated_lines_keep_one_item_per_line(mutations: list[tuple[bytes, int, bytes, str]], sep: bytes) -> None:
     lines = []
     for line, at, junk, how in mutations:
@@ -208,7 +218,7 @@ def test_mutated_lines_keep_one_item_per_line(mutations: list[tuple[bytes, int, 
         elif how == "insert":
             line = line[:i] + junk + line[i:]
         elif how == "replace":
-            line = line[:i] + junk + line[i + len(junk):]
+            line = line[:i] + junk + line[i + len(junk) :]
         lines.append(line)
     data = sep.join(lines)
     out = decode_lines(data, errors="replace")

@@ -59,8 +59,9 @@ class TestSources:
 
     def test_stdin(self) -> None:
         code = "import sys, openresponses_msgspec as o; print(sum(1 for _ in o.iter_events('-')))"
-        out = subprocess.run([sys.executable, "-c", code], input=gzip.compress(FORMS["sse"]), capture_output=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], input=gzip.compress(FORMS["sse"]), capture_output=True, check=True
+        )
         assert out.stdout.decode().strip() == str(len(EXPECTED))
 
     def test_multi_member_gzip(self) -> None:
@@ -82,8 +83,9 @@ class TestSources:
             assert list(iter_events(head + corpus.array(EVENTS[:50]))) == EXPECTED[:50]
 
     def test_open_responses_event_lines(self) -> None:
-        data = b"".join(b"event: " + e["type"].encode() + b"\ndata: " + corpus.ndjson([e]) + b"\n"
-                        for e in EVENTS[:300])
+        data = b"".join(
+            b"event: " + e["type"].encode() + b"\ndata: " + corpus.ndjson([e]) + b"\n" for e in EVENTS[:300]
+        )
         assert list(iter_events(data)) == EXPECTED[:300]
 
     def test_empty(self) -> None:
@@ -136,9 +138,12 @@ class TestErrorsAreFileAbsolute:
         with pytest.raises(DecodeError) as streamed:
             list(iter_events(data))
         assert (streamed.value.line, streamed.value.offset, str(streamed.value)) == (
-            whole.value.line, whole.value.offset, str(whole.value))
+            whole.value.line,
+            whole.value.offset,
+            str(whole.value),
+        )
         assert streamed.value.line == bad[0] + 1
-        assert data[streamed.value.offset:].startswith(b'{"type":"response.output_text.delta","item_id":"x" "oops"}')
+        assert data[streamed.value.offset :].startswith(b'{"type":"response.output_text.delta","item_id":"x" "oops"}')
 
     def test_ndjson_replace_equals_whole_buffer(self) -> None:
         data, bad = _lines_with_errors()
@@ -154,7 +159,8 @@ class TestErrorsAreFileAbsolute:
         sse = b"".join(b"data: " + line + b"\n\n" for line in data.split(b"\n") if line)
         got = list(iter_events(sse, errors="replace"))
         assert [(e.index, e.offset, e.raw) if isinstance(e, InvalidEvent) else e for e in got] == [
-            (e.index, e.offset, e.raw) if isinstance(e, InvalidEvent) else e for e in decode_sse(sse, errors="replace")]
+            (e.index, e.offset, e.raw) if isinstance(e, InvalidEvent) else e for e in decode_sse(sse, errors="replace")
+        ]
         invalid = [e for e in got if isinstance(e, InvalidEvent)]
         assert [e.index for e in invalid] == bad
         assert [e.line for e in invalid] == [2 * b + 1 for b in bad]  # "data:" line, blank line, per event
@@ -162,7 +168,10 @@ class TestErrorsAreFileAbsolute:
         with pytest.raises(DecodeError) as streamed:
             list(iter_events(sse))
         assert (streamed.value.index, streamed.value.offset, streamed.value.line) == (
-            bad[0], invalid[0].offset, 2 * bad[0] + 1)
+            bad[0],
+            invalid[0].offset,
+            2 * bad[0] + 1,
+        )
 
     def test_array_elements_located(self) -> None:
         data, bad = _lines_with_errors()
@@ -172,7 +181,8 @@ class TestErrorsAreFileAbsolute:
         got = list(iter_events(good_lines, errors="replace"))
         whole = decode_array(good_lines, errors="replace")
         assert [e for e in got if not isinstance(e, InvalidEvent)] == [
-            e for e in whole if not isinstance(e, InvalidEvent)]
+            e for e in whole if not isinstance(e, InvalidEvent)
+        ]
         (inv,) = [e for e in got if isinstance(e, InvalidEvent)]
         assert whole[inv.index].index == inv.index and whole[inv.index].raw == inv.raw
         assert inv.index == bad[1] - 1 and inv.line == bad[1] + 1  # one line removed above it, one "[" line added

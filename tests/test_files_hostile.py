@@ -98,8 +98,11 @@ class TestDetection:
 
     @pytest.mark.parametrize("steps", [[1, 1, 10**9], [1, 10**9], [2, 1, 10**9]])
     def test_first_read_holds_part_of_the_gzip_magic_or_bom(self, steps: list[int]) -> None:
-        for data in (gzip.compress(corpus.ndjson(SMALL)), b"\xef\xbb\xbf" + corpus.ndjson(SMALL),
-                     b"\xef\xbb\xbf" + corpus.array(SMALL)):
+        for data in (
+            gzip.compress(corpus.ndjson(SMALL)),
+            b"\xef\xbb\xbf" + corpus.ndjson(SMALL),
+            b"\xef\xbb\xbf" + corpus.array(SMALL),
+        ):
             assert list(iter_events(Trickle(data, list(steps)))) == SMALL_EXPECTED
 
     def test_bom_offsets(self) -> None:
@@ -216,15 +219,24 @@ class TestGzip:
         for errors in ("strict", "replace"):
             assert _gz_events(self.MEMBER + trailer, errors) == (EXPECTED, None)
             assert _gz_events(self.MEMBER + trailer + self.MEMBER, errors) == (EXPECTED + EXPECTED, None)
-            assert list(iter_events(Trickle(gzip.compress(corpus.ndjson(SMALL)) + trailer + gzip.compress(
-                corpus.ndjson(SMALL)), 1), errors=errors)) == SMALL_EXPECTED * 2  # type: ignore[call-overload]
+            assert (
+                list(
+                    iter_events(
+                        Trickle(gzip.compress(corpus.ndjson(SMALL)) + trailer + gzip.compress(corpus.ndjson(SMALL)), 1),
+                        errors=errors,
+                    )
+                )
+                == SMALL_EXPECTED * 2
+            )  # type: ignore[call-overload]
 
     @pytest.mark.parametrize("errors", ["strict", "replace"])
     def test_garbage_after_the_last_member(self, errors: str) -> None:
         got, err = _gz_events(self.MEMBER + b"\0\0garbage", errors)
         assert got == EXPECTED and err is not None
-        assert str(err) == (f"offset {len(NDJSON)}: gzip data is followed by bytes that are not another member: "
-                            f"compressed byte {len(self.MEMBER) + 2}, uncompressed byte {len(NDJSON)}")
+        assert str(err) == (
+            f"offset {len(NDJSON)}: gzip data is followed by bytes that are not another member: "
+            f"compressed byte {len(self.MEMBER) + 2}, uncompressed byte {len(NDJSON)}"
+        )
         got, err = _gz_events(self.MEMBER + b"\x1f", errors)  # half a magic
         assert got == EXPECTED and err is not None and err.offset == len(NDJSON)
         assert err.msg.startswith("gzip data ends early (truncated file)")
@@ -245,8 +257,9 @@ class TestGzip:
     def test_garbage_after_the_magic(self, errors: str) -> None:
         got, err = _gz_events(b"\x1f\x8bnot a gzip header at all" + b"x" * 100, errors)
         assert got == [] and err is not None
-        assert str(err) == ("offset 0: gzip data is corrupt (unknown compression method): compressed byte 0, "
-                            "uncompressed byte 0")
+        assert str(err) == (
+            "offset 0: gzip data is corrupt (unknown compression method): compressed byte 0, uncompressed byte 0"
+        )
 
     @pytest.mark.parametrize("errors", ["strict", "replace"])
     def test_corrupt_block_in_the_middle(self, errors: str) -> None:
@@ -264,8 +277,10 @@ class TestGzip:
         produced = len(__import__("zlib").decompressobj(31).decompress(half))
         got, err = _gz_events(half, errors)
         assert err is not None
-        assert str(err) == (f"offset {produced}: gzip data ends early (truncated file): compressed byte {len(half)}, "
-                            f"uncompressed byte {produced}")
+        assert str(err) == (
+            f"offset {produced}: gzip data ends early (truncated file): compressed byte {len(half)}, "
+            f"uncompressed byte {produced}"
+        )
         assert got == EXPECTED[: len(got)] and len(got) > 0
 
 
@@ -325,7 +340,8 @@ class TestLineLimit:
         got = list(iter_events(Trickle(data, step), errors="replace", max_line_size=1000))
         assert got == want
         assert [(e.line, e.offset, e.raw) for e in got if isinstance(e, InvalidEvent)] == [
-            (e.line, e.offset, e.raw) for e in want if isinstance(e, InvalidEvent)]
+            (e.line, e.offset, e.raw) for e in want if isinstance(e, InvalidEvent)
+        ]
         with pytest.raises(DecodeError) as streamed:
             list(iter_events(Trickle(data, step), max_line_size=1000))
         with pytest.raises(DecodeError) as whole:
@@ -394,8 +410,11 @@ class TestLineLimitMemory:
             f.write(comp.compress(b'"}\n' + corpus.ndjson(SMALL[:2])) + comp.flush())
         assert path.stat().st_size < 8 << 20
         peak, out = _peak(f"def run():\n    return o.iter_events({str(path)!r}, errors='replace')\n", tmp_path)
-        assert out == ["InvalidEvent 1 0 1024", "ResponseCreatedEvent None None 0",
-                       "ResponseInProgressEvent None None 0"]
+        assert out == [
+            "InvalidEvent 1 0 1024",
+            "ResponseCreatedEvent None None 0",
+            "ResponseInProgressEvent None None 0",
+        ]
         assert peak < 200 << 20, f"peak RSS +{peak >> 20} MiB"
 
     def test_dev_zero_as_ndjson(self, tmp_path: Path) -> None:
@@ -423,8 +442,10 @@ class TestLineLimitMemory:
 
 # -- arrays of every shape: linear, bounded, located ---------------------------------------------------------------
 
-_DELTA = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"%s",'
-          b'"logprobs":[],"sequence_number":%d}')
+_DELTA = (
+    b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"%s",'
+    b'"logprobs":[],"sequence_number":%d}'
+)
 _BAD = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero","content_index":0,"delta":"x"}'
 
 
@@ -435,11 +456,29 @@ def _shapes() -> dict[str, bytes]:
         "strings full of },": b"[" + b",\n".join(_DELTA % (b"}," * 3000 + b'\\"},{\\\\', i) for i in range(200)) + b"]",
         "ints": b"[" + b",".join(str(i).encode() for i in range(5000)) + b"]",
         "invalid elements": b"[\n" + b",\n".join([_BAD] * 3000) + b"\n]",
-        "mixed shapes": b"[" + b" , ".join(
-            [lines[0], b'"a string ], with [ brackets {"', b"[[[[[[[[[[[1]]]]]]]]]]]", b'{"a":{"b":[{"c":"\\\\"}]}}',
-             b"null", lines[1], _BAD, b"[]", b"{}", b'"\\"],"', lines[2]] * 40) + b"]",
-        "elements over a block": b"[" + b",".join(
-            _DELTA % (b"QUJD" * (300_000 + 7 * i), i) for i in range(5)) + b",\n" + lines[3] + b"]",
+        "mixed shapes": b"["
+        + b" , ".join(
+            [
+                lines[0],
+                b'"a string ], with [ brackets {"',
+                b"[[[[[[[[[[[1]]]]]]]]]]]",
+                b'{"a":{"b":[{"c":"\\\\"}]}}',
+                b"null",
+                lines[1],
+                _BAD,
+                b"[]",
+                b"{}",
+                b'"\\"],"',
+                lines[2],
+            ]
+            * 40
+        )
+        + b"]",
+        "elements over a block": b"["
+        + b",".join(_DELTA % (b"QUJD" * (300_000 + 7 * i), i) for i in range(5))
+        + b",\n"
+        + lines[3]
+        + b"]",
         "deep": b"[" + b"[" * 40 + b"{}" + b"]" * 40 + b"," + lines[4] + b"]",
     }
 
@@ -523,11 +562,14 @@ class TestArrayMemory:
     """Peak RSS while a big array is consumed batch by batch (the old code held an array it could not cut at a
     top-level ``},`` whole, and re-decoded it for every block)."""
 
-    @pytest.mark.parametrize(("make", "n"), [
-        ("lambda i: b'[' + b','.join([b'%d' % i] * 400) + b']'", 30_000),  # nested arrays: 70 MB
-        ("lambda i: b'{\"type\":\"response.output_text.delta\",\"delta\":\"' + b'},' * 500 + b'\"}'", 60_000),
-        ("lambda i: b'%d' % (10**60 + i)", 30_000),  # numbers: the old code took quadratic time
-    ])
+    @pytest.mark.parametrize(
+        ("make", "n"),
+        [
+            ("lambda i: b'[' + b','.join([b'%d' % i] * 400) + b']'", 30_000),  # nested arrays: 70 MB
+            ('lambda i: b\'{"type":"response.output_text.delta","delta":"\' + b\'},\' * 500 + b\'"}\'', 60_000),
+            ("lambda i: b'%d' % (10**60 + i)", 30_000),  # numbers: the old code took quadratic time
+        ],
+    )
     def test_bounded(self, make: str, n: int, tmp_path: Path) -> None:
         setup = f"make = {make}\n" + ARRAY_PEAK.format(n=n)
         peak, out = _peak(setup, tmp_path)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from openresponses_msgspec import corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fuzz_invariants import (  # noqa: E402
+from fuzz_invariants import (
     array_of,
     check_array,
     check_file,
@@ -35,10 +35,25 @@ NONBLOCKING = True  # file objects whose read1() sometimes returns None (nothing
 
 _EVENTS = [json.dumps(e, separators=(",", ":")).encode() for e in corpus.events("mixed", 60, image_kb=1)]
 _HOSTILE = [
-    b"", b"[DONE]", b" [DONE] ", b"{", b"}", b"{}", b"[]", b"null", b'"x"', b"1", b'{"type":1}',
-    b'{"type":"response.output_text.delta"}', b'{"type":"x.y","a":"\xff"}', b'{"type":"x.y"} {"type":"x.z"}',
+    b"",
+    b"[DONE]",
+    b" [DONE] ",
+    b"{",
+    b"}",
+    b"{}",
+    b"[]",
+    b"null",
+    b'"x"',
+    b"1",
+    b'{"type":1}',
+    b'{"type":"response.output_text.delta"}',
+    b'{"type":"x.y","a":"\xff"}',
+    b'{"type":"x.y"} {"type":"x.z"}',
     b'{"type":"response.completed","response":' + b"[" * 3000 + b"]" * 3000 + b"}",
-    b'{"a":' * 1200 + b"1" + b"}" * 1200, b"\xef\xbb\xbf{}", b'{"type":"x\\ud800"}', b"\x00\x0b\x0c",
+    b'{"a":' * 1200 + b"1" + b"}" * 1200,
+    b"\xef\xbb\xbf{}",
+    b'{"type":"x\\ud800"}',
+    b"\x00\x0b\x0c",
     b'{"type":"response.keep_alive","pad":"' + b"p" * 300 + b'"}',
 ]
 payloads = st.one_of(st.sampled_from(_EVENTS), st.sampled_from(_HOSTILE), st.binary(max_size=40))
@@ -106,8 +121,9 @@ def ndjson_batches(draw: st.DrawFn) -> bytes:
 
 _cuts = st.lists(st.integers(min_value=0, max_value=20_000), max_size=10)
 _limits = st.sampled_from([None, None, 1, 16, 100, 400])
-_settings = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                                     HealthCheck.data_too_large])
+_settings = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 @_settings
@@ -129,8 +145,11 @@ def test_ndjson_invariants(data: bytes) -> None:
 
 
 @_settings
-@given(text=st.text(max_size=80).map(lambda t: 'data: {"type":"x.a","s":"' + t + '"}\n\n'),
-       extra=st.sampled_from(["", "\ud800", "data: \udfff\n\n", "data: {\n\n"]), cuts=_cuts)
+@given(
+    text=st.text(max_size=80).map(lambda t: 'data: {"type":"x.a","s":"' + t + '"}\n\n'),
+    extra=st.sampled_from(["", "\ud800", "data: \udfff\n\n", "data: {\n\n"]),
+    cuts=_cuts,
+)
 def test_sse_text_invariants(text: str, extra: str, cuts: list[int]) -> None:
     check_sse_text(text + extra + text, cuts)
 
@@ -147,11 +166,22 @@ def test_seeded_from_the_corpus() -> None:
 # -- issue 17: files, arrays, Kafka batches (Redis entries: tests/integrations/test_fuzz_redis.py) -----------
 
 _ELEMENTS = [
-    *_EVENTS[:20], b"1", b'"x"', b"null", b"[]", b"{}", b'{"type":1}', b'{"type":"x.y","a":[[1,[2]],{}]}',
-    b'[[1,[2]],{"a":"},{"}]', b'"},{},\\"],["', b'{"type":"x.y","s":"},{\\"type\\":\\"z\\"}"}',
-    b'{"type":"response.completed","response":' + b"[" * 3000 + b"]" * 3000 + b"}", b"[" * 2500 + b"]" * 2500,
+    *_EVENTS[:20],
+    b"1",
+    b'"x"',
+    b"null",
+    b"[]",
+    b"{}",
+    b'{"type":1}',
+    b'{"type":"x.y","a":[[1,[2]],{}]}',
+    b'[[1,[2]],{"a":"},{"}]',
+    b'"},{},\\"],["',
+    b'{"type":"x.y","s":"},{\\"type\\":\\"z\\"}"}',
+    b'{"type":"response.completed","response":' + b"[" * 3000 + b"]" * 3000 + b"}",
+    b"[" * 2500 + b"]" * 2500,
     b'{"type":"response.output_item.added","output_index":0,"item":{"type":"message","id":5}}',
-    b'{"type":"x\\u00e9"}', '{"type":"x.é"}'.encode(),
+    b'{"type":"x\\u00e9"}',
+    '{"type":"x.é"}'.encode(),
 ]
 _SEPS = st.lists(st.sampled_from([b"", b" ", b"\n", b"\r\n  ", b"\t"]), max_size=4)
 
@@ -187,9 +217,13 @@ def test_file_invariants(data: bytes, sizes: list[int], members: list[int] | Non
 
 
 @_settings
-@given(data=file_inputs(), members=st.lists(st.integers(0, 5000), max_size=3), where=st.integers(0, 1 << 20),
-       junk=st.sampled_from([b"\n", b"\x00" * 8, b"  \n", b"garbage", b"\x1f\x8b", b"\x1f\x8b\x08\x00junk"]),
-       mode=st.integers(0, 3))
+@given(
+    data=file_inputs(),
+    members=st.lists(st.integers(0, 5000), max_size=3),
+    where=st.integers(0, 1 << 20),
+    junk=st.sampled_from([b"\n", b"\x00" * 8, b"  \n", b"garbage", b"\x1f\x8b", b"\x1f\x8b\x08\x00junk"]),
+    mode=st.integers(0, 3),
+)
 def test_gzip_damage_invariants(data: bytes, members: list[int], where: int, junk: bytes, mode: int) -> None:
     check_gzip_damage(data, members, where, junk, mode)
 
@@ -201,10 +235,22 @@ def test_array_invariants(arr: tuple[list[bytes], list[bytes]]) -> None:
 
 
 _VALUES = st.one_of(
-    st.sampled_from(_EVENTS), st.sampled_from(_HOSTILE), st.binary(max_size=30), st.none(),
+    st.sampled_from(_EVENTS),
+    st.sampled_from(_HOSTILE),
+    st.binary(max_size=30),
+    st.none(),
     st.sampled_from(_EVENTS).map(lambda v: b"\xef\xbb\xbf" + v),
-    st.sampled_from([b'{\n"type":"x.y"}', b'{"type":"x.y"}\n', b"\n", b" ", b"\xef\xbb\xbf",
-                     b"\xef\xbb\xbf\xef\xbb\xbf{}", b'{"type":"x.y"}\n{"type":"x.z"}']),
+    st.sampled_from(
+        [
+            b'{\n"type":"x.y"}',
+            b'{"type":"x.y"}\n',
+            b"\n",
+            b" ",
+            b"\xef\xbb\xbf",
+            b"\xef\xbb\xbf\xef\xbb\xbf{}",
+            b'{"type":"x.y"}\n{"type":"x.z"}',
+        ]
+    ),
 )
 
 

@@ -20,8 +20,10 @@ from openresponses_msgspec.kafka import (
     decode_messages,
 )
 
-GEN = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
-       b'"delta":"Hi","logprobs":[],"sequence_number":1}')
+GEN = (
+    b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+    b'"delta":"Hi","logprobs":[],"sequence_number":1}'
+)
 BOM = b"\xef\xbb\xbf"
 
 
@@ -37,8 +39,12 @@ def _records(values: list[bytes]) -> list[Any]:
 @pytest.mark.parametrize("where", ["first", "middle", "last", "alone"])
 def test_kafka_bom_value_decodes_in_every_position(where: str) -> None:
     """Before: decoded only as the first message of a batch of two or more (the batch buffer's BOM)."""
-    values = {"first": [BOM + GEN, GEN, GEN], "middle": [GEN, BOM + GEN, GEN], "last": [GEN, GEN, BOM + GEN],
-              "alone": [BOM + GEN]}[where]
+    values = {
+        "first": [BOM + GEN, GEN, GEN],
+        "middle": [GEN, BOM + GEN, GEN],
+        "last": [GEN, GEN, BOM + GEN],
+        "alone": [BOM + GEN],
+    }[where]
     assert decode_messages(_records(values)) == [orm.decode(GEN)] * len(values)
 
 
@@ -88,17 +94,20 @@ def test_decode_array_replaces_an_element_nested_too_deep(depth: int) -> None:
 _DEEP = b"[" * 3000 + b"]" * 3000
 
 
-@pytest.mark.parametrize("buf", [
-    b"[" + GEN + b"," + _DEEP,  # truncated
-    b"[" + GEN + b"," + _DEEP + b",",
-    b"[" + _DEEP + b"] x",  # trailing characters
-    b"[" + _DEEP + b"]]",
-    b"[" + _DEEP + b",]",  # a trailing comma
-    b"[," + _DEEP + b"]",
-    b"[" + _DEEP + b"}]",  # mismatched brackets
-    b"[" + _DEEP[:-1] + b"}]",
-    b" {" + _DEEP + b"]",  # not an array
-])
+@pytest.mark.parametrize(
+    "buf",
+    [
+        b"[" + GEN + b"," + _DEEP,  # truncated
+        b"[" + GEN + b"," + _DEEP + b",",
+        b"[" + _DEEP + b"] x",  # trailing characters
+        b"[" + _DEEP + b"]]",
+        b"[" + _DEEP + b",]",  # a trailing comma
+        b"[," + _DEEP + b"]",
+        b"[" + _DEEP + b"}]",  # mismatched brackets
+        b"[" + _DEEP[:-1] + b"}]",
+        b" {" + _DEEP + b"]",  # not an array
+    ],
+)
 def test_decode_array_with_a_deep_element_still_rejects_a_malformed_array(buf: bytes) -> None:
     """Framing without msgspec is as strict about the array itself as msgspec is."""
     with pytest.raises(DecodeError):

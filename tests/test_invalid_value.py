@@ -23,11 +23,15 @@ from openresponses_msgspec import (
 )
 
 BAD_ITEM = b'{"type":"function_call","id":"fc_1","call_id":"c1","name":"f","arguments":{"a":1}}'
-GOOD_ITEM = (b'{"type":"message","id":"m1","role":"assistant","status":"completed","content":[{"type":"refusal",'
-             b'"refusal":"no"}]}')
-COMPLETED = (b'{"type":"response.completed","sequence_number":9,"response":{"id":"r1","status":"completed",'
-             b'"output":[' + GOOD_ITEM + b"," + BAD_ITEM + b'],"usage":{"input_tokens":10,"output_tokens":4,'
-             b'"total_tokens":14}}}')
+GOOD_ITEM = (
+    b'{"type":"message","id":"m1","role":"assistant","status":"completed","content":[{"type":"refusal",'
+    b'"refusal":"no"}]}'
+)
+COMPLETED = (
+    b'{"type":"response.completed","sequence_number":9,"response":{"id":"r1","status":"completed",'
+    b'"output":[' + GOOD_ITEM + b"," + BAD_ITEM + b'],"usage":{"input_tokens":10,"output_tokens":4,'
+    b'"total_tokens":14}}}'
+)
 
 
 def test_usage_survives_one_odd_output_item() -> None:
@@ -62,9 +66,11 @@ def test_encode_writes_the_bytes_back() -> None:
 
 def test_innermost_value_is_kept() -> None:
     """A bad content part inside a message keeps the message typed; a bad annotation keeps the part typed."""
-    line = (b'{"type":"response.output_item.done","output_index":0,"item":{"type":"message","id":"m",'
-            b'"content":[{"type":"output_text","text":"ok","annotations":[{"type":"url_citation","url":"u"},'
-            b'{"type":"url_citation","url":7}]},{"type":"refusal","refusal":false}]}}')
+    line = (
+        b'{"type":"response.output_item.done","output_index":0,"item":{"type":"message","id":"m",'
+        b'"content":[{"type":"output_text","text":"ok","annotations":[{"type":"url_citation","url":"u"},'
+        b'{"type":"url_citation","url":7}]},{"type":"refusal","refusal":false}]}}'
+    )
     ev = decode(line)
     part, refusal = ev.item.content
     assert type(part) is orm.OutputTextPart and part.text == "ok"
@@ -81,8 +87,10 @@ def test_untagged_struct_and_non_object_values() -> None:
     usage = ev.response.usage
     assert isinstance(usage, InvalidValue) and usage.type is None
     assert usage.raw == b'{"input_tokens":"many"}' and usage.error.path == "$.response.usage.input_tokens"
-    ev = decode(b'{"type":"response.output_item.done","item":{"type":"web_search_call","action":{"type":"search",'
-                b'"sources":[{"type":"url","url":7},{"type":"api","name":"oai-weather"}]}}}')
+    ev = decode(
+        b'{"type":"response.output_item.done","item":{"type":"web_search_call","action":{"type":"search",'
+        b'"sources":[{"type":"url","url":7},{"type":"api","name":"oai-weather"}]}}}'
+    )
     bad, good = ev.item.action.sources
     assert bad.type == "url" and bad.error.path == "$.item.action.sources[0].url"
     assert (good.type, good.name, good.url) == ("api", "oai-weather", None)
@@ -92,8 +100,7 @@ def test_untagged_struct_and_non_object_values() -> None:
 
 
 def test_unknown_and_invalid_side_by_side() -> None:
-    line = (b'{"type":"response.completed","response":{"output":[{"type":"holo_call","x":1},' + BAD_ITEM +
-            b"]}}")
+    line = b'{"type":"response.completed","response":{"output":[{"type":"holo_call","x":1},' + BAD_ITEM + b"]}}"
     unknown, invalid = decode(line).response.output
     assert unknown == UnknownValue("holo_call", b'{"type":"holo_call","x":1}')
     assert isinstance(invalid, InvalidValue) and not isinstance(invalid, UnknownValue)
@@ -137,8 +144,9 @@ def test_decode_struct_works_for_any_struct_class() -> None:
         item: orm.MessageItem | None = None
         output_index: int = -1
 
-    v = _lenient.decode_struct(b'{"item":{"type":"message","content":[{"type":"output_text","text":5}]},'
-                               b'"output_index":3}', View, "$")
+    v = _lenient.decode_struct(
+        b'{"item":{"type":"message","content":[{"type":"output_text","text":5}]},"output_index":3}', View, "$"
+    )
     assert v.output_index == 3 and isinstance(v.item, orm.MessageItem)
     assert isinstance(v.item.content[0], InvalidValue) and v.item.content[0].error.path == "$.item.content[0].text"
 
@@ -156,8 +164,7 @@ def test_type_checkers_see_the_wider_slots() -> None:
 def test_a_wrong_hint_only_costs_time() -> None:
     """``failed=`` (the strict error of the same bytes) leads to the failing value; any value is still
     decoded right, nulls included."""
-    line = (b'{"type":"response.completed","response":{"usage":null,"output":[null,' + BAD_ITEM +
-            b'],"error":null}}')
+    line = b'{"type":"response.completed","response":{"usage":null,"output":[null,' + BAD_ITEM + b'],"error":null}}'
     right = _lenient.decode_struct(line, orm.ResponseCompletedEvent)
     for hint in (".response.usage", ".response.output[0]", ".response.error.code", ".response.output[1].x", ""):
         got = _lenient.decode_struct(line, orm.ResponseCompletedEvent, _hint=hint)

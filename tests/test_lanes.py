@@ -17,8 +17,9 @@ from openresponses_msgspec import StreamSplitter, accumulate, corpus
 
 STREAMS: list[list[dict[str, Any]]] = []
 for _ev in corpus.events("mixed", 600):
-    if _ev["type"] in ("response.created", "response.queued") and (not STREAMS or STREAMS[-1][-1]["type"] in (
-            "response.completed", "response.failed", "response.incomplete")):
+    if _ev["type"] in ("response.created", "response.queued") and (
+        not STREAMS or STREAMS[-1][-1]["type"] in ("response.completed", "response.failed", "response.incomplete")
+    ):
         STREAMS.append([])
     if STREAMS:
         STREAMS[-1].append(_ev)
@@ -44,8 +45,23 @@ def _decode(evs: list[dict[str, Any]]) -> list[Any]:
 
 
 def _summary(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
-    return sorted(((a.response_id, a.status, a.output_text, a.events, tuple(sorted(a.arguments.items())),
-                    len(a.problems), a.steered_from, a.steered_into, len(a.steering)) for a in accs), key=repr)
+    return sorted(
+        (
+            (
+                a.response_id,
+                a.status,
+                a.output_text,
+                a.events,
+                tuple(sorted(a.arguments.items())),
+                len(a.problems),
+                a.steered_from,
+                a.steered_into,
+                len(a.steering),
+            )
+            for a in accs
+        ),
+        key=repr,
+    )
 
 
 def _lane(ev: Any) -> str | None:
@@ -102,8 +118,13 @@ def test_events_without_a_lane_share_one_and_a_log_without_lanes_is_cut_as_befor
 
 # -- mutated interleaved streams --------------------------------------------------------------------------------
 
-STEERING = {orm.ResponseSteerAcceptedEvent, orm.ResponseSteerPendingEvent, orm.ResponseSteerFailedEvent,
-            orm.ResponseInjectCreatedEvent, orm.ResponseInjectFailedEvent}
+STEERING = {
+    orm.ResponseSteerAcceptedEvent,
+    orm.ResponseSteerPendingEvent,
+    orm.ResponseSteerFailedEvent,
+    orm.ResponseInjectCreatedEvent,
+    orm.ResponseInjectFailedEvent,
+}
 OPS = ["drop", "dup", "swap", "truncate", "strip", "noseq", "rotate", "nolane"]
 
 
@@ -111,8 +132,11 @@ OPS = ["drop", "dup", "swap", "truncate", "strip", "noseq", "rotate", "nolane"]
 def _mutated_lanes(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[bytes]]:
     n = draw(st.integers(1, 4))
     pool = STREAMS + [_steer_lane(None), _after_completed(None)]  # (defined below; a steered lane is picked often)
-    picks = draw(st.lists(st.integers(0, len(pool) - 1) | st.sampled_from([len(pool) - 2, len(pool) - 1]),
-                          min_size=n, max_size=n))
+    picks = draw(
+        st.lists(
+            st.integers(0, len(pool) - 1) | st.sampled_from([len(pool) - 2, len(pool) - 1]), min_size=n, max_size=n
+        )
+    )
     lanes = [_with_lane(pool[p], f"lane-{i}") for i, p in enumerate(picks)]
     evs = _interleave(lanes, random.Random(draw(st.integers(0, 2**16))))
     truncated: list[bytes] = []
@@ -144,7 +168,8 @@ def _mutated_lanes(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[bytes]]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutated_lanes(), st.integers(1, 60))
 def test_mutated_interleaved_lanes_never_raise_and_count_every_event(
-        case: tuple[list[dict[str, Any]], list[bytes]], cut: int) -> None:
+    case: tuple[list[dict[str, Any]], list[bytes]], cut: int
+) -> None:
     evs, truncated = case
     lines = [json.dumps(e).encode() for e in evs] + truncated
     decoded = orm.decode_lines(b"\n".join(lines), errors="replace")
@@ -166,40 +191,75 @@ def test_mutated_interleaved_lanes_never_raise_and_count_every_event(
     # links come in pairs: a steered response names its successor, which names it back
     for accs in (whole, out):
         assert sorted((a.response_id, a.steered_into) for a in accs if a.steered_into is not None) == sorted(
-            (a.steered_from, a.response_id) for a in accs if a.steered_from is not None)
+            (a.steered_from, a.response_id) for a in accs if a.steered_from is not None
+        )
         assert all(a.steered and a.status == "incomplete" for a in accs if a.steered_into is not None)
         assert all(type(e) in STEERING for a in accs for e in a.steering)
 
 
 # -- steering (issue #18): steer/inject events kept, a steered response linked to its successor -----------------
 
+
 def _steer_lane(lane: str | None) -> list[dict[str, Any]]:
     """A steered response (a steer accepted after its first delta, an injected tool output, then
     ``response.incomplete`` reason ``steered``) and its successor on one lane. Numbers per response, from 0."""
+
     def resp(rid: str, status: str, **kw: Any) -> dict[str, Any]:
         return {"id": rid, "object": "response", "model": "gpt-5.2", "status": status, "output": [], **kw}
 
     def text(rid: str, mid: str, words: list[str], n: int) -> list[dict[str, Any]]:
-        return [{"type": "response.output_item.added", "sequence_number": n, "output_index": 0,
-                 "item": {"type": "message", "id": mid, "role": "assistant", "status": "in_progress",
-                          "content": []}}] + [
-            {"type": "response.output_text.delta", "sequence_number": n + 1 + k, "item_id": mid, "output_index": 0,
-             "content_index": 0, "delta": w} for k, w in enumerate(words)]
+        return [
+            {
+                "type": "response.output_item.added",
+                "sequence_number": n,
+                "output_index": 0,
+                "item": {"type": "message", "id": mid, "role": "assistant", "status": "in_progress", "content": []},
+            }
+        ] + [
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": n + 1 + k,
+                "item_id": mid,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": w,
+            }
+            for k, w in enumerate(words)
+        ]
 
-    evs = [{"type": "response.created", "sequence_number": 0, "response": resp("resp_s1", "in_progress")},
-           *text("resp_s1", "msg_s1", ["Once", " upon"], 1),
-           {"type": "response.steer.accepted", "sequence_number": 4,
-            "steer": {"id": "steer_1", "previous_response_id": "resp_s1"}},
-           {"type": "response.inject.created", "sequence_number": 5, "response_id": "resp_s1"},
-           {"type": "response.inject.failed", "sequence_number": 6, "response_id": "resp_s1",
-            "error": {"code": "invalid_input", "message": "not a tool output"}, "input": [{"type": "message"}]},
-           {"type": "response.incomplete", "sequence_number": 7, "response": resp(
-               "resp_s1", "incomplete", incomplete_details={"reason": "steered"})},
-           {"type": "response.created", "sequence_number": 0, "response": resp(
-               "resp_s2", "in_progress", previous_response_id="resp_s1")},
-           *text("resp_s2", "msg_s2", ["Short", "er."], 1),
-           {"type": "response.completed", "sequence_number": 4, "response": resp(
-               "resp_s2", "completed", previous_response_id="resp_s1")}]
+    evs = [
+        {"type": "response.created", "sequence_number": 0, "response": resp("resp_s1", "in_progress")},
+        *text("resp_s1", "msg_s1", ["Once", " upon"], 1),
+        {
+            "type": "response.steer.accepted",
+            "sequence_number": 4,
+            "steer": {"id": "steer_1", "previous_response_id": "resp_s1"},
+        },
+        {"type": "response.inject.created", "sequence_number": 5, "response_id": "resp_s1"},
+        {
+            "type": "response.inject.failed",
+            "sequence_number": 6,
+            "response_id": "resp_s1",
+            "error": {"code": "invalid_input", "message": "not a tool output"},
+            "input": [{"type": "message"}],
+        },
+        {
+            "type": "response.incomplete",
+            "sequence_number": 7,
+            "response": resp("resp_s1", "incomplete", incomplete_details={"reason": "steered"}),
+        },
+        {
+            "type": "response.created",
+            "sequence_number": 0,
+            "response": resp("resp_s2", "in_progress", previous_response_id="resp_s1"),
+        },
+        *text("resp_s2", "msg_s2", ["Short", "er."], 1),
+        {
+            "type": "response.completed",
+            "sequence_number": 4,
+            "response": resp("resp_s2", "completed", previous_response_id="resp_s1"),
+        },
+    ]
     return _with_lane(evs, lane)
 
 
@@ -207,44 +267,98 @@ def _after_completed(lane: str | None) -> list[dict[str, Any]]:
     """A response that stops for a client tool output while a steer is queued: ``response.steer.pending`` follows
     ``response.completed`` (its number continues the response's)."""
     resp = {"id": "resp_p1", "object": "response", "model": "gpt-5.2", "status": "in_progress", "output": []}
-    evs = [{"type": "response.created", "sequence_number": 0, "response": resp},
-           {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_p1", "output_index": 0,
-            "content_index": 0, "delta": "Calling."},
-           {"type": "response.steer.accepted", "sequence_number": 2,
-            "steer": {"id": "steer_9", "previous_response_id": "resp_p1"}},
-           {"type": "response.completed", "sequence_number": 3, "response": dict(resp, status="completed")},
-           {"type": "response.steer.pending", "sequence_number": 4, "reason": "waiting_for_required_input",
+    evs = [
+        {"type": "response.created", "sequence_number": 0, "response": resp},
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 1,
+            "item_id": "msg_p1",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "Calling.",
+        },
+        {
+            "type": "response.steer.accepted",
+            "sequence_number": 2,
+            "steer": {"id": "steer_9", "previous_response_id": "resp_p1"},
+        },
+        {"type": "response.completed", "sequence_number": 3, "response": dict(resp, status="completed")},
+        {
+            "type": "response.steer.pending",
+            "sequence_number": 4,
+            "reason": "waiting_for_required_input",
             "required_input": [{"type": "function_call_output", "call_id": "call_1"}],
-            "steer": {"id": "steer_9", "previous_response_id": "resp_p1"}},
-           {"type": "response.steer.failed", "sequence_number": 5,
+            "steer": {"id": "steer_9", "previous_response_id": "resp_p1"},
+        },
+        {
+            "type": "response.steer.failed",
+            "sequence_number": 5,
             "error": {"code": "response_already_completed", "message": "too late", "type": "invalid_request_error"},
-            "steer": {"input": "Stop.", "previous_response_id": "resp_p1"}}]
+            "steer": {"input": "Stop.", "previous_response_id": "resp_p1"},
+        },
+    ]
     return _with_lane(evs, lane)
 
 
 def _links(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
-    return [(a.response_id, a.status, a.output_text, a.steered, a.steered_from, a.steered_into,
-             [(e.type, getattr(e.steer, "id", None) if hasattr(e, "steer") else e.response_id) for e in a.steering],
-             a.problems) for a in accs]
+    return [
+        (
+            a.response_id,
+            a.status,
+            a.output_text,
+            a.steered,
+            a.steered_from,
+            a.steered_into,
+            [(e.type, getattr(e.steer, "id", None) if hasattr(e, "steer") else e.response_id) for e in a.steering],
+            a.problems,
+        )
+        for a in accs
+    ]
 
 
 STEER_LINKS = [
-    ("resp_s1", "incomplete", "Once upon", True, None, "resp_s2", [
-        ("response.steer.accepted", "steer_1"), ("response.inject.created", "resp_s1"),
-        ("response.inject.failed", "resp_s1")], []),
+    (
+        "resp_s1",
+        "incomplete",
+        "Once upon",
+        True,
+        None,
+        "resp_s2",
+        [
+            ("response.steer.accepted", "steer_1"),
+            ("response.inject.created", "resp_s1"),
+            ("response.inject.failed", "resp_s1"),
+        ],
+        [],
+    ),
     ("resp_s2", "completed", "Shorter.", False, "resp_s1", None, [], []),
 ]
-PENDING_LINKS = [("resp_p1", "completed", "Calling.", False, None, None, [
-    ("response.steer.accepted", "steer_9"), ("response.steer.pending", "steer_9"), ("response.steer.failed", None)],
-    [])]
+PENDING_LINKS = [
+    (
+        "resp_p1",
+        "completed",
+        "Calling.",
+        False,
+        None,
+        None,
+        [
+            ("response.steer.accepted", "steer_9"),
+            ("response.steer.pending", "steer_9"),
+            ("response.steer.failed", None),
+        ],
+        [],
+    )
+]
 
 
 def test_a_steered_response_and_its_successor_are_folded_apart_and_linked() -> None:
     accs = accumulate(_decode(_steer_lane(None)))
     assert _links(accs) == STEER_LINKS
     s1 = accs[0]
-    assert all(type(e) in (orm.ResponseSteerAcceptedEvent, orm.ResponseInjectCreatedEvent,
-                           orm.ResponseInjectFailedEvent) for e in s1.steering)
+    assert all(
+        type(e) in (orm.ResponseSteerAcceptedEvent, orm.ResponseInjectCreatedEvent, orm.ResponseInjectFailedEvent)
+        for e in s1.steering
+    )
     assert s1.steering[2].error is not None and s1.steering[2].error.code == "invalid_input"  # type: ignore[union-attr]
     assert s1.response is not None and s1.response.incomplete_details is not None
     assert s1.response.incomplete_details.reason == "steered"
@@ -259,7 +373,8 @@ def test_steer_pending_after_completed_is_kept_not_a_problem() -> None:
     pending = acc.steering[1]
     assert isinstance(pending, orm.ResponseSteerPendingEvent)
     assert pending.reason == "waiting_for_required_input" and pending.required_input == (
-        {"type": "function_call_output", "call_id": "call_1"},)
+        {"type": "function_call_output", "call_id": "call_1"},
+    )
     assert acc.last_sequence_number == 5
     assert _links(accumulate(_decode(_after_completed(None)))) == PENDING_LINKS
 
@@ -283,25 +398,34 @@ def test_only_a_steered_end_links_and_only_to_its_own_successor() -> None:
     assert other[7]["type"] == "response.incomplete" and other[8]["type"] == "response.created"
     other[7] = dict(other[7], response=dict(other[7]["response"], incomplete_details={"reason": "max_output_tokens"}))
     assert [(a.response_id, a.steered, a.steered_from, a.steered_into) for a in accumulate(_decode(other))] == [
-        ("resp_s1", False, None, None), ("resp_s2", False, None, None)]
+        ("resp_s1", False, None, None),
+        ("resp_s2", False, None, None),
+    ]
     foreign = [dict(e) for e in evs]
     foreign[8] = dict(foreign[8], response=dict(foreign[8]["response"], previous_response_id="resp_elsewhere"))
     assert [(a.response_id, a.steered, a.steered_from, a.steered_into) for a in accumulate(_decode(foreign))] == [
-        ("resp_s1", True, None, None), ("resp_s2", False, None, None)]
+        ("resp_s1", True, None, None),
+        ("resp_s2", False, None, None),
+    ]
     # fed to one accumulator, the successor's events (numbered from 0 again) are redeliveries, as before; the
     # steer events are kept and the steered response stays incomplete
     one = orm.ResponseAccumulator()
     one.feed(_decode(evs))
     assert [(p.kind, p.sequence_number) for p in one.problems] == [("duplicate", 0), ("other_response", 0)] + [
-        ("duplicate", n) for n in range(1, 5)]
+        ("duplicate", n) for n in range(1, 5)
+    ]
     assert (one.status, one.output_text, one.steered, one.steered_into) == ("incomplete", "Once upon", True, None)
     assert [e.type for e in one.steering] == [
-        "response.steer.accepted", "response.inject.created", "response.inject.failed"]
+        "response.steer.accepted",
+        "response.inject.created",
+        "response.inject.failed",
+    ]
 
 
 def test_a_camelcase_invalid_event_goes_to_the_lane_its_bytes_name() -> None:
     """A camelCase log (``streamId``): an invalid event (``response: null``) on lane a stays in lane a's stream, as
     in the snake_case log (it used to form a stream of its own)."""
+
     def camel(x: Any) -> Any:
         if isinstance(x, dict):
             return {k.split("_")[0] + "".join(p.title() for p in k.split("_")[1:]): camel(v) for k, v in x.items()}
@@ -311,10 +435,15 @@ def test_a_camelcase_invalid_event_goes_to_the_lane_its_bytes_name() -> None:
     lane_a[1] = dict(lane_a[1], response=None)  # response.in_progress without its response: an InvalidEvent
     mixed = _interleave([lane_a, lane_b], random.Random(3))
     for naming, log in (("snake", mixed), ("camel", camel(mixed))):
-        decoded = orm.Decoder(naming=naming).decode_lines(b"\n".join(json.dumps(e).encode() for e in log),
-                                                          errors="replace")
+        decoded = orm.Decoder(naming=naming).decode_lines(
+            b"\n".join(json.dumps(e).encode() for e in log), errors="replace"
+        )
         assert sum(isinstance(e, orm.InvalidEvent) for e in decoded) == 1
         accs = accumulate(decoded)
         assert [(a.response_id, a.events, [p.kind for p in a.problems]) for a in sorted(accs, key=repr)] == sorted(
-            [(STREAMS[0][0]["response"]["id"], len(lane_a), ["invalid_event", "gap"]),
-             (STREAMS[1][0]["response"]["id"], len(lane_b), [])], key=repr), naming
+            [
+                (STREAMS[0][0]["response"]["id"], len(lane_a), ["invalid_event", "gap"]),
+                (STREAMS[1][0]["response"]["id"], len(lane_b), []),
+            ],
+            key=repr,
+        ), naming

@@ -30,11 +30,12 @@ from openresponses_msgspec import (
     View,
 )
 
-GOOD = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
-        b'"delta":"Hi","logprobs":[],"sequence_number":1}')
+GOOD = (
+    b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+    b'"delta":"Hi","logprobs":[],"sequence_number":1}'
+)
 INVALID_VALUE = b'{"type":"response.output_item.added","output_index":0,"item":{"type":"message","id":5}}'
-UNKNOWN_VALUE = (b'{"type":"response.output_item.added","output_index":0,'
-                 b'"item":{"type":"future_item","id":"x"}}')
+UNKNOWN_VALUE = b'{"type":"response.output_item.added","output_index":0,"item":{"type":"future_item","id":"x"}}'
 INVALID_EVENT = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero"}'
 NOT_JSON = b'{"type":"response.output_text.delta", oops'
 UNKNOWN_EVENT = b'{"type":"response.future_event","x":[1,{"y":2}]}'
@@ -124,8 +125,12 @@ def _aiter() -> list[Any]:
 def _files(data: bytes, fmt: str | None = None, gz: bool = False) -> Callable[[], list[Any]]:
     def run() -> list[Any]:
         raw = gzip.compress(data) if gz else data
-        return [ev for batch in orm.iter_batches(io.BytesIO(raw), format=fmt, errors="replace")  # type: ignore[arg-type]
-                for ev in batch]
+        return [
+            ev
+            for batch in orm.iter_batches(io.BytesIO(raw), format=fmt, errors="replace")  # type: ignore[arg-type]
+            for ev in batch
+        ]
+
     return run
 
 

@@ -53,14 +53,32 @@ def test_observed_line_decodes_typed_with_every_value(obs: str, index: int, line
 def test_table_seeds_every_fact_of_issue_9() -> None:
     """One entry per fact listed in the issue, each with at least one example line."""
     assert {o["id"] for o in OBSERVATIONS} == {
-        "function-call-done-without-name", "error-nested-payload", "error-flat-form", "error-websocket-status",
-        "xai-response-without-error-and-instructions", "xai-url-citation-type-and-url-only",
-        "xai-output-text-done-without-logprobs", "openai-web-search-api-source", "output-text-delta-without-logprobs",
-        "output-item-added-null-item", "event-without-sequence-number", "codex-completed-output-null",
-        "minimal-response-object", "obfuscation-on-delta-events", "tool-usage-on-response", "content-filters",
-        "image-generation-call-extras", "custom-tool-call-status", "xai-web-search-call-arguments",
-        "xai-usage-extras", "copilot-usage-on-completed", "integer-numbers", "compaction-compacting",
-        "open-responses-additions", "openai-keepalive", "websocket-stream-id-on-every-event",
+        "function-call-done-without-name",
+        "error-nested-payload",
+        "error-flat-form",
+        "error-websocket-status",
+        "xai-response-without-error-and-instructions",
+        "xai-url-citation-type-and-url-only",
+        "xai-output-text-done-without-logprobs",
+        "openai-web-search-api-source",
+        "output-text-delta-without-logprobs",
+        "output-item-added-null-item",
+        "event-without-sequence-number",
+        "codex-completed-output-null",
+        "minimal-response-object",
+        "obfuscation-on-delta-events",
+        "tool-usage-on-response",
+        "content-filters",
+        "image-generation-call-extras",
+        "custom-tool-call-status",
+        "xai-web-search-call-arguments",
+        "xai-usage-extras",
+        "copilot-usage-on-completed",
+        "integer-numbers",
+        "compaction-compacting",
+        "open-responses-additions",
+        "openai-keepalive",
+        "websocket-stream-id-on-every-event",
     }
     for o in OBSERVATIONS:
         assert o["examples"] and o["server"], o["id"]
@@ -72,8 +90,11 @@ def test_added_fields_are_typed_fields() -> None:
         if o["shape"] == "event" or "add" not in o:
             continue
         for target in o["targets"]:
-            classes = ([c for t, c in EVENT_TYPES.items() if fnmatch.fnmatchcase(t, target[6:])]
-                       if target.startswith("event:") else [getattr(orm, target)])
+            classes = (
+                [c for t, c in EVENT_TYPES.items() if fnmatch.fnmatchcase(t, target[6:])]
+                if target.startswith("event:")
+                else [getattr(orm, target)]
+            )
             assert classes, target
             for cls in classes:
                 fields = {f.encode_name: f for f in msgspec.structs.fields(cls)}
@@ -83,12 +104,17 @@ def test_added_fields_are_typed_fields() -> None:
 
 def test_error_event_nested_and_flat() -> None:
     """The real OpenAI error event, the WebSocket one and the spec's flat form, read the way the README does."""
-    nested = decode(b'{"type":"error","sequence_number":2,"error":{"type":"invalid_request_error","code":"x",'
-                    b'"message":"y","param":null}}')
-    flat = decode(b'{"type":"error","sequence_number":4,"code":"rate_limit_exceeded","message":"slow down",'
-                  b'"param":null}')
-    ws = decode(b'{"type":"error","status":429,"error":{"type":"rate_limit_error","code":"too_many",'
-                b'"message":"wait","param":null}}')
+    nested = decode(
+        b'{"type":"error","sequence_number":2,"error":{"type":"invalid_request_error","code":"x",'
+        b'"message":"y","param":null}}'
+    )
+    flat = decode(
+        b'{"type":"error","sequence_number":4,"code":"rate_limit_exceeded","message":"slow down","param":null}'
+    )
+    ws = decode(
+        b'{"type":"error","status":429,"error":{"type":"rate_limit_error","code":"too_many",'
+        b'"message":"wait","param":null}}'
+    )
     seen = []
     for ev in (nested, flat, ws):
         match ev:
@@ -102,8 +128,10 @@ def test_error_event_nested_and_flat() -> None:
 
 
 def test_integers_stay_integers_on_encode() -> None:
-    line = (b'{"type":"response.completed","sequence_number":60,"response":{"created_at":1764000000,'
-            b'"temperature":1,"top_p":0.5,"presence_penalty":0}}')
+    line = (
+        b'{"type":"response.completed","sequence_number":60,"response":{"created_at":1764000000,'
+        b'"temperature":1,"top_p":0.5,"presence_penalty":0}}'
+    )
     ev = decode(line)
     assert (ev.response.created_at, ev.response.temperature, ev.response.top_p) == (1764000000, 1, 0.5)
     assert type(ev.response.created_at) is int and type(ev.response.top_p) is float
@@ -115,7 +143,11 @@ def test_new_event_from_the_table() -> None:
     ev = decode(b'{"type":"response.compaction.compacting","item_id":"cmp_1","output_index":0,"sequence_number":14}')
     assert type(ev) is orm.ResponseCompactionCompactingEvent
     assert (ev.type, ev.item_id, ev.output_index, ev.sequence_number) == (
-        "response.compaction.compacting", "cmp_1", 0, 14)
+        "response.compaction.compacting",
+        "cmp_1",
+        0,
+        14,
+    )
 
 
 def test_unseen_omission_keeps_the_event_typed() -> None:

@@ -23,8 +23,9 @@ from openresponses_msgspec import DecodeError, Decoder, Framed, InvalidEvent, SS
 JSON_WS = b" \t\r\n"
 BOM = b"\xef\xbb\xbf"
 Stream = tuple[bytes, list[bytes]]  # a buffer and the raw bytes of its events, known independently
-_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                             HealthCheck.data_too_large])
+_SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 # -- mutated realistic streams --------------------------------------------------------------------------------
 
@@ -34,8 +35,15 @@ _EXTRA = [
     {"type": "keepalive", "sequence_number": 7},  # an unknown event (OpenRouter-style keep-alive)
     {"type": "response.output_text.delta", "delta": 5},  # a wrong type: lenient decode or invalid
     {"type": "response.future_thing", "payload": {"a": [1, None, 2.5e300]}},
-    {"type": "response.output_text.delta", "item_id": "m", "output_index": 0, "content_index": 0,
-     "delta": "caf\u00e9 \u2603 \U0001f600", "sequence_number": 1, "x_extra": None},
+    {
+        "type": "response.output_text.delta",
+        "item_id": "m",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": "caf\u00e9 \u2603 \U0001f600",
+        "sequence_number": 1,
+        "x_extra": None,
+    },
     {"no_type": True},
     [1, 2],
     "text",
@@ -167,13 +175,18 @@ def test_ndjson_raw_max_line_size(stream: tuple[bytes, list[bytes]], limit: int)
     first KiB at most), the other lines' raw is the whole line."""
     data, _ = stream
     physical = (data[3:] if data.startswith(BOM) else data).split(b"\n")  # each line with its CR, if any
-    lines = [line.removesuffix(b"\r") if len(line) <= limit else line[: min(1024, limit + 1)]
-             for line in physical if line.strip(JSON_WS)]
+    lines = [
+        line.removesuffix(b"\r") if len(line) <= limit else line[: min(1024, limit + 1)]
+        for line in physical
+        if line.strip(JSON_WS)
+    ]
     for buf in (data, memoryview(data)):
         replaced = orm.decode_lines(buf, errors="replace", max_line_size=limit, raw=True)
         _check_pairs(replaced, orm.decode_lines(buf, errors="replace", max_line_size=limit), lines)
-        assert _outcome(orm.decode_lines, buf, max_line_size=limit, raw=True)[0] == _outcome(
-            orm.decode_lines, buf, max_line_size=limit)[0]
+        assert (
+            _outcome(orm.decode_lines, buf, max_line_size=limit, raw=True)[0]
+            == _outcome(orm.decode_lines, buf, max_line_size=limit)[0]
+        )
 
 
 def test_ndjson_raw_line_longer_than_a_window() -> None:
@@ -190,8 +203,12 @@ def test_ndjson_raw_line_longer_than_a_window() -> None:
 def test_ndjson_raw_examples() -> None:
     data = BOM + b'{"type":"response.keep_alive"}\r\n\r\n  \n{"type":"zz", "k": null}\n{bad\r\n{"type":"a"}\r'
     got = orm.decode_lines(data, errors="replace", raw=True)
-    assert [f.raw for f in got] == [b'{"type":"response.keep_alive"}', b'{"type":"zz", "k": null}', b"{bad",
-                                    b'{"type":"a"}']
+    assert [f.raw for f in got] == [
+        b'{"type":"response.keep_alive"}',
+        b'{"type":"zz", "k": null}',
+        b"{bad",
+        b'{"type":"a"}',
+    ]
     assert got[1].event == UnknownEvent("zz", b'{"type":"zz", "k": null}')
     bad = got[2].event
     assert isinstance(bad, InvalidEvent) and (bad.line, bad.offset, bad.raw) == (5, 65, b"{bad")
@@ -203,9 +220,11 @@ def test_ndjson_raw_examples() -> None:
 
 def test_ndjson_raw_keeps_what_the_model_drops() -> None:
     """The point of raw: unknown fields, explicit nulls, number spellings and key order stay as written."""
-    line = (b'{"sequence_number":3,"type":"response.output_text.delta","item_id":"m","output_index":0,'
-            b'"content_index":0,"delta":"Hi","logprobs":null,"x_new":{"a":1.50}}')
-    (event, raw), = orm.decode_lines(line + b"\n", raw=True)
+    line = (
+        b'{"sequence_number":3,"type":"response.output_text.delta","item_id":"m","output_index":0,'
+        b'"content_index":0,"delta":"Hi","logprobs":null,"x_new":{"a":1.50}}'
+    )
+    ((event, raw),) = orm.decode_lines(line + b"\n", raw=True)
     assert isinstance(event, orm.ResponseOutputTextDeltaEvent) and event.delta == "Hi"
     assert raw == line and b"x_new" not in orm.encode(event)
 
@@ -240,7 +259,7 @@ def test_ndjson_raw_projection_and_camel() -> None:
     got = only.decode_lines(data, raw=True)
     assert [f.event for f in got] == only.decode_lines(data) and [f.raw for f in got] == data.splitlines()
     camel = orm.encode(orm.decode_lines(data)[0]).replace(b"sequence_number", b"sequenceNumber")
-    (event, raw), = Decoder(naming="camel").decode_lines(camel, raw=True)
+    ((event, raw),) = Decoder(naming="camel").decode_lines(camel, raw=True)
     assert raw == camel and event.sequence_number == orm.decode_lines(data)[0].sequence_number
 
 
@@ -257,8 +276,9 @@ def test_raw_false_results_are_unchanged() -> None:
 def array_streams(draw: st.DrawFn) -> tuple[bytes, list[bytes]]:
     elements = [_encode(v, draw(st.booleans())) for v in draw(event_dicts())]
     seps = [draw(st.sampled_from([b",", b", ", b",\n  ", b" ,\r\n"])) for _ in elements]
-    body = b"".join(e + (s if i < len(elements) - 1 else b"") for i, (e, s) in enumerate(zip(elements, seps,
-                                                                                           strict=True)))
+    body = b"".join(
+        e + (s if i < len(elements) - 1 else b"") for i, (e, s) in enumerate(zip(elements, seps, strict=True))
+    )
     data = draw(st.sampled_from([b"[", b"[\n  ", b" [ "])) + body + draw(st.sampled_from([b"]", b"\n]\n"]))
     return data, elements
 
@@ -276,10 +296,13 @@ def test_array_raw_errors() -> None:
     got = orm.decode_array(data, errors="replace", raw=True)
     assert [f.raw for f in got] == [b'{"type":"response.keep_alive"}', b'{"no":1}', b"7", b'{"type":"zz"}']
     assert [(f.event.index, f.event.line, f.event.offset) for f in got if isinstance(f.event, InvalidEvent)] == [
-        (1, 2, 34), (2, 2, 44)]
+        (1, 2, 34),
+        (2, 2, 44),
+    ]
     for broken in (b"[{}", b"{}", b"", b"[1,]"):  # not an array at all: raises in both modes, as raw=False
         assert _outcome(orm.decode_array, broken, errors="replace", raw=True) == _outcome(
-            orm.decode_array, broken, errors="replace")
+            orm.decode_array, broken, errors="replace"
+        )
         assert _outcome(orm.decode_array, broken, errors="replace")[0] == "error"
 
 
@@ -350,10 +373,12 @@ def test_sse_raw_large_stream_bulk_regions(monkeypatch: pytest.MonkeyPatch) -> N
     lines[1500] = b'{"type":"keepalive"}'
     lines[2500] = b'{"type":"response.output_text.delta"'
     plain = b"".join(b"data: " + line + b"\n\n" for line in lines)
-    framed = b"".join(b"event: e\ndata: " + line + b"\n\n" + (b": ping\n\n" if i % 40 == 0 else b"")
-                      for i, line in enumerate(lines))
-    commented = b"".join(b"data: " + line + b"\n\n" + (b": ping\n\n" if i % 40 == 0 else b"")
-                         for i, line in enumerate(lines))
+    framed = b"".join(
+        b"event: e\ndata: " + line + b"\n\n" + (b": ping\n\n" if i % 40 == 0 else b"") for i, line in enumerate(lines)
+    )
+    commented = b"".join(
+        b"data: " + line + b"\n\n" + (b": ping\n\n" if i % 40 == 0 else b"") for i, line in enumerate(lines)
+    )
     from openresponses_msgspec._decode import RawKernel
 
     regions: list[int] = []  # events per bulk region decoded (-1: a region given up, then frame by frame)
@@ -516,10 +541,17 @@ def _file_outcome(data: bytes, fmt: str, errors: str, raw: bool) -> tuple[str, A
 
 
 @_SETTINGS
-@given(kind=st.sampled_from(["ndjson", "sse", "array"]), ndjson=ndjson_streams(), sse=sse_streams(),
-       array=array_streams(), block=st.sampled_from([64, 1000, 1 << 20]), gz=st.booleans())
-def test_files_raw_is_exact_in_every_format(kind: str, ndjson: Stream, sse: Stream, array: Stream, block: int,
-                                            gz: bool) -> None:
+@given(
+    kind=st.sampled_from(["ndjson", "sse", "array"]),
+    ndjson=ndjson_streams(),
+    sse=sse_streams(),
+    array=array_streams(),
+    block=st.sampled_from([64, 1000, 1 << 20]),
+    gz=st.booleans(),
+)
+def test_files_raw_is_exact_in_every_format(
+    kind: str, ndjson: Stream, sse: Stream, array: Stream, block: int, gz: bool
+) -> None:
     """iter_events(raw=True) over a file cut in blocks of any size (gzip or not): the events of raw=False, each
     beside its exact bytes, in both error modes."""
     import gzip

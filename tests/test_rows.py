@@ -23,10 +23,14 @@ from openresponses_msgspec import (
 )
 from openresponses_msgspec.arrow import event_row
 
-DELTA = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"Hi",'
-         b'"logprobs":[],"sequence_number":3}')
-FUTURE_ITEM = (b'{"type":"response.output_item.added","output_index":1,"sequence_number":4,'
-               b'"item":{"type":"future_item","id":"z","payload":[1,2.5,null]}}')
+DELTA = (
+    b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"Hi",'
+    b'"logprobs":[],"sequence_number":3}'
+)
+FUTURE_ITEM = (
+    b'{"type":"response.output_item.added","output_index":1,"sequence_number":4,'
+    b'"item":{"type":"future_item","id":"z","payload":[1,2.5,null]}}'
+)
 
 
 def _assert_subset(out: object, src: object) -> None:
@@ -64,12 +68,20 @@ class TestToBuiltins:
     def test_invalid_event(self) -> None:
         ev = decode_lines(b'{"type":"ping"}\n{"type":"error" "x"}\n', errors="replace")[1]
         assert to_builtins(ev) == {
-            "type": None, "error": "line 2, offset 16: JSON is malformed: expected ',' or '}' (byte 16)",
-            "line": 2, "offset": 16, "index": None, "raw": '{"type":"error" "x"}'}
+            "type": None,
+            "error": "line 2, offset 16: JSON is malformed: expected ',' or '}' (byte 16)",
+            "line": 2,
+            "offset": 16,
+            "index": None,
+            "raw": '{"type":"error" "x"}',
+        }
 
     def test_raw_and_lists(self) -> None:
         assert to_builtins([msgspec.Raw(b'{"a":[1,2]}'), decode(DELTA), None]) == [
-            {"a": [1, 2]}, json.loads(DELTA), None]
+            {"a": [1, 2]},
+            json.loads(DELTA),
+            None,
+        ]
 
     def test_whole_corpus_round_trips(self) -> None:
         """Every corpus event: to_builtins equals the source dict, minus nulls and empty arrays of absent
@@ -98,14 +110,19 @@ class TestArrow:
         assert t.column("item_id").to_pylist()[:-1] == [e.get("item_id") for e in evs]
         known = t.column("known").to_pylist()
         assert known[-1] is False and known.count(False) == 1 + sum(
-            e["type"] in ("response.keep_alive", "response.future_feature.delta") for e in evs)
+            e["type"] in ("response.keep_alive", "response.future_feature.delta") for e in evs
+        )
         assert t.column("error").to_pylist()[-1].startswith(f"line {len(evs) + 1}, offset {len(corpus.ndjson(evs))}")
         done = [i for i, e in enumerate(evs) if e["type"] == "response.completed"]
         usage = evs[done[0]]["response"]["usage"]
         row = t.slice(done[0], 1).to_pylist()[0]
         assert (row["response_id"], row["status"], row["input_tokens"], row["output_tokens"], row["total_tokens"]) == (
-            evs[done[0]]["response"]["id"], "completed", usage["input_tokens"], usage["output_tokens"],
-            usage["total_tokens"])
+            evs[done[0]]["response"]["id"],
+            "completed",
+            usage["input_tokens"],
+            usage["output_tokens"],
+            usage["total_tokens"],
+        )
         assert json.loads(row["rest"])["response"]["id"] == row["response_id"]
 
     def test_rest_holds_the_other_fields(self) -> None:
@@ -128,8 +145,10 @@ class TestArrow:
         assert rows[0]["events"] == 62 and rows[0]["problem_count"] == 0
 
     def test_pyarrow_imported_only_when_used(self) -> None:
-        code = ("import sys, openresponses_msgspec as o; o.accumulate([]); o.to_builtins(1);"
-                "assert 'pyarrow' not in sys.modules; o.to_arrow([]); assert 'pyarrow' in sys.modules")
+        code = (
+            "import sys, openresponses_msgspec as o; o.accumulate([]); o.to_builtins(1);"
+            "assert 'pyarrow' not in sys.modules; o.to_arrow([]); assert 'pyarrow' in sys.modules"
+        )
         subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -137,40 +156,53 @@ class TestNewerValues:
     def test_invalid_value_view_and_skipped(self) -> None:
         from openresponses_msgspec import Decoder, InvalidValue, View
 
-        raw = (b'{"type":"response.completed","sequence_number":1,"response":{"id":"r","object":"response",'
-               b'"created_at":1,"model":"m","output":null,"usage":{"input_tokens":"x"}}}')
+        raw = (
+            b'{"type":"response.completed","sequence_number":1,"response":{"id":"r","object":"response",'
+            b'"created_at":1,"model":"m","output":null,"usage":{"input_tokens":"x"}}}'
+        )
         ev = decode(raw)
         assert isinstance(ev.response.usage, InvalidValue)
         usage = to_builtins(ev)["response"]["usage"]
-        assert usage == {"invalid": True, "type": None, "value": {"input_tokens": "x"},
-                         "error": "Expected `int | null`, got `str` - at `$.response.usage.input_tokens`"}
+        assert usage == {
+            "invalid": True,
+            "type": None,
+            "value": {"input_tokens": "x"},
+            "error": "Expected `int | null`, got `str` - at `$.response.usage.input_tokens`",
+        }
 
         class Delta(View, tag="response.output_text.delta"):
             delta: str
 
         evs = Decoder(views=[Delta]).decode_lines(corpus.ndjson(corpus.events("text", 6)))
         assert [to_builtins(e) for e in evs] == [
-            {"type": "response.created"}, {"type": "response.in_progress"}, {"type": "response.output_item.added"},
+            {"type": "response.created"},
+            {"type": "response.in_progress"},
+            {"type": "response.output_item.added"},
             {"type": "response.content_part.added"},
             {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[4]["delta"]},
-            {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[5]["delta"]}]
+            {"type": "response.output_text.delta", "delta": corpus.events("text", 6)[5]["delta"]},
+        ]
 
 
 class TestIssue16:
     def test_response_row_reads_the_nested_error_form(self) -> None:
         from openresponses_msgspec.arrow import response_row
 
-        nested = (b'{"type":"response.created","sequence_number":0,"response":{"id":"r","object":"response",'
-                  b'"created_at":1,"status":"in_progress","model":"m","output":[]}}\n'
-                  b'{"type":"error","sequence_number":1,"error":{"type":"invalid_request_error","code":"x",'
-                  b'"message":"y","param":null}}\n')
+        nested = (
+            b'{"type":"response.created","sequence_number":0,"response":{"id":"r","object":"response",'
+            b'"created_at":1,"status":"in_progress","model":"m","output":[]}}\n'
+            b'{"type":"error","sequence_number":1,"error":{"type":"invalid_request_error","code":"x",'
+            b'"message":"y","param":null}}\n'
+        )
         flat = b'{"type":"error","sequence_number":4,"code":"rate_limit_exceeded","message":"slow down","param":null}\n'
         [acc] = accumulate(decode_lines(nested))
         row = response_row(acc)
         assert (row["error_code"], row["error_message"], row["error_events"]) == ("x", "y", 1)
         [acc] = accumulate(decode_lines(flat))
         assert (response_row(acc)["error_code"], response_row(acc)["error_message"]) == (
-            "rate_limit_exceeded", "slow down")
+            "rate_limit_exceeded",
+            "slow down",
+        )
 
     def test_numbers_beyond_int64_and_float(self) -> None:
         big = 2**70
@@ -214,13 +246,16 @@ class TestIssue16:
             assert to_arrow(evs).to_pylist() == _table(map(event_row, evs), EVENT_COLUMNS).to_pylist()
 
     def test_missing_pyarrow_is_an_import_error_with_the_pip_line(self) -> None:
-        code = ("import sys; sys.modules['pyarrow'] = None\n"
-                "import openresponses_msgspec as o\n"
-                "try:\n    o.to_arrow([])\nexcept ImportError as e:\n"
-                "    print(type(e).__name__, e.extra, '|', e)\n")
+        code = (
+            "import sys; sys.modules['pyarrow'] = None\n"
+            "import openresponses_msgspec as o\n"
+            "try:\n    o.to_arrow([])\nexcept ImportError as e:\n"
+            "    print(type(e).__name__, e.extra, '|', e)\n"
+        )
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        assert r.stdout == ("MissingExtraError arrow | to_arrow needs pyarrow: "
-                            "pip install 'openresponses-msgspec[arrow]'\n")
+        assert r.stdout == (
+            "MissingExtraError arrow | to_arrow needs pyarrow: pip install 'openresponses-msgspec[arrow]'\n"
+        )
 
     def test_projections_and_camel_names(self) -> None:
         from openresponses_msgspec import Decoder, View
@@ -233,8 +268,10 @@ class TestIssue16:
         assert t.column("type").to_pylist() == [e["type"] for e in evs]
         assert t.column("delta").to_pylist() == [e.get("delta") for e in evs]
         assert t.column("sequence_number").to_pylist() == [None] * 8  # not in the views: not decoded
-        camel = (b'{"type":"response.output_text.delta","itemId":"m","outputIndex":0,"contentIndex":0,'
-                 b'"delta":"Hi","sequenceNumber":3,"logprobs":[]}')
+        camel = (
+            b'{"type":"response.output_text.delta","itemId":"m","outputIndex":0,"contentIndex":0,'
+            b'"delta":"Hi","sequenceNumber":3,"logprobs":[]}'
+        )
         row = to_arrow(Decoder(naming="camel").decode_lines(camel)).to_pylist()[0]
         assert (row["item_id"], row["output_index"], row["sequence_number"], row["delta"]) == ("m", 0, 3, "Hi")
         assert json.loads(row["rest"]) == {"logprobs": []}

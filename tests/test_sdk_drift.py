@@ -30,10 +30,15 @@ EXCEPTIONS: dict[str, str] = {}
 def test_the_pinned_sdks_are_installed_and_pinned_alike() -> None:
     """The versions walked are the pins, and the pins agree: pyproject's test extra, this walk, the generator."""
     assert sdk_walk.installed() == sdk_walk.PINS, (
-        f"installed {sdk_walk.installed()}, pinned {sdk_walk.PINS}: pip install -e '.[test]'")
+        f"installed {sdk_walk.installed()}, pinned {sdk_walk.PINS}: pip install -e '.[test]'"
+    )
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
-    pinned = dict(re.fullmatch(r"([\w-]+)==([\w.]+)", d).groups() for d in extra if "==" in d  # type: ignore[union-attr]
-                  and d.split("==")[0] in sdk_walk.PINS)
+    pinned = dict(
+        re.fullmatch(r"([\w-]+)==([\w.]+)", d).groups()
+        for d in extra
+        if "==" in d  # type: ignore[union-attr]
+        and d.split("==")[0] in sdk_walk.PINS
+    )
     assert pinned == sdk_walk.PINS
     spec = importlib.util.spec_from_file_location("generate_models", ROOT / "tools" / "generate_models.py")
     assert spec and spec.loader
@@ -46,8 +51,10 @@ def test_the_pinned_sdks_are_installed_and_pinned_alike() -> None:
 def test_the_model_keeps_every_tag_and_field_the_sdks_define() -> None:
     walk = sdk_walk.walk()
     drift = {line: src for line, src in walk.missing.items() if line not in EXCEPTIONS}
-    assert not drift, "the model lacks (regenerate: python tools/generate_models.py, or add an observation):\n" + \
-        "\n".join(f"  {line}  <- {src}" for line, src in sorted(drift.items()))
+    assert not drift, (
+        "the model lacks (regenerate: python tools/generate_models.py, or add an observation):\n"
+        + "\n".join(f"  {line}  <- {src}" for line, src in sorted(drift.items()))
+    )
     stale = sorted(set(EXCEPTIONS) - set(walk.missing))
     assert not stale, f"exceptions that are no drift any more (remove them): {stale}"
 
@@ -55,32 +62,50 @@ def test_the_model_keeps_every_tag_and_field_the_sdks_define() -> None:
 def test_the_walk_covers_the_surface_of_issue_18() -> None:
     """What the walk reaches, spot-checked against the issue's list, so a walk that stops early fails here."""
     walk = sdk_walk.walk()
-    assert {"response.steer.accepted", "response.steer.pending", "response.steer.failed", "response.inject.created",
-            "response.inject.failed", "response.output_text.delta", "error"} <= walk.tags
+    assert {
+        "response.steer.accepted",
+        "response.steer.pending",
+        "response.steer.failed",
+        "response.inject.created",
+        "response.inject.failed",
+        "response.output_text.delta",
+        "error",
+    } <= walk.tags
     assert len(walk.tags) >= 76
     defined = walk.defined
-    for tag in ("response.created", "response.output_text.delta", "response.completed", "error",
-                "response.steer.accepted", "response.output_item.added", "response.incomplete"):
+    for tag in (
+        "response.created",
+        "response.output_text.delta",
+        "response.completed",
+        "error",
+        "response.steer.accepted",
+        "response.output_item.added",
+        "response.incomplete",
+    ):
         assert "stream_id" in defined[orm.EVENT_TYPES[tag]], tag  # WebSocket mode: each event names its lane
     for cls in orm.EVENT_TYPES.values():  # the model has it on every event (observations: a lane for all)
         assert "stream_id" in {f.encode_name for f in msgspec.structs.fields(cls)}, cls.__name__
     expect = {
-        orm.FunctionCallItem: {"async", "agent"}, orm.CustomToolCallItem: {"async"},
+        orm.FunctionCallItem: {"async", "agent"},
+        orm.CustomToolCallItem: {"async"},
         orm.ImageGenerationCallItem: {"action", "error", "svg_usage"},
         orm.Response: {"prompt_cache_diagnostics", "access_programs", "image", "input_transformations"},
         orm.ResponsePromptCacheOptions: {"comparison_response_id"},
         orm.UsageInputTokensDetails: {"cache_write_tokens_details"},
         orm.ErrorPayload: {"misalignment", "param", "type"},
         orm.AgentMessageItem: {"author", "recipient", "content"},
-        orm.MultiAgentCallItem: {"action"}, orm.MultiAgentCallOutputItem: {"action"},
-        orm.OpenrouterToolSearchItem: {"matches"}, orm.OpenrouterBashItem: {"error", "container_id", "files"},
+        orm.MultiAgentCallItem: {"action"},
+        orm.MultiAgentCallOutputItem: {"action"},
+        orm.OpenrouterToolSearchItem: {"matches"},
+        orm.OpenrouterBashItem: {"error", "container_id", "files"},
         orm.OpenrouterArmorBlockedItem: {"call_id", "reason"},
     }
     for cls, names in expect.items():
         assert names <= defined.get(cls, set()), (cls.__name__, names - defined.get(cls, set()))
         assert names <= {f.encode_name for f in msgspec.structs.fields(cls)}, cls.__name__
-    assert {"cache_hit", "cache_miss", "comparison_response_not_found", "unavailable"} <= \
-        walk.member_tags["PromptCacheDiagnostics"]
+    assert {"cache_hit", "cache_miss", "comparison_response_not_found", "unavailable"} <= walk.member_tags[
+        "PromptCacheDiagnostics"
+    ]
     assert {"computer_screenshot", "encrypted_content"} <= walk.member_tags["ContentPart"]
 
 
@@ -88,10 +113,14 @@ def test_drift_is_reported_with_where_it_is() -> None:
     """A model without an event and without a field fails the walk, naming both (the test can fail)."""
     events = dict(orm.EVENT_TYPES)
     del events["response.steer.accepted"]
-    fields = [(f.name, f.type) if f.required else (f.name, f.type, None)
-              for f in msgspec.structs.fields(orm.ResponseOutputTextDeltaEvent) if f.name != "logprobs"]
+    fields = [
+        (f.name, f.type) if f.required else (f.name, f.type, None)
+        for f in msgspec.structs.fields(orm.ResponseOutputTextDeltaEvent)
+        if f.name != "logprobs"
+    ]
     events["response.output_text.delta"] = msgspec.defstruct(
-        "ResponseOutputTextDeltaEvent", fields, tag="response.output_text.delta", kw_only=True, frozen=True)
+        "ResponseOutputTextDeltaEvent", fields, tag="response.output_text.delta", kw_only=True, frozen=True
+    )
     missing = sdk_walk.walk(events).missing
     assert "response.steer.accepted $: event" in missing
     assert "response.output_text.delta $.logprobs" in missing

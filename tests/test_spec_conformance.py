@@ -126,10 +126,16 @@ def union_sources(specs: dict[str, Schemas], doc: dict[str, Any]) -> dict[str, d
     """family -> spec -> {tag: schema}, located in each spec by hand (their names differ)."""
     o, a, r = specs["openrouter"], specs["openai"], specs["openresponses"]
     return {
-        "events": {"openrouter": members(o, o["StreamEvents"]), "openai": members(a, a["ResponseStreamEvent"]),
-                   "openresponses": openresponses_events(doc)},
-        "OutputItem": {"openrouter": members(o, o["OutputItems"]), "openai": members(a, a["OutputItem"]),
-                       "openresponses": members(r, r["ItemField"])},
+        "events": {
+            "openrouter": members(o, o["StreamEvents"]),
+            "openai": members(a, a["ResponseStreamEvent"]),
+            "openresponses": openresponses_events(doc),
+        },
+        "OutputItem": {
+            "openrouter": members(o, o["OutputItems"]),
+            "openai": members(a, a["OutputItem"]),
+            "openresponses": members(r, r["ItemField"]),
+        },
         "ContentPart": {
             "openrouter": members(o, prop(o, "ContentPartAddedEvent", "part")),
             "openai": members(a, a["OutputContent"]),
@@ -156,7 +162,8 @@ def union_sources(specs: dict[str, Schemas], doc: dict[str, Any]) -> dict[str, d
 
 
 OBSERVATIONS = tomllib.loads((Path(__file__).resolve().parents[1] / "tools" / "observations.toml").read_text())[
-    "observation"]
+    "observation"
+]
 
 
 def observed(key: str) -> dict[type, set[str]]:
@@ -180,8 +187,14 @@ def observed(key: str) -> dict[type, set[str]]:
 ADDED = observed("add")
 OMITTED = observed("omitted")
 SDK = sdk_walk.walk()  # what the pinned SDKs define, walked beside the model
-LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
-             "response.failed", "response.incomplete"}
+LIFECYCLE = {
+    "response.created",
+    "response.queued",
+    "response.in_progress",
+    "response.completed",
+    "response.failed",
+    "response.incomplete",
+}
 
 
 def must_require(tag: str | None, name: str) -> bool:
@@ -196,8 +209,7 @@ def is_number(schemas: Schemas, s: Any) -> bool:
     return s.get("type") == "number" or any(is_number(schemas, m) for m in s.get("anyOf", s.get("oneOf", [])))
 
 
-def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None,
-                 loose: set[str] = frozenset()) -> None:
+def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None, loose: set[str] = frozenset()) -> None:
     """Assert that ``cls`` has every spec field, nullable where any spec allows null, required by the rule,
     numbers as ``int | float``, and no field beyond the specs but the observed ones."""
     fields = {f.encode_name: f for f in msgspec.structs.fields(cls)}
@@ -232,8 +244,15 @@ def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None,
     assert not problems, f"{cls.__name__}: " + "; ".join(problems)
 
 
-FAMILY_NAMES = ["events", "OutputItem", "ContentPart", "Annotation", "CodeInterpreterOutput",
-                "ApplyPatchOperation", "WebSearchAction"]
+FAMILY_NAMES = [
+    "events",
+    "OutputItem",
+    "ContentPart",
+    "Annotation",
+    "CodeInterpreterOutput",
+    "ApplyPatchOperation",
+    "WebSearchAction",
+]
 
 
 def registry(family: str) -> dict[str, type]:
@@ -264,11 +283,18 @@ def test_event_counts_per_source(specs: dict[str, Schemas], openresponses_doc: A
     assert {k: len(v) for k, v in src.items()} == {"openrouter": 49, "openai": 58, "openresponses": 24}
     assert len(set(src["openrouter"]) & set(src["openai"])) == 37
     assert set(src["openresponses"]) - set(src["openrouter"]) - set(src["openai"]) == {
-        "response.reasoning.delta", "response.reasoning.done"}
+        "response.reasoning.delta",
+        "response.reasoning.done",
+    }
     assert NEW_EVENTS == {"response.compaction.compacting", "keepalive"}
     assert SDK.tags - set().union(*map(set, src.values())) == {
-        "response.compaction.compacting", "response.steer.accepted", "response.steer.pending",
-        "response.steer.failed", "response.inject.created", "response.inject.failed"}
+        "response.compaction.compacting",
+        "response.steer.accepted",
+        "response.steer.pending",
+        "response.steer.failed",
+        "response.inject.created",
+        "response.inject.failed",
+    }
     assert len(EVENT_TYPES) == 79
 
 
@@ -284,8 +310,12 @@ def test_response_object_follows_the_rule(specs: dict[str, Schemas]) -> None:
     """OpenRouter's OpenResponsesResult, OpenAI's Response and Open Responses' ResponseResource merge into one
     Response struct, which requires nothing."""
     o, a, r = specs["openrouter"], specs["openai"], specs["openresponses"]
-    check_struct(orm.Response, [(o, o["OpenResponsesResult"]), (a, a["Response"]), (r, r["ResponseResource"])],
-                 tag=None, loose=LOOSE_RESPONSE_FIELDS)
+    check_struct(
+        orm.Response,
+        [(o, o["OpenResponsesResult"]), (a, a["Response"]), (r, r["ResponseResource"])],
+        tag=None,
+        loose=LOOSE_RESPONSE_FIELDS,
+    )
     for ev in LIFECYCLE:
         f = msgspec.structs.fields(EVENT_TYPES[ev])
         assert [x.type for x in f if x.name == "response"] == [orm.Response]
@@ -293,8 +323,11 @@ def test_response_object_follows_the_rule(specs: dict[str, Schemas]) -> None:
 
 def test_usage_follows_the_rule(specs: dict[str, Schemas]) -> None:
     o, a, r = specs["openrouter"], specs["openai"], specs["openresponses"]
-    defs = [(o, prop(o, "OpenResponsesResult", "usage")), (a, prop(a, "Response", "usage")),
-            (r, prop(r, "ResponseResource", "usage"))]
+    defs = [
+        (o, prop(o, "OpenResponsesResult", "usage")),
+        (a, prop(a, "Response", "usage")),
+        (r, prop(r, "ResponseResource", "usage")),
+    ]
     check_struct(orm.Usage, [(schemas, deref(schemas, s)) for schemas, s in defs], tag=None)
 
 
@@ -331,9 +364,14 @@ def test_every_generated_class_is_frozen_and_has_a_whole_sentence_docstring() ->
 
     source = inspect.getsource(orm._models)
     classes = re.findall(r"^class (\w+)\((\w+)(.*)\):$", source, re.M)
-    defined = [n for n, v in vars(orm._models).items()
-               if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__name__ == n
-               and v.__module__ == orm._models.__name__]
+    defined = [
+        n
+        for n, v in vars(orm._models).items()
+        if isinstance(v, type)
+        and issubclass(v, msgspec.Struct)
+        and v.__name__ == n
+        and v.__module__ == orm._models.__name__
+    ]
     assert sorted(n for n, _, _ in classes) == sorted(defined)
     for name, _, opts in classes:
         assert "frozen=True" in opts, name
@@ -356,8 +394,10 @@ def test_camel_case_wire_names_are_kept_on_the_wire() -> None:
     """EVENTS.md 0.7: exitCode etc. stay camelCase on the wire; Python attributes are snake_case."""
     f = {x.name: x.encode_name for x in msgspec.structs.fields(orm.OpenrouterBashItem)}
     assert f["exit_code"] == "exitCode"
-    item = orm.decode(b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,'
-                      b'"item":{"type":"openrouter:bash","status":"completed","exitCode":3}}').item
+    item = orm.decode(
+        b'{"type":"response.output_item.done","output_index":0,"sequence_number":1,'
+        b'"item":{"type":"openrouter:bash","status":"completed","exitCode":3}}'
+    ).item
     assert (item.type, item.exit_code) == ("openrouter:bash", 3)
 
 

@@ -24,8 +24,10 @@ from openresponses_msgspec import (
 )
 
 GEN = b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,"sequence_number":2}'
-DELTA = (b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
-         b'"delta":"caf\xc3\xa9 \xe6\x9d\xb1 \xf0\x9f\x98\x80 \xe2\x80\xa8","logprobs":[],"sequence_number":4}')
+DELTA = (
+    b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
+    b'"delta":"caf\xc3\xa9 \xe6\x9d\xb1 \xf0\x9f\x98\x80 \xe2\x80\xa8","logprobs":[],"sequence_number":4}'
+)
 FUTURE = b'{"type":"response.future.thing","sequence_number":5}'
 BAD = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero"}'
 
@@ -36,9 +38,9 @@ STREAM = (
     b"event: response.output_text.delta\nid: 7\nretry: 1500\ndata: " + DELTA + b"\n\n"
     b": keep-alive\n"
     b"data:" + FUTURE + b"\n\n"
-    b"data: {\"type\":\"response.image_generation_call.generating\",\n"  # one JSON value over three data lines
-    b"data: \"item_id\":\"ig_2\",\"output_index\":1,\n"
-    b"data:  \"sequence_number\":6}\n\n"
+    b'data: {"type":"response.image_generation_call.generating",\n'  # one JSON value over three data lines
+    b'data: "item_id":"ig_2","output_index":1,\n'
+    b'data:  "sequence_number":6}\n\n'
     b"data:\n\n"  # empty data: no event
     b"data\n\n"  # a field without a colon: empty data, no event
     b"unknown: field\nevent: x\n\n"  # no data: no event
@@ -52,8 +54,9 @@ def _styled(stream: bytes, eol: bytes) -> bytes:
 
 
 def _expected() -> list[object]:
-    second = orm.decode(b'{"type":"response.image_generation_call.generating","item_id":"ig_2","output_index":1,'
-                        b'"sequence_number":6}')
+    second = orm.decode(
+        b'{"type":"response.image_generation_call.generating","item_id":"ig_2","output_index":1,"sequence_number":6}'
+    )
     return [orm.decode(GEN), orm.decode(DELTA), UnknownEvent("response.future.thing", FUTURE), second]
 
 
@@ -99,7 +102,8 @@ class TestFraming:
         out, dec = _feed_all(_split(data, size))
         assert out == want and len(out) == 400 and dec.done
         assert sum(isinstance(e, UnknownEvent) for e in out) == sum(
-            e["type"] in ("response.keep_alive", "response.future_feature.delta") for e in evs)
+            e["type"] in ("response.keep_alive", "response.future_feature.delta") for e in evs
+        )
 
     def test_multibyte_character_split_across_chunks(self) -> None:
         data = b"data: " + DELTA + b"\n\n"
@@ -124,7 +128,8 @@ class TestFraming:
             frames = data.split(b"\n\n")
             data = b"\n\n".join(
                 b"event: " + json.loads(f[6:])["type"].encode() + b"\n" + f if f.startswith(b"data: {") else f
-                for f in frames)
+                for f in frames
+            )
         bulk = decode_sse(data)
         assert bulk == _feed_all(_split(data, 1))[0] == decode_lines(corpus.ndjson(evs))
         assert [e.sequence_number for e in bulk] == [e["sequence_number"] for e in evs]
@@ -182,9 +187,12 @@ class TestErrors:
         data = self._stream()
         out = decode_sse(data, errors="replace")
         assert [type(e).__name__ for e in out] == [
-            "ResponseImageGenerationCallGeneratingEvent", "InvalidEvent",
-            "ResponseImageGenerationCallGeneratingEvent", "InvalidEvent",
-            "ResponseImageGenerationCallGeneratingEvent"]
+            "ResponseImageGenerationCallGeneratingEvent",
+            "InvalidEvent",
+            "ResponseImageGenerationCallGeneratingEvent",
+            "InvalidEvent",
+            "ResponseImageGenerationCallGeneratingEvent",
+        ]
         bad1, bad2 = out[1], out[3]
         assert isinstance(bad1, InvalidEvent) and isinstance(bad2, InvalidEvent)
         assert (bad1.index, bad1.offset, bad1.raw) == (1, data.index(b"data: " + BAD), BAD)
@@ -268,7 +276,7 @@ class TestMaxEventSize:
             for c in _split(data, 100):
                 dec.feed(c)
         assert e.value.index == 0 and e.value.offset == 0 and "> 1000" in str(e.value)
-        rest = data[data.index(c) + len(c):]  # the chunks not fed yet
+        rest = data[data.index(c) + len(c) :]  # the chunks not fed yet
         assert dec.feed(rest) + dec.close() == [orm.decode(GEN)]
 
     def test_small_limit_applies_inside_long_runs_of_frames(self) -> None:
@@ -306,8 +314,10 @@ class TestMaxEventSize:
 
     def test_twenty_megabyte_event_in_one_kib_chunks(self) -> None:
         """Under the default limit the same event decodes whole (a quadratic buffer would take minutes)."""
-        big = b'{"type":"response.image_generation_call.partial_image","item_id":"ig","output_index":0,' \
-              b'"partial_image_index":0,"partial_image_b64":"' + b"QUJD" * (5 * 1024 * 1024) + b'","sequence_number":1}'
+        big = (
+            b'{"type":"response.image_generation_call.partial_image","item_id":"ig","output_index":0,'
+            b'"partial_image_index":0,"partial_image_b64":"' + b"QUJD" * (5 * 1024 * 1024) + b'","sequence_number":1}'
+        )
         data = b": OPENROUTER PROCESSING\n\ndata: " + big + b"\n\ndata: [DONE]\n\n"
         out, dec = _feed_all(_split(data, 1024))
         assert len(out) == 1 and len(out[0].partial_image_b64) == 20 * 1024 * 1024 and dec.done
@@ -333,12 +343,19 @@ class TestIterators:
 
 _events = st.lists(
     st.sampled_from([GEN, DELTA, FUTURE, b'{"type":"response.keep_alive","sequence_number":1}']),
-    min_size=0, max_size=12)
+    min_size=0,
+    max_size=12,
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(evs=_events, eol=st.sampled_from(list(STYLES.values())), comments=st.booleans(),
-       cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12), data=st.data())
+@given(
+    evs=_events,
+    eol=st.sampled_from(list(STYLES.values())),
+    comments=st.booleans(),
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12),
+    data=st.data(),
+)
 def test_any_chunking_gives_the_whole_buffer_events(evs, eol, comments, cuts, data) -> None:  # type: ignore[no-untyped-def]
     parts = []
     for e in evs:

@@ -113,7 +113,8 @@ class TestFieldLimits:
         for size in (len(data), 16, 1):
             dec = SSEDecoder(max_event_size=100)
             assert [e.type for e in dec.feed(data[:size]) + _feed_rest(dec, data[size:], size)] == [
-                "response.keep_alive"]
+                "response.keep_alive"
+            ]
             assert dec.last_event_id == "i" * 300
 
     def test_over_long_field_lines_are_dropped_alike_whole_and_chunked(self) -> None:
@@ -129,11 +130,26 @@ class TestFieldLimits:
             assert dec.last_event_id == "1", size
 
     def test_small_limit_whole_equals_chunked_at_every_split(self) -> None:
-        data = (b": comment\n" + _frame(GEN) + b"data: " + b"x" * 150 + b"\ndata: y\n\n" + _frame(KEEP)
-                + b"data: " + KEEP + b"\ndata: " + KEEP + b"\n\n")
+        data = (
+            b": comment\n"
+            + _frame(GEN)
+            + b"data: "
+            + b"x" * 150
+            + b"\ndata: y\n\n"
+            + _frame(KEEP)
+            + b"data: "
+            + KEEP
+            + b"\ndata: "
+            + KEEP
+            + b"\n\n"
+        )
         whole = _feed_all([data], errors="replace", max_event_size=len(GEN) + 5)
         assert [type(e).__name__ for e in whole] == [
-            "ResponseImageGenerationCallGeneratingEvent", "InvalidEvent", "UnknownEvent", "InvalidEvent"]
+            "ResponseImageGenerationCallGeneratingEvent",
+            "InvalidEvent",
+            "UnknownEvent",
+            "InvalidEvent",
+        ]
         assert whole[1].raw == (b"x" * 150)[: len(GEN) + 6]  # the first limit+1 bytes: known in any chunking
         for cut in range(len(data) + 1):
             assert _feed_all([data[:cut], data[cut:]], errors="replace", max_event_size=len(GEN) + 5) == whole, cut
@@ -181,8 +197,10 @@ class TestMemory:
         """A 16 MB event in 1 KiB chunks under the default limit: the line buffer becomes the payload (no copy);
         what is held is about the event plus its decoded value."""
         b64 = b"QUJD" * (4 << 20)
-        event = (b'{"type":"response.image_generation_call.partial_image","item_id":"ig","output_index":0,'
-                 b'"partial_image_index":0,"partial_image_b64":"' + b64 + b'","sequence_number":1}')
+        event = (
+            b'{"type":"response.image_generation_call.partial_image","item_id":"ig","output_index":0,'
+            b'"partial_image_index":0,"partial_image_b64":"' + b64 + b'","sequence_number":1}'
+        )
         peak, out = self._peak(_split(_frame(event), 1024))
         assert len(out) == 1 and out[0].partial_image_b64 == b64.decode()
         assert peak < 2.5 * len(event), peak / len(event)
@@ -235,16 +253,23 @@ class TestText:
         assert isinstance(out[1], InvalidEvent) and "UTF-8" in str(out[1].error) and out[1].index == 1
         out, errs = _strict_all(chunks)  # type: ignore[arg-type]
         assert [e.type for e in out] == ["x.a", "x.c"] and [e.index for e in errs] == [1]  # type: ignore[attr-defined]
-        assert [getattr(e, "type", None) for e in decode_sse("".join(chunks), errors="replace")] == [
-            "x.a", None, "x.c"]
+        assert [getattr(e, "type", None) for e in decode_sse("".join(chunks), errors="replace")] == ["x.a", None, "x.c"]
 
 
 class TestNotSSE:
     """Item 8: a body that is not SSE decoded to nothing, silently."""
 
-    @pytest.mark.parametrize("body", [b"", b'{"type":"a"}\n', b'{"error":{"message":"Incorrect API key",'
-                                      b'"code":"invalid_api_key"}}', b"<html><body>502 Bad Gateway</body></html>\n"
-                                      * 100, b"\xef\xbb\xbf", b"\n\n\n"])
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"",
+            b'{"type":"a"}\n',
+            b'{"error":{"message":"Incorrect API key","code":"invalid_api_key"}}',
+            b"<html><body>502 Bad Gateway</body></html>\n" * 100,
+            b"\xef\xbb\xbf",
+            b"\n\n\n",
+        ],
+    )
     def test_reported_in_both_modes(self, body: bytes) -> None:
         with pytest.raises(DecodeError, match="not an SSE stream") as e:
             decode_sse(body)
@@ -255,8 +280,18 @@ class TestNotSSE:
         with pytest.raises(DecodeError, match="not an SSE stream"):
             list(iter_sse(_split(body, 10)))
 
-    @pytest.mark.parametrize("body", [b": ping\n\n", b"event: x\n\n", b"id: 3\n\n", b"retry: 10\n\n", b"data:\n\n",
-                                      b"data: [DONE]\n\n", b": no line end"])
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b": ping\n\n",
+            b"event: x\n\n",
+            b"id: 3\n\n",
+            b"retry: 10\n\n",
+            b"data:\n\n",
+            b"data: [DONE]\n\n",
+            b": no line end",
+        ],
+    )
     def test_any_sse_line_makes_it_a_stream(self, body: bytes) -> None:
         assert decode_sse(body) == []
 
@@ -324,10 +359,11 @@ class TestThreads:
                 for _ in range(3):
                     chunks = _split(inputs[i], 997)
                     assert list(iter_sse(chunks, errors="replace")) == want[i]
-                    assert decode_lines(corpus.ndjson(corpus.events(("text", "mixed")[i % 2], 500))) == \
-                        want_ndjson[i % 2]
+                    assert (
+                        decode_lines(corpus.ndjson(corpus.events(("text", "mixed")[i % 2], 500))) == want_ndjson[i % 2]
+                    )
                 got[i] = decode_sse(inputs[i], errors="replace")
-            except BaseException as e:  # noqa: BLE001 - reported by the main thread
+            except BaseException as e:
                 failures.append(e)
 
         threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
@@ -337,7 +373,6 @@ class TestThreads:
             t.join()
         assert not failures, failures
         assert [got[i] for i in range(len(inputs))] == want
-
 
     @pytest.mark.parametrize("options", [{}, {"only": ["response.output_text.delta"]}, {"naming": "camel"}])
     def test_one_decoder_shared_by_many_threads(self, options: dict[str, object]) -> None:
@@ -357,7 +392,7 @@ class TestThreads:
             try:
                 barrier.wait()  # first uses at the same time: lazily built state is built under contention
                 got.append(list(iter_sse(_split(data, 4093), decoder=shared, errors="replace")))
-            except BaseException as e:  # noqa: BLE001 - reported by the main thread
+            except BaseException as e:
                 failures.append(e)
 
         threads = [threading.Thread(target=work) for _ in range(4)]
@@ -372,8 +407,10 @@ class TestThreads:
 
 def _camel(value: object) -> object:
     if isinstance(value, dict):
-        return {("".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))) if k != "type" else k):
-                _camel(v) for k, v in value.items()}
+        return {
+            ("".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))) if k != "type" else k): _camel(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_camel(v) for v in value]
     return value
@@ -384,8 +421,10 @@ class TestFramingFixes:
         """Item 10: the pending-CR flag was set although the CRLF was complete, merging two events."""
         dec = SSEDecoder()
         assert dec.feed(b'data: {"type":"x.a"}\r\n') == []
-        assert dec.feed(b'\ndata: {"type":"x.b"}\n\n') == [UnknownEvent("x.a", b'{"type":"x.a"}'),
-                                                            UnknownEvent("x.b", b'{"type":"x.b"}')]
+        assert dec.feed(b'\ndata: {"type":"x.b"}\n\n') == [
+            UnknownEvent("x.a", b'{"type":"x.a"}'),
+            UnknownEvent("x.b", b'{"type":"x.b"}'),
+        ]
         assert dec.close() == []
 
     def test_lone_cr_at_chunk_end_still_owns_the_next_lf(self) -> None:

@@ -20,18 +20,23 @@ STREAM = corpus.sse(EVENTS)  # OpenRouter-style: comments, data frames, [DONE]
 
 
 ERROR_PAGES = {
-    401: (b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}',
-          "application/json"),
+    401: (
+        b'{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}',
+        "application/json",
+    ),
     404: (b"", "text/plain"),
-    502: (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
-          b"<hr><center>nginx</center></body></html>\n" * 20, "text/html"),
+    502: (
+        b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
+        b"<hr><center>nginx</center></body></html>\n" * 20,
+        "text/html",
+    ),
 }
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if self.path.startswith("/status/"):  # an error page, as APIs and proxies send them
             status = int(self.path.rsplit("/", 1)[1])
             body, ctype = ERROR_PAGES[status]

@@ -27,54 +27,151 @@ RID, MID, RS, FC = "resp_0a1b", "msg_0a1b", "rs_0a1b", "fc_0a1b"
 
 
 def _resp(status: str, **kw: Any) -> dict[str, Any]:
-    return {"id": RID, "object": "response", "created_at": 1764770000, "status": status, "model": "gpt-5.4-2026-03-05",
-            "service_tier": "default", "conversation": {"id": "conv_77"}, "output": [], **kw}
+    return {
+        "id": RID,
+        "object": "response",
+        "created_at": 1764770000,
+        "status": status,
+        "model": "gpt-5.4-2026-03-05",
+        "service_tier": "default",
+        "conversation": {"id": "conv_77"},
+        "output": [],
+        **kw,
+    }
 
 
 def _events() -> list[dict[str, Any]]:
     """A reasoning summary, a message and a function call, shaped as OpenAI streams them."""
     evs: list[dict[str, Any]] = [
         {"type": "response.created", "response": _resp("in_progress")},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {"type": "reasoning", "id": RS, "summary": []}},
-        {"type": "response.reasoning_summary_part.added", "item_id": RS, "output_index": 0, "summary_index": 0,
-         "part": {"type": "summary_text", "text": ""}},
-        {"type": "response.reasoning_summary_text.delta", "item_id": RS, "output_index": 0, "summary_index": 0,
-         "delta": "Look it up."},
-        {"type": "response.reasoning_summary_text.done", "item_id": RS, "output_index": 0, "summary_index": 0,
-         "text": "Look it up."},
-        {"type": "response.reasoning_summary_part.done", "item_id": RS, "output_index": 0, "summary_index": 0,
-         "part": {"type": "summary_text", "text": "Look it up."}},
-        {"type": "response.output_item.done", "output_index": 0,
-         "item": {"type": "reasoning", "id": RS, "summary": [{"type": "summary_text", "text": "Look it up."}]}},
-        {"type": "response.output_item.added", "output_index": 1,
-         "item": {"type": "message", "id": MID, "role": "assistant", "status": "in_progress", "content": []}},
-        {"type": "response.content_part.added", "item_id": MID, "output_index": 1, "content_index": 0,
-         "part": {"type": "output_text", "text": "", "annotations": []}},
-        {"type": "response.output_text.delta", "item_id": MID, "output_index": 1, "content_index": 0,
-         "delta": "Checking "},
-        {"type": "response.output_text.delta", "item_id": MID, "output_index": 1, "content_index": 0,
-         "delta": "the weather."},
-        {"type": "response.output_text.done", "item_id": MID, "output_index": 1, "content_index": 0,
-         "text": "Checking the weather."},
-        {"type": "response.content_part.done", "item_id": MID, "output_index": 1, "content_index": 0,
-         "part": {"type": "output_text", "text": "Checking the weather.", "annotations": []}},
-        {"type": "response.output_item.done", "output_index": 1,
-         "item": {"type": "message", "id": MID, "role": "assistant", "status": "completed",
-                  "content": [{"type": "output_text", "text": "Checking the weather.", "annotations": []}]}},
-        {"type": "response.output_item.added", "output_index": 2,
-         "item": {"type": "function_call", "id": FC, "call_id": "call_9", "name": "weather", "arguments": ""}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "reasoning", "id": RS, "summary": []},
+        },
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": RS,
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": ""},
+        },
+        {
+            "type": "response.reasoning_summary_text.delta",
+            "item_id": RS,
+            "output_index": 0,
+            "summary_index": 0,
+            "delta": "Look it up.",
+        },
+        {
+            "type": "response.reasoning_summary_text.done",
+            "item_id": RS,
+            "output_index": 0,
+            "summary_index": 0,
+            "text": "Look it up.",
+        },
+        {
+            "type": "response.reasoning_summary_part.done",
+            "item_id": RS,
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": "Look it up."},
+        },
+        {
+            "type": "response.output_item.done",
+            "output_index": 0,
+            "item": {"type": "reasoning", "id": RS, "summary": [{"type": "summary_text", "text": "Look it up."}]},
+        },
+        {
+            "type": "response.output_item.added",
+            "output_index": 1,
+            "item": {"type": "message", "id": MID, "role": "assistant", "status": "in_progress", "content": []},
+        },
+        {
+            "type": "response.content_part.added",
+            "item_id": MID,
+            "output_index": 1,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": []},
+        },
+        {
+            "type": "response.output_text.delta",
+            "item_id": MID,
+            "output_index": 1,
+            "content_index": 0,
+            "delta": "Checking ",
+        },
+        {
+            "type": "response.output_text.delta",
+            "item_id": MID,
+            "output_index": 1,
+            "content_index": 0,
+            "delta": "the weather.",
+        },
+        {
+            "type": "response.output_text.done",
+            "item_id": MID,
+            "output_index": 1,
+            "content_index": 0,
+            "text": "Checking the weather.",
+        },
+        {
+            "type": "response.content_part.done",
+            "item_id": MID,
+            "output_index": 1,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "Checking the weather.", "annotations": []},
+        },
+        {
+            "type": "response.output_item.done",
+            "output_index": 1,
+            "item": {
+                "type": "message",
+                "id": MID,
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": "Checking the weather.", "annotations": []}],
+            },
+        },
+        {
+            "type": "response.output_item.added",
+            "output_index": 2,
+            "item": {"type": "function_call", "id": FC, "call_id": "call_9", "name": "weather", "arguments": ""},
+        },
         {"type": "response.function_call_arguments.delta", "item_id": FC, "output_index": 2, "delta": '{"city":'},
         {"type": "response.function_call_arguments.delta", "item_id": FC, "output_index": 2, "delta": '"Oslo"}'},
-        {"type": "response.function_call_arguments.done", "item_id": FC, "output_index": 2,
-         "arguments": '{"city":"Oslo"}'},
-        {"type": "response.output_item.done", "output_index": 2,
-         "item": {"type": "function_call", "id": FC, "call_id": "call_9", "name": "weather",
-                  "arguments": '{"city":"Oslo"}', "status": "completed"}},
-        {"type": "response.completed", "response": _resp(
-            "completed", completed_at=1764770003,
-            usage={"input_tokens": 812, "input_tokens_details": {"cached_tokens": 512}, "output_tokens": 96,
-                   "output_tokens_details": {"reasoning_tokens": 64}, "total_tokens": 908})},
+        {
+            "type": "response.function_call_arguments.done",
+            "item_id": FC,
+            "output_index": 2,
+            "arguments": '{"city":"Oslo"}',
+        },
+        {
+            "type": "response.output_item.done",
+            "output_index": 2,
+            "item": {
+                "type": "function_call",
+                "id": FC,
+                "call_id": "call_9",
+                "name": "weather",
+                "arguments": '{"city":"Oslo"}',
+                "status": "completed",
+            },
+        },
+        {
+            "type": "response.completed",
+            "response": _resp(
+                "completed",
+                completed_at=1764770003,
+                usage={
+                    "input_tokens": 812,
+                    "input_tokens_details": {"cached_tokens": 512},
+                    "output_tokens": 96,
+                    "output_tokens_details": {"reasoning_tokens": 64},
+                    "total_tokens": 908,
+                },
+            ),
+        },
     ]
     return [{**e, "sequence_number": n} for n, e in enumerate(evs)]
 
@@ -91,16 +188,31 @@ REQUEST = 1764770000.10
 
 
 def test_attributes_of_a_folded_stream() -> None:
-    t = genai_telemetry(_folded(), times=TIMES, request_time=REQUEST, request_model="gpt-5.4",
-                        server_address="api.openai.com", server_port=443)
+    t = genai_telemetry(
+        _folded(),
+        times=TIMES,
+        request_time=REQUEST,
+        request_model="gpt-5.4",
+        server_address="api.openai.com",
+        server_port=443,
+    )
     assert t.span_name == "chat gpt-5.4-2026-03-05"
     assert t.attributes == {
-        GA.GEN_AI_OPERATION_NAME: "chat", GA.GEN_AI_PROVIDER_NAME: "openai", OA.OPENAI_API_TYPE: "responses",
-        GA.GEN_AI_REQUEST_MODEL: "gpt-5.4", "server.address": "api.openai.com", "server.port": 443,
-        GA.GEN_AI_RESPONSE_ID: RID, GA.GEN_AI_RESPONSE_MODEL: "gpt-5.4-2026-03-05",
-        GA.GEN_AI_RESPONSE_FINISH_REASONS: ["tool_call"], OA.OPENAI_RESPONSE_SERVICE_TIER: "default",
-        GA.GEN_AI_CONVERSATION_ID: "conv_77", GA.GEN_AI_USAGE_INPUT_TOKENS: 812, GA.GEN_AI_USAGE_OUTPUT_TOKENS: 96,
-        GA.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: 512, GA.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: 64,
+        GA.GEN_AI_OPERATION_NAME: "chat",
+        GA.GEN_AI_PROVIDER_NAME: "openai",
+        OA.OPENAI_API_TYPE: "responses",
+        GA.GEN_AI_REQUEST_MODEL: "gpt-5.4",
+        "server.address": "api.openai.com",
+        "server.port": 443,
+        GA.GEN_AI_RESPONSE_ID: RID,
+        GA.GEN_AI_RESPONSE_MODEL: "gpt-5.4-2026-03-05",
+        GA.GEN_AI_RESPONSE_FINISH_REASONS: ["tool_call"],
+        OA.OPENAI_RESPONSE_SERVICE_TIER: "default",
+        GA.GEN_AI_CONVERSATION_ID: "conv_77",
+        GA.GEN_AI_USAGE_INPUT_TOKENS: 812,
+        GA.GEN_AI_USAGE_OUTPUT_TOKENS: 96,
+        GA.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: 512,
+        GA.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: 64,
     }
     assert (t.start_time, t.end_time) == (REQUEST, TIMES[-1])
     by_name: dict[str, list[Any]] = {}
@@ -125,27 +237,46 @@ def test_without_arrival_times_chunk_metrics_are_absent_and_duration_is_the_serv
     # arrival times without the request time: time per chunk, but no time to first chunk
     t = genai_telemetry(_folded(), times=[10.0, 10.5, 11.5])
     assert [(m.name, m.value) for m in t.measurements[2:]] == [
-        (GM.GEN_AI_CLIENT_OPERATION_DURATION, 3.0), (GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, 0.5),
-        (GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, 1.0)]
+        (GM.GEN_AI_CLIENT_OPERATION_DURATION, 3.0),
+        (GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, 0.5),
+        (GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, 1.0),
+    ]
 
 
 def test_opt_in_output_messages() -> None:
     t = genai_telemetry(_folded(), capture_content=True)
-    assert json.loads(str(t.attributes[GA.GEN_AI_OUTPUT_MESSAGES])) == [{
-        "role": "assistant", "finish_reason": "tool_call", "parts": [
-            {"type": "reasoning", "content": "Look it up."},
-            {"type": "text", "content": "Checking the weather."},
-            {"type": "tool_call", "id": "call_9", "name": "weather", "arguments": '{"city":"Oslo"}'}]}]
+    assert json.loads(str(t.attributes[GA.GEN_AI_OUTPUT_MESSAGES])) == [
+        {
+            "role": "assistant",
+            "finish_reason": "tool_call",
+            "parts": [
+                {"type": "reasoning", "content": "Look it up."},
+                {"type": "text", "content": "Checking the weather."},
+                {"type": "tool_call", "id": "call_9", "name": "weather", "arguments": '{"city":"Oslo"}'},
+            ],
+        }
+    ]
 
 
 def test_failed_incomplete_and_cut_short() -> None:
-    evs = _events()[:14] + [{"type": "response.incomplete", "sequence_number": 14, "response": _resp(
-        "incomplete", incomplete_details={"reason": "max_output_tokens"},
-        usage={"input_tokens": 5, "output_tokens": 7, "total_tokens": 12})}]
+    evs = _events()[:14] + [
+        {
+            "type": "response.incomplete",
+            "sequence_number": 14,
+            "response": _resp(
+                "incomplete",
+                incomplete_details={"reason": "max_output_tokens"},
+                usage={"input_tokens": 5, "output_tokens": 7, "total_tokens": 12},
+            ),
+        }
+    ]
     t = genai_telemetry(_folded(evs))
     assert t.attributes[GA.GEN_AI_RESPONSE_FINISH_REASONS] == ["length"] and "error.type" not in t.attributes
-    evs[-1] = {"type": "response.failed", "sequence_number": 14,
-               "response": _resp("failed", error={"code": "server_error", "message": "boom"})}
+    evs[-1] = {
+        "type": "response.failed",
+        "sequence_number": 14,
+        "response": _resp("failed", error={"code": "server_error", "message": "boom"}),
+    }
     t = genai_telemetry(_folded(evs), times=[1.0, 2.0], request_time=0.5)
     assert t.attributes[GA.GEN_AI_RESPONSE_FINISH_REASONS] == ["error"]
     assert t.attributes["error.type"] == "server_error"
@@ -170,8 +301,7 @@ def test_recorded_with_the_real_sdk() -> None:
 
     (span,) = spans.get_finished_spans()
     assert span.name == "chat gpt-5.4-2026-03-05" and span.kind == SpanKind.CLIENT
-    assert dict(span.attributes or {}) == {k: tuple(v) if isinstance(v, list) else v
-                                           for k, v in t.attributes.items()}
+    assert dict(span.attributes or {}) == {k: tuple(v) if isinstance(v, list) else v for k, v in t.attributes.items()}
     assert span.attributes[GA.GEN_AI_USAGE_INPUT_TOKENS] == 812  # type: ignore[index]
     assert isinstance(span.attributes[GA.GEN_AI_USAGE_INPUT_TOKENS], int)  # type: ignore[index]
     assert span.start_time == int(REQUEST * 1e9) and span.end_time == int(TIMES[-1] * 1e9)
@@ -180,9 +310,12 @@ def test_recorded_with_the_real_sdk() -> None:
     data = reader.get_metrics_data()
     assert data is not None
     metrics = {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
-    assert set(metrics) == {GM.GEN_AI_CLIENT_TOKEN_USAGE, GM.GEN_AI_CLIENT_OPERATION_DURATION,
-                            GM.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
-                            GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK}
+    assert set(metrics) == {
+        GM.GEN_AI_CLIENT_TOKEN_USAGE,
+        GM.GEN_AI_CLIENT_OPERATION_DURATION,
+        GM.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+        GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+    }
     assert metrics[GM.GEN_AI_CLIENT_TOKEN_USAGE].unit == "{token}"
     points: dict[str, HistogramDataPoint] = {}
     for p in metrics[GM.GEN_AI_CLIENT_TOKEN_USAGE].data.data_points:
@@ -205,8 +338,13 @@ def test_a_failed_response_marks_the_span_as_an_error() -> None:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    evs = _events()[:3] + [{"type": "response.failed", "sequence_number": 3,
-                            "response": _resp("failed", error={"code": "rate_limit_exceeded", "message": "slow"})}]
+    evs = _events()[:3] + [
+        {
+            "type": "response.failed",
+            "sequence_number": 3,
+            "response": _resp("failed", error={"code": "rate_limit_exceeded", "message": "slow"}),
+        }
+    ]
     record_genai(genai_telemetry(_folded(evs)), tracer=provider.get_tracer("t"))
     (span,) = spans.get_finished_spans()
     assert span.status.status_code == StatusCode.ERROR and span.status.description == "rate_limit_exceeded"
@@ -214,8 +352,10 @@ def test_a_failed_response_marks_the_span_as_an_error() -> None:
 
 
 def test_nothing_of_opentelemetry_is_imported_without_a_call() -> None:
-    code = ("import sys, openresponses_msgspec as m; acc = m.ResponseAccumulator(); m.genai_telemetry(acc); "
-            "print(sorted(k for k in sys.modules if k.startswith('opentelemetry')))")
+    code = (
+        "import sys, openresponses_msgspec as m; acc = m.ResponseAccumulator(); m.genai_telemetry(acc); "
+        "print(sorted(k for k in sys.modules if k.startswith('opentelemetry')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -252,8 +392,7 @@ def test_the_usage_worker_records_a_span_and_metrics_per_stream() -> None:
     assert span.name == "chat gpt-5.4-2026-03-05" and span.attributes[GA.GEN_AI_USAGE_OUTPUT_TOKENS] == 96
     data = reader.get_metrics_data()
     assert data is not None
-    points = {m.name: m.data.data_points for rm in data.resource_metrics for sm in rm.scope_metrics
-              for m in sm.metrics}
+    points = {m.name: m.data.data_points for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
     (chunk,) = points[GM.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK]
     assert isinstance(chunk, HistogramDataPoint) and chunk.count == 19
     assert chunk.sum == pytest.approx(19 * 0.05, abs=1e-6)
@@ -265,5 +404,7 @@ def test_no_negative_time_is_measured() -> None:
     times = [TIMES[0], TIMES[1], TIMES[1] - 0.5, TIMES[3]]
     t = genai_telemetry(_folded(), times=times, request_time=TIMES[0] + 10)
     got = [(m.name, round(m.value, 6)) for m in t.measurements if m.name != "gen_ai.client.token.usage"]
-    assert got == [("gen_ai.client.operation.time_per_output_chunk", 0.05),
-                   ("gen_ai.client.operation.time_per_output_chunk", round(TIMES[3] - TIMES[1] + 0.5, 6))]
+    assert got == [
+        ("gen_ai.client.operation.time_per_output_chunk", 0.05),
+        ("gen_ai.client.operation.time_per_output_chunk", round(TIMES[3] - TIMES[1] + 0.5, 6)),
+    ]

@@ -15,7 +15,12 @@ def test_example_runs() -> None:
 
 
 def test_mypy_strict(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "c"), str(EXAMPLE)],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=540)
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "c"), str(EXAMPLE)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert "Success: no issues found in 1 source file" in r.stdout

@@ -70,8 +70,12 @@ def _properties(only: list[str]) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "tests" / "integrations"))
     import test_fuzz_redis
 
-    props = {name: fn for mod in (test_fuzz, test_fuzz_redis) for name, fn in vars(mod).items()
-             if name.startswith("test_") and hasattr(fn, "hypothesis")}
+    props = {
+        name: fn
+        for mod in (test_fuzz, test_fuzz_redis)
+        for name, fn in vars(mod).items()
+        if name.startswith("test_") and hasattr(fn, "hypothesis")
+    }
     return {n: f for n, f in props.items() if not only or any(o in n for o in only)}
 
 
@@ -98,12 +102,13 @@ def _hypothesis(examples: int, per_round: int, minutes: float, only: list[str]) 
                     break
                 try:
                     props[name](redis_client=client) if "redis" in name else props[name]()
-                except Exception as exc:  # noqa: BLE001 - a finding: report it, go on with the others
+                except Exception as exc:
                     failed[name] = "".join(traceback.format_exception(exc))[-6000:]
                     print(f"FAILED {name} after about {runs[name]} examples:\n{failed[name]}", flush=True)
                 runs[name] += per_round
-            print(time.strftime("%H:%M:%S"), " ".join(f"{n.removeprefix('test_')}={runs[n]}" for n in props),
-                  flush=True)
+            print(
+                time.strftime("%H:%M:%S"), " ".join(f"{n.removeprefix('test_')}={runs[n]}" for n in props), flush=True
+            )
     from fuzz_invariants import CALLS
 
     print("\nexamples asked for (per property, in rounds of", per_round, "):")

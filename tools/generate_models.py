@@ -73,9 +73,16 @@ FAMILIES: dict[str, tuple[str, set[str]]] = {
     "ShellOutcome": ("Outcome", {"exit", "timeout"}),
     "PromptCacheDiagnostics": ("Diagnostics", {"cache_hit", "cache_miss", "comparison_response_not_found"}),
 }
-FAMILY_ORDER = ["PromptCacheDiagnostics", "ShellOutcome", "ApplyPatchOperation",
-                "CodeInterpreterOutput", "WebSearchAction", "Annotation",
-                "ContentPart", "OutputItem"]
+FAMILY_ORDER = [
+    "PromptCacheDiagnostics",
+    "ShellOutcome",
+    "ApplyPatchOperation",
+    "CodeInterpreterOutput",
+    "WebSearchAction",
+    "Annotation",
+    "ContentPart",
+    "OutputItem",
+]
 
 # Request-echo fields of the response object hold ambiguous unions (EVENTS.md section 0.5): decoded as
 # plain JSON values (dict/list/str), never validated member by member.
@@ -112,16 +119,27 @@ WIRE_ORDER_RANK = {"openresponses": 0, "openai": 1, "openrouter": 2, "openai-sdk
 # lacks. Bumping a pin: change it here and in pyproject.toml, install, regenerate (README, "Drift").
 SDK_PINS = {"openai": "3.51.0", "openrouter": "1.3.84"}
 SDK_ROOTS = {
-    "openai-sdk": ("openai", ["openai.types.responses:ResponseStreamEvent",
-                              "openai.types.responses:ResponsesServerEvent",
-                              "openai.types.beta:BetaResponseStreamEvent",
-                              "openai.types.beta:BetaResponsesServerEvent"]),
+    "openai-sdk": (
+        "openai",
+        [
+            "openai.types.responses:ResponseStreamEvent",
+            "openai.types.responses:ResponsesServerEvent",
+            "openai.types.beta:BetaResponseStreamEvent",
+            "openai.types.beta:BetaResponsesServerEvent",
+        ],
+    ),
     "openrouter-sdk": ("openrouter", ["openrouter.components:StreamEvents"]),
 }
 
 # The rule: what an event means nothing without. Everything else is optional.
-LIFECYCLE = {"response.created", "response.queued", "response.in_progress", "response.completed",
-             "response.failed", "response.incomplete"}
+LIFECYCLE = {
+    "response.created",
+    "response.queued",
+    "response.in_progress",
+    "response.completed",
+    "response.failed",
+    "response.incomplete",
+}
 
 
 def essential(tag: str, name: str) -> bool:
@@ -334,8 +352,11 @@ class Model:
         for name, prop in flat.get("properties", {}).items():
             if name == "type" and "/" not in path and path.startswith(("Event:", "Family:")):
                 continue
-            sub = "Response" if (path.startswith("Event:") and "/" not in path and name == "response") else \
-                f"{path}/{name}"
+            sub = (
+                "Response"
+                if (path.startswith("Event:") and "/" not in path and name == "response")
+                else f"{path}/{name}"
+            )
             self.add_value(spec, prop, sub)
 
     def add_value(self, spec: Spec, s: Any, path: str, depth: int = 0) -> None:
@@ -424,8 +445,15 @@ class Generator:
         self.model = model
         self.names: dict[str, str] = {}  # struct path -> class name (after deduplication)
         self.slot_aliases: dict[str, str] = {}  # alias -> what type checkers see
-        self.stats = {"fields": 0, "required": 0, "spec_required": 0, "spec_required_now_optional": 0,
-                      "event_fields": 0, "event_spec_required_now_optional": 0, "slot_fields": 0}
+        self.stats = {
+            "fields": 0,
+            "required": 0,
+            "spec_required": 0,
+            "spec_required_now_optional": 0,
+            "event_fields": 0,
+            "event_spec_required_now_optional": 0,
+            "slot_fields": 0,
+        }
 
     def name(self, path: str) -> str:
         return self.names.get(path) or base_class_name(path)
@@ -480,10 +508,12 @@ class Generator:
                     r = n in e.schema.get("required", [])
                     spec_req[e.spec.name] = spec_req.get(e.spec.name, True) and r
                     null = null or nullable(e.spec, props[n])
-            spec_required = bool(spec_req) and len(spec_req) == len({e.spec.name for e in entries}) and all(
-                spec_req.values())
-            required = is_event and tag is not None and essential(tag, n) and n not in self.model.omitted.get(
-                path, set())
+            spec_required = (
+                bool(spec_req) and len(spec_req) == len({e.spec.name for e in entries}) and all(spec_req.values())
+            )
+            required = (
+                is_event and tag is not None and essential(tag, n) and n not in self.model.omitted.get(path, set())
+            )
             texpr = self.type_expr(fpath, slot=not required)
             self.stats["fields"] += 1
             self.stats["spec_required"] += spec_required
@@ -523,8 +553,11 @@ class Generator:
 
     def plain_paths(self) -> list[str]:
         m = self.model
-        return [p for p in m.objects if ("/" in p or not p.startswith(("Event:", "Family:")))
-                and merged_kind(m, p)[0] == "object"]
+        return [
+            p
+            for p in m.objects
+            if ("/" in p or not p.startswith(("Event:", "Family:"))) and merged_kind(m, p)[0] == "object"
+        ]
 
     def dedupe(self) -> None:
         """Identical nested shapes that come from one $ref become one class (repeated until stable: merging
@@ -547,8 +580,9 @@ class Generator:
                         if self.names.get(q, base_class_name(q)) != base_class_name(q):
                             continue
                         shared = self.model.refs.get(p, set()) & self.model.refs.get(q, set())
-                        if any(":" not in r for r in shared) or (shared and not self.from_specs(p)
-                                                                 and not self.from_specs(q)):
+                        if any(":" not in r for r in shared) or (
+                            shared and not self.from_specs(p) and not self.from_specs(q)
+                        ):
                             self.names[p] = self.name(q)
                             changed = True
                             break
@@ -575,7 +609,8 @@ def load_specs(spec_dir: Path) -> list[Spec]:
         raise SystemExit(
             "spec files not found:\n  " + "\n  ".join(missing) + "\nThe specs are not part of this repository: put "
             "the shared spec folder beside the checkout (../shared/spec, see its SOURCE.md), or point "
-            "$OPENRESPONSES_SPEC_DIR or --spec-dir at a folder holding " + ", ".join(SPEC_FILES.values()) + ".")
+            "$OPENRESPONSES_SPEC_DIR or --spec-dir at a folder holding " + ", ".join(SPEC_FILES.values()) + "."
+        )
     import yaml  # a test/dev dependency only
 
     load = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -615,9 +650,11 @@ def load_sdk_sources() -> list[Spec]:
 
     wrong = {d: v for d, v in SDK_PINS.items() if _installed(d) != v}
     if wrong:
-        raise SystemExit("the model is generated from the pinned SDKs: pip install " +
-                         " ".join(f"{d}=={v}" for d, v in wrong.items()) +
-                         f" (installed: {', '.join(f'{d} {_installed(d)}' for d in wrong)})")
+        raise SystemExit(
+            "the model is generated from the pinned SDKs: pip install "
+            + " ".join(f"{d}=={v}" for d, v in wrong.items())
+            + f" (installed: {', '.join(f'{d} {_installed(d)}' for d in wrong)})"
+        )
     from pydantic import TypeAdapter
 
     out = []
@@ -732,28 +769,42 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
             p = model.family_members[fam][tag]
             out.append(gen.emit(p, "_Tagged", tag))
             classes.append(gen.name(p))
-        out.append(f"{fam} = Union[\n" + "".join(f"    {c},\n" for c in classes) + "]\n"
-                   f'"""Tagged union of the {len(classes)} {fam} variants (discriminated by ``type``)."""')
-        out.append(f"{fam.upper()}_TYPES: dict[str, type[_Tagged]] = {{\n" +
-                   "".join(f"    {t!r}: {c},\n" for t, c in zip(tags, classes, strict=True)) + "}")
+        out.append(
+            f"{fam} = Union[\n" + "".join(f"    {c},\n" for c in classes) + "]\n"
+            f'"""Tagged union of the {len(classes)} {fam} variants (discriminated by ``type``)."""'
+        )
+        out.append(
+            f"{fam.upper()}_TYPES: dict[str, type[_Tagged]] = {{\n"
+            + "".join(f"    {t!r}: {c},\n" for t, c in zip(tags, classes, strict=True))
+            + "}"
+        )
     ev_classes = []
     for tag in sorted(model.events):
         p = model.events[tag]
         out.append(gen.emit(p, "_Event", tag))
         ev_classes.append((tag, gen.name(p)))
-    out.append("StreamEvent = Union[\n" + "".join(f"    {c},\n" for _, c in ev_classes) + "]\n"
-               '"""Every known Responses stream event (OpenRouter, OpenAI, Open Responses, observations)."""')
-    out.append("EVENT_TYPES: dict[str, type[_Event]] = {\n" +
-               "".join(f"    {t!r}: {c},\n" for t, c in ev_classes) + "}")
-    out.append("FAMILIES: dict[str, dict[str, type[_Tagged]]] = {\n" +
-               "".join(f"    {f!r}: {f.upper()}_TYPES,\n" for f in FAMILY_ORDER) + "}")
+    out.append(
+        "StreamEvent = Union[\n" + "".join(f"    {c},\n" for _, c in ev_classes) + "]\n"
+        '"""Every known Responses stream event (OpenRouter, OpenAI, Open Responses, observations)."""'
+    )
+    out.append(
+        "EVENT_TYPES: dict[str, type[_Event]] = {\n" + "".join(f"    {t!r}: {c},\n" for t, c in ev_classes) + "}"
+    )
+    out.append(
+        "FAMILIES: dict[str, dict[str, type[_Tagged]]] = {\n"
+        + "".join(f"    {f!r}: {f.upper()}_TYPES,\n" for f in FAMILY_ORDER)
+        + "}"
+    )
     aliases = sorted(gen.slot_aliases.items())
     out.append(
         "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
         "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
         "# see the wider slot types; at run time each alias is the plain class or union.\n"
-        "if typing.TYPE_CHECKING:\n" + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases) +
-        "else:\n" + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases))
+        "if typing.TYPE_CHECKING:\n"
+        + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases)
+        + "else:\n"
+        + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases)
+    )
     if stats is not None:
         stats.update(gen.stats)
         stats["tags"] = tag_counts
@@ -796,8 +847,12 @@ if typing.TYPE_CHECKING:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--spec-dir", type=Path, default=None,
-                    help="folder with the three specs (default: $OPENRESPONSES_SPEC_DIR, else ../shared/spec)")
+    ap.add_argument(
+        "--spec-dir",
+        type=Path,
+        default=None,
+        help="folder with the three specs (default: $OPENRESPONSES_SPEC_DIR, else ../shared/spec)",
+    )
     ap.add_argument("--check", action="store_true", help="fail if the committed module is stale")
     ap.add_argument("--stats", action="store_true", help="print tag counts and the type-precision figures")
     args = ap.parse_args()

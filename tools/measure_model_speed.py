@@ -37,8 +37,9 @@ def _load_ref() -> tuple[Any, Any]:
 
 
 def _old_model(rev: str, into: Path) -> Any:
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src/openresponses_msgspec"],
-                          check=True, capture_output=True).stdout
+    data = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "src/openresponses_msgspec"], check=True, capture_output=True
+    ).stdout
     tarfile.open(fileobj=io.BytesIO(data)).extractall(into, filter="data")
     (into / "src" / "openresponses_msgspec").rename(into / "orm_before")
     sys.path.insert(0, str(into))
@@ -51,8 +52,12 @@ def main() -> int:
     ap.add_argument("--kind", default="text")
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=9)
-    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
-                    help="cpu: process CPU time (robust on a shared, loaded machine); wall: perf_counter")
+    ap.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="cpu: process CPU time (robust on a shared, loaded machine); wall: perf_counter",
+    )
     args = ap.parse_args()
     make_batch, proto = _load_ref()
     import openresponses_msgspec._models as after
@@ -75,11 +80,15 @@ def main() -> int:
                 times[name].append(clock() - t0)
                 del out
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"{args.kind} corpus: {args.n} events, {len(data) / 1e6:.1f} MB, {args.rounds} interleaved rounds, "
-          f"medians of {args.clock} time")
+    print(
+        f"{args.kind} corpus: {args.n} events, {len(data) / 1e6:.1f} MB, {args.rounds} interleaved rounds, "
+        f"medians of {args.clock} time"
+    )
     for name, t in med.items():
-        print(f"  {name:9s} {t * 1e3:8.1f} ms  {args.n / t / 1e6:5.2f} M events/s  "
-              f"prototype/this = {med['prototype'] / t:.3f}")
+        print(
+            f"  {name:9s} {t * 1e3:8.1f} ms  {args.n / t / 1e6:5.2f} M events/s  "
+            f"prototype/this = {med['prototype'] / t:.3f}"
+        )
     return 0
 
 

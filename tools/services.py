@@ -42,7 +42,11 @@ def free_port() -> int:
 
 
 def _wait_port(
-    port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 20.0, probe: bytes | None = None,
+    port: int,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = 20.0,
+    probe: bytes | None = None,
     ready: bytes = b"",
 ) -> None:
     """Wait until ``port`` accepts connections, and (with ``probe``) until the reply to it starts with ``ready``.
@@ -94,10 +98,11 @@ class _Process:
             raise ServiceError(f"{self.name} already running on port {self.port}")
         self.port = port or self.port or free_port()
         argv = self._argv()  # (raises ServiceError for a missing binary before anything is opened)
-        self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
+        self._logf = open(self.log, "ab")
         try:
-            self.proc = subprocess.Popen(argv, stdout=self._logf, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                argv, stdout=self._logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         except OSError as exc:
             self.stop()
             raise ServiceError(f"{self.name}: cannot start {argv[0]}: {exc}") from None
@@ -162,8 +167,16 @@ class Kafka(_Process):
 
     def _argv(self) -> list[str]:
         url = f"tcp://127.0.0.1:{self.port}"
-        return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                "--storage-engine", "memory://tansu/"]
+        return [
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ]
 
 
 class Redis(_Process):
@@ -184,10 +197,25 @@ class Redis(_Process):
     def _argv(self) -> list[str]:
         exe = shutil.which("redis-server")
         if exe is None:
-            raise ServiceError("redis-server not found (run `python tools/services.py install` as root, "
-                               "or `apt-get install -y redis-server`)")
-        return [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always", "--dir", str(self._logdir)]
+            raise ServiceError(
+                "redis-server not found (run `python tools/services.py install` as root, "
+                "or `apt-get install -y redis-server`)"
+            )
+        return [
+            exe,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.persist else "no",
+            "--appendfsync",
+            "always",
+            "--dir",
+            str(self._logdir),
+        ]
 
 
 def java_version() -> int | None:
@@ -234,8 +262,12 @@ def install(*, strict: bool) -> list[str]:
     can_apt = shutil.which("apt-get") is not None and hasattr(os, "geteuid") and os.geteuid() == 0
     if can_apt:
         _apt_install(missing)
-        still = [p for p in missing if (p == "redis-server" and shutil.which(p) is None)
-                 or (p.startswith("openjdk") and (java_version() or 0) < JAVA_MIN)]
+        still = [
+            p
+            for p in missing
+            if (p == "redis-server" and shutil.which(p) is None)
+            or (p.startswith("openjdk") and (java_version() or 0) < JAVA_MIN)
+        ]
         if still:
             raise ServiceError(f"still missing after apt-get: {', '.join(still)}")
         return missing

@@ -46,8 +46,16 @@ from ._models import (
     Usage,
 )
 
-__all__ = ["PROBLEM_KINDS", "InjectEvent", "Problem", "ResponseAccumulator", "Status", "SteerEvent", "StreamSplitter",
-           "accumulate"]
+__all__ = [
+    "PROBLEM_KINDS",
+    "InjectEvent",
+    "Problem",
+    "ResponseAccumulator",
+    "Status",
+    "SteerEvent",
+    "StreamSplitter",
+    "accumulate",
+]
 
 # What happened to a response on a WebSocket (issue #18): steering input accepted, still queued after the response
 # ended, or rejected (GA); input injected into the active response, or not (beta). Kept by the accumulator.
@@ -89,8 +97,15 @@ _TERMINAL = {"response.completed": "completed", "response.failed": "failed", "re
 _QUIET = frozenset({"keepalive", "response.debug"})
 # steer/inject events: kept (ResponseAccumulator.steering), also after the terminal event (response.steer.pending
 # follows response.completed), never a problem
-_STEERING = frozenset({"response.steer.accepted", "response.steer.pending", "response.steer.failed",
-                       "response.inject.created", "response.inject.failed"})
+_STEERING = frozenset(
+    {
+        "response.steer.accepted",
+        "response.steer.pending",
+        "response.steer.failed",
+        "response.inject.created",
+        "response.inject.failed",
+    }
+)
 _STATUSES = ("queued", "in_progress", "completed", "failed", "incomplete", "cancelled")
 _BIG = 1 << 62  # the position of an item whose output_index is unknown (after every known one)
 _NOSEQ: Any = float("nan")  # "no sequence number seen yet": equal to nothing, so the hot path never matches
@@ -110,14 +125,21 @@ _CHANNELS: dict[str, tuple[str, str | None, str, str]] = {
     "response.reasoning_text.delta": ("reasoning", "content_index", "response.reasoning_text.done", "text"),
     "response.reasoning.delta": ("reasoning", "content_index", "response.reasoning.done", "text"),  # Open Responses
     "response.reasoning_summary_text.delta": (
-        "summary", "summary_index", "response.reasoning_summary_text.done", "text"),
-    "response.function_call_arguments.delta": (
-        "arguments", None, "response.function_call_arguments.done", "arguments"),
+        "summary",
+        "summary_index",
+        "response.reasoning_summary_text.done",
+        "text",
+    ),
+    "response.function_call_arguments.delta": ("arguments", None, "response.function_call_arguments.done", "arguments"),
     "response.mcp_call_arguments.delta": ("arguments", None, "response.mcp_call_arguments.done", "arguments"),
     "response.custom_tool_call_input.delta": ("input", None, "response.custom_tool_call_input.done", "input"),
     "response.code_interpreter_call_code.delta": ("code", None, "response.code_interpreter_call_code.done", "code"),
     "response.apply_patch_call_operation_diff.delta": (
-        "diff", None, "response.apply_patch_call_operation_diff.done", "diff"),
+        "diff",
+        None,
+        "response.apply_patch_call_operation_diff.done",
+        "diff",
+    ),
 }
 
 # event codes (what the fold does with an event class)
@@ -153,8 +175,9 @@ def as_batch(x: object) -> list[Any]:
         events: list[Any] = x
     elif type(x) is Framed:  # one pair (a tuple: not a batch)
         return [x.event]
-    elif isinstance(x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)) \
-            or not isinstance(x, Iterable):
+    elif isinstance(
+        x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)
+    ) or not isinstance(x, Iterable):
         return [x]  # one value (anything not a batch is one value: folded if it is an event)
     else:
         events = list(x)
@@ -217,8 +240,9 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         self.closed = True
         self._cache = None
 
-    def _run(self, events: list[Any], out: list[ResponseAccumulator] | None, start: int = 0,
-             lanes: bool = False) -> tuple[ResponseAccumulator, int | None]:
+    def _run(
+        self, events: list[Any], out: list[ResponseAccumulator] | None, start: int = 0, lanes: bool = False
+    ) -> tuple[ResponseAccumulator, int | None]:
         """Fold ``events[start:]``. With ``out`` (cutting a log into streams), an event that starts another stream
         closes this accumulator, appends it to ``out`` and goes on with a new one, in the same loop. With
         ``lanes``, stop at the first event that names a WebSocket lane (``stream_id``) and return its index: the
@@ -257,8 +281,12 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                     if not fold:
                         continue
                 handler = spec[2]
-                if handler is on_done and chan == spec[3] and ev.item_id == run_id and (
-                        spec[4] is None or getattr(ev, spec[4]) == run_ci):
+                if (
+                    handler is on_done
+                    and chan == spec[3]
+                    and ev.item_id == run_id
+                    and (spec[4] is None or getattr(ev, spec[4]) == run_ci)
+                ):
                     # the .done right after the run of its deltas: its part is at hand
                     self._done_into(run, ev, spec, s)
                 else:
@@ -273,8 +301,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 continue
             s = ev.sequence_number
             if code == _START:
-                if self._snapshot is not None or self._terminal is not None or (
-                        split and (self.events or len(events) - length_hint(it) - 1 > first)):
+                if (
+                    self._snapshot is not None
+                    or self._terminal is not None
+                    or (split and (self.events or len(events) - length_hint(it) - 1 > first))
+                ):
                     self._expect = expect
                     what = self._start(ev, s, split)
                     if what == 2:  # another stream starts here: this one is done, a new one folds it
@@ -283,7 +314,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         self.closed = True
                         out.append(self)  # type: ignore[union-attr]
                         prev = self
-                        self = ResponseAccumulator()  # noqa: PLW0642
+                        self = ResponseAccumulator()
                         if prev._terminal == "response.incomplete":
                             _link(prev, self, ev)
                         first, expect = at, _NOSEQ
@@ -300,7 +331,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 self.events += at - first
                 self.closed = True
                 out.append(self)  # type: ignore[union-attr]
-                self = ResponseAccumulator()  # noqa: PLW0642
+                self = ResponseAccumulator()
                 first, expect = at, _NOSEQ
             if s == expect:
                 expect = s + 1
@@ -353,8 +384,13 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             lane = ev.stream_id
             if spec[5] == 1:
                 for ev in it:
-                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
-                            and ev.content_index == ci and ev.stream_id == lane:
+                    if (
+                        type(ev) is cls
+                        and ev.sequence_number == expect
+                        and ev.item_id == raw_id
+                        and ev.content_index == ci
+                        and ev.stream_id == lane
+                    ):
                         expect += 1
                         append(ev.delta)
                     else:
@@ -362,8 +398,13 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         break
             elif spec[5] == 2:
                 for ev in it:
-                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
-                            and ev.summary_index == ci and ev.stream_id == lane:
+                    if (
+                        type(ev) is cls
+                        and ev.sequence_number == expect
+                        and ev.item_id == raw_id
+                        and ev.summary_index == ci
+                        and ev.stream_id == lane
+                    ):
                         expect += 1
                         append(ev.delta)
                     else:
@@ -371,8 +412,13 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         break
             else:
                 for ev in it:
-                    if type(ev) is cls and ev.sequence_number == expect and ev.item_id == raw_id \
-                            and ev.output_index == ci and ev.stream_id == lane:
+                    if (
+                        type(ev) is cls
+                        and ev.sequence_number == expect
+                        and ev.item_id == raw_id
+                        and ev.output_index == ci
+                        and ev.stream_id == lane
+                    ):
                         expect += 1
                         append(ev.delta)
                     else:
@@ -407,8 +453,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         False: a duplicate, not to be folded again."""
         if type(s) is not int:
             if self._once("unsequenced"):
-                self._problem("unsequenced", None, f"{tag} without sequence_number: events are folded in arrival "
-                              "order, which could not be checked")
+                self._problem(
+                    "unsequenced",
+                    None,
+                    f"{tag} without sequence_number: events are folded in arrival order, which could not be checked",
+                )
             return True
         exp = self._expect
         if exp is _NOSEQ:
@@ -416,8 +465,11 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             self._expect = s + 1
             if not self._started and s > 0:  # no start event before it: a stream resumed after s - 1
                 self._resumed_at = s
-                self._problem("resumed", s, f"the stream starts at sequence number {s} ({tag}), without its "
-                              f"start: resumed after {s - 1}")
+                self._problem(
+                    "resumed",
+                    s,
+                    f"the stream starts at sequence number {s} ({tag}), without its start: resumed after {s - 1}",
+                )
                 self._gap(0, s)
             self._started = True
             return True
@@ -497,8 +549,12 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         alias = None if id_at is None or type(at) is not int else id_at.get(at)
         if type(raw_id) is str:
             if alias is not None and self._once("item_id_changed"):
-                self._problem("item_id_changed", ev.sequence_number, f"{tag} names item {raw_id}, the item at "
-                              f"output_index {at} is {alias}: filed under {alias} (reported once)")
+                self._problem(
+                    "item_id_changed",
+                    ev.sequence_number,
+                    f"{tag} names item {raw_id}, the item at "
+                    f"output_index {at} is {alias}: filed under {alias} (reported once)",
+                )
             got = raw_id if alias is None else alias
             self._seen_ids[raw_id] = got  # type: ignore[index]  # (created above for a str id)
             return got
@@ -578,8 +634,12 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             if self._rid is None:
                 self._rid = rid
             elif self._once("id_changed"):
-                self._problem("id_changed", s, f"{spec[1]} names response {rid}, the stream began as {self._rid}: "
-                              "folded as one stream (reported once)")
+                self._problem(
+                    "id_changed",
+                    s,
+                    f"{spec[1]} names response {rid}, the stream began as {self._rid}: "
+                    "folded as one stream (reported once)",
+                )
         if resp.model is not None:
             self._model = resp.model
         if type(resp.usage) is InvalidValue:
@@ -634,9 +694,13 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             joined = "".join(got.deltas)
             if joined != text:
                 at = _common_prefix(joined, text)
-                self._problem("delta_mismatch", s, f"{tag} for {ev.item_id}: the deltas ({len(joined)} characters) "
-                              f"differ from the .done text ({len(text)}) from character {at}: {_clip(joined[at:])} "
-                              f"vs {_clip(text[at:])}")
+                self._problem(
+                    "delta_mismatch",
+                    s,
+                    f"{tag} for {ev.item_id}: the deltas ({len(joined)} characters) "
+                    f"differ from the .done text ({len(text)}) from character {at}: {_clip(joined[at:])} "
+                    f"vs {_clip(text[at:])}",
+                )
 
     def _on_part(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
         if self._status == "queued":
@@ -685,8 +749,12 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             alias = id_at.get(i)
             if alias is not None and not items[alias].done:
                 if self._once("item_id_changed"):
-                    self._problem("item_id_changed", s, f"{spec[1]} names item {item_id}, the item at "
-                                  f"output_index {i} is {alias}: filed under {alias} (reported once)")
+                    self._problem(
+                        "item_id_changed",
+                        s,
+                        f"{spec[1]} names item {item_id}, the item at "
+                        f"output_index {i} is {alias}: filed under {alias} (reported once)",
+                    )
                 key, slot = alias, items[alias]
         if slot is None:
             slot = items[key] = _Item(item, done, i)
@@ -908,8 +976,10 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         return tuple(out)
 
     def __repr__(self) -> str:
-        return (f"<ResponseAccumulator {self.response_id} {self.status}: {self.events} events, "
-                f"{len(self.problems)} problems>")
+        return (
+            f"<ResponseAccumulator {self.response_id} {self.status}: {self.events} events, "
+            f"{len(self.problems)} problems>"
+        )
 
 
 def _link(prev: ResponseAccumulator, succ: ResponseAccumulator, ev: Any) -> None:
@@ -974,8 +1044,11 @@ def _rebuild_item(item: Any, item_id: str, parts: dict[tuple[str, int], _Part]) 
                 summary[i] = SummaryTextPart(text=text)
             elif c == "reasoning":
                 content[i] = ReasoningTextPart(text=text)
-        return replace(item, summary=tuple(v for _, v in sorted(summary.items())),
-                       content=tuple(v for _, v in sorted(content.items())) or item.content)
+        return replace(
+            item,
+            summary=tuple(v for _, v in sorted(summary.items())),
+            content=tuple(v for _, v in sorted(content.items())) or item.content,
+        )
     if isinstance(item, ImageGenerationCallItem):
         img = parts.get(("image", 0))
         return item if img is None or img.done is None or item.result else replace(item, result=img.done)
@@ -996,8 +1069,14 @@ def _specs() -> dict[type, tuple[Any, ...]]:
         # (code, tag, channel, getter of the part index (output_index for channels without one: a constant per
         # item, so the hot path's check is the same for every class), name of the part index or None, which
         # of the hot path's loops reads that index: 1 content_index, 2 summary_index, 0 output_index)
-        out[EVENT_TYPES[t]] = (_DELTA, t, chan, attrgetter(idx or "output_index"), idx,
-                               {"content_index": 1, "summary_index": 2}.get(idx or "", 0))
+        out[EVENT_TYPES[t]] = (
+            _DELTA,
+            t,
+            chan,
+            attrgetter(idx or "output_index"),
+            idx,
+            {"content_index": 1, "summary_index": 2}.get(idx or "", 0),
+        )
         out[EVENT_TYPES[done]] = (_EVENT, done, acc._on_done, chan, idx, field)
     for t, flag in (("added", False), ("done", True)):
         out[EVENT_TYPES[f"response.output_item.{t}"]] = (_EVENT, f"response.output_item.{t}", acc._on_item, flag)
@@ -1082,7 +1161,7 @@ def _common_prefix(a: str, b: str) -> int:
 
 class _Numbered(msgspec.Struct):
     sequence_number: Any = None
-    sequenceNumber: Any = None  # noqa: N815 - a camelCase log's unknown event
+    sequenceNumber: Any = None
 
 
 _numbered = msgspec.json.Decoder(_Numbered)
@@ -1104,7 +1183,7 @@ def _clip(text: str, n: int = 24) -> str:
 
 class _Lane(msgspec.Struct):
     stream_id: Any = None
-    streamId: Any = None  # noqa: N815 - a camelCase log's unknown or invalid event
+    streamId: Any = None
 
 
 _lane_of_raw = msgspec.json.Decoder(_Lane)
@@ -1130,8 +1209,7 @@ def _names_lane(ev: Any) -> bool:
     bytes name one, a projection that declares one."""
     if isinstance(ev, (UnknownEvent, InvalidEvent)):
         raw = ev.raw
-        return isinstance(raw, bytes) and (b'"stream_id"' in raw or b'"streamId"' in raw) and \
-            _stream_id(ev) is not None
+        return isinstance(raw, bytes) and (b'"stream_id"' in raw or b'"streamId"' in raw) and _stream_id(ev) is not None
     return _stream_id(ev) is not None
 
 
@@ -1148,8 +1226,10 @@ def _lane_keys(events: list[Any]) -> list[Hashable] | None:
     if not any(map(getattr, events, repeat("stream_id"), repeat(_NO_FIELD))):
         return None
     if not any(map(getattr, events, repeat("stream_id"), repeat(None))) and not any(
-            b'"stream_id"' in ev.raw or b'"streamId"' in ev.raw
-            for ev in compress(events, map(_FOREIGN.__contains__, map(type, events))) if isinstance(ev.raw, bytes)):
+        b'"stream_id"' in ev.raw or b'"streamId"' in ev.raw
+        for ev in compress(events, map(_FOREIGN.__contains__, map(type, events)))
+        if isinstance(ev.raw, bytes)
+    ):
         return None
     keys = [_stream_id(ev) for ev in events]
     return keys if any(k is not None for k in keys) else None
@@ -1166,7 +1246,7 @@ class StreamSplitter:
         self._lanes: dict[Hashable, ResponseAccumulator] = {}
         self._laned = False  # an event named a lane: from then on every batch is routed by _lane_keys
 
-    def feed(self, events: Iterable[Any]) -> list[ResponseAccumulator]:  # noqa: D102
+    def feed(self, events: Iterable[Any]) -> list[ResponseAccumulator]:
         batch = as_batch(events)
         if len(batch) < _PAUSE_AT:
             return self._feed(batch)

@@ -77,9 +77,12 @@ class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
         lines = [f"{f.count:>9}  {f.first}  {f}" for f in self.findings]
         head = f"{'count':>9}  first at  what the model does not keep" if lines else ""
         n = len(self.findings)
-        tail = (f"{self.events} events: {n} {'tag or field' if n == 1 else 'tags and fields'} the model does not "
-                f"keep ({self.lost} {'occurrence' if self.lost == 1 else 'occurrences'})" if n else
-                f"{self.events} events: the model keeps every tag and field")
+        tail = (
+            f"{self.events} events: {n} {'tag or field' if n == 1 else 'tags and fields'} the model does not "
+            f"keep ({self.lost} {'occurrence' if self.lost == 1 else 'occurrences'})"
+            if n
+            else f"{self.events} events: the model keeps every tag and field"
+        )
         if self.malformed:
             tail += f"; {self.malformed} malformed"
         return "\n".join(([head] if head else []) + lines + [tail])
@@ -159,10 +162,13 @@ def _twin(cls: type) -> type:
     twin = _twins.get(cls)
     if twin is None:
         cfg = cls.__struct_config__  # type: ignore[attr-defined]
-        fields = [(f.name, _twin_type(f.type) | None, msgspec.field(default=None, name=f.encode_name))
-                  for f in msgspec.structs.fields(cls)]
-        twin = msgspec.defstruct(cls.__name__, fields, tag=cfg.tag, tag_field=cfg.tag_field, kw_only=True,
-                                 forbid_unknown_fields=True)
+        fields = [
+            (f.name, _twin_type(f.type) | None, msgspec.field(default=None, name=f.encode_name))
+            for f in msgspec.structs.fields(cls)
+        ]
+        twin = msgspec.defstruct(
+            cls.__name__, fields, tag=cfg.tag, tag_field=cfg.tag_field, kw_only=True, forbid_unknown_fields=True
+        )
         _twins[cls] = twin
     return twin
 
@@ -190,11 +196,19 @@ class _Strict:
             return
         wire = tuple(sorted(set(have) | keys))
         base = _twin(EVENT_TYPES[tag])
-        fields = [(f"_audit_{i}", msgspec.Raw | msgspec.UnsetType, msgspec.field(default=msgspec.UNSET, name=k))
-                  for i, k in enumerate(wire)]
-        cls = msgspec.defstruct(base.__name__, fields, bases=(base,), tag=tag,
-                                tag_field=base.__struct_config__.tag_field,  # type: ignore[attr-defined]
-                                kw_only=True, forbid_unknown_fields=True)
+        fields = [
+            (f"_audit_{i}", msgspec.Raw | msgspec.UnsetType, msgspec.field(default=msgspec.UNSET, name=k))
+            for i, k in enumerate(wire)
+        ]
+        cls = msgspec.defstruct(
+            base.__name__,
+            fields,
+            bases=(base,),
+            tag=tag,
+            tag_field=base.__struct_config__.tag_field,  # type: ignore[attr-defined]
+            kw_only=True,
+            forbid_unknown_fields=True,
+        )
         self.learned[tag] = wire
         self.types[tag] = cls
         self.attrs[cls] = (tag, tuple((f"_audit_{i}", k) for i, k in enumerate(wire)))
@@ -294,7 +308,7 @@ def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
     """(name, the input's bytes in chunks, gzip undone, thing to close). A path is read a block at a time; a
     file object or a buffer is taken whole."""
     if isinstance(source, (str, os.PathLike)):
-        f = open(source, "rb")  # noqa: SIM115 - closed by the caller
+        f = open(source, "rb")
         reader: Any = gzip.GzipFile(fileobj=f) if f.peek(2)[:2] == b"\x1f\x8b" else f
 
         def blocks() -> Iterator[bytes]:
@@ -330,8 +344,10 @@ _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 def _gzip_error(source: Any, e: BaseException, done: int | None) -> DecodeError:
     """A corrupt or truncated gzip input: a DecodeError naming the source (as every other file error)."""
     after = "" if done is None else f" after uncompressed byte {done:,}"
-    return DecodeError(f"{os.fspath(source) if not isinstance(source, str) else source}: gzip data is corrupt or "
-                       f"ends early{after} ({e})")
+    return DecodeError(
+        f"{os.fspath(source) if not isinstance(source, str) else source}: gzip data is corrupt or "
+        f"ends early{after} ({e})"
+    )
 
 
 def _cut(buf: bytes, fmt: str) -> int:
@@ -344,7 +360,7 @@ def _cut(buf: bytes, fmt: str) -> int:
     return 0  # an array is decoded whole
 
 
-def _blocks(chunks: Iterator[bytes], format: str | None) -> Iterator[tuple[bytes, str]]:  # noqa: A002
+def _blocks(chunks: Iterator[bytes], format: str | None) -> Iterator[tuple[bytes, str]]:
     """(block, format): the input cut at boundaries of its format, a byte order mark at the start dropped."""
     carry = b""
     fmt = format
@@ -463,8 +479,10 @@ def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
         yield b"", -1
 
 
-def audit(*sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview,
-          format: Literal["ndjson", "sse", "array"] | None = None) -> AuditReport:  # noqa: A002 - the public name
+def audit(
+    *sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | memoryview,
+    format: Literal["ndjson", "sse", "array"] | None = None,
+) -> AuditReport:
     """Every wire tag and field of ``sources`` that the model does not keep, with counts and first FILE:LINE.
 
     ``sources``: paths (gzip detected), binary file objects or buffers; ``format``: as for
@@ -486,9 +504,9 @@ def audit(*sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | mem
                 for raw, off in _events(buf, fmt):
                     events += 1
                     if off >= 0:
-                        where: Any = (lambda o=off, n=name, la=line_at: f"{n}:{la(o)}")  # noqa: E731
+                        where: Any = lambda o=off, n=name, la=line_at: f"{n}:{la(o)}"  # noqa: E731
                     else:
-                        where = (lambda r=raw, n=name, la=line_at: f"{n}:{la(la.find(r))}")  # noqa: E731
+                        where = lambda r=raw, n=name, la=line_at: f"{n}:{la(la.find(r))}"  # noqa: E731
                     try:
                         ev = strict.decoder.decode(raw)
                     except (msgspec.ValidationError, msgspec.DecodeError):
@@ -506,8 +524,12 @@ def audit(*sources: str | os.PathLike[str] | IO[bytes] | bytes | bytearray | mem
             if closer is not None:
                 closer.close()
     order = sorted(tally.counts, key=lambda k: (_order_key(tally.first[k]), k))
-    findings = tuple(AuditFinding(event=k[0], path=k[1], variant=k[2], kind=tally.kinds[k], count=tally.counts[k],
-                                  first=tally.first[k]) for k in order)
+    findings = tuple(
+        AuditFinding(
+            event=k[0], path=k[1], variant=k[2], kind=tally.kinds[k], count=tally.counts[k], first=tally.first[k]
+        )
+        for k in order
+    )
     return AuditReport(events=events, malformed=malformed, findings=findings)
 
 
@@ -536,5 +558,3 @@ class _LineCounter:
         self.line += self.buf.count(b"\n", self.pos, offset)
         self.pos = offset
         return self.line
-
-

@@ -70,6 +70,7 @@ _encoder = msgspec.json.Encoder()
 
 # -- reading --------------------------------------------------------------------------------------------------
 
+
 class _BadInput(Exception):
     """Input that cannot be decoded in strict mode, or is no event stream: exit status 1, message located."""
 
@@ -132,7 +133,7 @@ class _Input:
 
     def __init__(self, path: str) -> None:
         self.path = self.name = path  # name: what audit() calls a file object's input
-        self._f: Any = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._f: Any = sys.stdin.buffer if path == "-" else open(path, "rb")
         self.read_bytes = 0  # bytes read from the file (compressed ones for gzip)
         self._held: list[bytes] = []
         self.eof = False
@@ -231,8 +232,9 @@ def _not_a_stream(inp: _Input) -> str | None:
             if isinstance(err, dict):
                 what = ", ".join(str(err[k]) for k in ("type", "code") if isinstance(err.get(k), (str, int)))
                 msg = err.get("message")
-                return (f"not an event stream: an API error body: {_clip(msg) if isinstance(msg, str) else '?'}"
-                        + (f" ({what})" if what else ""))
+                return f"not an event stream: an API error body: {_clip(msg) if isinstance(msg, str) else '?'}" + (
+                    f" ({what})" if what else ""
+                )
             if isinstance(err, str):
                 return f"not an event stream: an API error body: {_clip(err)}"
             if doc.get("object") == "response":
@@ -268,8 +270,13 @@ def _open_stream(p: str) -> _Input:
     return inp
 
 
-def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
-          on_bytes: Callable[[int], object] | None = None, raw: bool = False) -> Iterator[tuple[str, list[Any]]]:
+def _read(
+    paths: list[str],
+    args: argparse.Namespace,
+    errors: str = "strict",
+    on_bytes: Callable[[int], object] | None = None,
+    raw: bool = False,
+) -> Iterator[tuple[str, list[Any]]]:
     """``(path, batch)`` for each batch of events, every input failure turned into a one-line
     :class:`_BadInput` or :class:`_IOFailure` naming the file. ``raw``: batches of ``(event, bytes)`` pairs
     (the bytes ``None`` where the input's framing cannot give them)."""
@@ -285,8 +292,9 @@ def _read(paths: list[str], args: argparse.Namespace, errors: str = "strict",
 
         try:
             # raw: the file reader pairs each event with its original bytes, in every format
-            for batch in _batches(inp, format=args.format, errors=errors, decoder=None, batch_size=65536,
-                                  on_bytes=count, raw=raw):
+            for batch in _batches(
+                inp, format=args.format, errors=errors, decoder=None, batch_size=65536, on_bytes=count, raw=raw
+            ):
                 yield p, batch
         except DecodeError as err:
             if err.msg.startswith("gzip data"):  # how far it got: "compressed byte N, uncompressed byte M"
@@ -311,6 +319,7 @@ def _message(err: DecodeError) -> str:
 
 
 # -- verbs ----------------------------------------------------------------------------------------------------
+
 
 def cmd_stats(args: argparse.Namespace) -> int:
     _check_inputs(args.files)
@@ -367,9 +376,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise _BadInput(f"{PROG} stats: no input was an event stream")
     seconds = time.perf_counter() - t0
     report = {
-        "files": args.files, "failed_files": len(failed), "events": n, "bytes": nbytes, "seconds": round(seconds, 3),
+        "files": args.files,
+        "failed_files": len(failed),
+        "events": n,
+        "bytes": nbytes,
+        "seconds": round(seconds, 3),
         "events_per_second": round(n / seconds) if seconds > 0 else None,
-        "unknown_events": unknown, "invalid_events": invalid,
+        "unknown_events": unknown,
+        "invalid_events": invalid,
         "events_by_type": dict(types.most_common()),
         "responses": responses,
         "responses_by_status": dict(by_status.most_common()),
@@ -381,8 +395,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(_encoder.encode(report).decode() + "\n")
         return status
-    print(f"{n:,} events ({unknown:,} unknown, {invalid:,} invalid) in {nbytes / 1e6:.1f} MB, "
-          f"{seconds:.2f} s = {n / seconds if seconds else 0:,.0f} events/s")
+    print(
+        f"{n:,} events ({unknown:,} unknown, {invalid:,} invalid) in {nbytes / 1e6:.1f} MB, "
+        f"{seconds:.2f} s = {n / seconds if seconds else 0:,.0f} events/s"
+    )
     _table("events by type", types.most_common())
     print(f"\n{responses:,} responses")
     _table("by status", by_status.most_common())
@@ -475,8 +491,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             for v in got[shown:]:
                 by_rule[v.rule] += 1
                 if args.json:
-                    found.append({"file": path, "event": v.position + 1, "rule": v.rule, "fatal": v.fatal,
-                                  "sequence_number": v.sequence_number, "message": v.message})
+                    found.append(
+                        {
+                            "file": path,
+                            "event": v.position + 1,
+                            "rule": v.rule,
+                            "fatal": v.fatal,
+                            "sequence_number": v.sequence_number,
+                            "message": v.message,
+                        }
+                    )
                 else:
                     seq = "" if v.sequence_number is None else f" (sequence_number {v.sequence_number})"
                     print(f"{path}:{v.position + 1}: {v.rule}: {v.message}{seq}")
@@ -493,8 +517,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     fatal = sum(n for rule, n in by_rule.items() if RULES[rule].fatal)
     failed = fatal > 0 or (args.strict and sum(by_rule.values()) > 0)
     if args.json:
-        report = {"files": args.files, "events": events, "streams": streams, "violations": found,
-                  "by_rule": {r: by_rule[r] for r in RULES if by_rule[r]}, "fatal": fatal, "ok": not failed}
+        report = {
+            "files": args.files,
+            "events": events,
+            "streams": streams,
+            "violations": found,
+            "by_rule": {r: by_rule[r] for r in RULES if by_rule[r]},
+            "fatal": fatal,
+            "ok": not failed,
+        }
         sys.stdout.write(_encoder.encode(report).decode() + "\n")
         return EXIT_BAD_INPUT if failed else EXIT_OK
     total = sum(by_rule.values())
@@ -505,8 +536,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             if by_rule[r]:
                 note = "" if RULES[r].fatal else "  (not fatal)"
                 print(f"  {r:<{width}}  {by_rule[r]:>8,}{note}")
-    print(f"{total:,} {'violation' if total == 1 else 'violations'} ({fatal:,} fatal) in {streams:,} "
-          f"{'stream' if streams == 1 else 'streams'}, {events:,} events")
+    print(
+        f"{total:,} {'violation' if total == 1 else 'violations'} ({fatal:,} fatal) in {streams:,} "
+        f"{'stream' if streams == 1 else 'streams'}, {events:,} events"
+    )
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
@@ -517,8 +550,13 @@ def _out_format(args: argparse.Namespace) -> str:
     if args.to:
         return str(args.to)
     name = (args.output or "-").removesuffix(".gz")
-    for ext, fmt in ((".parquet", "parquet"), (".ndjson", "ndjson"), (".jsonl", "ndjson"), (".sse", "sse"),
-                     (".json", "array")):
+    for ext, fmt in (
+        (".parquet", "parquet"),
+        (".ndjson", "ndjson"),
+        (".jsonl", "ndjson"),
+        (".sse", "sse"),
+        (".json", "array"),
+    ):
         if name.endswith(ext):
             return fmt
     if args.output in (None, "-"):
@@ -570,7 +608,7 @@ class _Output:
     @staticmethod
     def _open(p: str) -> IO[bytes]:
         try:
-            return open(p, "wb")  # noqa: SIM115 - closed by close()
+            return open(p, "wb")
         except OSError as e:
             raise _UsageError(f"cannot write {p}: {e.strerror or e}") from None
 
@@ -672,8 +710,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
                         elif keep_invalid:
                             kept.append(ev)
                             kept_raw.append(r)
-                            print(f"{_where(path, ev)}: kept as a row with known=false: {_message(ev.error)}",
-                                  file=sys.stderr)
+                            print(
+                                f"{_where(path, ev)}: kept as a row with known=false: {_message(ev.error)}",
+                                file=sys.stderr,
+                            )
                         else:
                             print(f"{_where(path, ev)}: skipped: {_message(ev.error)}", file=sys.stderr)
                     evs, raws = kept, kept_raw
@@ -700,8 +740,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_text(out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]],
-                responses: bool) -> None:
+def _write_text(
+    out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool
+) -> None:
     write = out.write
     first = True
     if fmt == "array":
@@ -830,8 +871,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     unknown = sum(1 for ev in decoded if type(ev) is UnknownEvent)
     _table("events by type", counts.most_common())
     print(f"\n{len(decoded):,} events decoded ({unknown:,} of unknown type kept as UnknownEvent)")
-    print(f"decode_lines: median {med * 1e3:.1f} ms of {repeat} runs = "
-          f"{len(decoded) / med / 1e6:.2f} M events/s, {len(data) / med / 1e6:.0f} MB/s")
+    print(
+        f"decode_lines: median {med * 1e3:.1f} ms of {repeat} runs = "
+        f"{len(decoded) / med / 1e6:.2f} M events/s, {len(data) / med / 1e6:.0f} MB/s"
+    )
 
     sse = corpus.sse(evs)  # the same events as OpenRouter streams them: data frames, comments, [DONE]
     times = []
@@ -844,8 +887,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("error: the SSE form decoded to different events", file=sys.stderr)
         return 1
     med = statistics.median(times)
-    print(f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
-          f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s")
+    print(
+        f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
+        f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s"
+    )
 
     from ._accumulate import accumulate
 
@@ -858,9 +903,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     med = statistics.median(times)
     statuses = Counter(a.status for a in accs)
     problems = Counter(p.kind for a in accs for p in a.problems)
-    print(f"\naccumulate: {len(accs):,} responses ("
-          + ", ".join(f"{c:,} {s}" for s, c in statuses.most_common())
-          + f") in {med * 1e3:.1f} ms = {len(decoded) / med / 1e6:.2f} M events/s")
+    print(
+        f"\naccumulate: {len(accs):,} responses ("
+        + ", ".join(f"{c:,} {s}" for s, c in statuses.most_common())
+        + f") in {med * 1e3:.1f} ms = {len(decoded) / med / 1e6:.2f} M events/s"
+    )
     if problems:
         print("stream problems: " + ", ".join(f"{c:,} {k}" for k, c in problems.most_common()))
     else:
@@ -877,12 +924,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if first is not None:
         usage = first.usage
         text = first.output_text if len(first.output_text) <= 70 else first.output_text[:67] + "..."
-        print(f"first response with text: {first.response_id} {first.status}, "
-              f"{usage.total_tokens if usage else '?'} tokens: {text!r}")
+        print(
+            f"first response with text: {first.response_id} {first.status}, "
+            f"{usage.total_tokens if usage else '?'} tokens: {text!r}"
+        )
     return 0
 
 
 # -- arguments ------------------------------------------------------------------------------------------------
+
 
 def _positive(s: str) -> int:
     try:
@@ -905,79 +955,123 @@ def _count(s: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog=PROG, description="Typed decoding of Responses-API stream events: files, stats, "
-                 "validation, conversion.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit,check}",
-                            parser_class=_Parser)
+    ap = _Parser(
+        prog=PROG,
+        description="Typed decoding of Responses-API stream events: files, stats, validation, conversion.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = ap.add_subparsers(
+        dest="cmd", required=True, metavar="{demo,stats,validate,convert,cat,audit,check}", parser_class=_Parser
+    )
 
     def inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument("files", nargs="+", metavar="FILE", help="input paths (files, FIFOs, /dev/fd/N), or - for stdin")
         p.add_argument("--format", choices=("ndjson", "sse", "array"), help="input format (default: detected)")
-        p.add_argument("--progress", action="store_true",
-                       help="draw a progress bar on stderr even when it is not a terminal (needs tqdm: the cli extra)")
+        p.add_argument(
+            "--progress",
+            action="store_true",
+            help="draw a progress bar on stderr even when it is not a terminal (needs tqdm: the cli extra)",
+        )
 
-    d = sub.add_parser("demo", help="decode and fold a realistic in-memory batch; print events by type and speed",
-                       epilog=f"example: {PROG} demo --events 20000 --kind text",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    d = sub.add_parser(
+        "demo",
+        help="decode and fold a realistic in-memory batch; print events by type and speed",
+        epilog=f"example: {PROG} demo --events 20000 --kind text",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     d.add_argument("--events", type=_count, default=200_000, help="batch size (default 200000)")
     d.add_argument("--kind", default="all", choices=("all", *corpus.KINDS), help="corpus kind (default all)")
     d.add_argument("--repeat", type=_positive, default=5, help="timed runs; the median is reported (default 5)")
     d.set_defaults(run=cmd_demo)
 
-    s = sub.add_parser("stats", help="events by type, responses by status and model, token sums, events/s",
-                       epilog=f"example: {PROG} stats log.ndjson.gz --json",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s = sub.add_parser(
+        "stats",
+        help="events by type, responses by status and model, token sums, events/s",
+        epilog=f"example: {PROG} stats log.ndjson.gz --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inputs(s)
     s.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     s.set_defaults(run=cmd_stats)
 
-    v = sub.add_parser("validate", help="print every bad event as FILE:LINE:OFFSET: message; exit 1 if any",
-                       epilog=f"example: {PROG} validate capture.sse --max-errors 5",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    v = sub.add_parser(
+        "validate",
+        help="print every bad event as FILE:LINE:OFFSET: message; exit 1 if any",
+        epilog=f"example: {PROG} validate capture.sse --max-errors 5",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inputs(v)
     v.add_argument("--max-errors", type=_count, default=0, metavar="N", help="stop after N errors (0: no limit)")
     v.set_defaults(run=cmd_validate)
 
-    c = sub.add_parser("convert", help="rewrite as NDJSON, SSE, a JSON array or Parquet; --responses: one row "
-                       "per accumulated response",
-                       epilog=f"examples:\n  {PROG} convert log.sse -o log.ndjson.gz\n"
-                              f"  {PROG} convert log.ndjson --responses -o responses.parquet\n"
-                              f"  {PROG} convert - --to sse < log.ndjson",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser(
+        "convert",
+        help="rewrite as NDJSON, SSE, a JSON array or Parquet; --responses: one row per accumulated response",
+        epilog=f"examples:\n  {PROG} convert log.sse -o log.ndjson.gz\n"
+        f"  {PROG} convert log.ndjson --responses -o responses.parquet\n"
+        f"  {PROG} convert - --to sse < log.ndjson",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inputs(c)
     c.add_argument("-o", "--output", metavar="FILE", help="output path (default: stdout); .gz compresses")
     c.add_argument("--to", choices=_OUT_FORMATS, help="output format (default: from the output's extension)")
     c.add_argument("--responses", action="store_true", help="write accumulated responses instead of events")
-    c.add_argument("--errors", choices=("strict", "replace"), default="strict",
-                   help="strict: stop at the first bad event (exit 1); replace: skip it (Parquet: keep it as a "
-                        "row with known=false), reported on stderr")
-    c.add_argument("--reencode", action="store_true",
-                   help="write each event as the typed model encodes it, instead of its original bytes")
+    c.add_argument(
+        "--errors",
+        choices=("strict", "replace"),
+        default="strict",
+        help="strict: stop at the first bad event (exit 1); replace: skip it (Parquet: keep it as a "
+        "row with known=false), reported on stderr",
+    )
+    c.add_argument(
+        "--reencode",
+        action="store_true",
+        help="write each event as the typed model encodes it, instead of its original bytes",
+    )
     c.set_defaults(run=cmd_convert)
 
-    k = sub.add_parser("cat", help="print events as NDJSON, filtered by type, with selected fields",
-                       epilog=f"example: {PROG} cat log.sse --type 'response.output_text.*' --fields delta",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    k = sub.add_parser(
+        "cat",
+        help="print events as NDJSON, filtered by type, with selected fields",
+        epilog=f"example: {PROG} cat log.sse --type 'response.output_text.*' --fields delta",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inputs(k)
-    k.add_argument("--type", action="append", metavar="PATTERN",
-                   help="keep events whose type matches (glob; repeat or comma-separate)")
+    k.add_argument(
+        "--type",
+        action="append",
+        metavar="PATTERN",
+        help="keep events whose type matches (glob; repeat or comma-separate)",
+    )
     k.add_argument("--fields", action="append", metavar="A,B.C", help="print only these fields (dotted paths)")
-    k.add_argument("--errors", choices=("strict", "replace"), default="strict",
-                   help="replace: print bad events as {\"type\": null, \"error\": ...} instead of stopping")
+    k.add_argument(
+        "--errors",
+        choices=("strict", "replace"),
+        default="strict",
+        help='replace: print bad events as {"type": null, "error": ...} instead of stopping',
+    )
     k.set_defaults(run=cmd_cat)
 
-    a = sub.add_parser("audit", help="list every wire tag and field the model does not keep, with counts and the "
-                       "first FILE:LINE; exit 1 if anything would be lost",
-                       epilog=f"example: {PROG} audit capture.sse log.ndjson.gz",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    a = sub.add_parser(
+        "audit",
+        help="list every wire tag and field the model does not keep, with counts and the "
+        "first FILE:LINE; exit 1 if anything would be lost",
+        epilog=f"example: {PROG} audit capture.sse log.ndjson.gz",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inputs(a)
     a.add_argument("--json", action="store_true", help="the report as one JSON object")
     a.set_defaults(run=cmd_audit)
 
-    h = sub.add_parser("check", help="check the protocol's lifecycle rules: print FILE:N: rule: message (N: the "
-                       "event's number in the file, its line in NDJSON), a summary per rule; exit 1 if any fatal "
-                       "rule is broken", epilog=f"example: {PROG} check capture.sse log.ndjson.gz --json "
-                       "(rules: docs/conformance.md)", formatter_class=argparse.RawDescriptionHelpFormatter)
+    h = sub.add_parser(
+        "check",
+        help="check the protocol's lifecycle rules: print FILE:N: rule: message (N: the "
+        "event's number in the file, its line in NDJSON), a summary per rule; exit 1 if any fatal "
+        "rule is broken",
+        epilog=f"example: {PROG} check capture.sse log.ndjson.gz --json (rules: docs/conformance.md)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inputs(h)
     h.add_argument("--json", action="store_true", help="one JSON object: every violation and the counts by rule")
     h.add_argument("--strict", action="store_true", help="exit 1 on the rules servers break on purpose too")
@@ -1036,8 +1130,12 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_stdout()
         return _fail(verb, EXIT_IO, f"error: cannot write {err.filename or output}: {err.strerror or err}")
     except Exception as err:  # a bug: one line, its own status, never a traceback
-        return _fail(verb, EXIT_INTERNAL, f"internal error: {type(err).__name__}: {_clip(str(err), 200)[1:-1]} "
-                     f"(a bug in {PROG}: please report it with the command line; exit status {EXIT_INTERNAL})")
+        return _fail(
+            verb,
+            EXIT_INTERNAL,
+            f"internal error: {type(err).__name__}: {_clip(str(err), 200)[1:-1]} "
+            f"(a bug in {PROG}: please report it with the command line; exit status {EXIT_INTERNAL})",
+        )
 
 
 def run() -> None:

@@ -34,48 +34,105 @@ class Rule(NamedTuple):
 
 _RULES = (
     Rule("invalid_event", True, "every line/event decodes as JSON with a type"),
-    Rule("no_start", True, "a stream starts with response.created (or response.queued); a stream resumed after "
-         "a sequence number > 0 is exempt"),
-    Rule("missing_sequence_number", False, "every event carries an integer sequence_number",
-         "OpenAI streams before sequence numbers (2025), LiteLLM (PR #28899)"),
-    Rule("sequence_gap", True, "sequence numbers increase by one: none skipped",
-         "GoModel before PR #953 (a guardrail dropped events, numbers stamped upstream)"),
+    Rule(
+        "no_start",
+        True,
+        "a stream starts with response.created (or response.queued); a stream resumed after "
+        "a sequence number > 0 is exempt",
+    ),
+    Rule(
+        "missing_sequence_number",
+        False,
+        "every event carries an integer sequence_number",
+        "OpenAI streams before sequence numbers (2025), LiteLLM (PR #28899)",
+    ),
+    Rule(
+        "sequence_gap",
+        True,
+        "sequence numbers increase by one: none skipped",
+        "GoModel before PR #953 (a guardrail dropped events, numbers stamped upstream)",
+    ),
     Rule("sequence_order", True, "a sequence number is above every one before it (no repeat, no late event)"),
-    Rule("response_id_changed", False, "every response object of a stream names the same response id",
-         "GitHub Copilot (a new id on every event)"),
-    Rule("missing_field", True, "an event carries the fields the lifecycle needs (item_id, output_index, "
-         "content_index/summary_index, the .done text), not null"),
-    Rule("null_item", True, "response.output_item.added/.done carry an item object",
-         "OpenAI-compatible servers (openai-python #3125, PRs #3131, #3399)"),
-    Rule("item_not_added", True, "an event of an item comes after its response.output_item.added",
-         "vLLM gpt-oss/harmony (vllm-project/agentic-api #62: a message's text without output_item.added)"),
+    Rule(
+        "response_id_changed",
+        False,
+        "every response object of a stream names the same response id",
+        "GitHub Copilot (a new id on every event)",
+    ),
+    Rule(
+        "missing_field",
+        True,
+        "an event carries the fields the lifecycle needs (item_id, output_index, "
+        "content_index/summary_index, the .done text), not null",
+    ),
+    Rule(
+        "null_item",
+        True,
+        "response.output_item.added/.done carry an item object",
+        "OpenAI-compatible servers (openai-python #3125, PRs #3131, #3399)",
+    ),
+    Rule(
+        "item_not_added",
+        True,
+        "an event of an item comes after its response.output_item.added",
+        "vLLM gpt-oss/harmony (vllm-project/agentic-api #62: a message's text without output_item.added)",
+    ),
     Rule("item_added_twice", True, "response.output_item.added comes once per item"),
-    Rule("item_id_changed", False, "the events of an item name the id it was added with",
-         "GitHub Copilot (a new item id on every event)"),
+    Rule(
+        "item_id_changed",
+        False,
+        "the events of an item name the id it was added with",
+        "GitHub Copilot (a new item id on every event)",
+    ),
     Rule("output_index_order", True, "items are added at output_index 0, 1, 2, ... in order"),
     Rule("output_index_mismatch", True, "an item's events carry the output_index it was added at"),
-    Rule("part_not_added", True, "an output_text/refusal delta or .done comes after its content_part.added, a "
-         "summary delta after its reasoning_summary_part.added"),
+    Rule(
+        "part_not_added",
+        True,
+        "an output_text/refusal delta or .done comes after its content_part.added, a "
+        "summary delta after its reasoning_summary_part.added",
+    ),
     Rule("part_added_twice", True, "a content or summary part is added once"),
     Rule("delta_after_done", True, "no delta of a part after its .done text event or its part's .done"),
     Rule("delta_mismatch", True, "the deltas of a part, joined, equal its .done text"),
-    Rule("text_not_done", True, "a part that streamed deltas gets its .done text event before its part's or "
-         "item's .done"),
+    Rule(
+        "text_not_done", True, "a part that streamed deltas gets its .done text event before its part's or item's .done"
+    ),
     Rule("part_not_done", True, "an added part gets its .done before its item's response.output_item.done"),
     Rule("event_after_item_done", True, "no event of an item after its response.output_item.done"),
     Rule("item_not_done", True, "every added item gets its response.output_item.done before response.completed"),
-    Rule("terminal_status", True, "response.completed/.failed/.incomplete carry a response whose status is "
-         "completed/failed/incomplete (response.failed: cancelled too)"),
-    Rule("no_usage", False, "the terminal response.completed/.incomplete carries usage",
-         "OpenAI-compatible servers without usage in the stream (LiteLLM before PR #28899)"),
-    Rule("error_not_failed", False, "an error event is followed by response.failed (Open Responses: \"Any error "
-         "incurred while streaming will be followed by a response.failed event\")",
-         "OpenAI (an error event ends the stream)"),
-    Rule("event_after_terminal", True, "nothing after response.completed/.failed/.incomplete (one terminal "
-         "event per stream; WebSocket mode's response.steer.pending/.failed may follow it)",
-         "praxis-proxy (#841: an error after response.completed)"),
-    Rule("no_terminal", False, "a stream ends with response.completed/.failed/.incomplete",
-         "OpenRouter (closes after the last output_item.done: moeru-ai/airi #2589)"),
+    Rule(
+        "terminal_status",
+        True,
+        "response.completed/.failed/.incomplete carry a response whose status is "
+        "completed/failed/incomplete (response.failed: cancelled too)",
+    ),
+    Rule(
+        "no_usage",
+        False,
+        "the terminal response.completed/.incomplete carries usage",
+        "OpenAI-compatible servers without usage in the stream (LiteLLM before PR #28899)",
+    ),
+    Rule(
+        "error_not_failed",
+        False,
+        'an error event is followed by response.failed (Open Responses: "Any error '
+        'incurred while streaming will be followed by a response.failed event")',
+        "OpenAI (an error event ends the stream)",
+    ),
+    Rule(
+        "event_after_terminal",
+        True,
+        "nothing after response.completed/.failed/.incomplete (one terminal "
+        "event per stream; WebSocket mode's response.steer.pending/.failed may follow it)",
+        "praxis-proxy (#841: an error after response.completed)",
+    ),
+    Rule(
+        "no_terminal",
+        False,
+        "a stream ends with response.completed/.failed/.incomplete",
+        "OpenRouter (closes after the last output_item.done: moeru-ai/airi #2589)",
+    ),
 )
 
 # WebSocket mode (issue #18): queued steering input is reported after the response ended (response.steer.pending
@@ -102,14 +159,33 @@ class Violation(NamedTuple):
 
 
 # event codes
-(_IGNORE, _INVALID, _UNKNOWN, _START, _SNAP, _TERM, _ERROR, _ITEM_ADDED, _ITEM_DONE, _PART_ADDED, _PART_DONE,
- _DELTA, _TEXT_DONE, _OF_ITEM, _OTHER) = range(15)
+(
+    _IGNORE,
+    _INVALID,
+    _UNKNOWN,
+    _START,
+    _SNAP,
+    _TERM,
+    _ERROR,
+    _ITEM_ADDED,
+    _ITEM_DONE,
+    _PART_ADDED,
+    _PART_DONE,
+    _DELTA,
+    _TEXT_DONE,
+    _OF_ITEM,
+    _OTHER,
+) = range(15)
 
 _NOSEQ: Any = float("nan")  # "no sequence number seen yet": equal to nothing, so the fast path never matches
 _TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
 # channel -> (part group, whether the part must be added first)
-_GROUP = {"text": ("content", True), "refusal": ("content", True), "reasoning": ("content", False),
-          "summary": ("summary", True)}
+_GROUP = {
+    "text": ("content", True),
+    "refusal": ("content", True),
+    "reasoning": ("content", False),
+    "summary": ("summary", True),
+}
 
 
 def _specs() -> dict[type, tuple[Any, ...]]:
@@ -130,8 +206,10 @@ def _specs() -> dict[type, tuple[Any, ...]]:
     out[EVENT_TYPES["error"]] = (_ERROR, "error")
     out[EVENT_TYPES["response.output_item.added"]] = (_ITEM_ADDED, "response.output_item.added")
     out[EVENT_TYPES["response.output_item.done"]] = (_ITEM_DONE, "response.output_item.done")
-    for t, group, idx in (("response.content_part", "content", "content_index"),
-                          ("response.reasoning_summary_part", "summary", "summary_index")):
+    for t, group, idx in (
+        ("response.content_part", "content", "content_index"),
+        ("response.reasoning_summary_part", "summary", "summary_index"),
+    ):
         out[EVENT_TYPES[t + ".added"]] = (_PART_ADDED, t + ".added", group, idx)
         out[EVENT_TYPES[t + ".done"]] = (_PART_DONE, t + ".done", group, idx)
     out[UnknownEvent] = (_UNKNOWN, None)
@@ -172,7 +250,7 @@ class _Part:
 
 class _Numbered(msgspec.Struct):
     sequence_number: Any = None
-    sequenceNumber: Any = None  # noqa: N815 - a camelCase log's unknown event
+    sequenceNumber: Any = None
 
 
 _numbered = msgspec.json.Decoder(_Numbered)
@@ -225,8 +303,12 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             cls = type(ev)
             if cls is cur_cls:  # the next delta of the same part, in sequence
                 s = ev.sequence_number
-                if s == expect and ev.item_id == cur_id and getattr(ev, cur_idx) == cur_ci \
-                        and ev.output_index == cur_oi:
+                if (
+                    s == expect
+                    and ev.item_id == cur_id
+                    and getattr(ev, cur_idx) == cur_ci
+                    and ev.output_index == cur_oi
+                ):
                     expect = s + 1
                     append(ev.delta)
                     at += 1
@@ -240,8 +322,14 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             if got is None:
                 cur_cls = None
             else:
-                cur_cls, cur_id, cur_idx, cur_ci, cur_oi, append = cls, ev.item_id, spec[3] or "item_id", \
-                    getattr(ev, spec[3] or "item_id"), ev.output_index, got.append
+                cur_cls, cur_id, cur_idx, cur_ci, cur_oi, append = (
+                    cls,
+                    ev.item_id,
+                    spec[3] or "item_id",
+                    getattr(ev, spec[3] or "item_id"),
+                    ev.output_index,
+                    got.append,
+                )
         self._expect = expect
         self.events = at
 
@@ -293,15 +381,20 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             s, k = self._error_at
             self._v("error_not_failed", s, k, "an error event without a response.failed after it")
         if self._terminal is None:
-            self._v("no_terminal", None, at - 1, "the stream ends without response.completed/.failed/.incomplete "
-                    f"(after {at - self._start} events)")
+            self._v(
+                "no_terminal",
+                None,
+                at - 1,
+                f"the stream ends without response.completed/.failed/.incomplete (after {at - self._start} events)",
+            )
 
     def _seq(self, s: Any, tag: str | None, at: int) -> bool:
         """Check a sequence number; False for a repeated or late one (its event is not checked further)."""
         if type(s) is not int:
             if self._first("unsequenced"):
-                self._v("missing_sequence_number", None, at, f"{tag} without sequence_number (reported once "
-                        "per stream)")
+                self._v(
+                    "missing_sequence_number", None, at, f"{tag} without sequence_number (reported once per stream)"
+                )
             return True
         exp = self._expect
         if exp is _NOSEQ or s == exp:
@@ -397,8 +490,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             if part.text_done or part.done:
                 if not part.reported:
                     part.reported = True
-                    self._v("delta_after_done", s, at, f"{tag} for {item.id} {idx or 'item'} {index} after its "
-                            ".done")
+                    self._v("delta_after_done", s, at, f"{tag} for {item.id} {idx or 'item'} {index} after its .done")
                 return None
             if part.deltas is None:
                 part.deltas = []
@@ -418,8 +510,13 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 joined = "".join(d for d in part.deltas if type(d) is str)
                 self._missing(tag.replace(".done", ".delta"), "delta", s, at)
             if joined != text:
-                self._v("delta_mismatch", s, at, f"{tag} for {item.id}: the deltas ({len(joined)} characters) "
-                        f"differ from the .done {field} ({len(text)} characters)")
+                self._v(
+                    "delta_mismatch",
+                    s,
+                    at,
+                    f"{tag} for {item.id}: the deltas ({len(joined)} characters) "
+                    f"differ from the .done {field} ({len(text)} characters)",
+                )
         part.deltas = None
         part.text_done = True
         return None
@@ -435,8 +532,12 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             if self._rid is None:
                 self._rid = rid
             elif rid != self._rid and self._first("rid"):
-                self._v("response_id_changed", s, at, f"{tag} names response {rid}, the stream began as "
-                        f"{self._rid} (reported once per stream)")
+                self._v(
+                    "response_id_changed",
+                    s,
+                    at,
+                    f"{tag} names response {rid}, the stream began as {self._rid} (reported once per stream)",
+                )
         if code != _TERM:
             return
         self._terminal = tag
@@ -451,8 +552,13 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         if tag == "response.completed":
             for item in (self._items or {}).values():
                 if not item.done:
-                    self._v("item_not_done", s, at, f"item {item.id} (output_index {item.index}) has no "
-                            "response.output_item.done before response.completed")
+                    self._v(
+                        "item_not_done",
+                        s,
+                        at,
+                        f"item {item.id} (output_index {item.index}) has no "
+                        "response.output_item.done before response.completed",
+                    )
 
     def _item_event(self, ev: Any, tag: str, done: bool, s: Any, at: int) -> None:
         i = ev.output_index
@@ -476,8 +582,12 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 return
             if i is not None:
                 if i != self._next_index:
-                    self._v("output_index_order", s, at, f"item {item_id} added at output_index {i}, the next "
-                            f"index is {self._next_index}")
+                    self._v(
+                        "output_index_order",
+                        s,
+                        at,
+                        f"item {item_id} added at output_index {i}, the next index is {self._next_index}",
+                    )
                 self._next_index = max(self._next_index, i + 1)
             item = items[item_id] = _Item(item_id, i)
             if i is not None:
@@ -489,8 +599,13 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 if alias.id[:1] == "@":  # added without an id (or item): this id names it
                     items[item_id] = alias
                 elif self._first("item_id_changed"):
-                    self._v("item_id_changed", s, at, f"{tag} names item {item_id}, the item at output_index {i} "
-                            f"is {alias.id} (reported once per stream)")
+                    self._v(
+                        "item_id_changed",
+                        s,
+                        at,
+                        f"{tag} names item {item_id}, the item at output_index {i} "
+                        f"is {alias.id} (reported once per stream)",
+                    )
                 item = alias
         if item is None:
             if not self._resumed and self._first(("item", item_id)):
@@ -500,12 +615,12 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                 by_index.setdefault(i, item)
         elif item.done:
             if self._first(("item_done", item.id)):
-                self._v("event_after_item_done", s, at, f"{tag} of item {item.id} after its "
-                        "response.output_item.done")
+                self._v("event_after_item_done", s, at, f"{tag} of item {item.id} after its response.output_item.done")
             return
         elif i is not None and item.index is not None and i != item.index and self._first(("index", item.id, i)):
-            self._v("output_index_mismatch", s, at, f"{tag} of item {item.id} at output_index {i}, added at "
-                    f"{item.index}")
+            self._v(
+                "output_index_mismatch", s, at, f"{tag} of item {item.id} at output_index {i}, added at {item.index}"
+            )
         for part in item.parts:
             self._close_part(part, item, tag, s, at)
         item.done = True
@@ -514,12 +629,20 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         if part.deltas is not None and not part.text_done:
             part.text_done = True
             part.deltas = None
-            self._v("text_not_done", s, at, f"{part.key[1]} {part.key[2]} of item {item.id}: deltas without their "
-                    f".done text event before {tag}")
+            self._v(
+                "text_not_done",
+                s,
+                at,
+                f"{part.key[1]} {part.key[2]} of item {item.id}: deltas without their .done text event before {tag}",
+            )
         if part.added and not part.done and tag == "response.output_item.done":
             part.done = True
-            self._v("part_not_done", s, at, f"{part.key[1]} part {part.key[2]} of item {item.id} has no .done "
-                    "before response.output_item.done")
+            self._v(
+                "part_not_done",
+                s,
+                at,
+                f"{part.key[1]} part {part.key[2]} of item {item.id} has no .done before response.output_item.done",
+            )
 
     def _item_of(self, ev: Any, tag: str, s: Any, at: int) -> _Item | None:
         """The item an event of an item belongs to (checking that it was added, is not done, and is at the
@@ -541,8 +664,13 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                     if alias.id[:1] == "@":  # added without an id (or item): this id names it
                         self._items[item_id] = alias
                     elif self._first("item_id_changed"):
-                        self._v("item_id_changed", s, at, f"{tag} names item {item_id}, the item at output_index "
-                                f"{i} is {alias.id} (reported once per stream)")
+                        self._v(
+                            "item_id_changed",
+                            s,
+                            at,
+                            f"{tag} names item {item_id}, the item at output_index "
+                            f"{i} is {alias.id} (reported once per stream)",
+                        )
                     item = alias
                 elif alias is not None and type(item_id) is not str:
                     item = alias
@@ -557,13 +685,16 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         assert item is not None
         if item.done:
             if self._first(("item_done", item.id)):
-                self._v("event_after_item_done", s, at, f"{tag} of item {item.id} after its "
-                        "response.output_item.done")
+                self._v("event_after_item_done", s, at, f"{tag} of item {item.id} after its response.output_item.done")
             return None
         if type(i) is int and item.index is not None and i != item.index:
             if self._first(("index", item.id, i)):
-                self._v("output_index_mismatch", s, at, f"{tag} of item {item.id} at output_index {i}, added at "
-                        f"{item.index}")
+                self._v(
+                    "output_index_mismatch",
+                    s,
+                    at,
+                    f"{tag} of item {item.id} at output_index {i}, added at {item.index}",
+                )
         return item
 
     def _part(self, item: _Item, group: str, index: int) -> _Part:

@@ -26,7 +26,15 @@ from ._lenient import decode_struct, probe_tag
 from ._projection import Skipped, View
 
 __all__ = [
-    "DEFAULT_MAX_LINE_SIZE", "Buffer", "Errors", "Framed", "Kernel", "RawKernel", "as_bytes", "check_errors", "encode",
+    "DEFAULT_MAX_LINE_SIZE",
+    "Buffer",
+    "Errors",
+    "Framed",
+    "Kernel",
+    "RawKernel",
+    "as_bytes",
+    "check_errors",
+    "encode",
 ]
 
 Buffer = bytes | bytearray | memoryview | str
@@ -46,6 +54,7 @@ class Framed(NamedTuple, Generic[E_co]):
 
     event: E_co
     raw: bytes
+
 
 DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)  # msgspec raises the last
 # one for invalid UTF-8 inside a string it decodes (but does not check the bytes of fields it skips)
@@ -273,9 +282,12 @@ class Kernel:
             mode = self._mode
             if mode == 0 and data.count(b'}\n{"type":"response.', pos, last) == newlines:
                 pass
-            elif mode <= 1 and (joined := data.count(b'}\n{"type":"response.', pos, last)) + 2 * (
-                two := data.count(b'}\n\n{"type":"response.', pos, last)
-            ) == newlines:
+            elif (
+                mode <= 1
+                and (joined := data.count(b'}\n{"type":"response.', pos, last))
+                + 2 * (two := data.count(b'}\n\n{"type":"response.', pos, last))
+                == newlines
+            ):
                 blank = two
                 self._mode = 1 if two else 0
             elif (joined := data.count(b"}\n{", pos, last)) == newlines:
@@ -579,7 +591,16 @@ class _Lines:
         """Lines of ``data[pos:n]``, one reused-decoder call each over zero-copy slices; errors located by
         line and byte offset. ``bad_utf8``: the region holds invalid UTF-8, so every line is checked."""
         self.lineno = _decode_lines_exact(
-            data, pos, n, self.lineno, self.out, self.errors, bad_utf8, self.kernel, base, self.surrogates,
+            data,
+            pos,
+            n,
+            self.lineno,
+            self.out,
+            self.errors,
+            bad_utf8,
+            self.kernel,
+            base,
+            self.surrogates,
             self.limit,
         )
 
@@ -600,8 +621,14 @@ class _Lines:
             end += len(chunk)
         self.lineno += 1
         if not blank:
-            self.kernel.bad(too_long(self.limit), head[: min(KEEP_RAW, self.limit + 1)], self.errors, self.out,
-                            line=self.lineno, offset=pos)
+            self.kernel.bad(
+                too_long(self.limit),
+                head[: min(KEEP_RAW, self.limit + 1)],
+                self.errors,
+                self.out,
+                line=self.lineno,
+                offset=pos,
+            )
         return end
 
 
@@ -672,8 +699,14 @@ def _decode_lines_exact(
             continue
         if nl - pos > limit:  # too long: reported with its first bytes (a blank one is skipped)
             if not is_blank(data, pos, nl):
-                kernel.bad(too_long(limit), bytes(view[pos : pos + min(KEEP_RAW, limit + 1)]), errors, out,
-                           line=lineno, offset=base + pos)
+                kernel.bad(
+                    too_long(limit),
+                    bytes(view[pos : pos + min(KEEP_RAW, limit + 1)]),
+                    errors,
+                    out,
+                    line=lineno,
+                    offset=base + pos,
+                )
             pos = nl + 1
             continue
         if data[pos] != 123:  # not "{": a blank line, or a bad one
@@ -771,9 +804,7 @@ def _fast(data: bytes | bytearray, valid_utf8: bool | None = None) -> bool:
     return data.isascii() or utf8_valid(data)
 
 
-def decode_lines_raw(
-    kernel: Kernel, buf: Any, errors: str, max_line_size: int = DEFAULT_MAX_LINE_SIZE
-) -> list[Any]:
+def decode_lines_raw(kernel: Kernel, buf: Any, errors: str, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> list[Any]:
     """``decode_lines`` with ``raw=True``: Framed pairs, one per non-blank line, the same events and errors."""
     check_errors(errors)
     check_line_size(max_line_size)
@@ -807,8 +838,17 @@ def _raw_lines(kernel: Kernel, src: bytes | memoryview, errors: str, surrogates:
             seen, chunk = len(chunk), grown(src, pos, len(chunk), max_line_size)
             end = chunk.rfind(b"\n", seen) + 1 if pos + len(chunk) < n else len(chunk)
         else:
-            lineno = _raw_region(kernel, chunk[:end] if end < len(chunk) else chunk, pos, lineno, errors,
-                                 surrogates, out, 0, max_line_size)
+            lineno = _raw_region(
+                kernel,
+                chunk[:end] if end < len(chunk) else chunk,
+                pos,
+                lineno,
+                errors,
+                surrogates,
+                out,
+                0,
+                max_line_size,
+            )
             pos += end
     return out
 
@@ -847,8 +887,14 @@ def _raw_region(
         if i in long:
             if is_blank(line, 0, len(line)):
                 return None
-            return _bad(kernel, too_long(limit), line[: min(KEEP_RAW, limit + 1)], errors, line=lineno + i + 1,
-                        offset=_offset(i))
+            return _bad(
+                kernel,
+                too_long(limit),
+                line[: min(KEEP_RAW, limit + 1)],
+                errors,
+                line=lineno + i + 1,
+                offset=_offset(i),
+            )
         if not line.strip(JSON_WS):
             return None  # a blank line
         try:

@@ -239,39 +239,55 @@ class Decoder(Generic[T_co]):
 
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[False] = False
+        self,
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> SSEDecoder[T_co | UnknownEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[False] = False
+        self,
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["strict"] = "strict", max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[True]
+        self,
+        *,
+        errors: Literal["strict"] = "strict",
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[True],
     ) -> SSEDecoder[Framed[T_co | UnknownEvent]]: ...
     @overload
     def sse_decoder(
-        self, *, errors: Literal["replace"], max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[True]
+        self, *, errors: Literal["replace"], max_event_size: int = ..., last_event_id: str = ..., raw: Literal[True]
     ) -> SSEDecoder[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def sse_decoder(
-        self, *, errors: str, max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[False] = False
+        self, *, errors: str, max_event_size: int = ..., last_event_id: str = ..., raw: Literal[False] = False
     ) -> SSEDecoder[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
-    def sse_decoder(self, *, errors: str = ..., max_event_size: int = ...,
-        last_event_id: str = ..., raw: bool) -> SSEDecoder[Any]: ...
     def sse_decoder(
-        self, *, errors: str = "strict", max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
-        last_event_id: str = "", raw: bool = False
+        self, *, errors: str = ..., max_event_size: int = ..., last_event_id: str = ..., raw: bool
+    ) -> SSEDecoder[Any]: ...
+    def sse_decoder(
+        self,
+        *,
+        errors: str = "strict",
+        max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str = "",
+        raw: bool = False,
     ) -> Any:
         """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
-        return _sse().SSEDecoder(errors=errors, max_event_size=max_event_size, decoder=self, raw=raw,
-                                 last_event_id=last_event_id)
+        return _sse().SSEDecoder(
+            errors=errors, max_event_size=max_event_size, decoder=self, raw=raw, last_event_id=last_event_id
+        )
 
     @overload
     def iter_sse(
@@ -305,18 +321,33 @@ class Decoder(Generic[T_co]):
     ) -> Iterator[Framed[T_co | UnknownEvent]]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: Literal["replace"], max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[True]
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: Literal["replace"],
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[True],
     ) -> Iterator[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str, max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[False] = False
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: str,
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> Iterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def iter_sse(
-        self, chunks: Iterable[Buffer], *, errors: str = ..., max_event_size: int = ...,
-        last_event_id: str = ..., raw: bool
+        self,
+        chunks: Iterable[Buffer],
+        *,
+        errors: str = ...,
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: bool,
     ) -> Iterator[Any]: ...
     def iter_sse(
         self,
@@ -328,8 +359,7 @@ class Decoder(Generic[T_co]):
         raw: bool = False,
     ) -> Iterator[Any]:
         """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
-        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id,
-                               raw=raw)
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id, raw=raw)
         return _sse().iter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
     @overload
@@ -374,13 +404,23 @@ class Decoder(Generic[T_co]):
     ) -> AsyncIterator[Framed[T_co | UnknownEvent | InvalidEvent]]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str, max_event_size: int = ...,
-        last_event_id: str = ..., raw: Literal[False] = False
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: str,
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: Literal[False] = False,
     ) -> AsyncIterator[T_co | UnknownEvent | InvalidEvent]: ...
     @overload
     def aiter_sse(
-        self, chunks: AsyncIterable[Buffer], *, errors: str = ..., max_event_size: int = ...,
-        last_event_id: str = ..., raw: bool
+        self,
+        chunks: AsyncIterable[Buffer],
+        *,
+        errors: str = ...,
+        max_event_size: int = ...,
+        last_event_id: str = ...,
+        raw: bool,
     ) -> AsyncIterator[Any]: ...
     def aiter_sse(
         self,
@@ -392,8 +432,7 @@ class Decoder(Generic[T_co]):
         raw: bool = False,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
-        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id,
-                               raw=raw)
+        dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id, raw=raw)
         return _sse().aiter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
 
 

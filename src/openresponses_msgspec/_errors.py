@@ -8,7 +8,13 @@ from typing import Any
 import msgspec
 
 __all__ = [
-    "DecodeError", "InvalidEvent", "InvalidValue", "MissingExtraError", "UnknownEvent", "UnknownValue", "kept_raw",
+    "DecodeError",
+    "InvalidEvent",
+    "InvalidValue",
+    "MissingExtraError",
+    "UnknownEvent",
+    "UnknownValue",
+    "kept_raw",
 ]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
@@ -99,7 +105,7 @@ def _detached(error: DecodeError) -> DecodeError:
 class _Unknown:
     __slots__ = ("type", "raw")
 
-    def __init__(self, type: str, raw: bytes) -> None:  # noqa: A002 - mirrors the wire name
+    def __init__(self, type: str, raw: bytes) -> None:
         self.type = type
         self.raw = raw
 
@@ -143,7 +149,7 @@ class InvalidValue:
 
     __slots__ = ("type", "raw", "error")
 
-    def __init__(self, type: str | None, raw: bytes, error: DecodeError) -> None:  # noqa: A002 - the wire name
+    def __init__(self, type: str | None, raw: bytes, error: DecodeError) -> None:
         self.type = type
         self.raw = raw
         self.error = _detached(error)

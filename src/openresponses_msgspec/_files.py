@@ -58,7 +58,7 @@ _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
 
 
-def _check(format: str | None, errors: str, batch_size: int) -> None:  # noqa: A002 - the public name
+def _check(format: str | None, errors: str, batch_size: int) -> None:
     if format not in (None, "ndjson", "sse", "array"):
         raise ValueError(f"format must be 'ndjson', 'sse', 'array' or None, not {format!r}")
     if errors not in ("strict", "replace"):
@@ -69,10 +69,12 @@ def _check(format: str | None, errors: str, batch_size: int) -> None:  # noqa: A
 
 # -- bytes in ------------------------------------------------------------------------------------------------
 
+
 def _text_mode(f: Any) -> TypeError:
     return TypeError(
         f"source is a text-mode file object ({type(f).__name__}): events are read as bytes; open the file "
-        "with 'rb' (or pass its .buffer)")
+        "with 'rb' (or pass its .buffer)"
+    )
 
 
 def _file_blocks(f: Any, size: int) -> Iterator[bytes]:
@@ -128,7 +130,7 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     if isinstance(source, (str, os.PathLike)):
         if source == "-":
             return _file_blocks(sys.stdin.buffer, size)
-        f = open(source, "rb")  # noqa: SIM115 - closed by the caller's finally (a FIFO or /dev/fd/N is read too)
+        f = open(source, "rb")
         opened.append(f)
         return _file_blocks(f, size)
     if hasattr(source, "read"):
@@ -137,7 +139,8 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
         memoryview(source)
     except TypeError:
         raise TypeError(
-            f"source must be a path, '-', a binary file object or a buffer, not {type(source).__name__}") from None
+            f"source must be a path, '-', a binary file object or a buffer, not {type(source).__name__}"
+        ) from None
     return _buffer_blocks(source, size)
 
 
@@ -150,8 +153,11 @@ class _Corrupt(Exception):
 
 
 def _corrupt(what: str, compressed: int, uncompressed: int) -> _Corrupt:
-    return _Corrupt(DecodeError(f"gzip data {what}: compressed byte {compressed}, uncompressed byte {uncompressed}",
-                                offset=uncompressed))
+    return _Corrupt(
+        DecodeError(
+            f"gzip data {what}: compressed byte {compressed}, uncompressed byte {uncompressed}", offset=uncompressed
+        )
+    )
 
 
 def _gunzip(blocks: Iterator[Any], size: int) -> Iterator[bytes]:
@@ -217,7 +223,7 @@ def _gunzip(blocks: Iterator[Any], size: int) -> Iterator[bytes]:
         yield b"".join(outs)
 
 
-def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tuple[Iterator[Any], str]:  # noqa: A002
+def _blocks(source: Any, size: int, opened: list[Any], format: str | None) -> tuple[Iterator[Any], str]:
     """Blocks of (decompressed) input, and its format: ``format``, or detected from the first non-blank byte."""
     raw = _raw_blocks(source, size, opened)
     first = b""
@@ -384,6 +390,7 @@ def detect_format(head: bytes) -> Format:
 
 # -- framing -------------------------------------------------------------------------------------------------
 
+
 def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeError:
     return DecodeError(
         err.msg,
@@ -405,7 +412,8 @@ def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
         bad = ev.event if type(ev) is Framed else ev
         if type(bad) is InvalidEvent:
             moved = InvalidEvent(
-                _located(bad.error, line, offset, index), bad.raw,
+                _located(bad.error, line, offset, index),
+                bad.raw,
                 line=None if bad.line is None else bad.line + line,
                 offset=None if bad.offset is None else bad.offset + offset,
                 index=None if bad.index is None else bad.index + index,
@@ -452,8 +460,9 @@ class _Long:
 
     __slots__ = ("head", "size", "blank", "line", "offset", "limit", "errors")
 
-    def __init__(self, held: bytearray, block: bytes, pos: int, line: int, offset: int, limit: int,
-                 errors: str) -> None:
+    def __init__(
+        self, held: bytearray, block: bytes, pos: int, line: int, offset: int, limit: int, errors: str
+    ) -> None:
         keep = min(KEEP_RAW, limit + 1)
         self.head = bytes(held[:keep]) + block[pos : pos + keep - min(keep, len(held))]
         self.size = 0
@@ -478,8 +487,13 @@ class _Long:
         return [InvalidEvent(self.error(), self.head, line=self.line, offset=self.offset)]
 
 
-def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[Any]],
-            limit: int = DEFAULT_MAX_LINE_SIZE, raw: bool = False) -> _Parts:
+def _ndjson(
+    blocks: Iterator[bytes],
+    errors: str,
+    lines_fn: Callable[..., list[Any]],
+    limit: int = DEFAULT_MAX_LINE_SIZE,
+    raw: bool = False,
+) -> _Parts:
     """NDJSON: each block cut after its last LF; a line not yet ended waits for the block that ends it, up to
     ``limit`` bytes: past that it is skipped as it arrives (:class:`_Long`), never held."""
     pending = bytearray()  # a line not yet ended (at most `limit` bytes)
@@ -548,8 +562,9 @@ def _ndjson(blocks: Iterator[bytes], errors: str, lines_fn: Callable[..., list[A
 
 def _sse(blocks: Iterator[bytes], errors: str, decoder: Any, raw: bool = False) -> _Parts:
     """SSE blocks through one incremental decoder: its errors' lines, offsets and indices are stream-absolute."""
-    dec: Any = (decoder.sse_decoder(errors=errors, raw=raw) if decoder is not None else
-                SSEDecoder(errors=errors, raw=raw))
+    dec: Any = (
+        decoder.sse_decoder(errors=errors, raw=raw) if decoder is not None else SSEDecoder(errors=errors, raw=raw)
+    )
     held: list[bytes] = []  # fed 4 blocks at a time: each feed costs the SSE decoder a fixed amount (measured:
     size = 0  # 0.84x of a whole-buffer decode_sse with 1 MiB feeds, 0.89x with 4 MiB)
     for block in blocks:
@@ -592,8 +607,12 @@ def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[An
                 offset += len(block) - len(pend)
                 continue
             if block[skip] != 0x5B:  # "["
-                raise DecodeError("JSON is malformed: expected '[' (byte 0)", pos=offset + skip,
-                                  line=line + _newlines(block[:skip]) + 1, offset=offset + skip)
+                raise DecodeError(
+                    "JSON is malformed: expected '[' (byte 0)",
+                    pos=offset + skip,
+                    line=line + _newlines(block[:skip]) + 1,
+                    offset=offset + skip,
+                )
             line += _newlines(block[: skip + 1])
             offset += skip + 1
             block = block[skip + 1 :]
@@ -629,8 +648,12 @@ def _array(blocks: Iterator[bytes], errors: str, array_fn: Callable[..., list[An
         return
     tail = bytes(buf).rstrip(_WS)
     if not tail.endswith(b"]"):
-        raise DecodeError("Input data was truncated: the array has no closing ']'", pos=len(tail),
-                          line=line + _newlines(tail) + 1, offset=offset + len(tail))
+        raise DecodeError(
+            "Input data was truncated: the array has no closing ']'",
+            pos=len(tail),
+            line=line + _newlines(tail) + 1,
+            offset=offset + len(tail),
+        )
     yield _array_piece(tail[:-1], errors, array_fn, index, line, offset), len(buf)
 
 
@@ -780,8 +803,9 @@ def _element_at(piece: bytes, k: int) -> int:
     return pos
 
 
-def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], index: int, line: int,
-                 offset: int) -> list[Any]:
+def _array_piece(
+    piece: bytes, errors: str, array_fn: Callable[..., list[Any]], index: int, line: int, offset: int
+) -> list[Any]:
     """Decode the values of ``piece`` as an array; errors moved to file coordinates (the in-memory decoder
     locates each bad element by line and offset in ``b"[" + piece + b"]"``: one byte to take off)."""
     if not piece.strip(_WS):
@@ -796,9 +820,15 @@ def _array_piece(piece: bytes, errors: str, array_fn: Callable[..., list[Any]], 
         else:  # not a well-formed array: located by the byte position msgspec names
             at = max(0, (err.pos or 1) - 1)
         msg = err.msg if err.index is not None else _BYTE.sub(f"(byte {offset + at})", err.msg)
-        raise DecodeError(msg, path=err.path, pos=err.pos, line=line + _newlines(piece[:at]) + 1,
-                          offset=offset + at, index=None if err.index is None else err.index + index,
-                          raw=err.raw) from None
+        raise DecodeError(
+            msg,
+            path=err.path,
+            pos=err.pos,
+            line=line + _newlines(piece[:at]) + 1,
+            offset=offset + at,
+            index=None if err.index is None else err.index + index,
+            raw=err.raw,
+        ) from None
     if errors == "replace":
         _relocate(evs, line, offset - 1, index)
     return evs
@@ -851,10 +881,11 @@ def _whole(buf: bytearray, end: int) -> bool:
 
 # -- public --------------------------------------------------------------------------------------------------
 
+
 def _batches(
     source: Any,
     *,
-    format: str | None,  # noqa: A002
+    format: str | None,
     errors: str,
     decoder: Any,
     batch_size: int,
@@ -904,53 +935,107 @@ def _batches(
 
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: None = None,
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[list[Event]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: None = None,
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[list[Framed[Event]]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: None = None,
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[list[Event | InvalidEvent]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: None = None,
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[list[Framed[Event | InvalidEvent]]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: Decoder[T],
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[list[T | UnknownEvent]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: Decoder[T],
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[list[Framed[T | UnknownEvent]]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: Decoder[T],
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[list[T | UnknownEvent | InvalidEvent]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], batch_size: int = 65536, max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: Decoder[T],
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[list[Framed[T | UnknownEvent | InvalidEvent]]]: ...
 @overload
 def iter_batches(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"] = ...,  # noqa: A002
-    decoder: Decoder[Any] | None = None, batch_size: int = 65536, max_line_size: int = ..., raw: bool,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"] = ...,
+    decoder: Decoder[Any] | None = None,
+    batch_size: int = 65536,
+    max_line_size: int = ...,
+    raw: bool,
 ) -> Iterator[list[Any]]: ...
 def iter_batches(
     source: Source,
     *,
-    format: Format | None = None,  # noqa: A002 - the public name
+    format: Format | None = None,
     errors: Literal["strict", "replace"] = "strict",
     decoder: Decoder[Any] | None = None,
     batch_size: int = 65536,
@@ -971,65 +1056,118 @@ def iter_batches(
     :class:`Framed` ``(event, raw)``, ``raw`` the event's bytes exactly as in the (uncompressed) input: its
     NDJSON line without the line end, its SSE data, its array element.
     """
-    return _batches(source, format=format, errors=errors, decoder=decoder, batch_size=batch_size,
-                    max_line_size=max_line_size, raw=raw)
+    return _batches(
+        source,
+        format=format,
+        errors=errors,
+        decoder=decoder,
+        batch_size=batch_size,
+        max_line_size=max_line_size,
+        raw=raw,
+    )
 
 
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: None = None,
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[Event]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: None = None, max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: None = None,
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[Framed[Event]]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: None = None,
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[Event | InvalidEvent]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: None = None, max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: None = None,
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[Framed[Event | InvalidEvent]]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: Decoder[T],
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[T | UnknownEvent]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict"] = "strict",  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict"] = "strict",
+    decoder: Decoder[T],
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[Framed[T | UnknownEvent]]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[False] = False,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: Decoder[T],
+    max_line_size: int = ...,
+    raw: Literal[False] = False,
 ) -> Iterator[T | UnknownEvent | InvalidEvent]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"],  # noqa: A002
-    decoder: Decoder[T], max_line_size: int = ..., raw: Literal[True],
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"],
+    decoder: Decoder[T],
+    max_line_size: int = ...,
+    raw: Literal[True],
 ) -> Iterator[Framed[T | UnknownEvent | InvalidEvent]]: ...
 @overload
 def iter_events(
-    source: Source, *, format: Format | None = None, errors: Literal["strict", "replace"] = ...,  # noqa: A002
-    decoder: Decoder[Any] | None = None, max_line_size: int = ..., raw: bool,
+    source: Source,
+    *,
+    format: Format | None = None,
+    errors: Literal["strict", "replace"] = ...,
+    decoder: Decoder[Any] | None = None,
+    max_line_size: int = ...,
+    raw: bool,
 ) -> Iterator[Any]: ...
 def iter_events(
     source: Source,
     *,
-    format: Format | None = None,  # noqa: A002
+    format: Format | None = None,
     errors: Literal["strict", "replace"] = "strict",
     decoder: Decoder[Any] | None = None,
     max_line_size: int = DEFAULT_MAX_LINE_SIZE,
     raw: bool = False,
 ) -> Iterator[Any]:
     """The events of :func:`iter_batches`, one by one (``raw=True``: :class:`Framed` pairs)."""
-    for batch in _batches(source, format=format, errors=errors, decoder=decoder, batch_size=65536,
-                          max_line_size=max_line_size, raw=raw):
+    for batch in _batches(
+        source, format=format, errors=errors, decoder=decoder, batch_size=65536, max_line_size=max_line_size, raw=raw
+    ):
         yield from batch

@@ -120,8 +120,9 @@ class _StructPlan:
             rename[f.name] = f.encode_name
             if holds:
                 missing = f.default_factory if f.default_factory is not msgspec.NODEFAULT else (lambda d=f.default: d)
-                lenient.append((f.name, "." + f.encode_name, _value_fn(f.type, keep=not f.required), f.required,
-                                missing))
+                lenient.append(
+                    (f.name, "." + f.encode_name, _value_fn(f.type, keep=not f.required), f.required, missing)
+                )
         # the twin has the same attribute names, so its asdict() is the keyword arguments of ``cls``
         twin = msgspec.defstruct(f"{cls.__name__}Lenient", twin_fields, kw_only=True, rename=rename)
         self.cls = cls
@@ -132,8 +133,9 @@ class _StructPlan:
 _plans: dict[type, _StructPlan] = {}
 
 
-def decode_struct(raw: Any, cls: type[msgspec.Struct], path: str = "$", *, failed: Exception | None = None,
-                  _hint: str | None = None) -> Any:
+def decode_struct(
+    raw: Any, cls: type[msgspec.Struct], path: str = "$", *, failed: Exception | None = None, _hint: str | None = None
+) -> Any:
     """Decode ``raw`` as ``cls`` (any Struct class), keeping nested values of unknown tags as
     :class:`UnknownValue` and nested Struct values that fail validation as :class:`InvalidValue`.
 

@@ -100,15 +100,36 @@ class SSEDecoder(Generic[T]):
 
     __slots__ = (
         # options
-        "errors", "max_event_size", "_kernel", "_raw",
+        "errors",
+        "max_event_size",
+        "_kernel",
+        "_raw",
         # what the stream said
-        "last_event_id", "retry", "_id", "_done_at", "_seen", "_sniff",
+        "last_event_id",
+        "retry",
+        "_id",
+        "_done_at",
+        "_seen",
+        "_sniff",
         # chunks -> lines
-        "_received", "_lines", "_buf", "_buf_at", "_discard", "_cr", "_bom", "_queue", "_closed",
+        "_received",
+        "_lines",
+        "_buf",
+        "_buf_at",
+        "_discard",
+        "_cr",
+        "_bom",
+        "_queue",
+        "_closed",
         # the event being assembled
-        "_data", "_has_data", "_start", "_start_line", "_skip",
+        "_data",
+        "_has_data",
+        "_start",
+        "_start_line",
+        "_skip",
         # results not yet returned, and the index of the first of them
-        "_out", "_index",
+        "_out",
+        "_index",
     )
 
     @overload
@@ -303,8 +324,7 @@ class SSEDecoder(Generic[T]):
             if stripped == _DONE:  # the marker says the stream is complete, blank line or not
                 self._done_at = self._index + len(self._out)
             elif stripped:
-                self._bad(DecodeError("stream ended inside an event (no blank line after its data)"), data,
-                          start, line)
+                self._bad(DecodeError("stream ended inside an event (no blank line after its data)"), data, start, line)
         return self._take()
 
     # -- 1. chunks -> complete lines ----------------------------------------------------------------------
@@ -442,9 +462,7 @@ class SSEDecoder(Generic[T]):
 
     def _held_line(self, line: bytearray, offset: int, lineno: int) -> None:
         """A line completed from the waiting buffer (which this decoder owns)."""
-        if not self._has_data and not self._skip and line.startswith(b"data") and (
-            len(line) == 4 or line[4] == 58
-        ):
+        if not self._has_data and not self._skip and line.startswith(b"data") and (len(line) == 4 or line[4] == 58):
             # The event's first data line: adopt the buffer as its payload instead of copying it.
             vs = _value_at(line, 4)
             if self._start < 0:
@@ -920,12 +938,17 @@ def _sse_decoder(
     """The SSEDecoder that iter_sse/aiter_sse use: ``decoder`` itself, or a new one with the options applied.
     Options beside an SSEDecoder are rejected unless they are what it has: never silently ignored."""
     if isinstance(decoder, SSEDecoder):
-        for name, value, have in (("errors", errors, decoder.errors), ("max_event_size", max_event_size,
-                                  decoder.max_event_size), ("last_event_id", last_event_id, decoder.last_event_id),
-                                  ("raw", raw, decoder._raw)):
+        for name, value, have in (
+            ("errors", errors, decoder.errors),
+            ("max_event_size", max_event_size, decoder.max_event_size),
+            ("last_event_id", last_event_id, decoder.last_event_id),
+            ("raw", raw, decoder._raw),
+        ):
             if value is not None and value != have:
-                raise TypeError(f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
-                                f"({name}={have!r}): set it on that SSEDecoder")
+                raise TypeError(
+                    f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
+                    f"({name}={have!r}): set it on that SSEDecoder"
+                )
         return decoder
     if decoder is not None and not isinstance(decoder, Decoder):
         raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
@@ -940,8 +963,10 @@ def _sse_decoder(
 
 def _not_a_buffer(chunks: object, fn: str) -> None:
     if isinstance(chunks, (bytes, bytearray, memoryview, str)):
-        raise TypeError(f"{fn}() takes an iterable of chunks or a binary file, not one {type(chunks).__name__} "
-                        f"buffer: decode a whole buffer with decode_sse(buf)")
+        raise TypeError(
+            f"{fn}() takes an iterable of chunks or a binary file, not one {type(chunks).__name__} "
+            f"buffer: decode a whole buffer with decode_sse(buf)"
+        )
 
 
 Chunks = Iterable[Buffer] | BinaryReader

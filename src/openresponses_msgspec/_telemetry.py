@@ -29,8 +29,14 @@ if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
     from opentelemetry.trace import Span, Tracer
 
-__all__ = ["GENAI_SEMCONV_VERSION", "AttributeValue", "GenAITelemetry", "Measurement", "genai_telemetry",
-           "record_genai"]
+__all__ = [
+    "GENAI_SEMCONV_VERSION",
+    "AttributeValue",
+    "GenAITelemetry",
+    "Measurement",
+    "genai_telemetry",
+    "record_genai",
+]
 
 GENAI_SEMCONV_VERSION = "1.44.0"
 """The OpenTelemetry semantic conventions version whose GenAI and OpenAI names are used (as the
@@ -46,9 +52,15 @@ METRICS: dict[str, tuple[str, str, tuple[float, ...]]] = {
     "gen_ai.client.token.usage": ("{token}", "Number of input and output tokens used.", _TOKEN_BUCKETS),
     "gen_ai.client.operation.duration": ("s", "GenAI operation duration.", _SECOND_BUCKETS),
     "gen_ai.client.operation.time_to_first_chunk": (
-        "s", "Time to receive the first chunk of a streaming response.", _SECOND_BUCKETS),
+        "s",
+        "Time to receive the first chunk of a streaming response.",
+        _SECOND_BUCKETS,
+    ),
     "gen_ai.client.operation.time_per_output_chunk": (
-        "s", "Time between the chunks of a streaming response, after the first.", _CHUNK_BUCKETS),
+        "s",
+        "Time between the chunks of a streaming response, after the first.",
+        _CHUNK_BUCKETS,
+    ),
 }
 
 
@@ -119,8 +131,7 @@ def _messages(output: tuple[Any, ...], finish: str | None) -> str:
             if text:
                 parts.append({"type": "reasoning", "content": text})
         elif isinstance(item, FunctionCallItem):
-            parts.append({"type": "tool_call", "id": item.call_id, "name": item.name,
-                          "arguments": item.arguments})
+            parts.append({"type": "tool_call", "id": item.call_id, "name": item.name, "arguments": item.arguments})
         elif isinstance(item, CustomToolCallItem):
             parts.append({"type": "tool_call", "id": item.call_id, "name": item.name, "arguments": item.input})
     msg: dict[str, Any] = {"role": "assistant", "parts": parts}
@@ -157,8 +168,11 @@ def genai_telemetry(
     resp = acc.response
     output = acc.output
     model = acc.model
-    attrs: dict[str, AttributeValue] = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": provider,
-                                        "openai.api.type": "responses"}
+    attrs: dict[str, AttributeValue] = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": provider,
+        "openai.api.type": "responses",
+    }
     if request_model is not None:
         attrs["gen_ai.request.model"] = request_model
     if server_address is not None:
@@ -250,8 +264,12 @@ def record_genai(
     elif tracer is not None:
         start, end = telemetry.start_time, telemetry.end_time
         epoch = start is not None and end is not None and start > 1e9 and end >= start
-        s = tracer.start_span(telemetry.span_name, kind=trace.SpanKind.CLIENT, attributes=telemetry.attributes,
-                              start_time=int(start * 1e9) if epoch and start is not None else None)
+        s = tracer.start_span(
+            telemetry.span_name,
+            kind=trace.SpanKind.CLIENT,
+            attributes=telemetry.attributes,
+            start_time=int(start * 1e9) if epoch and start is not None else None,
+        )
         if "error.type" in telemetry.attributes:
             s.set_status(trace.StatusCode.ERROR, str(telemetry.attributes["error.type"]))
         s.end(end_time=int(end * 1e9) if epoch and end is not None else None)
@@ -262,5 +280,6 @@ def record_genai(
             if hist is None:
                 unit, description, buckets = METRICS[m.name]
                 hist = made[m.name] = meter.create_histogram(
-                    m.name, unit=unit, description=description, explicit_bucket_boundaries_advisory=list(buckets))
+                    m.name, unit=unit, description=description, explicit_bucket_boundaries_advisory=list(buckets)
+                )
             hist.record(m.value, m.attributes)

@@ -34,8 +34,11 @@ def bulk_values(values: list[bytes], decoder: Decoder[Any]) -> list[Any] | None:
             v = values[i]
             # A BOM fails its line (but the first one, taken for the buffer's): such a value is decoded alone,
             # so it decodes the same wherever it sits. Clean batches pay nothing for it.
-            out[i] = one_value(v, decoder) if v.startswith(_BOM) else (
-                InvalidEvent(ev.error._located(line=None, offset=0, raw=v), v, offset=0))
+            out[i] = (
+                one_value(v, decoder)
+                if v.startswith(_BOM)
+                else (InvalidEvent(ev.error._located(line=None, offset=0, raw=v), v, offset=0))
+            )
     return out
 
 

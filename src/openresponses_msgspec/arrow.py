@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_COLUMNS",
-    "EVENT_SCHEMA",  # noqa: F822 - built by __getattr__ on first use
+    "EVENT_SCHEMA",
     "RESPONSE_COLUMNS",
-    "RESPONSE_SCHEMA",  # noqa: F822
+    "RESPONSE_SCHEMA",
     "event_row",
     "response_row",
     "responses_to_arrow",
@@ -106,8 +106,17 @@ _encode = msgspec.json.encode
 _enc = msgspec.json.Encoder(enc_hook=kept_raw).encode  # nested UnknownValue/InvalidValue: their bytes
 _COMMON = ("sequence_number", "item_id", "output_index", "content_index", "delta")
 _INT_COLUMNS = {"sequence_number", "output_index", "content_index"}
-_RESPONSE_COLS = ("response_id", "model", "status", "input_tokens", "output_tokens", "total_tokens",
-                  "reasoning_tokens", "cached_tokens", "cost")
+_RESPONSE_COLS = (
+    "response_id",
+    "model",
+    "status",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "reasoning_tokens",
+    "cached_tokens",
+    "cost",
+)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
@@ -255,9 +264,14 @@ def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
     for item in acc.output:
         if getattr(item, "type", None) in ("function_call", "custom_tool_call", "mcp_call"):
             args = getattr(item, "arguments", None)
-            calls.append({"type": item.type, "name": getattr(item, "name", None),
-                          "call_id": getattr(item, "call_id", None),
-                          "arguments": args if args is not None else getattr(item, "input", None)})
+            calls.append(
+                {
+                    "type": item.type,
+                    "name": getattr(item, "name", None),
+                    "call_id": getattr(item, "call_id", None),
+                    "arguments": args if args is not None else getattr(item, "input", None),
+                }
+            )
     row["function_calls"] = _enc(calls).decode() if calls else None
     row["error_events"] = len(acc.errors)
     row["problem_count"] = len(acc.problems)
@@ -285,8 +299,13 @@ def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
 
 def _schema(columns: dict[str, str]) -> pyarrow.Schema:
     pa = _pyarrow("the Arrow schemas")
-    types = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_(),
-             "binary": pa.binary()}
+    types = {
+        "string": pa.string(),
+        "int64": pa.int64(),
+        "double": pa.float64(),
+        "bool": pa.bool_(),
+        "binary": pa.binary(),
+    }
     return pa.schema([pa.field(name, types[t]) for name, t in columns.items()])
 
 
@@ -296,8 +315,15 @@ def _array(pa: Any, values: list[Any], typ: Any) -> Any:
     try:
         return pa.array(values, typ)
     except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
-        fix = (_int if pa.types.is_integer(typ) else _float if pa.types.is_floating(typ) else
-               _str if pa.types.is_string(typ) else None)
+        fix = (
+            _int
+            if pa.types.is_integer(typ)
+            else _float
+            if pa.types.is_floating(typ)
+            else _str
+            if pa.types.is_string(typ)
+            else None
+        )
         if fix is None:
             raise
         return pa.array([None if v is None else fix(v) for v in values], typ)
@@ -357,8 +383,7 @@ class _Plan:
         self.rest_one = len(rest) == 1  # attrgetter of one name returns the value, not a 1-tuple
         if rest:
             rest.sort(key=len)  # required fields first: the mirror is built positionally (stable sort)
-            self.rest_cls = msgspec.defstruct(f"{cls.__name__}Rest", rest, omit_defaults=True, gc=False,
-                                              rename=rename)
+            self.rest_cls = msgspec.defstruct(f"{cls.__name__}Rest", rest, omit_defaults=True, gc=False, rename=rename)
             self.rest_get = attrgetter(*[r[0] for r in rest])
         self.response = any(f.name == "response" for f in fields)
 
@@ -376,7 +401,7 @@ def _plan(cls: type[Any]) -> _Plan | None:
     if issubclass(cls, msgspec.Struct):
         try:
             plan = _Plan(cls)
-        except Exception:  # an odd class: row by row  # noqa: BLE001
+        except Exception:  # an odd class: row by row
             plan = None
     _plans[cls] = plan
     return plan
@@ -385,8 +410,17 @@ def _plan(cls: type[Any]) -> _Plan | None:
 def _response_values(resp: Any) -> list[Any]:
     """The response columns of one response object (typed Struct, or anything else: nulls)."""
     usage = getattr(resp, "usage", None)
-    out: list[Any] = [_str(getattr(resp, "id", None)), _str(getattr(resp, "model", None)),
-           _str(getattr(resp, "status", None)), None, None, None, None, None, None]
+    out: list[Any] = [
+        _str(getattr(resp, "id", None)),
+        _str(getattr(resp, "model", None)),
+        _str(getattr(resp, "status", None)),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
     if usage is not None and isinstance(usage, msgspec.Struct):
         out[3] = _int(getattr(usage, "input_tokens", None))
         out[4] = _int(getattr(usage, "output_tokens", None))
@@ -407,8 +441,11 @@ def _response_columns(rs: list[Any]) -> dict[str, list[Any]]:
 
     usage = [u if isinstance(u, msgspec.Struct) else None for u in get(rs, "usage")]
     return {
-        "response_id": get(rs, "id"), "model": get(rs, "model"), "status": get(rs, "status"),
-        "input_tokens": get(usage, "input_tokens"), "output_tokens": get(usage, "output_tokens"),
+        "response_id": get(rs, "id"),
+        "model": get(rs, "model"),
+        "status": get(rs, "status"),
+        "input_tokens": get(usage, "input_tokens"),
+        "output_tokens": get(usage, "output_tokens"),
         "total_tokens": get(usage, "total_tokens"),
         "reasoning_tokens": get(get(usage, "output_tokens_details"), "reasoning_tokens"),
         "cached_tokens": get(get(usage, "input_tokens_details"), "cached_tokens"),
@@ -492,8 +529,9 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
     tags = [p.tag if p is not None else None for p in plans.values()]
     if all(p.tag is not None for p in plans.values() if p is not None):
         code = {c: k for k, c in enumerate(plans)}
-        arr = pa.DictionaryArray.from_arrays(pa.array(list(map(code.__getitem__, classes)), pa.int32()),
-                                             pa.array(tags, pa.string()))
+        arr = pa.DictionaryArray.from_arrays(
+            pa.array(list(map(code.__getitem__, classes)), pa.int32()), pa.array(tags, pa.string())
+        )
         type_col: Any = arr.cast(pa.string())
     else:  # a class without a fixed tag (a View whose tag is read per event)
         type_col = None
@@ -518,8 +556,9 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
             mask = [False] * n
             for i in slow:
                 mask[i] = True
-            type_col = pc.replace_with_mask(type_col, pa.array(mask), pa.array([r["type"] for r in slow_rows],
-                                                                                 pa.string()))
+            type_col = pc.replace_with_mask(
+                type_col, pa.array(mask), pa.array([r["type"] for r in slow_rows], pa.string())
+            )
         arrays["type"] = type_col
     bad: set[int] = set()  # rows with an integer a typed column cannot hold: their JSON goes to `raw`
     for name, vals in lists.items():
@@ -595,8 +634,9 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
             if raw_list[i] is None:
                 raw_list[i] = _enc(evs[i])
         arrays["raw"] = pa.array(raw_list, pa.binary())
-    return pa.Table.from_arrays([arrays[f.name] if f.name in arrays else pa.nulls(n, f.type) for f in schema],
-                                schema=schema)
+    return pa.Table.from_arrays(
+        [arrays[f.name] if f.name in arrays else pa.nulls(n, f.type) for f in schema], schema=schema
+    )
 
 
 def responses_to_arrow(accumulators: Iterable[ResponseAccumulator]) -> pyarrow.Table:

@@ -26,22 +26,43 @@ _WORDS = "the quick brown fox jumps over a lazy dog while streaming tokens arriv
 
 def _response(rid: str, status: str, output: list[Any], usage: Any = None) -> dict[str, Any]:
     return {
-        "id": rid, "object": "response", "created_at": 1741290958, "status": status,
-        "completed_at": 1741290960 if status == "completed" else None, "error": None,
-        "incomplete_details": None, "instructions": "You are terse.", "max_output_tokens": None,
-        "model": "openai/gpt-4o", "output": output, "parallel_tool_calls": True,
-        "previous_response_id": None, "reasoning": {"effort": "low", "summary": None}, "store": False,
-        "temperature": 1.0, "text": {"format": {"type": "text"}}, "tool_choice": "auto",
+        "id": rid,
+        "object": "response",
+        "created_at": 1741290958,
+        "status": status,
+        "completed_at": 1741290960 if status == "completed" else None,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": "You are terse.",
+        "max_output_tokens": None,
+        "model": "openai/gpt-4o",
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": "low", "summary": None},
+        "store": False,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}},
+        "tool_choice": "auto",
         "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}, "strict": True}],
-        "top_p": 1.0, "truncation": "disabled", "usage": usage, "user": None, "metadata": {},
-        "presence_penalty": 0.0, "frequency_penalty": 0.0,
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": {},
+        "presence_penalty": 0.0,
+        "frequency_penalty": 0.0,
     }
 
 
 def _usage(n_in: int, n_out: int) -> dict[str, Any]:
-    return {"input_tokens": n_in, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-            "output_tokens": n_out,
-            "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": n_in + n_out}
+    return {
+        "input_tokens": n_in,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": n_out,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": n_in + n_out,
+    }
 
 
 class _Stream:
@@ -56,22 +77,49 @@ class _Stream:
 
 
 def _message(s: _Stream, rnd: random.Random, mid: str, idx: int, n_deltas: int) -> dict[str, Any]:
-    s.add({"type": "response.output_item.added", "output_index": idx,
-           "item": {"id": mid, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}})
-    s.add({"type": "response.content_part.added", "item_id": mid, "output_index": idx, "content_index": 0,
-           "part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []}})
+    s.add(
+        {
+            "type": "response.output_item.added",
+            "output_index": idx,
+            "item": {"id": mid, "type": "message", "status": "in_progress", "content": [], "role": "assistant"},
+        }
+    )
+    s.add(
+        {
+            "type": "response.content_part.added",
+            "item_id": mid,
+            "output_index": idx,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []},
+        }
+    )
     text = []
     for _ in range(n_deltas):
         d = " " + rnd.choice(_WORDS)
         text.append(d)
-        s.add({"type": "response.output_text.delta", "item_id": mid, "output_index": idx, "content_index": 0,
-               "delta": d, "logprobs": []})
+        s.add(
+            {
+                "type": "response.output_text.delta",
+                "item_id": mid,
+                "output_index": idx,
+                "content_index": 0,
+                "delta": d,
+                "logprobs": [],
+            }
+        )
     full = "".join(text)
-    s.add({"type": "response.output_text.done", "item_id": mid, "output_index": idx, "content_index": 0,
-           "text": full, "logprobs": []})
+    s.add(
+        {
+            "type": "response.output_text.done",
+            "item_id": mid,
+            "output_index": idx,
+            "content_index": 0,
+            "text": full,
+            "logprobs": [],
+        }
+    )
     part = {"type": "output_text", "text": full, "annotations": [], "logprobs": []}
-    s.add({"type": "response.content_part.done", "item_id": mid, "output_index": idx, "content_index": 0,
-           "part": part})
+    s.add({"type": "response.content_part.done", "item_id": mid, "output_index": idx, "content_index": 0, "part": part})
     item = {"id": mid, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
     s.add({"type": "response.output_item.done", "output_index": idx, "item": item})
     return item
@@ -90,38 +138,104 @@ def _reasoning_stream(i: int, rnd: random.Random) -> list[dict[str, Any]]:
     s, rid, rsid, fcid = _Stream(), f"resp_r{i:07x}", f"rs_{i:08x}", f"fc_{i:08x}"
     s.add({"type": "response.created", "response": _response(rid, "in_progress", [])})
     s.add({"type": "response.in_progress", "response": _response(rid, "in_progress", [])})
-    s.add({"type": "response.output_item.added", "output_index": 0,
-           "item": {"id": rsid, "type": "reasoning", "summary": [], "encrypted_content": None}})
-    s.add({"type": "response.reasoning_summary_part.added", "item_id": rsid, "output_index": 0, "summary_index": 0,
-           "part": {"type": "summary_text", "text": ""}})
+    s.add(
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"id": rsid, "type": "reasoning", "summary": [], "encrypted_content": None},
+        }
+    )
+    s.add(
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": rsid,
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": ""},
+        }
+    )
     summary = []
     for _ in range(40):
         d = " " + rnd.choice(_WORDS)
         summary.append(d)
-        s.add({"type": "response.reasoning_summary_text.delta", "item_id": rsid, "output_index": 0,
-               "summary_index": 0, "delta": d})
+        s.add(
+            {
+                "type": "response.reasoning_summary_text.delta",
+                "item_id": rsid,
+                "output_index": 0,
+                "summary_index": 0,
+                "delta": d,
+            }
+        )
     text = "".join(summary)
-    s.add({"type": "response.reasoning_summary_text.done", "item_id": rsid, "output_index": 0, "summary_index": 0,
-           "text": text})
-    s.add({"type": "response.reasoning_summary_part.done", "item_id": rsid, "output_index": 0, "summary_index": 0,
-           "part": {"type": "summary_text", "text": text}})
-    reasoning = {"id": rsid, "type": "reasoning", "summary": [{"type": "summary_text", "text": text}],
-                 "encrypted_content": "gAAAAB" + "x" * 64}
+    s.add(
+        {
+            "type": "response.reasoning_summary_text.done",
+            "item_id": rsid,
+            "output_index": 0,
+            "summary_index": 0,
+            "text": text,
+        }
+    )
+    s.add(
+        {
+            "type": "response.reasoning_summary_part.done",
+            "item_id": rsid,
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": text},
+        }
+    )
+    reasoning = {
+        "id": rsid,
+        "type": "reasoning",
+        "summary": [{"type": "summary_text", "text": text}],
+        "encrypted_content": "gAAAAB" + "x" * 64,
+    }
     s.add({"type": "response.output_item.done", "output_index": 0, "item": reasoning})
-    s.add({"type": "response.output_item.added", "output_index": 1,
-           "item": {"id": fcid, "type": "function_call", "status": "in_progress", "call_id": f"call_{i}",
-                    "name": "get_weather", "arguments": ""}})
+    s.add(
+        {
+            "type": "response.output_item.added",
+            "output_index": 1,
+            "item": {
+                "id": fcid,
+                "type": "function_call",
+                "status": "in_progress",
+                "call_id": f"call_{i}",
+                "name": "get_weather",
+                "arguments": "",
+            },
+        }
+    )
     args = json.dumps({"city": rnd.choice(["Paris", "Zürich", "東京"]), "unit": "celsius"})
     for k in range(0, len(args), 4):
-        s.add({"type": "response.function_call_arguments.delta", "item_id": fcid, "output_index": 1,
-               "delta": args[k : k + 4]})
-    s.add({"type": "response.function_call_arguments.done", "item_id": fcid, "output_index": 1,
-           "name": "get_weather", "arguments": args})
-    call = {"id": fcid, "type": "function_call", "status": "completed", "call_id": f"call_{i}",
-            "name": "get_weather", "arguments": args}
+        s.add(
+            {
+                "type": "response.function_call_arguments.delta",
+                "item_id": fcid,
+                "output_index": 1,
+                "delta": args[k : k + 4],
+            }
+        )
+    s.add(
+        {
+            "type": "response.function_call_arguments.done",
+            "item_id": fcid,
+            "output_index": 1,
+            "name": "get_weather",
+            "arguments": args,
+        }
+    )
+    call = {
+        "id": fcid,
+        "type": "function_call",
+        "status": "completed",
+        "call_id": f"call_{i}",
+        "name": "get_weather",
+        "arguments": args,
+    }
     s.add({"type": "response.output_item.done", "output_index": 1, "item": call})
-    s.add({"type": "response.completed",
-           "response": _response(rid, "completed", [reasoning, call], _usage(80, 60))})
+    s.add({"type": "response.completed", "response": _response(rid, "completed", [reasoning, call], _usage(80, 60))})
     return s.out
 
 
@@ -132,14 +246,26 @@ def _image_stream(
     if not isinstance(image_kb, int):
         image_kb = rnd.randint(*image_kb)
     s.add({"type": "response.created", "response": _response(rid, "in_progress", [])})
-    s.add({"type": "response.output_item.added", "output_index": 0,
-           "item": {"id": iid, "type": "image_generation_call", "status": "in_progress", "result": None}})
+    s.add(
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"id": iid, "type": "image_generation_call", "status": "in_progress", "result": None},
+        }
+    )
     s.add({"type": "response.image_generation_call.in_progress", "item_id": iid, "output_index": 0})
     s.add({"type": "response.image_generation_call.generating", "item_id": iid, "output_index": 0})
     img = base64.b64encode(rnd.randbytes(image_kb * 1024 * 3 // 4)).decode()
     for k in range(partials):
-        s.add({"type": "response.image_generation_call.partial_image", "item_id": iid, "output_index": 0,
-               "partial_image_index": k, "partial_image_b64": img})
+        s.add(
+            {
+                "type": "response.image_generation_call.partial_image",
+                "item_id": iid,
+                "output_index": 0,
+                "partial_image_index": k,
+                "partial_image_b64": img,
+            }
+        )
     s.add({"type": "response.image_generation_call.completed", "item_id": iid, "output_index": 0})
     item = {"id": iid, "type": "image_generation_call", "status": "completed", "result": img}
     s.add({"type": "response.output_item.done", "output_index": 0, "item": item})
@@ -157,8 +283,14 @@ def _streams(kind: str, rnd: random.Random, image_kb: int | tuple[int, int]) -> 
         elif kind == "image":
             yield _image_stream(i, rnd, image_kb)
         elif kind == "generating":
-            yield [{"type": "response.image_generation_call.generating", "item_id": f"ig_{i:08x}",
-                    "output_index": 0, "sequence_number": i}]
+            yield [
+                {
+                    "type": "response.image_generation_call.generating",
+                    "item_id": f"ig_{i:08x}",
+                    "output_index": 0,
+                    "sequence_number": i,
+                }
+            ]
         elif kind == "mixed":
             pick = i % 4
             if pick == 0:
@@ -171,8 +303,15 @@ def _streams(kind: str, rnd: random.Random, image_kb: int | tuple[int, int]) -> 
             else:
                 stream = _text_stream(i, rnd, n_deltas=10)
                 stream.insert(3, {"type": "response.keep_alive", "sequence_number": 3})
-                stream.insert(5, {"type": "response.future_feature.delta", "item_id": "x", "payload": {"a": [1]},
-                                  "sequence_number": 5})
+                stream.insert(
+                    5,
+                    {
+                        "type": "response.future_feature.delta",
+                        "item_id": "x",
+                        "payload": {"a": [1]},
+                        "sequence_number": 5,
+                    },
+                )
                 for seq, ev in enumerate(stream):  # one numbering per stream, as a server sends it
                     ev["sequence_number"] = seq
             yield stream

@@ -74,8 +74,18 @@ class KafkaDecodeError(DecodeError):
     def _wrap(
         cls, err: DecodeError, raw: bytes, topic: str | None, partition: int | None, message_offset: int | None
     ) -> KafkaDecodeError:
-        return cls(err.msg, topic=topic, partition=partition, message_offset=message_offset, path=err.path,
-                   pos=err.pos, line=err.line, offset=err.offset, index=err.index, raw=raw)
+        return cls(
+            err.msg,
+            topic=topic,
+            partition=partition,
+            message_offset=message_offset,
+            path=err.path,
+            pos=err.pos,
+            line=err.line,
+            offset=err.offset,
+            index=err.index,
+            raw=raw,
+        )
 
 
 class KafkaInvalidEvent(InvalidEvent):
@@ -104,15 +114,16 @@ class KafkaInvalidEvent(InvalidEvent):
         same = super().__eq__(other)
         if same is not True or not isinstance(other, KafkaInvalidEvent):
             return same
-        return (self.topic, self.partition, self.message_offset) == (other.topic, other.partition,
-                                                                      other.message_offset)
+        return (self.topic, self.partition, self.message_offset) == (other.topic, other.partition, other.message_offset)
 
     __hash__ = None
 
     def __repr__(self) -> str:
-        return (f"KafkaInvalidEvent(topic={self.topic!r}, partition={self.partition}, "
-                f"message_offset={self.message_offset}, line={self.line}, offset={self.offset}, "
-                f"error={str(self.error)!r})")
+        return (
+            f"KafkaInvalidEvent(topic={self.topic!r}, partition={self.partition}, "
+            f"message_offset={self.message_offset}, line={self.line}, offset={self.offset}, "
+            f"error={str(self.error)!r})"
+        )
 
 
 def _check(format: str, errors: str) -> None:
@@ -128,16 +139,27 @@ class _Codec:
 
     __slots__ = ("_decoder", "format", "errors", "_error_type")
 
-    def __init__(self, decoder: Decoder[Any] | None, format: Format, errors: Errors,
-                 error_type: type[KafkaDecodeError] = KafkaDecodeError) -> None:
+    def __init__(
+        self,
+        decoder: Decoder[Any] | None,
+        format: Format,
+        errors: Errors,
+        error_type: type[KafkaDecodeError] = KafkaDecodeError,
+    ) -> None:
         _check(format, errors)
         self._decoder = decoder if decoder is not None else DEFAULT
         self.format = format
         self.errors = errors
         self._error_type = error_type
 
-    def value(self, value: bytes | None, topic: str | None, partition: int | None,
-              message_offset: int | None, raw: bool = False) -> Any:
+    def value(
+        self,
+        value: bytes | None,
+        topic: str | None,
+        partition: int | None,
+        message_offset: int | None,
+        raw: bool = False,
+    ) -> Any:
         """The value decoded: an event (format "event") or a list of them; with ``raw`` (chunk formats only)
         a list of Framed pairs, each with its line / SSE data."""
         if value is None:
@@ -162,24 +184,40 @@ class _Codec:
             bad = ev.event if raw else ev
             if type(bad) is InvalidEvent:
                 kept = KafkaInvalidEvent(
-                    KafkaDecodeError._wrap(bad.error, bad.raw, topic, partition, message_offset), bad.raw,
-                    topic=topic, partition=partition, message_offset=message_offset, line=bad.line,
-                    offset=bad.offset, index=bad.index)
+                    KafkaDecodeError._wrap(bad.error, bad.raw, topic, partition, message_offset),
+                    bad.raw,
+                    topic=topic,
+                    partition=partition,
+                    message_offset=message_offset,
+                    line=bad.line,
+                    offset=bad.offset,
+                    index=bad.index,
+                )
                 items[i] = Framed(kept, ev.raw) if raw else kept
         return items
 
-    def invalid(self, err: DecodeError, raw: bytes, topic: str | None, partition: int | None,
-                message_offset: int | None) -> KafkaInvalidEvent:
+    def invalid(
+        self, err: DecodeError, raw: bytes, topic: str | None, partition: int | None, message_offset: int | None
+    ) -> KafkaInvalidEvent:
         located = KafkaDecodeError._wrap(err, raw, topic, partition, message_offset)
-        return KafkaInvalidEvent(located, raw, topic=topic, partition=partition, message_offset=message_offset,
-                                 line=err.line, offset=err.offset, index=err.index)
+        return KafkaInvalidEvent(
+            located,
+            raw,
+            topic=topic,
+            partition=partition,
+            message_offset=message_offset,
+            line=err.line,
+            offset=err.offset,
+            index=err.index,
+        )
 
 
 class _Deserializer:
     __slots__ = ("_codec",)
 
-    def __init__(self, *, decoder: Decoder[Any] | None = None, format: Format = "event",
-                 errors: Errors = "replace") -> None:
+    def __init__(
+        self, *, decoder: Decoder[Any] | None = None, format: Format = "event", errors: Errors = "replace"
+    ) -> None:
         self._codec = _Codec(decoder, format, errors, self._error_type())
 
     def _error_type(self) -> type[KafkaDecodeError]:
@@ -215,8 +253,9 @@ class ConfluentDeserializer(_Deserializer):
 
     __slots__ = ()
 
-    def __init__(self, *, decoder: Decoder[Any] | None = None, format: Format = "event",
-                 errors: Errors = "replace") -> None:
+    def __init__(
+        self, *, decoder: Decoder[Any] | None = None, format: Format = "event", errors: Errors = "replace"
+    ) -> None:
         _make_confluent_subclass()
         super().__init__(decoder=decoder, format=format, errors=errors)
 
@@ -242,8 +281,9 @@ class KafkaPythonDeserializer(_Deserializer):
 
     __slots__ = ()
 
-    def __init__(self, *, decoder: Decoder[Any] | None = None, format: Format = "event",
-                 errors: Errors = "replace") -> None:
+    def __init__(
+        self, *, decoder: Decoder[Any] | None = None, format: Format = "event", errors: Errors = "replace"
+    ) -> None:
         _register_kafka_python()
         super().__init__(decoder=decoder, format=format, errors=errors)
 
@@ -272,8 +312,9 @@ class _AioKafkaDeserializer(_Deserializer):
         return self._codec.value(value, None, None, None)
 
 
-def aiokafka_deserializer(*, decoder: Decoder[Any] | None = None, format: Format = "event",
-                          errors: Errors = "replace") -> _AioKafkaDeserializer:
+def aiokafka_deserializer(
+    *, decoder: Decoder[Any] | None = None, format: Format = "event", errors: Errors = "replace"
+) -> _AioKafkaDeserializer:
     """A callable for aiokafka's ``value_deserializer=`` (aiokafka passes only the bytes, so a failure names
     no topic; use :func:`decode_messages` over ``getmany()`` to get topic, partition and offset)."""
     return _AioKafkaDeserializer(decoder=decoder, format=format, errors=errors)
@@ -341,9 +382,12 @@ def decode_messages(
     if format == "event":
         events = _bulk_events(codec, fields)
         if events is None:
-            events = [codec.value(value, topic, partition, offset) if kerr is None else
-                      _kafka_error(codec, kerr, topic, partition, offset)
-                      for value, topic, partition, offset, kerr in fields]
+            events = [
+                codec.value(value, topic, partition, offset)
+                if kerr is None
+                else _kafka_error(codec, kerr, topic, partition, offset)
+                for value, topic, partition, offset, kerr in fields
+            ]
         if raw:
             return paused(len(events) << 8, _framed_values, events, fields)  # type: ignore[no-any-return]
         return events
@@ -359,21 +403,22 @@ def decode_messages(
 
 def _framed_values(events: list[Any], fields: list[tuple[Any, ...]]) -> list[Any]:
     """Each message's event beside its value (a BOM before the JSON is not part of it; b"" for no value)."""
-    raws = [b"" if (v := f[0]) is None or f[4] is not None else bytes(v[3:] if v[:3] == _BOM else v)
-            for f in fields]
+    raws = [b"" if (v := f[0]) is None or f[4] is not None else bytes(v[3:] if v[:3] == _BOM else v) for f in fields]
     return [Framed(ev, r) for ev, r in zip(events, raws, strict=True)]
 
 
-def _kafka_error(codec: _Codec, kerr: Any, topic: str | None, partition: int | None,
-                 offset: int | None) -> KafkaInvalidEvent:
+def _kafka_error(
+    codec: _Codec, kerr: Any, topic: str | None, partition: int | None, offset: int | None
+) -> KafkaInvalidEvent:
     err = DecodeError(f"Kafka error instead of a record: {kerr}")
     if codec.errors == "strict":
         raise KafkaDecodeError._wrap(err, b"", topic, partition, offset)
     return codec.invalid(err, b"", topic, partition, offset)
 
 
-def _bulk_events(codec: _Codec, fields: list[tuple[bytes | None, str | None, int | None, int | None, Any]]
-                 ) -> list[Any] | None:
+def _bulk_events(
+    codec: _Codec, fields: list[tuple[bytes | None, str | None, int | None, int | None, Any]]
+) -> list[Any] | None:
     """All values decoded in one call (see :func:`._values.bulk_values`); ``None``: go message by message."""
     if len(fields) < 2:
         return None

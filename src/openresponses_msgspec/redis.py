@@ -91,8 +91,10 @@ class StreamConsumer:
             raise ValueError("count and max_deliveries must be >= 1, block_ms and min_idle_ms >= 0")
         kwargs = getattr(client, "get_connection_kwargs", None)
         if callable(kwargs) and kwargs().get("decode_responses"):
-            raise ValueError("StreamConsumer needs a client without decode_responses=True: with it, redis-py "
-                             "fails on every read of a batch holding a value that is not UTF-8")
+            raise ValueError(
+                "StreamConsumer needs a client without decode_responses=True: with it, redis-py "
+                "fails on every read of a batch holding a value that is not UTF-8"
+            )
         self.client = client
         self.stream = stream
         self.group = group
@@ -164,8 +166,9 @@ class StreamConsumer:
         self._ready = True
 
     def _xreadgroup(self, start: str, block: int | None) -> list[tuple[Any, Any]]:
-        resp: Any = self.client.xreadgroup(self.group, self.consumer, {self.stream: start}, count=self.count,
-                                      block=block)
+        resp: Any = self.client.xreadgroup(
+            self.group, self.consumer, {self.stream: start}, count=self.count, block=block
+        )
         if not resp:
             return []
         if isinstance(resp, dict):  # RESP3
@@ -174,15 +177,17 @@ class StreamConsumer:
         return list(resp[0][1])
 
     def _autoclaim(self) -> list[tuple[Any, Any]]:
-        resp: Any = self.client.xautoclaim(self.stream, self.group, self.consumer, self.min_idle_ms,
-                                      start_id=self._claim_cursor, count=self.count)
+        resp: Any = self.client.xautoclaim(
+            self.stream, self.group, self.consumer, self.min_idle_ms, start_id=self._claim_cursor, count=self.count
+        )
         cursor, entries = resp[0], resp[1]
         self._claim_cursor = _s(cursor)
         return [e for e in entries if e is not None and e[1] is not None]
 
     def _deliveries(self, ids: list[str]) -> dict[str, int]:
-        rows: Any = self.client.xpending_range(self.stream, self.group, min=ids[0], max=ids[-1], count=len(ids) + 100,
-                                          consumername=self.consumer)
+        rows: Any = self.client.xpending_range(
+            self.stream, self.group, min=ids[0], max=ids[-1], count=len(ids) + 100, consumername=self.consumer
+        )
         return {_s(r["message_id"]): int(r["times_delivered"]) for r in rows}
 
     def _handle(self, raw: list[tuple[Any, Any]], *, check_deliveries: bool) -> list[StreamEntry]:
@@ -205,8 +210,9 @@ class StreamConsumer:
             elif type(ev) is InvalidEvent:
                 dead.append((entry_id, f, str(ev.error)))
             elif too_many.get(entry_id, 0) > self.max_deliveries:
-                dead.append((entry_id, f, f"delivered {too_many[entry_id]} times (max_deliveries="
-                                          f"{self.max_deliveries})"))
+                dead.append(
+                    (entry_id, f, f"delivered {too_many[entry_id]} times (max_deliveries={self.max_deliveries})")
+                )
             else:
                 out.append(StreamEntry(entry_id, ev, f))
         if dead:
@@ -216,8 +222,12 @@ class StreamConsumer:
     def _dead_letter(self, dead: list[tuple[str, dict[str, bytes], str]]) -> None:
         pipe = self.client.pipeline(transaction=True)
         for entry_id, f, why in dead:
-            record: dict[bytes, bytes] = {b"stream": self.stream.encode(), b"group": self.group.encode(),
-                                          b"id": entry_id.encode(), b"error": why.encode("utf-8", "replace")}
+            record: dict[bytes, bytes] = {
+                b"stream": self.stream.encode(),
+                b"group": self.group.encode(),
+                b"id": entry_id.encode(),
+                b"error": why.encode("utf-8", "replace"),
+            }
             for k, v in f.items():  # the original fields (binary names as they were), renamed where they clash
                 name = _name_bytes(k)
                 while name in record:
@@ -227,4 +237,3 @@ class StreamConsumer:
         pipe.xack(self.stream, self.group, *[d[0] for d in dead])
         pipe.execute()
         self.dead_lettered += len(dead)
-

@@ -40,8 +40,13 @@ def event_schema() -> StructType:
     names, order and types as its Arrow ``EVENT_SCHEMA``; every column nullable)."""
     from pyspark.sql.types import BinaryType, BooleanType, DoubleType, LongType, StringType, StructField, StructType
 
-    types = {"string": StringType(), "int64": LongType(), "double": DoubleType(), "bool": BooleanType(),
-             "binary": BinaryType()}
+    types = {
+        "string": StringType(),
+        "int64": LongType(),
+        "double": DoubleType(),
+        "bool": BooleanType(),
+        "binary": BinaryType(),
+    }
     return StructType([StructField(name, types[t], True) for name, t in EVENT_COLUMNS.items()])
 
 
@@ -69,8 +74,7 @@ def decode_values(values: list[bytes], *, raw: bool = False) -> list[Any] | list
         return out
     events: list[Any] = []
     for v in values:
-        events += (decode_sse(v, errors="replace", raw=raw) if _is_sse(v)
-                   else decode_lines(v, errors="replace", raw=raw))
+        events += decode_sse(v, errors="replace", raw=raw) if _is_sse(v) else decode_lines(v, errors="replace", raw=raw)
     return events
 
 

@@ -17,21 +17,44 @@ from hypothesis import strategies as st
 from openresponses_msgspec import corpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fuzz_invariants import check_redis  # noqa: E402
+from fuzz_invariants import check_redis
 
 # a quarter of the other properties' count in the test command (each example is a few round trips to the server)
 EXAMPLES = int(os.environ.get("FUZZ_REDIS_EXAMPLES", int(os.environ.get("FUZZ_EXAMPLES", "100")) // 4 or 1))
 
 _EVENTS = [json.dumps(e, separators=(",", ":")).encode() for e in corpus.events("mixed", 30, image_kb=1)]
-_BIG = json.dumps({"type": "response.output_text.delta", "item_id": "m", "output_index": 0, "content_index": 0,
-                   "delta": "x" * (1 << 20), "logprobs": [], "sequence_number": 1}).encode()
+_BIG = json.dumps(
+    {
+        "type": "response.output_text.delta",
+        "item_id": "m",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": "x" * (1 << 20),
+        "logprobs": [],
+        "sequence_number": 1,
+    }
+).encode()
 _values = st.one_of(
-    st.sampled_from(_EVENTS), st.sampled_from(_EVENTS).map(lambda v: b"\xef\xbb\xbf" + v), st.binary(max_size=40),
-    st.sampled_from([b"", b"\xff\xfe", b'{"type":"x.y"}\n{"type":"x.z"}', b'{"type":"response.output_text.delta"}',
-                     b"\xef\xbb\xbf", b"[DONE]", _BIG, b'{"type":"x.y","s":"' + b"\xff" * (256 << 10) + b'"}']),
+    st.sampled_from(_EVENTS),
+    st.sampled_from(_EVENTS).map(lambda v: b"\xef\xbb\xbf" + v),
+    st.binary(max_size=40),
+    st.sampled_from(
+        [
+            b"",
+            b"\xff\xfe",
+            b'{"type":"x.y"}\n{"type":"x.z"}',
+            b'{"type":"response.output_text.delta"}',
+            b"\xef\xbb\xbf",
+            b"[DONE]",
+            _BIG,
+            b'{"type":"x.y","s":"' + b"\xff" * (256 << 10) + b'"}',
+        ]
+    ),
 )
-_names = st.one_of(st.sampled_from([b"stream", b"group", b"id", b"error", b"orig_stream", b"orig_id"]),
-                   st.binary(min_size=1, max_size=6))
+_names = st.one_of(
+    st.sampled_from([b"stream", b"group", b"id", b"error", b"orig_stream", b"orig_id"]),
+    st.binary(min_size=1, max_size=6),
+)
 
 
 @st.composite
@@ -42,9 +65,11 @@ def entries(draw: st.DrawFn) -> dict[bytes, bytes]:
     return f
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(batch=st.lists(entries(), max_size=8), count=st.sampled_from([1, 3, 500]))
 def test_redis_entry_invariants(redis_client: Any, batch: list[dict[bytes, bytes]], count: int) -> None:
     check_redis(redis_client, batch, count)

@@ -17,8 +17,10 @@ from .integ_support import need
 from .test_kafka import _assigned_consumer, _consume_all, _produce, _topic
 
 BOM = b"\xef\xbb\xbf"
-GEN = (b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
-       b'"delta":"Hi","logprobs":[],"sequence_number":1}')
+GEN = (
+    b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+    b'"delta":"Hi","logprobs":[],"sequence_number":1}'
+)
 BAD = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero"}'
 
 
@@ -54,9 +56,17 @@ def test_redis_any_entry_is_decoded_or_dead_lettered(redis_client: Any) -> None:
     in every read(), and the good entries of the batch stayed pending forever."""
     r = redis_client
     good = _entries(6)
-    huge_good = msgspec.json.encode({"type": "response.output_text.delta", "item_id": "m", "output_index": 0,
-                                     "content_index": 0, "delta": "x" * (8 << 20), "logprobs": [],
-                                     "sequence_number": 1})
+    huge_good = msgspec.json.encode(
+        {
+            "type": "response.output_text.delta",
+            "item_id": "m",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "x" * (8 << 20),
+            "logprobs": [],
+            "sequence_number": 1,
+        }
+    )
     huge_bad = b'{"type":"response.output_text.delta","delta":"' + b"\xff" * (4 << 20) + b'"}'
     plan: list[tuple[dict[bytes, bytes], bytes | None]] = [  # fields, the value handed over (None: dead)
         ({b"data": good[0]}, good[0]),
@@ -104,8 +114,12 @@ def test_redis_poison_entries_do_not_stop_a_restarted_consumer(redis_client: Any
     before acknowledging a batch holding them hands over the good ones when restarted."""
     r = redis_client
     good = _entries(3)
-    ids = [r.xadd("s", {b"data": good[0]}).decode(), r.xadd("s", {b"\xff": b"\xfe", b"data": good[1]}).decode(),
-           r.xadd("s", {b"\xff": b"x"}).decode(), r.xadd("s", {b"data": good[2]}).decode()]
+    ids = [
+        r.xadd("s", {b"data": good[0]}).decode(),
+        r.xadd("s", {b"\xff": b"\xfe", b"data": good[1]}).decode(),
+        r.xadd("s", {b"\xff": b"x"}).decode(),
+        r.xadd("s", {b"data": good[2]}).decode(),
+    ]
     r.xgroup_create("s", "g", id="0")
     assert len(r.xreadgroup("g", "w", {"s": ">"})[0][1]) == 4  # delivered to "w", which dies
     r.xdel("s", ids[3])  # an entry deleted while pending: its fields come back empty

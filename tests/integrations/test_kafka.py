@@ -43,8 +43,13 @@ def _topic(admin_bootstrap: str, partitions: int = 1) -> str:
     return name
 
 
-def _produce(bootstrap: str, topic: str, values: list[bytes | None], partition: int | None = None,
-             keys: list[bytes] | None = None) -> None:
+def _produce(
+    bootstrap: str,
+    topic: str,
+    values: list[bytes | None],
+    partition: int | None = None,
+    keys: list[bytes] | None = None,
+) -> None:
     from confluent_kafka import Producer
 
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
@@ -62,8 +67,9 @@ def _assigned_consumer(bootstrap: str, topic: str, partitions: int = 1, **conf: 
     """A confluent-kafka consumer reading ``topic`` from the start, without a group (no join wait)."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"g-{uuid.uuid4().hex[:6]}",
-                  "enable.auto.commit": False, **conf})
+    c = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"g-{uuid.uuid4().hex[:6]}", "enable.auto.commit": False, **conf}
+    )
     c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
     return c
 
@@ -139,8 +145,14 @@ class TestConfluent:
         _produce(kafka.bootstrap, topic, values)  # type: ignore[arg-type]
         deser = ConfluentDeserializer()
         assert isinstance(deser, ck.serialization.Deserializer)
-        c = ck.DeserializingConsumer({"bootstrap.servers": kafka.bootstrap, "group.id": "g-deser",
-                                      "value.deserializer": deser, "enable.auto.commit": False})
+        c = ck.DeserializingConsumer(
+            {
+                "bootstrap.servers": kafka.bootstrap,
+                "group.id": "g-deser",
+                "value.deserializer": deser,
+                "enable.auto.commit": False,
+            }
+        )
         c.assign([ck.TopicPartition(topic, 0, ck.OFFSET_BEGINNING)])
         got = []
         try:
@@ -164,9 +176,14 @@ class TestConfluent:
         values[1] = NOT_JSON
         topic = _topic(kafka.bootstrap)
         _produce(kafka.bootstrap, topic, values)  # type: ignore[arg-type]
-        c = ck.DeserializingConsumer({"bootstrap.servers": kafka.bootstrap, "group.id": "g-strict",
-                                      "value.deserializer": ConfluentDeserializer(errors="strict"),
-                                      "enable.auto.commit": False})
+        c = ck.DeserializingConsumer(
+            {
+                "bootstrap.servers": kafka.bootstrap,
+                "group.id": "g-strict",
+                "value.deserializer": ConfluentDeserializer(errors="strict"),
+                "enable.auto.commit": False,
+            }
+        )
         c.assign([ck.TopicPartition(topic, 0, ck.OFFSET_BEGINNING)])
         try:
             first = c.poll(5)
@@ -203,8 +220,9 @@ class TestConfluent:
                 bad = events[40]
                 assert isinstance(bad, KafkaInvalidEvent)
                 assert (bad.message_offset, bad.line, bad.offset) == (1, 11, nd[1].index(BAD))
-                assert [e for i, e in enumerate(events) if i != 40] == [decode(v) for i, v in enumerate(values)
-                                                                        if i != 40]
+                assert [e for i, e in enumerate(events) if i != 40] == [
+                    decode(v) for i, v in enumerate(values) if i != 40
+                ]
             else:
                 assert events == [decode(v) for v in values]
             assert ConfluentDeserializer(format=fmt)(chunks[0]) == events[:30]  # type: ignore[arg-type]
@@ -245,8 +263,12 @@ class TestAiokafka:
         _produce(kafka.bootstrap, topic, values[250:], partition=1)  # type: ignore[arg-type]
 
         async def consume(deser: Any) -> list[Any]:
-            c = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False,
-                                 value_deserializer=deser, auto_offset_reset="earliest")
+            c = AIOKafkaConsumer(
+                bootstrap_servers=kafka.bootstrap,
+                enable_auto_commit=False,
+                value_deserializer=deser,
+                auto_offset_reset="earliest",
+            )
             await c.start()
             try:
                 tps = [TopicPartition(topic, 0), TopicPartition(topic, 1)]
@@ -257,8 +279,9 @@ class TestAiokafka:
                 while len(out) < 500 and time.monotonic() < deadline:
                     batch = await c.getmany(timeout_ms=500)
                     if deser is None:
-                        out += list(zip(itertools.chain.from_iterable(batch.values()), decode_messages(batch),
-                                        strict=True))
+                        out += list(
+                            zip(itertools.chain.from_iterable(batch.values()), decode_messages(batch), strict=True)
+                        )
                     else:
                         out += [r.value for r in itertools.chain.from_iterable(batch.values())]
                 return out
@@ -276,7 +299,8 @@ class TestAiokafka:
         assert len(inv) == 1 and (inv[0].topic, inv[0].partition, inv[0].message_offset) == (None, None, None)
         assert inv[0].offset == 0 and inv[0].error.path == "$.output_index"
         assert sorted(map(orm.encode, (e for e in decoded if e is not inv[0]))) == sorted(
-            orm.encode(decode(v)) for i, v in enumerate(values) if i != 123)
+            orm.encode(decode(v)) for i, v in enumerate(values) if i != 123
+        )
 
 
 @pytest.mark.filterwarnings("ignore:(read|open)_text is deprecated:DeprecationWarning")  # kafka-python 3.0 import

@@ -15,7 +15,7 @@ from openresponses_msgspec.arrow import EVENT_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
-import spark_job  # noqa: E402
+import spark_job
 
 BAD = b'{"type":"response.output_text.delta","item_id":"m","output_index":"zero"}'
 
@@ -56,8 +56,10 @@ def test_value_column_one_event_per_row(spark: Any) -> None:
 
     values = [msgspec.json.encode(e) for e in corpus.events("mixed", 1500)]
     values[1234] = BAD
-    values[7] = b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,' \
-                b'"delta":"hi","sequence_number":7,"logprobs":null,"action":"generate"}'
+    values[7] = (
+        b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
+        b'"delta":"hi","sequence_number":7,"logprobs":null,"action":"generate"}'
+    )
     df = spark.createDataFrame([(v.decode(),) for v in values], "value string")  # 2 partitions: local[2]
     got = df.mapInArrow(decode_arrow, EVENT_SCHEMA).collect()
     want = _rows(to_arrow([_one(v) for v in values], raw=values))
@@ -77,8 +79,9 @@ def test_whole_files_ndjson_and_sse(spark: Any, tmp_path: Path) -> None:
     (tmp_path / "b.ndjson").write_bytes(corpus.ndjson(evs[400:]))
     df = spark.read.text(str(tmp_path), wholetext=True)
     got = df.mapInArrow(decode_arrow, EVENT_SCHEMA).collect()
-    want = _rows(to_arrow(decode_sse(corpus.sse(evs[:400]), raw=True) + decode_lines(corpus.ndjson(evs[400:]),
-                                                                                     raw=True)))
+    want = _rows(
+        to_arrow(decode_sse(corpus.sse(evs[:400]), raw=True) + decode_lines(corpus.ndjson(evs[400:]), raw=True))
+    )
     assert sorted(map(_plain, got), key=repr) == sorted(want, key=repr)
     assert len(got) == 800
     assert sorted(bytes(r["raw"]) for r in got) == sorted(corpus.ndjson(evs).rstrip(b"\n").split(b"\n"))

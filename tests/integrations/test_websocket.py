@@ -25,31 +25,72 @@ import openresponses_msgspec as orm
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def _lane(lane: str, rid: str, words: list[str], *, steered: bool = False, previous: str | None = None,
-          at: int = 0) -> list[dict[str, Any]]:
+def _lane(
+    lane: str, rid: str, words: list[str], *, steered: bool = False, previous: str | None = None, at: int = 0
+) -> list[dict[str, Any]]:
     """One response's events on one lane; sequence numbers per response, from 0."""
     mid = f"msg_{rid[5:]}"
     text = "".join(words)
-    resp = {"id": rid, "object": "response", "created_at": 1764000000 + at, "model": "gpt-5.2", "status": "in_progress",
-            "output": [], **({"previous_response_id": previous} if previous else {})}
+    resp = {
+        "id": rid,
+        "object": "response",
+        "created_at": 1764000000 + at,
+        "model": "gpt-5.2",
+        "status": "in_progress",
+        "output": [],
+        **({"previous_response_id": previous} if previous else {}),
+    }
     evs: list[dict[str, Any]] = [
         {"type": "response.created", "response": resp},
         {"type": "response.in_progress", "response": resp},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": {"type": "message", "id": mid, "status": "in_progress", "role": "assistant", "content": []}},
-        {"type": "response.content_part.added", "item_id": mid, "output_index": 0, "content_index": 0,
-         "part": {"type": "output_text", "text": "", "annotations": []}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "message", "id": mid, "status": "in_progress", "role": "assistant", "content": []},
+        },
+        {
+            "type": "response.content_part.added",
+            "item_id": mid,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": []},
+        },
     ]
-    evs += [{"type": "response.output_text.delta", "item_id": mid, "output_index": 0, "content_index": 0, "delta": w,
-             "logprobs": []} for w in words]
-    part = {"type": "output_text", "text": text, "annotations": []}
-    item = {"type": "message", "id": mid, "status": "incomplete" if steered else "completed", "role": "assistant",
-            "content": [part]}
-    usage = {"input_tokens": 20, "output_tokens": len(words), "total_tokens": 20 + len(words),
-             "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}}
     evs += [
-        {"type": "response.output_text.done", "item_id": mid, "output_index": 0, "content_index": 0, "text": text,
-         "logprobs": []},
+        {
+            "type": "response.output_text.delta",
+            "item_id": mid,
+            "output_index": 0,
+            "content_index": 0,
+            "delta": w,
+            "logprobs": [],
+        }
+        for w in words
+    ]
+    part = {"type": "output_text", "text": text, "annotations": []}
+    item = {
+        "type": "message",
+        "id": mid,
+        "status": "incomplete" if steered else "completed",
+        "role": "assistant",
+        "content": [part],
+    }
+    usage = {
+        "input_tokens": 20,
+        "output_tokens": len(words),
+        "total_tokens": 20 + len(words),
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": 0},
+    }
+    evs += [
+        {
+            "type": "response.output_text.done",
+            "item_id": mid,
+            "output_index": 0,
+            "content_index": 0,
+            "text": text,
+            "logprobs": [],
+        },
         {"type": "response.content_part.done", "item_id": mid, "output_index": 0, "content_index": 0, "part": part},
         {"type": "response.output_item.done", "output_index": 0, "item": item},
     ]
@@ -87,8 +128,12 @@ class Server:
             assert sorted(c["stream_id"] for c in creates) == ["lane-a", "lane-b"]
             steer_seq = A1.index(next(e for e in A1 if e["type"] == "response.output_text.delta"))
             a = A1[: steer_seq + 1]
-            accepted = {"type": "response.steer.accepted", "sequence_number": steer_seq + 1, "stream_id": "lane-a",
-                        "steer": {"id": "steer_1", "previous_response_id": "resp_a1"}}
+            accepted = {
+                "type": "response.steer.accepted",
+                "sequence_number": steer_seq + 1,
+                "stream_id": "lane-a",
+                "steer": {"id": "steer_1", "previous_response_id": "resp_a1"},
+            }
             rest_a = [dict(e, sequence_number=e["sequence_number"] + 1) for e in A1[steer_seq + 1 :]] + A2
             b = list(B1)
             # round-robin: a, b, a, b, ...; after lane a's first delta, wait for the steer, then accept it
@@ -98,8 +143,11 @@ class Server:
                     if not a and rest_a is not None:
                         steer = json.loads(ws.recv(timeout=10))
                         self.received.append(steer)
-                        assert steer == {"type": "response.steer", "previous_response_id": "resp_a1",
-                                         "input": STEER_INPUT}
+                        assert steer == {
+                            "type": "response.steer",
+                            "previous_response_id": "resp_a1",
+                            "input": STEER_INPUT,
+                        }
                         a = [accepted, *rest_a]
                         rest_a = None  # type: ignore[assignment]
                 if b:
@@ -107,7 +155,7 @@ class Server:
             ws.recv(timeout=10)  # the client closes once both lanes are done
         except websockets.ConnectionClosed:
             pass
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             self.errors.append(exc)
 
     def _send(self, ws: ServerConnection, ev: dict[str, Any]) -> None:
@@ -142,8 +190,10 @@ def readme_client() -> Any:
 def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[Server, str]) -> None:
     srv, url = server
     consume = readme_client()
-    requests = [{"type": "response.create", "stream_id": "lane-a", "model": "gpt-5.2", "input": "A fable."},
-                {"type": "response.create", "stream_id": "lane-b", "model": "gpt-5.2", "input": "Capital of France?"}]
+    requests = [
+        {"type": "response.create", "stream_id": "lane-a", "model": "gpt-5.2", "input": "A fable."},
+        {"type": "response.create", "stream_id": "lane-b", "model": "gpt-5.2", "input": "Capital of France?"},
+    ]
     events = consume(url, requests, steer_input=STEER_INPUT, steer_lane="lane-a")
     assert not srv.errors, srv.errors
     assert srv.received[:2] == requests and srv.received[2]["type"] == "response.steer"
@@ -164,9 +214,12 @@ def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[S
     # per lane, the accumulator folds each response of the lane: the steered one and its successor
     by_lane = {lane: orm.accumulate([e for e in events if e.stream_id == lane]) for lane in ("lane-a", "lane-b")}
     assert [(a.response_id, a.status, a.output_text) for a in by_lane["lane-a"]] == [
-        ("resp_a1", "incomplete", "Once upon"), ("resp_a2", "completed", "Shorter: a fox.")]
+        ("resp_a1", "incomplete", "Once upon"),
+        ("resp_a2", "completed", "Shorter: a fox."),
+    ]
     assert [(a.response_id, a.status, a.output_text) for a in by_lane["lane-b"]] == [
-        ("resp_b1", "completed", "Paris is the capital.")]
+        ("resp_b1", "completed", "Paris is the capital.")
+    ]
     successor = by_lane["lane-a"][1].response
     assert successor is not None and successor.previous_response_id == "resp_a1"  # linked to the steered one
     # the steered response and its successor are linked both ways; the steer is kept by the response it steered
@@ -180,10 +233,22 @@ def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[S
     blocks = re.findall(r"```python\n(.*?)\n```", section, re.S)
     assert len(blocks) == 2 and "steered_into" in blocks[1]
     exec(compile(blocks[1], str(README), "exec", dont_inherit=True), {"orm": orm, "events": events})
+
     # the whole connection at once: accumulate() keeps the lanes apart by stream_id
     def summary(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
-        return sorted((a.response_id, a.status, a.output_text, a.events, len(a.problems), a.steered_into or "",
-                       a.steered_from or "", len(a.steering)) for a in accs)
+        return sorted(
+            (
+                a.response_id,
+                a.status,
+                a.output_text,
+                a.events,
+                len(a.problems),
+                a.steered_into or "",
+                a.steered_from or "",
+                len(a.steering),
+            )
+            for a in accs
+        )
 
     whole = orm.accumulate(events)
     assert summary(whole) == summary(by_lane["lane-a"] + by_lane["lane-b"])

@@ -63,9 +63,15 @@ def expected(parts: list[tuple[str, list[bytes]]]) -> dict[str, dict[str, Any]]:
         last = msgspec.json.decode(evs[-1])
         assert last["type"] == "response.completed"
         u = last["response"]["usage"]
-        want[rid] = {"response_id": rid, "model": last["response"]["model"], "status": "completed",
-                     "input_tokens": u["input_tokens"], "output_tokens": u["output_tokens"],
-                     "total_tokens": u["total_tokens"], "events": len(evs)}
+        want[rid] = {
+            "response_id": rid,
+            "model": last["response"]["model"],
+            "status": "completed",
+            "input_tokens": u["input_tokens"],
+            "output_tokens": u["output_tokens"],
+            "total_tokens": u["total_tokens"],
+            "events": len(evs),
+        }
     return want
 
 
@@ -116,7 +122,7 @@ def load_worker() -> Any:
 class Worker:
     def __init__(self, *args: str, log: Path) -> None:
         self.log = log
-        self._f = open(log, "ab")  # noqa: SIM115
+        self._f = open(log, "ab")
         self.proc = subprocess.Popen([sys.executable, str(WORKER), *args], stdout=self._f, stderr=subprocess.STDOUT)
         wait_for(lambda: b"ready" in log.read_bytes(), 30, "worker start")
 
@@ -207,8 +213,7 @@ def test_worker_folder_isolates_a_raising_stream_and_closes_idle_ones() -> None:
     now[0] = 10.0
     [(rid, st)] = folder.expire()
     rec = msgspec.to_builtins(folder.record(rid, st))
-    assert (rid, rec["status"], rec["events"], rec["input_tokens"]) == (never[0], "cut_short", len(never[1]) - 5,
-                                                                        None)
+    assert (rid, rec["status"], rec["events"], rec["input_tokens"]) == (never[0], "cut_short", len(never[1]) - 5, None)
     assert folder.open == {}
     # the late-duplicate memory is forgotten after the idle time: the same id may start a new stream then
     now[0] = 25.0
@@ -316,15 +321,30 @@ def kafka_io(kafka: Any) -> Iterator[dict[str, Any]]:
             producer.produce(topic, key=key.encode(), value=value, on_delivery=delivered)
         assert producer.flush(10) == 0
 
-    yield {"bootstrap": kafka.bootstrap, "topic": topic, "out": out, "send": send, "ends": ends, "firsts": firsts,
-           "where": where, "group": f"g-{uuid.uuid4().hex[:6]}"}
+    yield {
+        "bootstrap": kafka.bootstrap,
+        "topic": topic,
+        "out": out,
+        "send": send,
+        "ends": ends,
+        "firsts": firsts,
+        "where": where,
+        "group": f"g-{uuid.uuid4().hex[:6]}",
+    }
 
 
 def kafka_records(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     from confluent_kafka import Consumer, TopicPartition
 
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False,
-                  "enable.partition.eof": True, "fetch.wait.max.ms": 10})
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "reader",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+            "fetch.wait.max.ms": 10,
+        }
+    )
     c.assign([TopicPartition(topic, 0, 0)])  # (an explicit offset: OFFSET_BEGINNING costs 0.5 s here)
     out = []
     deadline = time.monotonic() + 10
@@ -359,8 +379,18 @@ def test_kafka_worker_one_record_per_response(kafka_io: dict[str, Any], tmp_path
     want = expected(parts)
     want[bad_rid]["events"] = len(parts[2][1])
     kafka_io["send"](interleave(parts))
-    w = Worker("kafka", "--bootstrap", kafka_io["bootstrap"], "--topic", kafka_io["topic"], "--group",
-               kafka_io["group"], "--out-topic", kafka_io["out"], log=tmp_path / "w.log")
+    w = Worker(
+        "kafka",
+        "--bootstrap",
+        kafka_io["bootstrap"],
+        "--topic",
+        kafka_io["topic"],
+        "--group",
+        kafka_io["group"],
+        "--out-topic",
+        kafka_io["out"],
+        log=tmp_path / "w.log",
+    )
     wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(want), 60, "records")
     assert w.stop() == 0
     records = kafka_records(kafka_io["bootstrap"], kafka_io["out"])
@@ -391,14 +421,26 @@ def test_kafka_worker_poison_stream_and_restart(kafka_io: dict[str, Any], tmp_pa
     opened = parts.pop(0)
     cut = len(opened[1]) // 2
     kafka_io["send"](interleave([(opened[0], opened[1][:cut]), *parts]))
-    args = ("kafka", "--bootstrap", kafka_io["bootstrap"], "--topic", kafka_io["topic"], "--group",
-            kafka_io["group"], "--out-topic", kafka_io["out"])
+    args = (
+        "kafka",
+        "--bootstrap",
+        kafka_io["bootstrap"],
+        "--topic",
+        kafka_io["topic"],
+        "--group",
+        kafka_io["group"],
+        "--out-topic",
+        kafka_io["out"],
+    )
     w1 = Worker(*args, log=tmp_path / "w1.log")
     wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(parts), 60, "records")
     p_open, off_open = kafka_io["firsts"][opened[0]]
     safe = {**kafka_io["ends"], p_open: off_open}
-    wait_for(lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == safe, 30,
-             f"commits up to {safe}")
+    wait_for(
+        lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == safe,
+        30,
+        f"commits up to {safe}",
+    )
     w1.stop(signal.SIGKILL)
     # what the restart replays: p_open from off_open on; all but the open response's messages have their record out
     replayed = sum(1 for k, p, o in kafka_io["where"] if p == p_open and o > off_open and k != opened[0])
@@ -415,8 +457,11 @@ def test_kafka_worker_poison_stream_and_restart(kafka_io: dict[str, Any], tmp_pa
     w2 = Worker(*args, log=tmp_path / "w2.log")
     want = expected([opened, *parts])
     wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(want), 60, "every record")
-    wait_for(lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == kafka_io["ends"], 30,
-             "commits past everything")
+    wait_for(
+        lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == kafka_io["ends"],
+        30,
+        "commits past everything",
+    )
     assert w2.stop() == 0
     records = kafka_records(kafka_io["bootstrap"], kafka_io["out"])
     check_records(records, want, once=True)
@@ -467,8 +512,9 @@ def test_kafka_worker_survives_a_stopped_broker(tmp_path: Path) -> None:
     broker = start(services.Kafka(), "Kafka broker (Tansu)")
     try:
         admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-        for f in admin.create_topics([NewTopic("events", num_partitions=3), NewTopic("usage", num_partitions=1)]
-                                     ).values():
+        for f in admin.create_topics(
+            [NewTopic("events", num_partitions=3), NewTopic("usage", num_partitions=1)]
+        ).values():
             f.result(10)
         parts = streams(1200)
         first, last = parts[:-1], parts[-1]
@@ -484,8 +530,20 @@ def test_kafka_worker_survives_a_stopped_broker(tmp_path: Path) -> None:
         for key, value in interleave([*first, (last[0], last[1][:5])]):
             p.produce("events", key=key.encode(), value=value, on_delivery=delivered)
         assert p.flush(10) == 0
-        w = Worker("kafka", "--bootstrap", broker.bootstrap, "--topic", "events", "--group", "g",
-                   "--out-topic", "usage", "--flush-timeout", "2", log=tmp_path / "w.log")
+        w = Worker(
+            "kafka",
+            "--bootstrap",
+            broker.bootstrap,
+            "--topic",
+            "events",
+            "--group",
+            "g",
+            "--out-topic",
+            "usage",
+            "--flush-timeout",
+            "2",
+            log=tmp_path / "w.log",
+        )
         wait_for(lambda: len(kafka_records(broker.bootstrap, "usage")) >= len(first), 60, "records")
         safe = {**ends, first_of_open[0][0]: first_of_open[0][1]}
         wait_for(lambda: committed(broker.bootstrap, "g", "events") == safe, 30, f"commits up to {safe}")
@@ -595,13 +653,12 @@ def test_redis_worker_survives_a_stopped_server(tmp_path: Path) -> None:
         server.cleanup()
 
 
-
-
 # -- Kafka and Redis on the same input -------------------------------------------------------------------------
 
 
-def test_worker_same_records_from_kafka_and_redis(kafka_io: dict[str, Any], redis_client: Any, redis_server: Any,
-                                                  tmp_path: Path) -> None:
+def test_worker_same_records_from_kafka_and_redis(
+    kafka_io: dict[str, Any], redis_client: Any, redis_server: Any, tmp_path: Path
+) -> None:
     """The same streams through both workers at once: a resumed one (starting_after=1), an id-rotating one
     (Copilot), one that never ends (closed after --idle-timeout as cut_short, without pinning the committed
     offset), one with a late duplicate of its terminal event (dropped), and, on Kafka, tombstones (skipped).
@@ -617,19 +674,40 @@ def test_worker_same_records_from_kafka_and_redis(kafka_io: dict[str, Any], redi
     msgs.insert(len(msgs) // 2, (goods[0][0], None))  # a tombstone in the middle of a stream, one of its own
     msgs.append(("deleted", None))
     kafka_io["send"](msgs)
-    kw = Worker("kafka", "--bootstrap", kafka_io["bootstrap"], "--topic", kafka_io["topic"], "--group",
-                kafka_io["group"], "--out-topic", kafka_io["out"], "--idle-timeout", "5", log=tmp_path / "k.log")
+    kw = Worker(
+        "kafka",
+        "--bootstrap",
+        kafka_io["bootstrap"],
+        "--topic",
+        kafka_io["topic"],
+        "--group",
+        kafka_io["group"],
+        "--out-topic",
+        kafka_io["out"],
+        "--idle-timeout",
+        "5",
+        log=tmp_path / "k.log",
+    )
     rw = Worker("redis", "--url", redis_server.url, "--idle-timeout", "5", log=tmp_path / "r.log")
     want = expected([res, rot, parts[3], *goods])
-    want[never[0]] = {"response_id": never[0], "status": "cut_short", "input_tokens": None, "output_tokens": None,
-                      "total_tokens": None, "events": len(never[1])}
+    want[never[0]] = {
+        "response_id": never[0],
+        "status": "cut_short",
+        "input_tokens": None,
+        "output_tokens": None,
+        "total_tokens": None,
+        "events": len(never[1]),
+    }
     for rid in want:
         want[rid]["resumed_at"] = 2 if rid == res[0] else None
     try:
         wait_for(lambda: len(kafka_records(kafka_io["bootstrap"], kafka_io["out"])) >= len(want), 60, "Kafka")
         wait_for(lambda: len(redis_records(redis_client)) >= len(want), 60, "Redis records")
-        wait_for(lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == kafka_io["ends"],
-                 30, "commits past everything, the never-ending stream included")
+        wait_for(
+            lambda: committed(kafka_io["bootstrap"], kafka_io["group"], kafka_io["topic"]) == kafka_io["ends"],
+            30,
+            "commits past everything, the never-ending stream included",
+        )
     finally:
         assert kw.stop() == 0 and rw.stop() == 0
     k_recs, r_recs = kafka_records(kafka_io["bootstrap"], kafka_io["out"]), redis_records(redis_client)
