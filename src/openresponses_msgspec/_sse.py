@@ -36,6 +36,7 @@ from ._sse_scan import (
     FRAME_STARTS,
     MIN_WINDOW,
     Cursor,
+    bulk_due,
     bulk_frames,
     bulk_region,
     interruption,
@@ -93,7 +94,7 @@ class SSEDecoder(Generic[T]):
     One ``SSEDecoder`` reads one stream from one thread at a time: it is not thread-safe.
     """
 
-    __slots__ = ("errors", "max_event_size", "_raw", "_sink", "_events", "_lines", "_sniff", "_closed")
+    __slots__ = ("errors", "max_event_size", "_raw", "_sink", "_events", "_lines", "_cursor", "_sniff", "_closed")
 
     @overload
     def __init__(
@@ -205,6 +206,7 @@ class SSEDecoder(Generic[T]):
         self._sink = Sink(RawKernel(kernel) if raw else kernel, errors)
         self._events = EventAssembler(self._sink, max_event_size, last_event_id)
         self._lines = LineBuffer(self._events)
+        self._cursor = Cursor(0, 0, 0, _WINDOW)  # where _run stands in the region it reads
         self._sniff = bytearray()  # the body's first KiB while it is not known to be SSE
         self._closed = False
 
@@ -286,38 +288,64 @@ class SSEDecoder(Generic[T]):
         fast = bool(flags & NO_CR)  # line ends are LF: the frame loop and find(b"\n") apply
         checked = bool(flags & UTF8)  # valid UTF-8: payloads need no check, bulk decoding may run
         events = self._events
-        # where a bulk attempt may start: not in a small buffer, nor again inside a region that failed; never
-        # under a max_event_size smaller than a region (bulk decoding does not look at single frames)
-        bulk = fast and checked and n - pos >= MIN_WINDOW and self.max_event_size >= _WINDOW
-        cur = Cursor(pos, self._lines.lines, max(pos, bulk_from) if bulk else n, _WINDOW)
+        cur = self._start(b, pos, fast and checked, bulk_from)
         try:
             while cur.pos < n:
-                pos = cur.pos
-                if events.start < 0 and not events.skip:
-                    c = b[pos]
-                    if c == 58 or c == 10 or c == 13:  # comments and blank lines between events: one match
-                        if not self._quiet(b, cur, c, fast):
-                            break  # an unfinished comment: the tail
-                        continue
-                    if fast and b.startswith(FRAME_STARTS, pos) and self._frames(b, cur, base, checked):
-                        continue
-                elif events.skip and fast and b[pos] != 10:  # inside an oversized event: on to its blank line
-                    end = b.find(b"\n\n", pos) + 1 or b.rfind(b"\n", pos) + 1
-                    if end <= pos:
-                        break
-                    cur.lines += b.count(b"\n", pos, end)
-                    cur.pos = end
-                    continue
-                if not self._field_lines(b, cur, base, fast):
+                if events.start < 0 and not events.skip:  # between events: the fast paths
+                    step = self._between(b, cur, base, fast, checked)
+                elif events.skip and fast:  # inside an oversized event
+                    step = self._skip_oversized(b, cur)
+                else:
+                    step = None
+                if step is None:  # a line by the field rules (and the rest of its event)
+                    step = self._field_lines(b, cur, base, fast)
+                if step is _TAIL:
                     break
         except DecodeError:
             # strict mode: go on from here at the next call, without copying or rescanning the rest
-            self._lines.lines = cur.lines
-            if cur.pos < n:
-                self._lines.queue.appendleft((own(b), cur.pos, base, flags, cur.bulk_from))
+            self._lines.stopped(b, cur.pos, cur.lines, base, flags, cur.bulk_from)
             raise
         self._lines.lines = cur.lines
         return cur.pos
+
+    def _start(self, b: bytes | bytearray, pos: int, lf_utf8: bool, bulk_from: int) -> Cursor:
+        """The cursor at ``pos``. A bulk attempt may start at ``bulk_from``: not in a small buffer, nor again
+        inside a region that failed, nor with CR line ends or invalid UTF-8 (``lf_utf8``); never under a
+        max_event_size smaller than a region (bulk decoding does not look at single frames)."""
+        n = len(b)
+        cur = self._cursor
+        bulk = lf_utf8 and n - pos >= MIN_WINDOW and self.max_event_size >= _WINDOW
+        cur.pos, cur.lines, cur.window = pos, self._lines.lines, _WINDOW
+        cur.bulk_from = max(pos, bulk_from) if bulk else n
+        return cur
+
+    def _between(self, b: bytes | bytearray, cur: Cursor, base: int, fast: bool, checked: bool) -> str | None:
+        """At a line between events: a run of comments and blank lines, or of frames. ``_NEXT``: done, look
+        again; ``_TAIL``: the line is unfinished; ``None``: the line goes by the field rules (another kind of
+        line, or a frame that is not the common kind)."""
+        pos = cur.pos
+        c = b[pos]
+        if c in b":\n\r":  # comments and blank lines between events: one match
+            return _NEXT if self._quiet(b, cur, c, fast) else _TAIL
+        if not fast or not b.startswith(FRAME_STARTS, pos):
+            return None
+        self._events.seen = True
+        if pos >= cur.bulk_from and self._bulk(b, cur):
+            return _NEXT
+        single_frames(b, cur, base, checked, self.max_event_size, self._sink)
+        return _NEXT if cur.pos >= len(b) or bulk_due(b, cur) else None  # (the end, or a bulk attempt)
+
+    def _skip_oversized(self, b: bytes | bytearray, cur: Cursor) -> str | None:
+        """Inside an oversized event (LF line ends): on to its blank line (``None``: a blank line is next)."""
+        pos = cur.pos
+        if b[pos] == 10:
+            return None
+        end = b.find(b"\n\n", pos) + 1 or b.rfind(b"\n", pos) + 1
+        if end <= pos:
+            return _TAIL
+        cur.lines += b.count(b"\n", pos, end)
+        cur.pos = end
+        return _NEXT
 
     def _quiet(self, b: bytes | bytearray, cur: Cursor, c: int, fast: bool) -> bool:
         """A run of comment and blank lines at ``cur.pos``; False when its first line is unfinished."""
@@ -332,15 +360,6 @@ class SSEDecoder(Generic[T]):
             self._lines.cr = True
         cur.pos = end
         return True
-
-    def _frames(self, b: bytes | bytearray, cur: Cursor, base: int, checked: bool) -> bool:
-        """Frames from ``cur.pos`` (a frame start): a bulk step when one is due, else one at a time. False
-        when the line at ``cur.pos`` must go by the field rules (another kind of line, an unfinished frame)."""
-        self._events.seen = True
-        if cur.pos >= cur.bulk_from and self._bulk(b, cur):
-            return True
-        single_frames(b, cur, base, checked, self.max_event_size, self._sink)
-        return cur.pos >= len(b) or (cur.pos >= cur.bulk_from and b.startswith(FRAME_STARTS, cur.pos))
 
     def _bulk(self, b: bytes | bytearray, cur: Cursor) -> bool:
         """Decode a region of frames from ``cur.pos`` in one step; on failure, not again inside it."""
@@ -371,9 +390,9 @@ class SSEDecoder(Generic[T]):
         cur.bulk_from = max(end, pos + 1) if end else pos + 8 * MIN_WINDOW
         return False
 
-    def _field_lines(self, b: bytes | bytearray, cur: Cursor, base: int, fast: bool) -> bool:
-        """Lines one at a time by the field rules, from ``cur.pos`` while inside an event; False at an
-        unfinished line (the tail)."""
+    def _field_lines(self, b: bytes | bytearray, cur: Cursor, base: int, fast: bool) -> str:
+        """Lines one at a time by the field rules, from ``cur.pos`` while inside an event; ``_TAIL`` at an
+        unfinished line."""
         pos, lines = cur.pos, cur.lines
         n = len(b)
         events = self._events
@@ -382,24 +401,33 @@ class SSEDecoder(Generic[T]):
             while True:
                 if fast:
                     eol = b.find(b"\n", pos)
-                    if eol < 0:
-                        return False
                     nxt = eol + 1
                 else:
-                    m = _EOL.search(b, pos)
-                    if m is None:
-                        return False
-                    eol, nxt = m.span()
-                    if nxt == n and nxt - eol == 1 and b[eol] == 13:
-                        self._lines.cr = True  # a lone CR ends the chunk: an LF starting the next one ends it too
+                    eol, nxt = self._eol(b, pos)
+                if eol < 0:
+                    return _TAIL
                 start = pos
                 pos = nxt
                 lines += 1
                 field(b, start, eol, base + start, lines)
                 if pos >= n or events.start < 0 or events.skip:
-                    return True
+                    return _NEXT
         finally:
             cur.pos, cur.lines = pos, lines
+
+    def _eol(self, b: bytes | bytearray, pos: int) -> tuple[int, int]:
+        """The next line end (CR, LF or CRLF): (start, end), or (-1, -1)."""
+        m = _EOL.search(b, pos)
+        if m is None:
+            return -1, -1
+        eol, nxt = m.span()
+        if nxt == len(b) and nxt - eol == 1 and b[eol] == 13:
+            self._lines.cr = True  # a lone CR ends the chunk: an LF starting the next one ends this line too
+        return eol, nxt
+
+
+_NEXT = "next"  # _between's answers (see there)
+_TAIL = "tail"
 
 
 @overload

@@ -30,6 +30,15 @@ def value_at(b: bytes | bytearray, colon: int) -> int:
     return vs + 1 if b[vs : vs + 1] == b" " else vs
 
 
+def _name(b: bytes | bytearray, pos: int, eol: int) -> tuple[bytes, int]:
+    """A field line's name and where its value starts. Known names have at most 5 bytes: a line is never
+    searched further (it may be huge); a longer name is returned empty (an unknown field)."""
+    colon = b.find(b":", pos, min(eol, pos + 6))
+    if colon < 0:  # the whole line is the name, and the value is empty
+        return (b"" if eol - pos > 5 else bytes(b[pos:eol])), eol
+    return bytes(b[pos:colon]), value_at(b, colon)
+
+
 def check_id(last_event_id: object) -> None:
     if not isinstance(last_event_id, str) or any(c in last_event_id for c in "\0\r\n"):
         raise ValueError(f"last_event_id must be a str without NUL, CR or LF, not {last_event_id!r}")
@@ -116,14 +125,7 @@ class EventAssembler:
             return
         if self.skip:  # inside an oversized event
             return
-        # Known field names have at most 5 bytes: never look further (a line may be huge).
-        colon = b.find(b":", pos, min(eol, pos + 6))
-        if colon < 0:
-            name = b"" if eol - pos > 5 else bytes(b[pos:eol])  # (a longer one is an unknown field)
-            vs = eol
-        else:
-            name = bytes(b[pos:colon])
-            vs = value_at(b, colon)
+        name, vs = _name(b, pos, eol)
         if self.start < 0:
             self.start, self.start_line = offset, lineno
         if name == b"data":
@@ -144,7 +146,7 @@ class EventAssembler:
 
     def add_data(self, b: bytes | bytearray, vs: int, eol: int) -> None:
         data = self.data
-        if self.held() + eol - vs > self.limit:
+        if (0 if data is None else len(data) + 1) + eol - vs > self.limit:
             self.overflow(memoryview(b)[vs : vs + KEEP_RAW])
             return
         if data is None:
@@ -160,7 +162,8 @@ class EventAssembler:
             self.field(line, 0, len(line), offset, lineno)
             return
         vs = value_at(line, 4)
-        self.begin(offset, lineno)
+        if self.start < 0:
+            self.start, self.start_line = offset, lineno
         self.seen = True
         if len(line) - vs > self.limit:
             self.overflow(line[vs:])

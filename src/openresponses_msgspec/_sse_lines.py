@@ -62,27 +62,33 @@ class LineBuffer:
                 pos += 1
                 if pos >= n:
                     return -1
-        if not self.discard and not self.buf:
-            return pos
+        if self.discard or self.buf:
+            pos = self._finish_line(data, pos, base)
+        return pos if pos < n else -1
+
+    def _finish_line(self, data: bytes | bytearray, pos: int, base: int) -> int:
+        """The line the previous chunk left (discarded, or waiting in ``buf``) goes on in ``data[pos:]``: where
+        it ends, or ``len(data)`` when it does not end in ``data``."""
+        n = len(data)
         eol, nxt = first_eol(data, pos)
         if eol < 0:
             if not self.discard:
                 self._grow(data, pos)
-            return -1
+            return n
         self.lines += 1
         self.cr = nxt == n and data[eol] == 13 and nxt - eol == 1
         if self.discard:  # the rest of a line not kept: its end is found, nothing was held
             self.discard = False
-        else:
-            buf, self.buf = self.buf, bytearray()
-            buf += memoryview(data)[pos:eol]
-            try:
-                self.events.adopt(buf, self.buf_at, self.lines)
-            except DecodeError:
-                if nxt < n:
-                    self.queue.appendleft((own(data), nxt, base, chunk_flags(data, nxt), 0))
-                raise
-        return nxt if nxt < n else -1
+            return nxt
+        buf, self.buf = self.buf, bytearray()
+        buf += memoryview(data)[pos:eol]
+        try:
+            self.events.adopt(buf, self.buf_at, self.lines)
+        except DecodeError:
+            if nxt < n:
+                self.queue.appendleft((own(data), nxt, base, chunk_flags(data, nxt), 0))
+            raise
+        return nxt
 
     def _skip_bom(self, data: bytes | bytearray) -> int:
         """The stream's first bytes: skip a BOM (once, maybe split across chunks); -1 while too short to tell."""
@@ -128,7 +134,8 @@ class LineBuffer:
         more = len(data) - pos
         if data.startswith(b"data:", pos):
             vs = value_at(data, pos + 4) - pos
-            if events.held() + more - vs > events.limit:
+            held = events.data
+            if (0 if held is None else len(held) + 1) + more - vs > events.limit:
                 self.discard = True
                 self._overflow_line(bytes(data[pos : pos + KEEP_RAW + 6]), vs, base + pos)
                 return
@@ -152,6 +159,12 @@ class LineBuffer:
         events.seen = True
         events.begin(offset, self.lines + 1)
         events.overflow(line[vs:])
+
+    def stopped(self, b: bytes | bytearray, pos: int, lines: int, base: int, flags: int, bulk_from: int) -> None:
+        """A strict error stopped the reading of ``b`` at ``pos``: the rest is read first at the next call."""
+        self.lines = lines
+        if pos < len(b):
+            self.queue.appendleft((own(b), pos, base, flags, bulk_from))
 
     def close(self) -> None:
         """End of stream: a line left without its line end goes to the event assembler."""

@@ -29,6 +29,7 @@ __all__ = [
     "FRAME_STARTS",
     "MIN_WINDOW",
     "Cursor",
+    "bulk_due",
     "bulk_frames",
     "bulk_region",
     "decode_regular",
@@ -191,34 +192,45 @@ def bulk_frames(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int
     if b[end - 3] != 125:  # "}"
         return None
     if not raw:
-        regular = regular_data_region if b[pos] == 100 else regular_event_region  # "d"
-        proof = regular(b, pos, end)
-        if proof is not None:
-            events = decode_regular(kernel, *proof)
-            return None if events is None else (events, (2 if b[pos] == 100 else 3) * proof[1])
+        got = _regular(kernel, b, pos, end)
+        if got is not False:
+            return got
     if b.startswith(b"data: {", pos):
-        if raw:  # the frames' payloads, each decoded alone (no proof needed), paired with it
-            inner = b[pos + 6 : end - 2]  # (without the last frame's blank line)
-            pieces = inner.split(b"\n\ndata: ")
-            nl = _count_newlines(inner, 0, len(inner))
-            if nl == 2 * len(pieces) - 2:  # every newline is a frame's: each frame is one data line
-                got = kernel.frames(pieces)
-                return None if got is None else (got, nl + 2)
-        region = b[pos + 6 : end]
-        body = region.replace(b"}\n\ndata: {", b"}\n{")
-        seps = (len(region) - len(body)) // 7
-        per_frame = 2
-        comments = _COMMENT_SEP
-    elif b.startswith(b"event:", pos):  # Open Responses servers: `event: <type>` before every data line
-        first = b.find(b"\n", pos, end)
-        if first < 0 or not b.startswith(b"data: {", first + 1):
-            return None
-        body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
-        per_frame = 3
-        comments = _EVENT_COMMENT_SEP
-    else:
+        return _general_data(kernel, raw, b, pos, end)
+    if not b.startswith(b"event:", pos):
         return None
-    return _general(kernel, raw, body, seps, per_frame * (seps + 1), comments, b, pos, end)
+    # Open Responses servers: `event: <type>` before every data line
+    first = b.find(b"\n", pos, end)
+    if first < 0 or not b.startswith(b"data: {", first + 1):
+        return None
+    body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
+    return _general(kernel, raw, body, seps, 3 * (seps + 1), _EVENT_COMMENT_SEP, b, pos, end)
+
+
+def _regular(kernel: Any, b: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None | bool:
+    """A regular region's events and lines; ``None``: proven regular but an event failed (go frame by
+    frame); ``False``: not proven (try the general rewrite)."""
+    data = b[pos] == 100  # "d": data frames, else event: frames
+    proof = regular_data_region(b, pos, end) if data else regular_event_region(b, pos, end)
+    if proof is None:
+        return False
+    events = decode_regular(kernel, *proof)
+    return None if events is None else (events, (2 if data else 3) * proof[1])
+
+
+def _general_data(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None:
+    """The general rewrite of a region of ``data:`` frames (see :func:`bulk_frames`)."""
+    if raw:  # the frames' payloads, each decoded alone (no proof needed), paired with it
+        inner = b[pos + 6 : end - 2]  # (without the last frame's blank line)
+        pieces = inner.split(b"\n\ndata: ")
+        nl = _count_newlines(inner, 0, len(inner))
+        if nl == 2 * len(pieces) - 2:  # every newline is a frame's: each frame is one data line
+            got = kernel.frames(pieces)
+            return None if got is None else (got, nl + 2)
+    region = b[pos + 6 : end]
+    body = region.replace(b"}\n\ndata: {", b"}\n{")
+    seps = (len(region) - len(body)) // 7
+    return _general(kernel, raw, body, seps, 2 * (seps + 1), _COMMENT_SEP, b, pos, end)
 
 
 def _general(
@@ -266,35 +278,33 @@ def interruption(b: bytes | bytearray, pos: int, end: int) -> int:
 # -- one frame at a time ----------------------------------------------------------------------------------
 
 
+def bulk_due(b: bytes | bytearray, cur: Cursor) -> bool:
+    """Whether a bulk attempt is due at ``cur.pos``: a frame start at or past ``cur.bulk_from``."""
+    return cur.pos >= cur.bulk_from and b.startswith(FRAME_STARTS, cur.pos)
+
+
 def single_frames(b: bytes | bytearray, cur: Cursor, base: int, checked: bool, limit: int, sink: Sink) -> None:
     """The common frame, ``[event: ...\\n]data: {json}\\n\\n``, in one step per event, from ``cur.pos``
     until another kind of line, an unfinished frame, or a frame start where a bulk attempt is due."""
     pos, lines, bulk_from = cur.pos, cur.lines, cur.bulk_from
-    n = len(b)
     find = b.find
     startswith = b.startswith
     view = memoryview(b)
     one = sink.kernel.one
     append = sink.out.append
     try:
-        while True:
+        while not (pos >= bulk_from and startswith(FRAME_STARTS, pos)):  # (else: a bulk attempt is due)
             start = pos
-            if pos >= bulk_from and startswith(FRAME_STARTS, pos):
-                break  # past a region where bulk decoding failed: try it again
             first = lines + 1  # the frame's first line
-            ev = 0
-            if startswith(b"event:", pos):
+            ev = startswith(b"event:", pos)
+            if ev:
                 pos = find(b"\n", pos) + 1
                 if not pos:
                     pos = start
                     break
-                ev = 1
-            if not startswith(b"data: ", pos):
-                pos = start
-                break
             nl = find(b"\n", pos)
-            if nl < 0 or nl + 1 >= n or b[nl + 1] != 10 or nl - pos - 6 > limit:
-                pos = start
+            if not startswith(b"data: ", pos) or not startswith(b"\n\n", nl) or nl - pos - 6 > limit:
+                pos = start  # (nl = -1: b[-1:] is never two bytes)
                 break
             s = pos + 6
             pos = nl + 2
@@ -310,21 +320,26 @@ def single_frames(b: bytes | bytearray, cur: Cursor, base: int, checked: bool, l
 def quiet_end(b: bytes | bytearray, pos: int, fast: bool) -> int:
     """End of the run of comment lines and blank lines at ``pos`` (``fast``: no CR in ``b``); ``pos`` or
     less when the run's first line is unfinished."""
-    n = len(b)
     if not fast:
         m = _QUIET.match(b, pos)
         return m.end() if m is not None else 0
-    if b.startswith(_LFS[6], pos):  # a long run of blank lines: memcmp, galloping
-        end = pos
-        for k in range(12, -1, -1):
-            while b.startswith(_LFS[k], end):
-                end += 1 << k
-        return end
+    if b.startswith(_LFS[6], pos):  # a long run of blank lines
+        return _blank_run_end(b, pos)
     # (a window at a time: a long run of blank lines after it is galloped over)
+    n = len(b)
     stop = pos + 4096 if pos + 4096 < n else n
     m = _QUIET_END.search(b, pos, stop)
     end = m.start() + 1 if m is not None else b.rfind(b"\n", pos, stop) + 1
     if end <= pos and stop < n:  # a comment line longer than the window
         m = _QUIET_END.search(b, pos)
         end = m.start() + 1 if m is not None else b.rfind(b"\n", pos) + 1
+    return end
+
+
+def _blank_run_end(b: bytes | bytearray, pos: int) -> int:
+    """End of the run of LFs at ``pos``: memcmp, galloping (4096, 2048, ... 1 at a time)."""
+    end = pos
+    for k in range(12, -1, -1):
+        while b.startswith(_LFS[k], end):
+            end += 1 << k
     return end
