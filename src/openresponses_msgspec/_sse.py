@@ -36,7 +36,6 @@ from ._sse_scan import (
     FRAME_STARTS,
     MIN_WINDOW,
     Cursor,
-    bulk_due,
     bulk_frames,
     bulk_region,
     interruption,
@@ -236,7 +235,7 @@ class SSEDecoder(Generic[T]):
     def _feed(self, chunk: Buffer) -> list[T]:
         if self._closed:
             raise ValueError("feed() after close()")
-        data = chunk_bytes(chunk)
+        data = chunk if type(chunk) is bytes else chunk_bytes(chunk)
         lines = self._lines
         if data:
             base = lines.received
@@ -270,25 +269,33 @@ class SSEDecoder(Generic[T]):
 
     def _consume(self, data: bytes | bytearray, pos: int, base: int, flags: int | None, bulk_from: int = 0) -> None:
         """Process ``data`` (stream offset ``base``) from ``pos``; ``flags is None``: a chunk not started yet.
-        A strict error leaves the rest in the line buffer's queue (never copied again, never rescanned)."""
+        A strict error leaves the rest in the line buffer's queue (never copied again, never rescanned).
+
+        A bulk attempt may start at ``bulk_from`` (kept across a strict error: no region is tried twice):
+        not in a small buffer, nor with CR line ends or invalid UTF-8; never under a max_event_size smaller
+        than a region (bulk decoding does not look at single frames)."""
         if flags is None:
             pos = self._lines.start_chunk(data, base)
             if pos < 0:
                 return
             flags = chunk_flags(data, pos)
-        pos = self._run(data, pos, base, flags, bulk_from)
-        if pos < len(data):
-            self._lines.keep_tail(data, pos, base)
+        n = len(data)
+        cur = self._cursor
+        bulk = flags == NO_CR | UTF8 and n - pos >= MIN_WINDOW and self.max_event_size >= _WINDOW
+        cur.pos, cur.lines, cur.window = pos, self._lines.lines, _WINDOW
+        cur.bulk_from = max(pos, bulk_from) if bulk else n
+        self._run(data, cur, base, flags)
+        if cur.pos < n:
+            self._lines.keep_tail(data, cur.pos, base)
 
-    def _run(self, b: bytes | bytearray, pos: int, base: int, flags: int, bulk_from: int = 0) -> int:
-        """Handle every complete line of the region ``b[pos:]`` (``b[0]`` is at stream offset ``base``);
-        return the position of the incomplete last line (``len(b)`` when there is none). ``flags``: see
-        chunk_flags; ``bulk_from``: where a bulk attempt may start (kept across a strict error)."""
+    def _run(self, b: bytes | bytearray, cur: Cursor, base: int, flags: int) -> None:
+        """Handle every complete line of the region ``b[cur.pos:]`` (``b[0]`` is at stream offset ``base``),
+        leaving ``cur.pos`` at the incomplete last line (``len(b)`` when there is none). ``flags``: see
+        chunk_flags."""
         n = len(b)
         fast = bool(flags & NO_CR)  # line ends are LF: the frame loop and find(b"\n") apply
         checked = bool(flags & UTF8)  # valid UTF-8: payloads need no check, bulk decoding may run
         events = self._events
-        cur = self._start(b, pos, fast and checked, bulk_from)
         try:
             while cur.pos < n:
                 if events.start < 0 and not events.skip:  # between events: the fast paths
@@ -306,18 +313,6 @@ class SSEDecoder(Generic[T]):
             self._lines.stopped(b, cur.pos, cur.lines, base, flags, cur.bulk_from)
             raise
         self._lines.lines = cur.lines
-        return cur.pos
-
-    def _start(self, b: bytes | bytearray, pos: int, lf_utf8: bool, bulk_from: int) -> Cursor:
-        """The cursor at ``pos``. A bulk attempt may start at ``bulk_from``: not in a small buffer, nor again
-        inside a region that failed, nor with CR line ends or invalid UTF-8 (``lf_utf8``); never under a
-        max_event_size smaller than a region (bulk decoding does not look at single frames)."""
-        n = len(b)
-        cur = self._cursor
-        bulk = lf_utf8 and n - pos >= MIN_WINDOW and self.max_event_size >= _WINDOW
-        cur.pos, cur.lines, cur.window = pos, self._lines.lines, _WINDOW
-        cur.bulk_from = max(pos, bulk_from) if bulk else n
-        return cur
 
     def _between(self, b: bytes | bytearray, cur: Cursor, base: int, fast: bool, checked: bool) -> str | None:
         """At a line between events: a run of comments and blank lines, or of frames. ``_NEXT``: done, look
@@ -326,14 +321,17 @@ class SSEDecoder(Generic[T]):
         pos = cur.pos
         c = b[pos]
         if c in b":\n\r":  # comments and blank lines between events: one match
-            return _NEXT if self._quiet(b, cur, c, fast) else _TAIL
+            return self._quiet(b, cur, c, fast)
         if not fast or not b.startswith(FRAME_STARTS, pos):
             return None
         self._events.seen = True
         if pos >= cur.bulk_from and self._bulk(b, cur):
             return _NEXT
         single_frames(b, cur, base, checked, self.max_event_size, self._sink)
-        return _NEXT if cur.pos >= len(b) or bulk_due(b, cur) else None  # (the end, or a bulk attempt)
+        pos = cur.pos
+        if pos >= len(b) or (pos >= cur.bulk_from and b.startswith(FRAME_STARTS, pos)):
+            return _NEXT  # (the end, or a frame start where a bulk attempt is due)
+        return None if b.find(b"\n", pos) >= 0 else _TAIL
 
     def _skip_oversized(self, b: bytes | bytearray, cur: Cursor) -> str | None:
         """Inside an oversized event (LF line ends): on to its blank line (``None``: a blank line is next)."""
@@ -347,19 +345,19 @@ class SSEDecoder(Generic[T]):
         cur.pos = end
         return _NEXT
 
-    def _quiet(self, b: bytes | bytearray, cur: Cursor, c: int, fast: bool) -> bool:
-        """A run of comment and blank lines at ``cur.pos``; False when its first line is unfinished."""
+    def _quiet(self, b: bytes | bytearray, cur: Cursor, c: int, fast: bool) -> str:
+        """A run of comment and blank lines at ``cur.pos``; ``_TAIL`` when its first line is unfinished."""
         pos = cur.pos
         end = quiet_end(b, pos, fast)
         if end <= pos:
-            return False
+            return _TAIL
         if c == 58 or b.find(b"\n:", pos, end) >= 0 or b.find(b"\r:", pos, end) >= 0:
             self._events.seen = True
         cur.lines += count_eols(b, pos, end, fast)
         if end == len(b) and b[end - 1] == 13:
             self._lines.cr = True
         cur.pos = end
-        return True
+        return _NEXT
 
     def _bulk(self, b: bytes | bytearray, cur: Cursor) -> bool:
         """Decode a region of frames from ``cur.pos`` in one step; on failure, not again inside it."""

@@ -194,7 +194,7 @@ class EventAssembler:
             self.start = -1
             return
         start, line = self.start, self.start_line
-        self.reset()
+        self.data, self.start, self.skip = None, -1, False  # (reset, inline: once per event)
         sink = self.sink
         try:
             sink.out.append(sink.kernel.one(data))

@@ -12,6 +12,7 @@ unless it is a comment or passes a limit. A strict error leaves the unread rest 
 
 from __future__ import annotations
 
+from codecs import utf_8_decode as _utf_8_decode
 from collections import deque
 
 from ._decode import Buffer
@@ -24,6 +25,7 @@ __all__ = ["NO_CR", "UTF8", "LineBuffer", "Pending", "chunk_bytes", "chunk_flags
 BOM = b"\xef\xbb\xbf"
 NO_CR = 1  # chunk flag: no CR in it (line ends are LF: find(b"\n") and the frame loop apply)
 UTF8 = 2  # chunk flag: valid UTF-8 (payloads need no check; bulk decoding may run)
+_SMALL = 1 << 16  # a chunk up to this size is checked for UTF-8 in one call (a bigger one in windows)
 
 Pending = tuple[bytes, int, int, "int | None", int]
 """A rest of input left by a strict error: (bytes, position, stream offset of bytes[0], flags or None for
@@ -62,28 +64,46 @@ class LineBuffer:
                 pos += 1
                 if pos >= n:
                     return -1
-        if self.discard or self.buf:
+        if self.discard:
+            pos = self._end_discard(data, pos)
+        elif self.buf:
             pos = self._finish_line(data, pos, base)
         return pos if pos < n else -1
 
-    def _finish_line(self, data: bytes | bytearray, pos: int, base: int) -> int:
-        """The line the previous chunk left (discarded, or waiting in ``buf``) goes on in ``data[pos:]``: where
-        it ends, or ``len(data)`` when it does not end in ``data``."""
-        n = len(data)
+    def _end_discard(self, data: bytes | bytearray, pos: int) -> int:
+        """The rest of a line not kept (a comment, a line past a limit) goes on in ``data[pos:]``: where it
+        ends, or ``len(data)``; nothing of it is held."""
         eol, nxt = first_eol(data, pos)
         if eol < 0:
-            if not self.discard:
-                self._grow(data, pos)
+            return len(data)
+        self.discard = False
+        self.lines += 1
+        self.cr = nxt == len(data) and data[eol] == 13 and nxt - eol == 1
+        return nxt
+
+    def _finish_line(self, data: bytes | bytearray, pos: int, base: int) -> int:
+        """The line waiting in ``buf`` goes on in ``data[pos:]``: hand it to the event assembler (and its
+        event's blank line right after it, if there); return where the next line starts, or ``len(data)``
+        when the line does not end in ``data``."""
+        n = len(data)
+        eol = data.find(b"\n", pos)
+        if data.find(b"\r", pos, eol if eol >= 0 else n) >= 0:  # (a CR line end, or the CR of a CRLF)
+            eol, nxt = first_eol(data, pos)
+        else:
+            nxt = eol + 1
+        if eol < 0:
+            self._grow(data, pos)
             return n
         self.lines += 1
         self.cr = nxt == n and data[eol] == 13 and nxt - eol == 1
-        if self.discard:  # the rest of a line not kept: its end is found, nothing was held
-            self.discard = False
-            return nxt
         buf, self.buf = self.buf, bytearray()
         buf += memoryview(data)[pos:eol]
         try:
             self.events.adopt(buf, self.buf_at, self.lines)
+            if data[nxt : nxt + 1] == b"\n":  # its event's blank line (a chunk cut the event's last line)
+                nxt += 1
+                self.lines += 1
+                self.events.dispatch()
         except DecodeError:
             if nxt < n:
                 self.queue.appendleft((own(data), nxt, base, chunk_flags(data, nxt), 0))
@@ -212,6 +232,12 @@ def chunk_flags(b: bytes | bytearray, pos: int) -> int:
     """What holds for ``b[pos:]`` (whose end may cut a UTF-8 sequence): NO_CR, UTF8. Computed once per
     chunk, kept with it when a strict error leaves a rest."""
     flags = NO_CR if b.find(b"\r", pos) < 0 else 0
-    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):  # type: ignore[arg-type]
-        flags |= UTF8
-    return flags
+    if b.isascii():
+        return flags | UTF8
+    if len(b) - pos > _SMALL:
+        return flags | UTF8 if _utf8_valid(memoryview(b)[pos:], final=False) else flags  # type: ignore[arg-type]
+    try:  # (a small chunk, as a live stream's: one call)
+        _utf_8_decode(memoryview(b)[pos:], "strict", False)
+    except UnicodeDecodeError:
+        return flags
+    return flags | UTF8

@@ -303,8 +303,8 @@ def single_frames(b: bytes | bytearray, cur: Cursor, base: int, checked: bool, l
                     pos = start
                     break
             nl = find(b"\n", pos)
-            if not startswith(b"data: ", pos) or not startswith(b"\n\n", nl) or nl - pos - 6 > limit:
-                pos = start  # (nl = -1: b[-1:] is never two bytes)
+            if not startswith(b"data: ", pos) or nl < 0 or b[nl + 1 : nl + 2] != b"\n" or nl - pos - 6 > limit:
+                pos = start
                 break
             s = pos + 6
             pos = nl + 2
