@@ -27,6 +27,7 @@ import msgspec
 
 from ._bytes import BOM
 from ._errors import DecodeError
+from ._files import iter_events
 from ._models import EVENT_TYPES
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
@@ -471,8 +472,6 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
 def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
     """The elements of an array that does not parse, as far as it parses; then one malformed piece (``b""``)
     standing for the rest, so that the break is counted instead of the source reading as empty."""
-    from ._files import iter_events
-
     try:
         for _, raw in iter_events(io.BytesIO(bytes(buf)), format="array", errors="replace", raw=True):
             yield raw, -1
