@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Any
 
@@ -20,6 +21,14 @@ __all__ = [
 ]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
+
+
+class _Keep(enum.Enum):
+    KEEP = enum.auto()
+
+
+KEEP = _Keep.KEEP
+"""What :meth:`DecodeError.relocated` and :meth:`InvalidEvent.relocated` take for "keep this coordinate"."""
 
 
 class DecodeError(ValueError):
@@ -82,11 +91,39 @@ class DecodeError(ValueError):
                 msg = msg[: p.start()] + f"(byte {pos})"
         return cls(msg, path=path, pos=pos, **kw)
 
-    def _located(self, **kw: Any) -> DecodeError:
-        """A copy of this error with batch coordinates (line, offset, index, raw) filled in."""
-        fields = {k: getattr(self, k) for k in ("path", "pos", "line", "offset", "index", "raw")}
-        fields.update(kw)
-        return DecodeError(self.msg, **fields)
+    def relocated(
+        self,
+        *,
+        line: int | None | _Keep = KEEP,
+        offset: int | None | _Keep = KEEP,
+        index: int | None | _Keep = KEEP,
+        raw: bytes | None | _Keep = KEEP,
+    ) -> DecodeError:
+        """A copy of this error at other coordinates: each one given replaces this error's (``None`` clears
+        it), the others are kept. How a framer or an integration places an error in its input (a file, a
+        message): see also :meth:`shifted`."""
+        return DecodeError(
+            self.msg,
+            path=self.path,
+            pos=self.pos,
+            line=self.line if line is KEEP else line,
+            offset=self.offset if offset is KEEP else offset,
+            index=self.index if index is KEEP else index,
+            raw=self.raw if raw is KEEP else raw,
+        )
+
+    def shifted(self, line: int = 0, offset: int = 0, index: int = 0) -> DecodeError:
+        """A copy of this error with the coordinates it has moved by these amounts (from a block of the input,
+        where they were counted, to the whole input); a coordinate it does not have stays ``None``."""
+        return DecodeError(
+            self.msg,
+            path=self.path,
+            pos=self.pos,
+            line=None if self.line is None else self.line + line,
+            offset=None if self.offset is None else self.offset + offset,
+            index=None if self.index is None else self.index + index,
+            raw=self.raw,
+        )
 
 
 def _detached(error: DecodeError) -> DecodeError:
@@ -206,6 +243,23 @@ class InvalidEvent:
 
     type = None  # an invalid event has no trustworthy tag
 
+    def relocated(
+        self,
+        *,
+        line: int | None | _Keep = KEEP,
+        offset: int | None | _Keep = KEEP,
+        index: int | None | _Keep = KEEP,
+        raw: bytes | _Keep = KEEP,
+    ) -> InvalidEvent:
+        """This event at other coordinates, its error moved with it (see :meth:`DecodeError.relocated`): the
+        event's ``line``/``offset``/``index``/``raw`` and its error's always agree."""
+        return _moved(self, self.error.relocated(line=line, offset=offset, index=index, raw=raw), raw)
+
+    def shifted(self, line: int = 0, offset: int = 0, index: int = 0) -> InvalidEvent:
+        """This event with its coordinates (and its error's) moved by these amounts (see
+        :meth:`DecodeError.shifted`)."""
+        return _moved(self, self.error.shifted(line, offset, index), KEEP)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, InvalidEvent):
             return NotImplemented
@@ -221,6 +275,12 @@ class InvalidEvent:
 
     def __repr__(self) -> str:
         return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"
+
+
+def _moved(event: InvalidEvent, error: DecodeError, raw: bytes | _Keep) -> InvalidEvent:
+    return InvalidEvent(
+        error, event.raw if raw is KEEP else raw, line=error.line, offset=error.offset, index=error.index
+    )
 
 
 class MissingExtraError(ImportError):

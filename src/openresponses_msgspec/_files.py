@@ -392,18 +392,6 @@ def detect_format(head: bytes) -> Format:
 # -- framing -------------------------------------------------------------------------------------------------
 
 
-def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeError:
-    return DecodeError(
-        err.msg,
-        path=err.path,
-        pos=err.pos,
-        line=None if err.line is None else err.line + line,
-        offset=None if err.offset is None else err.offset + offset,
-        index=None if err.index is None else err.index + index,
-        raw=err.raw,
-    )
-
-
 def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place (also inside
     ``raw=True``'s Framed pairs)."""
@@ -412,13 +400,7 @@ def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     for k, ev in enumerate(events):
         bad = ev.event if type(ev) is Framed else ev
         if type(bad) is InvalidEvent:
-            moved = InvalidEvent(
-                _located(bad.error, line, offset, index),
-                bad.raw,
-                line=None if bad.line is None else bad.line + line,
-                offset=None if bad.offset is None else bad.offset + offset,
-                index=None if bad.index is None else bad.index + index,
-            )
+            moved = bad.shifted(line, offset, index)
             events[k] = Framed(moved, ev.raw) if bad is not ev else moved
 
 
@@ -479,7 +461,7 @@ class _Long:
                 raise self.error()
 
     def error(self) -> DecodeError:
-        return too_long(self.limit)._located(line=self.line, offset=self.offset, raw=self.head)
+        return too_long(self.limit).relocated(line=self.line, offset=self.offset, raw=self.head)
 
     def report(self) -> list[Any]:
         if self.blank:
@@ -506,7 +488,7 @@ def _ndjson(
         try:
             evs = lines_fn(b"\n" + data if shift else data, errors=errors, max_line_size=limit)
         except DecodeError as err:
-            raise _located(err, line - shift, offset - shift, 0) from None
+            raise err.shifted(line - shift, offset - shift) from None
         if errors == "replace":  # (strict mode raises instead: nothing to move)
             _relocate(evs, line - shift, offset - shift, 0)
         line += _newlines(data)
@@ -814,7 +796,7 @@ def _array_piece(
         evs = array_fn(b"[" + piece + b"]", errors=errors)
     except DecodeError as err:
         if err.index is not None and err.offset is not None and err.line is not None:
-            raise _located(err, line, offset - 1, index) from None
+            raise err.shifted(line, offset - 1, index) from None
         if err.index is not None:
             at = _element_at(piece, err.index)
         else:  # not a well-formed array: located by the byte position msgspec names

@@ -340,7 +340,7 @@ class Kernel:
         index: int | None = None,
     ) -> None:
         """The policy for a bad payload: raise ``err`` located (strict), or keep an InvalidEvent in place."""
-        located = err._located(line=line, offset=offset, index=index, raw=raw)
+        located = err.relocated(line=line, offset=offset, index=index, raw=raw)
         if errors == "strict":
             raise located from None
         out.append(InvalidEvent(located, raw, line=line, offset=offset, index=index))
