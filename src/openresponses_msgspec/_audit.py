@@ -25,7 +25,7 @@ from typing import IO, Any, Literal, Union
 
 import msgspec
 
-from ._bytes import BOM
+from ._bytes import BOM, RAW_ARRAY
 from ._errors import DecodeError
 from ._files import iter_events
 from ._models import EVENT_TYPES
@@ -461,7 +461,7 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
                 yield data, start
     else:
         try:
-            items = msgspec.json.decode(buf, type=list[msgspec.Raw])
+            items = RAW_ARRAY.decode(buf)
         except msgspec.DecodeError:  # broken somewhere: the elements up to the break, then the break itself
             yield from _array_up_to_break(buf)
             return

@@ -27,9 +27,10 @@ from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
+from ._array import ElementLocator
 from ._bytes import BOM as _BOM
 from ._bytes import BYTE_POS as _BYTE
-from ._bytes import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, count_newlines, is_blank
+from ._bytes import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, RAW_ARRAY, count_newlines, is_blank
 from ._bytes import JSON_WS as _WS
 from ._bytes import JSON_WS_SET as _WS_SET
 from ._decoder import Decoder, Event, decode_array, decode_lines
@@ -56,7 +57,6 @@ _GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
 _GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
 _LFS = b"\n" * (1 << 18)
 _HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
-_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
 
 
@@ -772,17 +772,13 @@ def _value_end(buf: bytearray, at: int) -> int:
 def _element_at(piece: bytes, k: int) -> int:
     """The byte position of element ``k`` in ``piece`` (comma-separated values): for locating an error."""
     try:
-        elements = _raw_list.decode(b"[" + piece + b"]")
+        elements = RAW_ARRAY.decode(b"[" + piece + b"]")
     except msgspec.DecodeError:
         return 0
-    pos = 0
-    for el in elements[: k + 1]:
-        raw = bytes(el)
-        found = piece.find(raw, pos)
-        if found < 0:
-            return pos
-        pos = found + (len(raw) if el is not elements[k] else 0)
-    return pos
+    where = ElementLocator(piece)
+    for el in elements[:k]:
+        where.skip(bytes(el))
+    return where.locate(bytes(elements[k]))[0] if k < len(elements) else where.at
 
 
 def _array_piece(
@@ -855,7 +851,7 @@ _EVENT_START = b'{"type":"response.'
 def _whole(buf: bytearray, end: int) -> bool:
     """Whether ``buf[:end]`` is whole JSON values separated by commas."""
     try:
-        _raw_list.decode(b"[" + bytes(buf[:end]) + b"]")
+        RAW_ARRAY.decode(b"[" + bytes(buf[:end]) + b"]")
     except (msgspec.DecodeError, RecursionError):
         return False
     return True

@@ -20,7 +20,7 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import msgspec
 
-from ._bytes import BYTE_POS, JSON_WS, JSON_WS_SET, count_newlines, utf8_error, utf8_valid
+from ._bytes import BYTE_POS, JSON_WS, JSON_WS_SET, RAW_ARRAY, count_newlines, utf8_error, utf8_valid
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._gc import run_paused
 from ._lenient import decode_struct, probe_tag
@@ -177,13 +177,13 @@ class Kernel:
         self.decoder = msgspec.json.Decoder(union)  # one event, strict: the fast path
         self._lines = self.decoder.decode_lines
         self.array_decoder = msgspec.json.Decoder(list[union])  # a whole clean JSON array at once
-        self.raw_array_decoder = msgspec.json.Decoder(list[msgspec.Raw])  # an array's elements, undecoded
+        self.raw_array_decoder = RAW_ARRAY  # an array's elements, undecoded
         self._mode = 0  # which boundary count proved the last region (a hint, see prove)
 
-    def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Any:
+    def one(self, data: bytes | bytearray | memoryview, utf8_checked: bool = False) -> Any:
         """Decode one payload: a typed event, :class:`UnknownEvent`, or what the union holds. Raises only
-        :class:`DecodeError` (unlocated). ``checked``: the caller has proved ``data`` valid UTF-8."""
-        if not checked and (type(data) is memoryview or not data.isascii()):
+        :class:`DecodeError` (unlocated). ``utf8_checked``: the caller has proved ``data`` valid UTF-8."""
+        if not utf8_checked and (type(data) is memoryview or not data.isascii()):
             bad = utf8_error(data)
             if bad is not None:
                 raise utf8_decode_error(bad)
@@ -423,8 +423,8 @@ class RawKernel:
     def __init__(self, inner: Kernel) -> None:
         self.inner = inner
 
-    def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Framed[Any]:
-        return _new(Framed, (self.inner.one(data, checked), bytes(data)))
+    def one(self, data: bytes | bytearray | memoryview, utf8_checked: bool = False) -> Framed[Any]:
+        return _new(Framed, (self.inner.one(data, utf8_checked), bytes(data)))
 
     def bad(self, err: DecodeError, raw: bytes, errors: str, out: list[Any], **where: int | None) -> None:
         out.append(bad_framed(self.inner, err, raw, errors, **where))

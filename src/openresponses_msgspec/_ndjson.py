@@ -319,7 +319,7 @@ def decode_lines_exact(
     one = kernel.one
     find = data.find
     append = out.append
-    checked = not bad_utf8
+    utf8_checked = not bad_utf8
     while pos < n:
         nl = find(b"\n", pos, n)
         if nl < 0:
@@ -360,7 +360,7 @@ def decode_lines_exact(
                 pos = nl + 1
                 continue
         try:
-            append(one(view[pos:nl], checked))
+            append(one(view[pos:nl], utf8_checked))
         except DecodeError as err:
             raw = bytes(view[pos:nl])
             raw = raw[:-1] if raw.endswith(b"\r") else raw
@@ -441,7 +441,7 @@ def _raw_region(
     raws = lines
     if data.find(b"\r") >= 0:  # CRLF line ends: the CR is no part of the line
         raws = [line[:-1] if line[-1:] == b"\r" else line for line in lines]
-    checked = not surrogates and can_decode_directly(data)
+    direct = not surrogates and can_decode_directly(data)
     pieces = lines
     long: set[int] = set()
     if len(data) > limit and max(map(len, lines)) > limit:  # lines over max_line_size: bad lines, not decoded
@@ -465,7 +465,7 @@ def _raw_region(
         if not line.strip(JSON_WS):
             return None  # a blank line
         try:
-            return Framed(kernel.one(line, checked), raw)
+            return Framed(kernel.one(line, direct), raw)
         except DecodeError as err:
             if surrogates and err.msg.startswith("invalid UTF-8"):
                 err = DecodeError(f"invalid text: a lone surrogate ({err.msg})", pos=err.pos)
@@ -477,5 +477,5 @@ def _raw_region(
         located[:] = [i, offset]
         return offset
 
-    frame_all(kernel.decoder.decode if checked else kernel.one, pieces, raws, fail, out)
+    frame_all(kernel.decoder.decode if direct else kernel.one, pieces, raws, fail, out)
     return lineno + len(lines)
