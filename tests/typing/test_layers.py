@@ -87,3 +87,18 @@ def test_a_reintroduced_circle_breaks_the_contracts(tmp_path: Path) -> None:
     assert r.returncode == 1, r.stdout[-6000:]
     assert "Contracts: 0 kept, 3 broken." in r.stdout, r.stdout[-6000:]
     assert "openresponses_msgspec._sse -> openresponses_msgspec._decoder" in r.stdout, r.stdout[-6000:]
+
+
+def test_the_architecture_page_maps_every_module() -> None:
+    """docs/architecture.md has a row for every module, with its layer's number and a line count within a
+    quarter of the real one (refresh it with ``wc -l src/openresponses_msgspec/*.py``)."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    rows: dict[str, int] = {}
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[1].startswith("`") and cells[1].endswith(".py`") and cells[3].isdigit():
+            rows[cells[1].strip("`")[:-3]] = int(cells[3])
+    modules = {p.stem: len(p.read_text().splitlines()) for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    assert set(rows) == set(modules), (set(modules) - set(rows), set(rows) - set(modules))
+    off = {m: (rows[m], n) for m, n in modules.items() if abs(rows[m] - n) > n / 4}
+    assert not off, f"line counts (page, real) out of date: {off}"
