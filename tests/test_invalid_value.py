@@ -68,7 +68,7 @@ def test_innermost_value_is_kept() -> None:
     """A bad content part inside a message keeps the message typed; a bad annotation keeps the part typed."""
     line = (
         b'{"type":"response.output_item.done","output_index":0,"item":{"type":"message","id":"m",'
-        b'"content":[{"type":"output_text","text":"ok","annotations":[{"type":"url_citation","url":"u"},'
+        b'"role":"assistant","content":[{"type":"output_text","text":"ok","annotations":[{"type":"url_citation","url":"u"},'
         b'{"type":"url_citation","url":7}]},{"type":"refusal","refusal":false}]}}'
     )
     ev = decode(line)
@@ -88,7 +88,7 @@ def test_untagged_struct_and_non_object_values() -> None:
     assert isinstance(usage, InvalidValue) and usage.type is None
     assert usage.raw == b'{"input_tokens":"many"}' and usage.error.path == "$.response.usage.input_tokens"
     ev = decode(
-        b'{"type":"response.output_item.done","item":{"type":"web_search_call","action":{"type":"search",'
+        b'{"type":"response.output_item.done","item":{"type":"web_search_call","id":"ws","status":"completed","action":{"type":"search",'
         b'"sources":[{"type":"url","url":7},{"type":"api","name":"oai-weather"}]}}}'
     )
     bad, good = ev.item.action.sources
@@ -145,7 +145,10 @@ def test_decode_struct_works_for_any_struct_class() -> None:
         output_index: int = -1
 
     v = _lenient.decode_struct(
-        b'{"item":{"type":"message","content":[{"type":"output_text","text":5}]},"output_index":3}', View, "$"
+        b'{"item":{"type":"message","id":"m","role":"assistant","content":[{"type":"output_text","text":5}]},'
+        b'"output_index":3}',
+        View,
+        "$",
     )
     assert v.output_index == 3 and isinstance(v.item, orm.MessageItem)
     assert isinstance(v.item.content[0], InvalidValue) and v.item.content[0].error.path == "$.item.content[0].text"

@@ -83,8 +83,8 @@ class Response(_Struct, frozen=True, kw_only=True):
 
 class ResponseError(_Struct, frozen=True, kw_only=True):
     """Error information returned from the API."""
-    code: str | None = None
-    message: str | None = None
+    code: str
+    message: str
     misalignment: _ResponseErrorMisalignment | None = None
     param: str | None = None
     type: str | None = None
@@ -98,144 +98,144 @@ class IncompleteDetails(_Struct, frozen=True, kw_only=True):
 
 class OutputTextPartLogprobs(_Struct, frozen=True, kw_only=True):
     """The log probability of a token."""
-    token: str | None = None
-    logprob: int | float | None = None
-    bytes: tuple[int, ...] | None = None
-    top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...] | None = None
+    token: str
+    logprob: int | float
+    bytes: tuple[int, ...]
+    top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...]
 
 
 class OutputTextPartLogprobsTopLogprobs(_Struct, frozen=True, kw_only=True):
     """The top log probability of a token."""
-    token: str | None = None
-    logprob: int | float | None = None
-    bytes: tuple[int, ...] | None = None
+    token: str
+    logprob: int | float
+    bytes: tuple[int, ...]
 
 
 class FunctionCallItemSubagentItems(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    type: str | None = None
+    type: str
 
 
 class SearchActionSources(_Struct, frozen=True, kw_only=True):
     """A source used in the search."""
-    type: str | None = None
+    type: str
     url: str | None = None
     name: str | None = None
 
 
 class ComputerCallItemPendingSafetyChecks(_Struct, frozen=True, kw_only=True):
     """A pending safety check for the computer call."""
-    id: str | None = None
+    id: str
     code: str | None = None
     message: str | None = None
 
 
 class OpenrouterWebSearchItemAction(_Struct, frozen=True, kw_only=True):
     """The search action performed, matching OpenAI web_search_call.action shape."""
-    query: str | None = None
+    query: str
     sources: tuple[_OpenrouterWebSearchItemActionSources, ...] | None = None
-    type: str | None = None
+    type: str
 
 
 class OpenrouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    type: str | None = None
-    url: str | None = None
+    type: str
+    url: str
 
 
 class ShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command."""
-    commands: tuple[str, ...] | None = None
+    commands: tuple[str, ...]
     timeout_ms: int | None = None
     max_output_length: int | None = None
 
 
 class ShellCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     """Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome."""
-    stdout: str | None = None
-    stderr: str | None = None
-    outcome: _ShellOutcome | None = None
+    stdout: str
+    stderr: str
+    outcome: _ShellOutcome
     created_by: str | None = None
 
 
 class OpenrouterShellItemAction(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    commands: tuple[str, ...] | None = None
+    commands: tuple[str, ...]
     max_output_length: int | None = None
     timeout_ms: int | None = None
 
 
 class OpenrouterShellItemOutput(_Struct, frozen=True, kw_only=True):
     """Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome."""
-    outcome: _ShellOutcome | None = None
-    stderr: str | None = None
-    stdout: str | None = None
+    outcome: _ShellOutcome
+    stderr: str
+    stdout: str
 
 
 class OpenrouterFusionItemAnalysis(_Struct, frozen=True, kw_only=True):
     """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...] | None = None
-    consensus: tuple[str, ...] | None = None
-    contradictions: tuple[_OpenrouterFusionItemAnalysisContradictions, ...] | None = None
-    partial_coverage: tuple[_OpenrouterFusionItemAnalysisPartialCoverage, ...] | None = None
-    unique_insights: tuple[_OpenrouterFusionItemAnalysisUniqueInsights, ...] | None = None
+    blind_spots: tuple[str, ...]
+    consensus: tuple[str, ...]
+    contradictions: tuple[_OpenrouterFusionItemAnalysisContradictions, ...]
+    partial_coverage: tuple[_OpenrouterFusionItemAnalysisPartialCoverage, ...]
+    unique_insights: tuple[_OpenrouterFusionItemAnalysisUniqueInsights, ...]
 
 
 class OpenrouterFusionItemAnalysisContradictions(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    stances: tuple[_OpenrouterFusionItemAnalysisContradictionsStances, ...] | None = None
-    topic: str | None = None
+    stances: tuple[_OpenrouterFusionItemAnalysisContradictionsStances, ...]
+    topic: str
 
 
 class OpenrouterFusionItemAnalysisContradictionsStances(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    stance: str | None = None
+    model: str
+    stance: str
 
 
 class OpenrouterFusionItemAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    models: tuple[str, ...] | None = None
-    point: str | None = None
+    models: tuple[str, ...]
+    point: str
 
 
 class OpenrouterFusionItemAnalysisUniqueInsights(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    insight: str | None = None
-    model: str | None = None
+    insight: str
+    model: str
 
 
 class OpenrouterFusionItemFailedModels(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    error: str | None = None
-    model: str | None = None
+    error: str
+    model: str
     status_code: int | None = None
 
 
 class OpenrouterFusionItemResponses(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     content: str | None = None
-    model: str | None = None
+    model: str
 
 
 class OpenrouterFusionItemSources(_Struct, frozen=True, kw_only=True):
     """A web page retrieved via web search during a fusion run."""
-    title: str | None = None
-    url: str | None = None
+    title: str
+    url: str
 
 
 class ResponsePromptCacheOptions(_Struct, frozen=True, kw_only=True):
     """Request-level prompt-cache controls."""
     ttl: str | None = None
-    mode: str | None = None
+    mode: str
     comparison_response_id: str | None = None
 
 
 class Usage(_Struct, frozen=True, kw_only=True):
     """Represents token usage details including input tokens, output tokens, a breakdown of output tokens, and the total tokens used."""
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    total_tokens: int | None = None
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
     input_tokens_details: _UsageInputTokensDetails | None = None
     output_tokens_details: _UsageOutputTokensDetails | None = None
     cost: int | float | None = None
@@ -251,21 +251,21 @@ class Usage(_Struct, frozen=True, kw_only=True):
 
 class UsageInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the input tokens."""
-    cached_tokens: int | None = None
+    cached_tokens: int
     cache_write_tokens: int | None = None
     cache_write_tokens_details: _UsageInputTokensDetailsCacheWriteTokensDetails | None = None
 
 
 class UsageOutputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the output tokens."""
-    reasoning_tokens: int | None = None
+    reasoning_tokens: int
 
 
 class UsageCostDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     upstream_inference_cost: int | float | None = None
-    upstream_inference_input_cost: int | float | None = None
-    upstream_inference_output_cost: int | float | None = None
+    upstream_inference_input_cost: int | float
+    upstream_inference_output_cost: int | float
     server_tool_cost: int | float | None = None
 
 
@@ -278,37 +278,37 @@ class UsageServerToolUseDetails(_Struct, frozen=True, kw_only=True):
 
 class OpenRouterMetadata(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    attempt: int | None = None
+    attempt: int
     attempts: tuple[_OpenRouterMetadataAttempts, ...] | None = None
-    endpoints: _OpenRouterMetadataEndpoints | None = None
-    is_byok: bool | None = None
+    endpoints: OpenRouterMetadataEndpoints
+    is_byok: bool
     params: _OpenRouterMetadataParams | None = None
     pipeline: tuple[_OpenRouterMetadataPipeline, ...] | None = None
     region: str | None = None
-    requested: str | None = None
-    strategy: str | None = None
-    summary: str | None = None
+    requested: str
+    strategy: str
+    summary: str
     generation_time: int | None = None
 
 
 class OpenRouterMetadataAttempts(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    provider: str | None = None
-    status: int | None = None
+    model: str
+    provider: str
+    status: int
 
 
 class OpenRouterMetadataEndpoints(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    available: tuple[_OpenRouterMetadataEndpointsAvailable, ...] | None = None
-    total: int | None = None
+    available: tuple[_OpenRouterMetadataEndpointsAvailable, ...]
+    total: int
 
 
 class OpenRouterMetadataEndpointsAvailable(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    provider: str | None = None
-    selected: bool | None = None
+    model: str
+    provider: str
+    selected: bool
 
 
 class OpenRouterMetadataParams(_Struct, frozen=True, kw_only=True):
@@ -324,42 +324,57 @@ class OpenRouterMetadataPipeline(_Struct, frozen=True, kw_only=True):
     data: dict[str, Any] | None = None
     guardrail_id: str | None = None
     guardrail_scope: str | None = None
-    name: str | None = None
+    name: str
     summary: str | None = None
-    type: str | None = None
+    type: str
+
+
+class ResponseOutputTextDeltaEventLogprobs(_Struct, frozen=True, kw_only=True):
+    """Log probability information for a token."""
+    token: str
+    logprob: int | float
+    bytes: tuple[int, ...] | None = None
+    top_logprobs: tuple[_ResponseOutputTextDeltaEventLogprobsTopLogprobs, ...] | None = None
+
+
+class ResponseOutputTextDeltaEventLogprobsTopLogprobs(_Struct, frozen=True, kw_only=True):
+    """Alternative token with its log probability."""
+    token: str | None = None
+    logprob: int | float | None = None
+    bytes: tuple[int, ...] | None = None
 
 
 class ResponseFusionCallAnalysisCompletedEventAnalysis(_Struct, frozen=True, kw_only=True):
     """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...] | None = None
-    consensus: tuple[str, ...] | None = None
-    contradictions: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, ...] | None = None
-    partial_coverage: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, ...] | None = None
-    unique_insights: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, ...] | None = None
+    blind_spots: tuple[str, ...]
+    consensus: tuple[str, ...]
+    contradictions: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, ...]
+    partial_coverage: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, ...]
+    unique_insights: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, ...]
 
 
 class ResponseFusionCallAnalysisCompletedEventAnalysisContradictions(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    stances: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, ...] | None = None
-    topic: str | None = None
+    stances: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, ...]
+    topic: str
 
 
 class ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    stance: str | None = None
+    model: str
+    stance: str
 
 
 class ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    models: tuple[str, ...] | None = None
-    point: str | None = None
+    models: tuple[str, ...]
+    point: str
 
 
 class ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    insight: str | None = None
-    model: str | None = None
+    insight: str
+    model: str
 
 
 class ResponseDebugEventDebug(_Struct, frozen=True, kw_only=True):
@@ -370,9 +385,9 @@ class ResponseDebugEventDebug(_Struct, frozen=True, kw_only=True):
 
 class ResponseDebugEventDebugTimings(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    epoch_ms: int | None = None
-    event: str | None = None
-    start_ms: int | None = None
+    epoch_ms: int
+    event: str
+    start_ms: int
 
 
 class FileSearchCallItemResults(_Struct, frozen=True, kw_only=True):
@@ -386,33 +401,33 @@ class FileSearchCallItemResults(_Struct, frozen=True, kw_only=True):
 
 class ComputerCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     """A computer screenshot image used with the computer use tool."""
-    type: str | None = None
+    type: str
     image_url: str | None = None
     file_id: str | None = None
 
 
 class LocalShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command on the server."""
-    type: str | None = None
-    command: tuple[str, ...] | None = None
+    type: str
+    command: tuple[str, ...]
     timeout_ms: int | None = None
     working_directory: str | None = None
-    env: dict[str, Any] | None = None
+    env: dict[str, Any]
     user: str | None = None
 
 
 class McpListToolsItemTools(_Struct, frozen=True, kw_only=True):
     """A tool available on an MCP server."""
-    name: str | None = None
+    name: str
     description: str | None = None
-    input_schema: Any = None
+    input_schema: Any
     annotations: Any = None
 
 
 class ResponseModeration(_Struct, frozen=True, kw_only=True):
     """Moderation results or errors for the response input and output."""
-    input: Any = None
-    output: Any = None
+    input: Any
+    output: Any
 
 
 class ResponseShellCallOutputContentDeltaEventDelta(_Struct, frozen=True, kw_only=True):
@@ -425,7 +440,7 @@ class ErrorPayload(_Struct, frozen=True, kw_only=True):
     """An error payload that was emitted for a streaming error event."""
     type: str | None = None
     code: str | None = None
-    message: str | None = None
+    message: str
     param: str | None = None
     headers: dict[str, Any] | None = None
     misalignment: _ErrorPayloadMisalignment | None = None
@@ -433,7 +448,7 @@ class ErrorPayload(_Struct, frozen=True, kw_only=True):
 
 class ResponseAccessPrograms(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    cyber: str | None = None
+    cyber: str
 
 
 class ResponseErrorMisalignment(_Struct, frozen=True, kw_only=True):
@@ -446,50 +461,50 @@ class ResponseErrorMisalignment(_Struct, frozen=True, kw_only=True):
 
 class ResponseErrorMisalignmentSteer(_Struct, frozen=True, kw_only=True):
     """An optional public continuation instruction."""
-    message: str | None = None
+    message: str
 
 
 class ImageGenerationCallItemError(_Struct, frozen=True, kw_only=True):
     """Details of a moderation failure, when available."""
     code: str | None = None
-    message: str | None = None
+    message: str
     param: str | None = None
-    type: str | None = None
+    type: str
     moderation_details: _ImageGenerationCallItemErrorModerationDetails | None = None
 
 
 class ImageGenerationCallItemErrorModerationDetails(_Struct, frozen=True, kw_only=True):
     """Public details for a `moderation_blocked` error, when available."""
-    categories: tuple[str, ...] | None = None
-    moderation_stage: str | None = None
+    categories: tuple[str, ...]
+    moderation_stage: str
 
 
 class ImageGenerationCallItemSvgUsage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    input_tokens: int | None = None
-    model: str | None = None
-    output_tokens: int | None = None
-    reasoning_tokens: int | None = None
-    total_tokens: int | None = None
+    input_tokens: int
+    model: str
+    output_tokens: int
+    reasoning_tokens: int
+    total_tokens: int
 
 
 class ResponseImage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    context_compression: str | None = None
+    context_compression: str
 
 
 class ResponseToolUsage(_Struct, frozen=True, kw_only=True):
     """Usage reported by hosted tools, separate from base model `usage`."""
     image_gen: _ResponseToolUsageImageGen | None = None
-    web_search: _ResponseToolUsageWebSearch | None = None
+    web_search: ResponseToolUsageWebSearch
 
 
 class ResponseToolUsageImageGen(_Struct, frozen=True, kw_only=True):
     """Aggregated usage statistics for image generation tool calls."""
-    input_tokens: int | None = None
-    input_tokens_details: _ResponseToolUsageImageGenInputTokensDetails | None = None
-    output_tokens: int | None = None
-    total_tokens: int | None = None
+    input_tokens: int
+    input_tokens_details: ResponseToolUsageImageGenInputTokensDetails
+    output_tokens: int
+    total_tokens: int
     cached_tokens: int | None = None
     cached_tokens_details: _ResponseToolUsageImageGenCachedTokensDetails | None = None
     output_tokens_details: _ResponseToolUsageImageGenOutputTokensDetails | None = None
@@ -497,31 +512,31 @@ class ResponseToolUsageImageGen(_Struct, frozen=True, kw_only=True):
 
 class ResponseToolUsageImageGenInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """The input tokens detailed information for the image generation."""
-    image_tokens: int | None = None
-    text_tokens: int | None = None
+    image_tokens: int
+    text_tokens: int
 
 
 class ResponseToolUsageImageGenCachedTokensDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    cached_image_tokens: int | None = None
-    cached_text_tokens: int | None = None
+    cached_image_tokens: int
+    cached_text_tokens: int
 
 
 class ResponseToolUsageImageGenOutputTokensDetails(_Struct, frozen=True, kw_only=True):
     """The output token details for the image generation."""
-    image_tokens: int | None = None
-    text_tokens: int | None = None
+    image_tokens: int
+    text_tokens: int
 
 
 class ResponseToolUsageWebSearch(_Struct, frozen=True, kw_only=True):
     """Aggregated billable usage statistics for web search tool calls."""
-    num_requests: int | None = None
+    num_requests: int
 
 
 class UsageInputTokensDetailsCacheWriteTokensDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    ttl_12h_tokens: int | None = None
-    ttl_30m_tokens: int | None = None
+    ttl_12h_tokens: int
+    ttl_30m_tokens: int
 
 
 class ErrorPayloadMisalignment(_Struct, frozen=True, kw_only=True):
@@ -534,56 +549,56 @@ class ErrorPayloadMisalignment(_Struct, frozen=True, kw_only=True):
 
 class ErrorPayloadMisalignmentSteer(_Struct, frozen=True, kw_only=True):
     """An optional public continuation instruction."""
-    message: str | None = None
+    message: str
 
 
 class ResponseSteerAcceptedEventSteer(_Struct, frozen=True, kw_only=True):
     """The accepted steering submission."""
-    id: str | None = None
-    previous_response_id: str | None = None
+    id: str
+    previous_response_id: str
 
 
 class ResponseSteerPendingEventSteer(_Struct, frozen=True, kw_only=True):
     """The steering submission that remains queued."""
-    id: str | None = None
-    previous_response_id: str | None = None
+    id: str
+    previous_response_id: str
 
 
 class ResponseSteerFailedEventError(_Struct, frozen=True, kw_only=True):
     """Information about why the input could not be committed."""
-    code: str | None = None
-    message: str | None = None
-    type: str | None = None
+    code: str
+    message: str
+    type: str
 
 
 class ResponseSteerFailedEventSteer(_Struct, frozen=True, kw_only=True):
     """The steering submission that could not be committed."""
-    input: Any = None
-    previous_response_id: str | None = None
+    input: Any
+    previous_response_id: str
     id: str | None = None
 
 
 class Agent(_Struct, frozen=True, kw_only=True):
     """The agent that owns this multi-agent streaming event."""
-    agent_name: str | None = None
+    agent_name: str
 
 
 class InputTextPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
     """Marks the exact end of a reusable prompt prefix."""
-    mode: str | None = None
+    mode: str
     ttl: str | None = None
 
 
 class ComputerScreenshotPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
     """Marks the exact end of a reusable prompt prefix."""
-    mode: str | None = None
+    mode: str
     ttl: str | None = None
 
 
 class ResponseInjectFailedEventError(_Struct, frozen=True, kw_only=True):
     """Information about why the input was not committed."""
-    code: str | None = None
-    message: str | None = None
+    code: str
+    message: str
 
 
 class ResponseErrorMetadata(_Struct, frozen=True, kw_only=True):
@@ -593,62 +608,62 @@ class ResponseErrorMetadata(_Struct, frozen=True, kw_only=True):
 
 class ResponseErrorMetadataAlignment(_Struct, frozen=True, kw_only=True):
     """Beta."""
-    calls: tuple[Any, ...] | None = None
+    calls: tuple[Any, ...]
     rejected: Any = None
 
 
 class OpenrouterBashItemFiles(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    container_id: str | None = None
-    end_index: int | None = None
-    file_id: str | None = None
-    filename: str | None = None
-    start_index: int | None = None
-    type: str | None = None
+    container_id: str
+    end_index: int
+    file_id: str
+    filename: str
+    start_index: int
+    type: str
 
 
 class OpenrouterShellItemFiles(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    container_id: str | None = None
-    end_index: int | None = None
-    file_id: str | None = None
-    filename: str | None = None
-    start_index: int | None = None
-    type: str | None = None
+    container_id: str
+    end_index: int
+    file_id: str
+    filename: str
+    start_index: int
+    type: str
 
 
 class OpenrouterToolSearchItemMatches(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    definition: dict[str, Any] | None = None
-    schema_digest: str | None = None
-    tool_id: str | None = None
+    definition: dict[str, Any]
+    schema_digest: str
+    tool_id: str
 
 
 class ShellCallOutputItemFiles(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    container_id: str | None = None
-    end_index: int | None = None
-    file_id: str | None = None
-    filename: str | None = None
-    start_index: int | None = None
-    type: str | None = None
+    container_id: str
+    end_index: int
+    file_id: str
+    filename: str
+    start_index: int
+    type: str
 
 
 class ResponseAlignment(_Struct, frozen=True, kw_only=True):
     """Beta."""
-    calls: tuple[Any, ...] | None = None
+    calls: tuple[Any, ...]
 
 
 class ResponseSafeguardResults(_Struct, frozen=True, kw_only=True):
     """The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards."""
-    status: _ResponseSafeguardResultsStatus | None = None
-    type: str | None = None
+    status: ResponseSafeguardResultsStatus
+    type: str
 
 
 class ResponseSafeguardResultsStatus(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    tool_uses: dict[str, Any] | None = None
-    type: str | None = None
+    tool_uses: dict[str, Any]
+    type: str
 
 
 class CacheHitDiagnostics(_Tagged, tag="cache_hit", frozen=True, kw_only=True):
@@ -659,8 +674,8 @@ class CacheHitDiagnostics(_Tagged, tag="cache_hit", frozen=True, kw_only=True):
 class CacheMissDiagnostics(_Tagged, tag="cache_miss", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["cache_miss"]] = "cache_miss"
-    cache_missed_tokens: int | None = None
-    reason: str | None = None
+    cache_missed_tokens: int
+    reason: str
     comparison_reusable_tokens: int | None = None
 
 
@@ -694,7 +709,7 @@ PROMPTCACHEDIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
 class ExitOutcome(_Tagged, tag="exit", frozen=True, kw_only=True):
     """Indicates that the shell commands finished and returned an exit code."""
     type: ClassVar[Literal["exit"]] = "exit"
-    exit_code: int | None = None
+    exit_code: int
 
 
 class TimeoutOutcome(_Tagged, tag="timeout", frozen=True, kw_only=True):
@@ -718,21 +733,21 @@ SHELLOUTCOME_TYPES: dict[str, type[_Tagged]] = {
 class CreateFileOperation(_Tagged, tag="create_file", frozen=True, kw_only=True):
     """The `create_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["create_file"]] = "create_file"
-    path: str | None = None
-    diff: str | None = None
+    path: str
+    diff: str
 
 
 class DeleteFileOperation(_Tagged, tag="delete_file", frozen=True, kw_only=True):
     """The `delete_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["delete_file"]] = "delete_file"
-    path: str | None = None
+    path: str
 
 
 class UpdateFileOperation(_Tagged, tag="update_file", frozen=True, kw_only=True):
     """The `update_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["update_file"]] = "update_file"
-    path: str | None = None
-    diff: str | None = None
+    path: str
+    diff: str
 
 
 ApplyPatchOperation = Union[
@@ -767,13 +782,13 @@ class FileOutput(_Tagged, tag="file", frozen=True, kw_only=True):
 class ImageOutput(_Tagged, tag="image", frozen=True, kw_only=True):
     """The image output from the code interpreter."""
     type: ClassVar[Literal["image"]] = "image"
-    url: str | None = None
+    url: str
 
 
 class LogsOutput(_Tagged, tag="logs", frozen=True, kw_only=True):
     """The logs output from the code interpreter."""
     type: ClassVar[Literal["logs"]] = "logs"
-    logs: str | None = None
+    logs: str
 
 
 CodeInterpreterOutput = Union[
@@ -794,8 +809,8 @@ CODEINTERPRETEROUTPUT_TYPES: dict[str, type[_Tagged]] = {
 class FindInPageAction(_Tagged, tag="find_in_page", frozen=True, kw_only=True):
     """Action type "find_in_page": Searches for a pattern within a loaded page."""
     type: ClassVar[Literal["find_in_page"]] = "find_in_page"
-    url: str | None = None
-    pattern: str | None = None
+    url: str
+    pattern: str
 
 
 class OpenPageAction(_Tagged, tag="open_page", frozen=True, kw_only=True):
@@ -830,32 +845,32 @@ WEBSEARCHACTION_TYPES: dict[str, type[_Tagged]] = {
 class ContainerFileCitationAnnotation(_Tagged, tag="container_file_citation", frozen=True, kw_only=True):
     """A citation for a container file used to generate a model response."""
     type: ClassVar[Literal["container_file_citation"]] = "container_file_citation"
-    container_id: str | None = None
-    file_id: str | None = None
-    start_index: int | None = None
-    end_index: int | None = None
-    filename: str | None = None
+    container_id: str
+    file_id: str
+    start_index: int
+    end_index: int
+    filename: str
 
 
 class FileCitationAnnotation(_Tagged, tag="file_citation", frozen=True, kw_only=True):
     """A citation to a file."""
     type: ClassVar[Literal["file_citation"]] = "file_citation"
-    file_id: str | None = None
-    index: int | None = None
-    filename: str | None = None
+    file_id: str
+    index: int
+    filename: str
 
 
 class FilePathAnnotation(_Tagged, tag="file_path", frozen=True, kw_only=True):
     """A path to a file."""
     type: ClassVar[Literal["file_path"]] = "file_path"
-    file_id: str | None = None
-    index: int | None = None
+    file_id: str
+    index: int
 
 
 class UrlCitationAnnotation(_Tagged, tag="url_citation", frozen=True, kw_only=True):
     """A citation for a web resource used to generate a model response."""
     type: ClassVar[Literal["url_citation"]] = "url_citation"
-    url: str | None = None
+    url: str
     start_index: int | None = None
     end_index: int | None = None
     title: str | None = None
@@ -882,7 +897,7 @@ ANNOTATION_TYPES: dict[str, type[_Tagged]] = {
 class ComputerScreenshotPart(_Tagged, tag="computer_screenshot", frozen=True, kw_only=True):
     """A screenshot of a computer."""
     type: ClassVar[Literal["computer_screenshot"]] = "computer_screenshot"
-    detail: str | None = None
+    detail: str
     file_id: str | None = None
     image_url: str | None = None
     prompt_cache_breakpoint: _ComputerScreenshotPartPromptCacheBreakpoint | None = None
@@ -891,7 +906,7 @@ class ComputerScreenshotPart(_Tagged, tag="computer_screenshot", frozen=True, kw
 class EncryptedContentPart(_Tagged, tag="encrypted_content", frozen=True, kw_only=True):
     """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
     type: ClassVar[Literal["encrypted_content"]] = "encrypted_content"
-    encrypted_content: str | None = None
+    encrypted_content: str
 
 
 class InputFilePart(_Tagged, tag="input_file", frozen=True, kw_only=True):
@@ -909,7 +924,7 @@ class InputImagePart(_Tagged, tag="input_image", frozen=True, kw_only=True):
     """An image input to the model."""
     type: ClassVar[Literal["input_image"]] = "input_image"
     image_url: str | None = None
-    detail: str | None = None
+    detail: str
     file_id: str | None = None
     prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
@@ -917,20 +932,20 @@ class InputImagePart(_Tagged, tag="input_image", frozen=True, kw_only=True):
 class InputTextPart(_Tagged, tag="input_text", frozen=True, kw_only=True):
     """A text input to the model."""
     type: ClassVar[Literal["input_text"]] = "input_text"
-    text: str | None = None
+    text: str
     prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class InputVideoPart(_Tagged, tag="input_video", frozen=True, kw_only=True):
     """A content block representing a video input to the model."""
     type: ClassVar[Literal["input_video"]] = "input_video"
-    video_url: str | None = None
+    video_url: str
 
 
 class OutputTextPart(_Tagged, tag="output_text", frozen=True, kw_only=True):
     """A text output from the model."""
     type: ClassVar[Literal["output_text"]] = "output_text"
-    text: str | None = None
+    text: str
     annotations: tuple[_Annotation, ...] | None = None
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
 
@@ -938,25 +953,25 @@ class OutputTextPart(_Tagged, tag="output_text", frozen=True, kw_only=True):
 class ReasoningTextPart(_Tagged, tag="reasoning_text", frozen=True, kw_only=True):
     """Reasoning text from the model."""
     type: ClassVar[Literal["reasoning_text"]] = "reasoning_text"
-    text: str | None = None
+    text: str
 
 
 class RefusalPart(_Tagged, tag="refusal", frozen=True, kw_only=True):
     """A refusal from the model."""
     type: ClassVar[Literal["refusal"]] = "refusal"
-    refusal: str | None = None
+    refusal: str
 
 
 class SummaryTextPart(_Tagged, tag="summary_text", frozen=True, kw_only=True):
     """A summary text from the model."""
     type: ClassVar[Literal["summary_text"]] = "summary_text"
-    text: str | None = None
+    text: str
 
 
 class TextPart(_Tagged, tag="text", frozen=True, kw_only=True):
     """A text content."""
     type: ClassVar[Literal["text"]] = "text"
-    text: str | None = None
+    text: str
 
 
 ContentPart = Union[
@@ -993,30 +1008,30 @@ CONTENTPART_TYPES: dict[str, type[_Tagged]] = {
 class AdditionalToolsItem(_Tagged, tag="additional_tools", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["additional_tools"]] = "additional_tools"
-    id: str | None = None
-    role: str | None = None
-    tools: tuple[Any, ...] | None = None
+    id: str
+    role: str
+    tools: tuple[Any, ...]
     agent: _Agent | None = None
 
 
 class AgentMessageItem(_Tagged, tag="agent_message", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["agent_message"]] = "agent_message"
-    id: str | None = None
-    author: str | None = None
-    content: tuple[_ContentPart, ...] | None = None
-    recipient: str | None = None
+    id: str
+    author: str
+    content: tuple[_ContentPart, ...]
+    recipient: str
     agent: _Agent | None = None
 
 
 class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=True):
     """A native `apply_patch_call` output item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["apply_patch_call"]] = "apply_patch_call"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    status: str | None = None
-    operation: _ApplyPatchOperation | None = None
+    status: str
+    operation: _ApplyPatchOperation
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1024,10 +1039,10 @@ class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=T
 class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=True, kw_only=True):
     """The output emitted by an apply patch tool call."""
     type: ClassVar[Literal["apply_patch_call_output"]] = "apply_patch_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    status: str | None = None
+    status: str
     output: str | None = None
     created_by: str | None = None
     agent: _Agent | None = None
@@ -1036,8 +1051,8 @@ class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=Tr
 class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True, kw_only=True):
     """A code interpreter execution call with outputs."""
     type: ClassVar[Literal["code_interpreter_call"]] = "code_interpreter_call"
-    id: str | None = None
-    status: str | None = None
+    id: str
+    status: str
     container_id: str | None = None
     code: str | None = None
     outputs: tuple[_CodeInterpreterOutput, ...] | None = None
@@ -1047,8 +1062,8 @@ class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True,
 class CompactionItem(_Tagged, tag="compaction", frozen=True, kw_only=True):
     """A compaction item generated by the [`v1/responses/compact` API](/docs/api-reference/responses/compact)."""
     type: ClassVar[Literal["compaction"]] = "compaction"
-    id: str | None = None
-    encrypted_content: str | None = None
+    id: str
+    encrypted_content: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1057,22 +1072,22 @@ class ComputerCallItem(_Tagged, tag="computer_call", frozen=True, kw_only=True):
     """A tool call to a computer use tool."""
     type: ClassVar[Literal["computer_call"]] = "computer_call"
     id: str | None = None
-    call_id: str | None = None
+    call_id: str
     action: Any = None
     actions: tuple[Any, ...] | None = None
-    pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
-    status: str | None = None
+    pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...]
+    status: str
     agent: _Agent | None = None
 
 
 class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, kw_only=True):
     """Computer tool call output."""
     type: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     acknowledged_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
-    output: _ComputerCallOutputItemOutput | None = None
-    status: str | None = None
+    output: ComputerCallOutputItemOutput
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1081,11 +1096,11 @@ class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=T
     """A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`."""
     type: ClassVar[Literal["custom_tool_call"]] = "custom_tool_call"
     id: str | None = None
-    call_id: str | None = None
+    call_id: str
     caller: Any = None
     namespace: str | None = None
-    name: str | None = None
-    input: str | None = None
+    name: str
+    input: str
     async_: bool | None = msgspec.field(default=None, name='async')
     agent: _Agent | None = None
     status: str | None = None
@@ -1094,11 +1109,11 @@ class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=T
 class CustomToolCallOutputItem(_Tagged, tag="custom_tool_call_output", frozen=True, kw_only=True):
     """ResponseCustomToolCallOutputItem."""
     type: ClassVar[Literal["custom_tool_call_output"]] = "custom_tool_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    output: Any = None
-    status: str | None = None
+    output: Any
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1106,9 +1121,9 @@ class CustomToolCallOutputItem(_Tagged, tag="custom_tool_call_output", frozen=Tr
 class FileSearchCallItem(_Tagged, tag="file_search_call", frozen=True, kw_only=True):
     """The results of a file search tool call."""
     type: ClassVar[Literal["file_search_call"]] = "file_search_call"
-    id: str | None = None
-    status: str | None = None
-    queries: tuple[str, ...] | None = None
+    id: str
+    status: str
+    queries: tuple[str, ...]
     results: tuple[_FileSearchCallItemResults, ...] | None = None
     agent: _Agent | None = None
 
@@ -1117,9 +1132,9 @@ class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
     """A tool call to run a function."""
     type: ClassVar[Literal["function_call"]] = "function_call"
     id: str | None = None
-    call_id: str | None = None
-    name: str | None = None
-    arguments: str | None = None
+    call_id: str
+    name: str
+    arguments: str
     status: str | None = None
     caller: Any = None
     namespace: str | None = None
@@ -1132,10 +1147,10 @@ class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
 class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, kw_only=True):
     """Function tool call output."""
     type: ClassVar[Literal["function_call_output"]] = "function_call_output"
-    id: str | None = None
+    id: str
     call_id: str | None = None
-    output: Any = None
-    status: str | None = None
+    output: Any
+    status: str
     name: str | None = None
     namespace: str | None = None
     caller: Any = None
@@ -1146,8 +1161,8 @@ class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, k
 class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True, kw_only=True):
     """An image generation request made by the model."""
     type: ClassVar[Literal["image_generation_call"]] = "image_generation_call"
-    id: str | None = None
-    status: str | None = None
+    id: str
+    status: str
     result: str | None = None
     prompt: str | None = None
     action: str | None = None
@@ -1164,18 +1179,18 @@ class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True,
 class LocalShellCallItem(_Tagged, tag="local_shell_call", frozen=True, kw_only=True):
     """A tool call to run a command on the local shell."""
     type: ClassVar[Literal["local_shell_call"]] = "local_shell_call"
-    id: str | None = None
-    call_id: str | None = None
-    action: _LocalShellCallItemAction | None = None
-    status: str | None = None
+    id: str
+    call_id: str
+    action: LocalShellCallItemAction
+    status: str
     agent: _Agent | None = None
 
 
 class LocalShellCallOutputItem(_Tagged, tag="local_shell_call_output", frozen=True, kw_only=True):
     """The output of a local shell tool call."""
     type: ClassVar[Literal["local_shell_call_output"]] = "local_shell_call_output"
-    id: str | None = None
-    output: str | None = None
+    id: str
+    output: str
     status: str | None = None
     agent: _Agent | None = None
 
@@ -1183,19 +1198,19 @@ class LocalShellCallOutputItem(_Tagged, tag="local_shell_call_output", frozen=Tr
 class McpApprovalRequestItem(_Tagged, tag="mcp_approval_request", frozen=True, kw_only=True):
     """A request for human approval of a tool invocation."""
     type: ClassVar[Literal["mcp_approval_request"]] = "mcp_approval_request"
-    id: str | None = None
-    server_label: str | None = None
-    name: str | None = None
-    arguments: str | None = None
+    id: str
+    server_label: str
+    name: str
+    arguments: str
     agent: _Agent | None = None
 
 
 class McpApprovalResponseItem(_Tagged, tag="mcp_approval_response", frozen=True, kw_only=True):
     """A response to an MCP approval request."""
     type: ClassVar[Literal["mcp_approval_response"]] = "mcp_approval_response"
-    id: str | None = None
-    approval_request_id: str | None = None
-    approve: bool | None = None
+    id: str
+    approval_request_id: str
+    approve: bool
     reason: str | None = None
     agent: _Agent | None = None
 
@@ -1203,10 +1218,10 @@ class McpApprovalResponseItem(_Tagged, tag="mcp_approval_response", frozen=True,
 class McpCallItem(_Tagged, tag="mcp_call", frozen=True, kw_only=True):
     """An invocation of a tool on an MCP server."""
     type: ClassVar[Literal["mcp_call"]] = "mcp_call"
-    id: str | None = None
-    server_label: str | None = None
-    name: str | None = None
-    arguments: str | None = None
+    id: str
+    server_label: str
+    name: str
+    arguments: str
     output: str | None = None
     error: Any = None
     status: str | None = None
@@ -1217,9 +1232,9 @@ class McpCallItem(_Tagged, tag="mcp_call", frozen=True, kw_only=True):
 class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True):
     """A list of tools available on an MCP server."""
     type: ClassVar[Literal["mcp_list_tools"]] = "mcp_list_tools"
-    id: str | None = None
-    server_label: str | None = None
-    tools: tuple[_McpListToolsItemTools, ...] | None = None
+    id: str
+    server_label: str
+    tools: tuple[_McpListToolsItemTools, ...]
     error: str | None = None
     agent: _Agent | None = None
 
@@ -1227,10 +1242,10 @@ class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True)
 class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
     """An output message item."""
     type: ClassVar[Literal["message"]] = "message"
-    id: str | None = None
+    id: str
     status: str | None = None
-    role: str | None = None
-    content: tuple[_ContentPart, ...] | None = None
+    role: str
+    content: tuple[_ContentPart, ...]
     phase: str | None = None
     agent: _Agent | None = None
 
@@ -1238,20 +1253,20 @@ class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
 class MultiAgentCallItem(_Tagged, tag="multi_agent_call", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["multi_agent_call"]] = "multi_agent_call"
-    id: str | None = None
-    action: str | None = None
-    arguments: str | None = None
-    call_id: str | None = None
+    id: str
+    action: str
+    arguments: str
+    call_id: str
     agent: _Agent | None = None
 
 
 class MultiAgentCallOutputItem(_Tagged, tag="multi_agent_call_output", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["multi_agent_call_output"]] = "multi_agent_call_output"
-    id: str | None = None
-    action: str | None = None
-    call_id: str | None = None
-    output: tuple[_ContentPart, ...] | None = None
+    id: str
+    action: str
+    call_id: str
+    output: tuple[_ContentPart, ...]
     agent: _Agent | None = None
 
 
@@ -1264,7 +1279,7 @@ class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_o
     instance_name: str | None = None
     model: str | None = None
     prompt: str | None = None
-    status: str | None = None
+    status: str
 
 
 class OpenrouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=True, kw_only=True):
@@ -1273,20 +1288,20 @@ class OpenrouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=Tru
     call_id: str | None = None
     id: str | None = None
     operation: _ApplyPatchOperation | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
 class OpenrouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen=True, kw_only=True):
     """A client tool call that OpenRouter Armor blocked."""
     type: ClassVar[Literal["openrouter:armor_blocked"]] = "openrouter:armor_blocked"
-    arguments: str | None = None
-    call_id: str | None = None
-    explanation: str | None = None
-    id: str | None = None
-    name: str | None = None
-    reason: str | None = None
-    status: str | None = None
+    arguments: str
+    call_id: str
+    explanation: str
+    id: str
+    name: str
+    reason: str
+    status: str
     namespace: str | None = None
 
 
@@ -1298,7 +1313,7 @@ class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=Tr
     command: str | None = None
     exit_code: int | None = msgspec.field(default=None, name='exitCode')
     id: str | None = None
-    status: str | None = None
+    status: str
     stderr: str | None = None
     stdout: str | None = None
     container_id: str | None = None
@@ -1312,7 +1327,7 @@ class OpenrouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=Tru
     action: str | None = None
     id: str | None = None
     screenshot_b64: str | None = msgspec.field(default=None, name='screenshotB64')
-    status: str | None = None
+    status: str
 
 
 class OpenrouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", frozen=True, kw_only=True):
@@ -1322,7 +1337,7 @@ class OpenrouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", 
     exit_code: int | None = msgspec.field(default=None, name='exitCode')
     id: str | None = None
     language: str | None = None
-    status: str | None = None
+    status: str
     stderr: str | None = None
     stdout: str | None = None
 
@@ -1330,10 +1345,10 @@ class OpenrouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", 
 class OpenrouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw_only=True):
     """An openrouter:datetime server tool output item."""
     type: ClassVar[Literal["openrouter:datetime"]] = "openrouter:datetime"
-    datetime: str | None = None
+    datetime: str
     id: str | None = None
-    status: str | None = None
-    timezone: str | None = None
+    status: str
+    timezone: str
     error: str | None = None
 
 
@@ -1343,7 +1358,7 @@ class OpenrouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experiment
     arguments: str | None = None
     id: str | None = None
     query: str | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
@@ -1352,7 +1367,7 @@ class OpenrouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=Tru
     type: ClassVar[Literal["openrouter:file_search"]] = "openrouter:file_search"
     id: str | None = None
     queries: tuple[str, ...] | None = None
-    status: str | None = None
+    status: str
 
 
 class OpenrouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=True):
@@ -1366,7 +1381,7 @@ class OpenrouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=
     id: str | None = None
     operation: str | None = None
     result: str | None = None
-    status: str | None = None
+    status: str
 
 
 class OpenrouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_only=True):
@@ -1379,7 +1394,7 @@ class OpenrouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_onl
     id: str | None = None
     responses: tuple[_OpenrouterFusionItemResponses, ...] | None = None
     sources: tuple[_OpenrouterFusionItemSources, ...] | None = None
-    status: str | None = None
+    status: str
 
 
 class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", frozen=True, kw_only=True):
@@ -1391,7 +1406,7 @@ class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", 
     prompt: str | None = None
     result: str | None = None
     revised_prompt: str | None = msgspec.field(default=None, name='revisedPrompt')
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
@@ -1400,7 +1415,7 @@ class OpenrouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True
     type: ClassVar[Literal["openrouter:mcp"]] = "openrouter:mcp"
     id: str | None = None
     server_label: str | None = msgspec.field(default=None, name='serverLabel')
-    status: str | None = None
+    status: str
     tool_name: str | None = msgspec.field(default=None, name='toolName')
 
 
@@ -1410,7 +1425,7 @@ class OpenrouterMemoryItem(_Tagged, tag="openrouter:memory", frozen=True, kw_onl
     action: str | None = None
     id: str | None = None
     key: str | None = None
-    status: str | None = None
+    status: str
     value: Any = None
 
 
@@ -1422,7 +1437,7 @@ class OpenrouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=
     call_id: str | None = None
     id: str | None = None
     output: tuple[_OpenrouterShellItemOutput, ...] | None = None
-    status: str | None = None
+    status: str
     container_id: str | None = None
     error: str | None = None
     files: tuple[_OpenrouterShellItemFiles, ...] | None = None
@@ -1438,7 +1453,7 @@ class OpenrouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw
     model: str | None = None
     name: str | None = None
     outcome: str | None = None
-    status: str | None = None
+    status: str
     task_description: str | None = None
     task_name: str | None = None
 
@@ -1449,7 +1464,7 @@ class OpenrouterTextEditorItem(_Tagged, tag="openrouter:text_editor", frozen=Tru
     command: str | None = None
     file_path: str | None = msgspec.field(default=None, name='filePath')
     id: str | None = None
-    status: str | None = None
+    status: str
 
 
 class OpenrouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=True, kw_only=True):
@@ -1457,7 +1472,7 @@ class OpenrouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=Tru
     type: ClassVar[Literal["openrouter:tool_search"]] = "openrouter:tool_search"
     id: str | None = None
     query: str | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
     matches: tuple[_OpenrouterToolSearchItemMatches, ...] | None = None
 
@@ -1469,7 +1484,7 @@ class OpenrouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, k
     error: str | None = None
     http_status: int | None = msgspec.field(default=None, name='httpStatus')
     id: str | None = None
-    status: str | None = None
+    status: str
     title: str | None = None
     url: str | None = None
 
@@ -1479,36 +1494,36 @@ class OpenrouterWebSearchItem(_Tagged, tag="openrouter:web_search", frozen=True,
     type: ClassVar[Literal["openrouter:web_search"]] = "openrouter:web_search"
     action: _OpenrouterWebSearchItemAction | None = None
     id: str | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
 class ProgramItem(_Tagged, tag="program", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["program"]] = "program"
-    id: str | None = None
-    call_id: str | None = None
-    code: str | None = None
-    fingerprint: str | None = None
+    id: str
+    call_id: str
+    code: str
+    fingerprint: str
     agent: _Agent | None = None
 
 
 class ProgramOutputItem(_Tagged, tag="program_output", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["program_output"]] = "program_output"
-    id: str | None = None
-    call_id: str | None = None
-    result: str | None = None
-    status: str | None = None
+    id: str
+    call_id: str
+    result: str
+    status: str
     agent: _Agent | None = None
 
 
 class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
     """An output item containing reasoning."""
     type: ClassVar[Literal["reasoning"]] = "reasoning"
-    id: str | None = None
+    id: str
     content: tuple[_ContentPart, ...] | None = None
-    summary: tuple[_ContentPart, ...] | None = None
+    summary: tuple[_ContentPart, ...]
     encrypted_content: str | None = None
     status: str | None = None
     format: str | None = None
@@ -1521,11 +1536,11 @@ class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
 class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
     """A native `shell_call` output item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["shell_call"]] = "shell_call"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
     action: _ShellCallItemAction | None = None
-    status: str | None = None
+    status: str
     environment: Any = None
     created_by: str | None = None
     arguments: str | None = None
@@ -1535,11 +1550,11 @@ class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
 class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only=True):
     """A native `shell_call_output` item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["shell_call_output"]] = "shell_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    status: str | None = None
-    output: tuple[_ShellCallOutputItemOutput, ...] | None = None
+    status: str
+    output: tuple[_ShellCallOutputItemOutput, ...]
     max_output_length: int | None = None
     created_by: str | None = None
     agent: _Agent | None = None
@@ -1553,9 +1568,9 @@ class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=T
     type: ClassVar[Literal["tool_search_call"]] = "tool_search_call"
     id: str | None = None
     call_id: str | None = None
-    execution: str | None = None
+    execution: str
     arguments: Any = None
-    status: str | None = None
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1563,11 +1578,11 @@ class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=T
 class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["tool_search_output"]] = "tool_search_output"
-    id: str | None = None
+    id: str
     call_id: str | None = None
-    execution: str | None = None
-    tools: tuple[Any, ...] | None = None
-    status: str | None = None
+    execution: str
+    tools: tuple[Any, ...]
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1575,8 +1590,8 @@ class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_on
 class WebSearchCallItem(_Tagged, tag="web_search_call", frozen=True, kw_only=True):
     """The results of a web search tool call."""
     type: ClassVar[Literal["web_search_call"]] = "web_search_call"
-    id: str | None = None
-    status: str | None = None
+    id: str
+    status: str
     action: _WebSearchAction | None = None
     agent: _Agent | None = None
     arguments: str | None = None
@@ -2274,7 +2289,7 @@ class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", fro
     output_index: int | None = None
     content_index: int | None = None
     delta: str
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    logprobs: tuple[_ResponseOutputTextDeltaEventLogprobs, ...] | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
@@ -2288,7 +2303,7 @@ class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", froze
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    logprobs: tuple[_ResponseOutputTextDeltaEventLogprobs, ...] | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2729,7 +2744,6 @@ if typing.TYPE_CHECKING:
     _ApplyPatchOperation: TypeAlias = Union[ApplyPatchOperation, UnknownValue, InvalidValue]
     _CodeInterpreterOutput: TypeAlias = Union[CodeInterpreterOutput, UnknownValue, InvalidValue]
     _ComputerCallItemPendingSafetyChecks: TypeAlias = Union[ComputerCallItemPendingSafetyChecks, InvalidValue]
-    _ComputerCallOutputItemOutput: TypeAlias = Union[ComputerCallOutputItemOutput, InvalidValue]
     _ComputerScreenshotPartPromptCacheBreakpoint: TypeAlias = Union[ComputerScreenshotPartPromptCacheBreakpoint, InvalidValue]
     _ContentPart: TypeAlias = Union[ContentPart, UnknownValue, InvalidValue]
     _ErrorPayload: TypeAlias = Union[ErrorPayload, InvalidValue]
@@ -2742,11 +2756,9 @@ if typing.TYPE_CHECKING:
     _ImageGenerationCallItemSvgUsage: TypeAlias = Union[ImageGenerationCallItemSvgUsage, InvalidValue]
     _IncompleteDetails: TypeAlias = Union[IncompleteDetails, InvalidValue]
     _InputTextPartPromptCacheBreakpoint: TypeAlias = Union[InputTextPartPromptCacheBreakpoint, InvalidValue]
-    _LocalShellCallItemAction: TypeAlias = Union[LocalShellCallItemAction, InvalidValue]
     _McpListToolsItemTools: TypeAlias = Union[McpListToolsItemTools, InvalidValue]
     _OpenRouterMetadata: TypeAlias = Union[OpenRouterMetadata, InvalidValue]
     _OpenRouterMetadataAttempts: TypeAlias = Union[OpenRouterMetadataAttempts, InvalidValue]
-    _OpenRouterMetadataEndpoints: TypeAlias = Union[OpenRouterMetadataEndpoints, InvalidValue]
     _OpenRouterMetadataEndpointsAvailable: TypeAlias = Union[OpenRouterMetadataEndpointsAvailable, InvalidValue]
     _OpenRouterMetadataParams: TypeAlias = Union[OpenRouterMetadataParams, InvalidValue]
     _OpenRouterMetadataPipeline: TypeAlias = Union[OpenRouterMetadataPipeline, InvalidValue]
@@ -2786,9 +2798,10 @@ if typing.TYPE_CHECKING:
     _ResponseImage: TypeAlias = Union[ResponseImage, InvalidValue]
     _ResponseInjectFailedEventError: TypeAlias = Union[ResponseInjectFailedEventError, InvalidValue]
     _ResponseModeration: TypeAlias = Union[ResponseModeration, InvalidValue]
+    _ResponseOutputTextDeltaEventLogprobs: TypeAlias = Union[ResponseOutputTextDeltaEventLogprobs, InvalidValue]
+    _ResponseOutputTextDeltaEventLogprobsTopLogprobs: TypeAlias = Union[ResponseOutputTextDeltaEventLogprobsTopLogprobs, InvalidValue]
     _ResponsePromptCacheOptions: TypeAlias = Union[ResponsePromptCacheOptions, InvalidValue]
     _ResponseSafeguardResults: TypeAlias = Union[ResponseSafeguardResults, InvalidValue]
-    _ResponseSafeguardResultsStatus: TypeAlias = Union[ResponseSafeguardResultsStatus, InvalidValue]
     _ResponseSteerAcceptedEventSteer: TypeAlias = Union[ResponseSteerAcceptedEventSteer, InvalidValue]
     _ResponseSteerFailedEventError: TypeAlias = Union[ResponseSteerFailedEventError, InvalidValue]
     _ResponseSteerFailedEventSteer: TypeAlias = Union[ResponseSteerFailedEventSteer, InvalidValue]
@@ -2796,9 +2809,7 @@ if typing.TYPE_CHECKING:
     _ResponseToolUsage: TypeAlias = Union[ResponseToolUsage, InvalidValue]
     _ResponseToolUsageImageGen: TypeAlias = Union[ResponseToolUsageImageGen, InvalidValue]
     _ResponseToolUsageImageGenCachedTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenCachedTokensDetails, InvalidValue]
-    _ResponseToolUsageImageGenInputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenInputTokensDetails, InvalidValue]
     _ResponseToolUsageImageGenOutputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenOutputTokensDetails, InvalidValue]
-    _ResponseToolUsageWebSearch: TypeAlias = Union[ResponseToolUsageWebSearch, InvalidValue]
     _SearchActionSources: TypeAlias = Union[SearchActionSources, InvalidValue]
     _ShellCallItemAction: TypeAlias = Union[ShellCallItemAction, InvalidValue]
     _ShellCallOutputItemFiles: TypeAlias = Union[ShellCallOutputItemFiles, InvalidValue]
@@ -2817,7 +2828,6 @@ else:
     _ApplyPatchOperation = ApplyPatchOperation
     _CodeInterpreterOutput = CodeInterpreterOutput
     _ComputerCallItemPendingSafetyChecks = ComputerCallItemPendingSafetyChecks
-    _ComputerCallOutputItemOutput = ComputerCallOutputItemOutput
     _ComputerScreenshotPartPromptCacheBreakpoint = ComputerScreenshotPartPromptCacheBreakpoint
     _ContentPart = ContentPart
     _ErrorPayload = ErrorPayload
@@ -2830,11 +2840,9 @@ else:
     _ImageGenerationCallItemSvgUsage = ImageGenerationCallItemSvgUsage
     _IncompleteDetails = IncompleteDetails
     _InputTextPartPromptCacheBreakpoint = InputTextPartPromptCacheBreakpoint
-    _LocalShellCallItemAction = LocalShellCallItemAction
     _McpListToolsItemTools = McpListToolsItemTools
     _OpenRouterMetadata = OpenRouterMetadata
     _OpenRouterMetadataAttempts = OpenRouterMetadataAttempts
-    _OpenRouterMetadataEndpoints = OpenRouterMetadataEndpoints
     _OpenRouterMetadataEndpointsAvailable = OpenRouterMetadataEndpointsAvailable
     _OpenRouterMetadataParams = OpenRouterMetadataParams
     _OpenRouterMetadataPipeline = OpenRouterMetadataPipeline
@@ -2874,9 +2882,10 @@ else:
     _ResponseImage = ResponseImage
     _ResponseInjectFailedEventError = ResponseInjectFailedEventError
     _ResponseModeration = ResponseModeration
+    _ResponseOutputTextDeltaEventLogprobs = ResponseOutputTextDeltaEventLogprobs
+    _ResponseOutputTextDeltaEventLogprobsTopLogprobs = ResponseOutputTextDeltaEventLogprobsTopLogprobs
     _ResponsePromptCacheOptions = ResponsePromptCacheOptions
     _ResponseSafeguardResults = ResponseSafeguardResults
-    _ResponseSafeguardResultsStatus = ResponseSafeguardResultsStatus
     _ResponseSteerAcceptedEventSteer = ResponseSteerAcceptedEventSteer
     _ResponseSteerFailedEventError = ResponseSteerFailedEventError
     _ResponseSteerFailedEventSteer = ResponseSteerFailedEventSteer
@@ -2884,9 +2893,7 @@ else:
     _ResponseToolUsage = ResponseToolUsage
     _ResponseToolUsageImageGen = ResponseToolUsageImageGen
     _ResponseToolUsageImageGenCachedTokensDetails = ResponseToolUsageImageGenCachedTokensDetails
-    _ResponseToolUsageImageGenInputTokensDetails = ResponseToolUsageImageGenInputTokensDetails
     _ResponseToolUsageImageGenOutputTokensDetails = ResponseToolUsageImageGenOutputTokensDetails
-    _ResponseToolUsageWebSearch = ResponseToolUsageWebSearch
     _SearchActionSources = SearchActionSources
     _ShellCallItemAction = ShellCallItemAction
     _ShellCallOutputItemFiles = ShellCallOutputItemFiles

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import rules
 from .dedupe import dedupe
 from .model import FAMILY_ORDER, Model, apply_observations, load_observations, merged_kind
 from .naming import base_class_name, snake
-from .rules import WIRE_ORDER_RANK, essential
+from .rules import WIRE_ORDER_RANK
 from .sdk import load_sdk_sources
 from .specs import ROOT, Spec, describe, load_specs, nullable, single_tag
 
@@ -99,8 +100,13 @@ class Generator:
             spec_required = (
                 bool(spec_req) and len(spec_req) == len({e.spec.name for e in entries}) and all(spec_req.values())
             )
-            required = (
-                is_event and tag is not None and essential(tag, n) and n not in self.model.omitted.get(path, set())
+            required = rules.required(
+                path,
+                n,
+                tag,
+                every_source=spec_required,
+                nullable=null,
+                omitted=n in self.model.omitted.get(path, set()),
             )
             texpr = self.type_expr(fpath, slot=not required)
             self.stats["fields"] += 1

@@ -4,6 +4,7 @@ member, then field path), the kinds of value seen at each field path, and the ob
 from __future__ import annotations
 
 import fnmatch
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,3 +228,37 @@ def apply_observations(model: Model, observations: list[dict[str, Any]], names: 
                     model.added_types[f"{path}/{fname}"] = texpr
             for fname in obs.get("omitted", []):
                 model.omitted.setdefault(path, set()).add(fname)
+
+    for obs in observations:
+        for line in obs.get("examples", []):
+            _mark_absent(model, json.loads(line))
+
+
+def _mark_absent(model: Model, event: dict[str, Any]) -> None:
+    """The fields absent from an object of an observation's example line are optional in that object's class
+    (the examples show what servers were seen to send)."""
+    path = model.events.get(event.get("type", ""))
+    if path is not None:
+        _walk_object(model, path, event)
+
+
+def _walk_object(model: Model, path: str, value: dict[str, Any]) -> None:
+    known = {n for e in model.objects.get(path, []) for n in e.schema.get("properties", {})}
+    model.omitted.setdefault(path, set()).update(known - value.keys() - {"type"})
+    for key, sub in value.items():
+        top_event = path.startswith("Event:") and "/" not in path
+        _walk_value(model, "Response" if (top_event and key == "response") else f"{path}/{key}", sub)
+
+
+def _walk_value(model: Model, path: str, value: Any) -> None:
+    if isinstance(value, list):
+        for v in value:
+            _walk_value(model, path + "[]", v)
+    elif isinstance(value, dict):
+        kind, ref = merged_kind(model, path)
+        if kind == "union" and ref is not None:
+            member = model.family_members[ref].get(value.get("type", ""))
+            if member is not None:
+                _walk_object(model, member, value)
+        elif kind == "object" and ref is not None:
+            _walk_object(model, ref, value)
