@@ -4,8 +4,10 @@ encode writes its bytes back. A bad field directly on the event (or a required o
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
+import pickle
 
 import msgspec
 import pytest
@@ -176,3 +178,37 @@ def test_a_wrong_hint_only_costs_time() -> None:
     null_item, bad_item = right.response.output  # an item slot does not take null: kept, with its error
     assert null_item == InvalidValue(None, b"null", null_item.error) and null_item.error.path == "$.response.output[0]"
     assert isinstance(bad_item, InvalidValue) and bad_item.error.path == "$.response.output[1].arguments"
+
+
+def test_reading_a_field_of_an_invalid_value_says_why() -> None:
+    """``InvalidValue.__getattr__`` (typed ``NoReturn``, so ``(Usage | InvalidValue).input_tokens`` is an ``int``
+    to type checkers) raises an AttributeError naming the field and the validation error; its own slots, repr,
+    equality, copy, pickle, encode and hasattr behave as before."""
+    ev = decode(b'{"type":"response.completed","response":{"usage":{"input_tokens":"many"}}}')
+    usage = ev.response.usage
+    assert isinstance(usage, InvalidValue)
+    with pytest.raises(AttributeError) as ei:
+        usage.input_tokens  # noqa: B018
+    assert ei.value.name == "input_tokens" and ei.value.obj is usage
+    assert str(ei.value) == (
+        "'input_tokens': the value was invalid and is kept as an InvalidValue (Expected `int`, got `str` - at "
+        "`$.response.usage.input_tokens`); check isinstance(value, InvalidValue) before reading its fields"
+    )
+    assert (usage.type, usage.raw, usage.error.path) == (
+        None,
+        b'{"input_tokens":"many"}',
+        "$.response.usage.input_tokens",
+    )
+    assert not hasattr(usage, "output_tokens") and getattr(usage, "output_tokens", 7) == 7
+    assert repr(usage) == (
+        'InvalidValue(type=None, raw=b\'{"input_tokens":"many"}\', '
+        "error='Expected `int`, got `str` - at `$.response.usage.input_tokens`')"
+    )
+    assert copy.copy(usage) == usage and copy.deepcopy(usage) == usage and copy.deepcopy(ev) == ev
+    assert pickle.loads(pickle.dumps(usage)) == usage
+    assert encode(ev) == b'{"type":"response.completed","response":{"usage":{"input_tokens":"many"}}}'
+    with pytest.raises(AttributeError, match="^__array__$"):
+        usage.__array__  # noqa: B018 - protocol look-ups get the plain error, no message built
+    blank = InvalidValue.__new__(InvalidValue)  # what unpickling starts from: no slot set, no recursion
+    with pytest.raises(AttributeError):
+        blank.input_tokens  # noqa: B018
