@@ -33,41 +33,41 @@ class Response(_Struct, frozen=True, kw_only=True):
     id: str | None = None
     object: str | None = None
     created_at: int | float | None = None
-    completed_at: int | float | None = None
     status: str | None = None
-    incomplete_details: _IncompleteDetails | None = None
-    model: str | None = None
-    previous_response_id: str | None = None
-    instructions: Any = None
-    output: tuple[_OutputItem, ...] | None = None
+    background: bool | None = None
+    completed_at: int | float | None = None
+    conversation: Any = None
     error: _ResponseError | None = None
-    tools: Any = None
-    tool_choice: Any = None
-    truncation: str | None = None
-    parallel_tool_calls: bool | None = None
-    text: Any = None
-    top_p: int | float | None = None
-    presence_penalty: int | float | None = None
     frequency_penalty: int | float | None = None
-    top_logprobs: int | None = None
-    temperature: int | float | None = None
-    reasoning: Any = None
-    usage: _Usage | None = None
+    incomplete_details: _IncompleteDetails | None = None
+    instructions: Any = None
     max_output_tokens: int | None = None
     max_tool_calls: int | None = None
-    store: bool | None = None
-    background: bool | None = None
-    service_tier: str | None = None
-    metadata: Any = None
-    safety_identifier: str | None = None
-    prompt_cache_key: str | None = None
-    user: str | None = None
-    prompt_cache_retention: str | None = None
+    model: str | None = None
+    output: tuple[_OutputItem, ...] | None = None
+    parallel_tool_calls: bool | None = None
+    presence_penalty: int | float | None = None
+    previous_response_id: str | None = None
     prompt: Any = None
+    prompt_cache_key: str | None = None
+    prompt_cache_retention: str | None = None
+    reasoning: Any = None
+    safety_identifier: str | None = None
+    service_tier: str | None = None
+    store: bool | None = None
+    temperature: int | float | None = None
+    text: Any = None
+    tool_choice: Any = None
+    tools: Any = None
+    top_logprobs: int | None = None
+    top_p: int | float | None = None
+    truncation: str | None = None
+    usage: _Usage | None = None
+    user: str | None = None
+    metadata: Any = None
     output_text: str | None = None
     prompt_cache_options: _ResponsePromptCacheOptions | None = None
     moderation: _ResponseModeration | None = None
-    conversation: Any = None
     error_type: str | None = None
     openrouter_metadata: _OpenRouterMetadata | None = None
     access_programs: _ResponseAccessPrograms | None = None
@@ -234,10 +234,10 @@ class ResponsePromptCacheOptions(_Struct, frozen=True, kw_only=True):
 class Usage(_Struct, frozen=True, kw_only=True):
     """Represents token usage details including input tokens, output tokens, a breakdown of output tokens, and the total tokens used."""
     input_tokens: int
-    output_tokens: int
-    total_tokens: int
     input_tokens_details: _UsageInputTokensDetails | None = None
+    output_tokens: int
     output_tokens_details: _UsageOutputTokensDetails | None = None
+    total_tokens: int
     cost: int | float | None = None
     cost_details: _UsageCostDetails | None = None
     is_byok: bool | None = None
@@ -945,9 +945,9 @@ class InputVideoPart(_Tagged, tag="input_video", frozen=True, kw_only=True):
 class OutputTextPart(_Tagged, tag="output_text", frozen=True, kw_only=True):
     """A text output from the model."""
     type: ClassVar[Literal["output_text"]] = "output_text"
-    text: str
     annotations: tuple[_Annotation, ...] | None = None
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    text: str
 
 
 class ReasoningTextPart(_Tagged, tag="reasoning_text", frozen=True, kw_only=True):
@@ -1244,8 +1244,8 @@ class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
     type: ClassVar[Literal["message"]] = "message"
     id: str
     status: str | None = None
-    role: str
     content: tuple[_ContentPart, ...]
+    role: str
     phase: str | None = None
     agent: _Agent | None = None
 
@@ -1714,12 +1714,12 @@ class ErrorEvent(_Event, tag="error", frozen=True, kw_only=True):
     """Event emitted when an error occurs during streaming."""
     type: ClassVar[Literal["error"]] = "error"
     sequence_number: int | None = None
-    error: _ErrorPayload | None = None
-    status: int | None = None
     code: str | None = None
     message: str | None = None
     param: str | None = None
+    status: int | None = None
     stream_id: str | None = None
+    error: _ErrorPayload | None = None
     agent: _Agent | None = None
 
 
@@ -1733,10 +1733,10 @@ class KeepaliveEvent(_Event, tag="keepalive", frozen=True, kw_only=True):
 class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_patch_call_operation_diff.delta", frozen=True, kw_only=True):
     """Incremental chunk of `operation.diff` for an `apply_patch_call`."""
     type: ClassVar[Literal["response.apply_patch_call_operation_diff.delta"]] = "response.apply_patch_call_operation_diff.delta"
+    sequence_number: int | None = None
     delta: str
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
 
@@ -1744,10 +1744,10 @@ class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_
 class ResponseApplyPatchCallOperationDiffDoneEvent(_Event, tag="response.apply_patch_call_operation_diff.done", frozen=True, kw_only=True):
     """Emitted when `operation.diff` streaming completes for an `apply_patch_call`."""
     type: ClassVar[Literal["response.apply_patch_call_operation_diff.done"]] = "response.apply_patch_call_operation_diff.done"
+    sequence_number: int | None = None
     diff: str | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
@@ -1772,8 +1772,8 @@ class ResponseAudioDoneEvent(_Event, tag="response.audio.done", frozen=True, kw_
 class ResponseAudioTranscriptDeltaEvent(_Event, tag="response.audio.transcript.delta", frozen=True, kw_only=True):
     """Emitted when there is a partial transcript of audio."""
     type: ClassVar[Literal["response.audio.transcript.delta"]] = "response.audio.transcript.delta"
-    delta: str
     sequence_number: int | None = None
+    delta: str
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -1790,9 +1790,9 @@ class ResponseAudioTranscriptDoneEvent(_Event, tag="response.audio.transcript.do
 class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_interpreter_call.completed", frozen=True, kw_only=True):
     """Code interpreter call completed."""
     type: ClassVar[Literal["response.code_interpreter_call.completed"]] = "response.code_interpreter_call.completed"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1800,9 +1800,9 @@ class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_inter
 class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_interpreter_call.in_progress", frozen=True, kw_only=True):
     """Code interpreter call in progress."""
     type: ClassVar[Literal["response.code_interpreter_call.in_progress"]] = "response.code_interpreter_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1810,9 +1810,9 @@ class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_inte
 class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_interpreter_call.interpreting", frozen=True, kw_only=True):
     """Code interpreter is executing the code."""
     type: ClassVar[Literal["response.code_interpreter_call.interpreting"]] = "response.code_interpreter_call.interpreting"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1820,10 +1820,10 @@ class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_in
 class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_interpreter_call_code.delta", frozen=True, kw_only=True):
     """Incremental chunk of code being streamed for a `code_interpreter_call`."""
     type: ClassVar[Literal["response.code_interpreter_call_code.delta"]] = "response.code_interpreter_call_code.delta"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     delta: str
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -1832,10 +1832,10 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_inter
 class ResponseCodeInterpreterCallCodeDoneEvent(_Event, tag="response.code_interpreter_call_code.done", frozen=True, kw_only=True):
     """Emitted when code streaming completes for a `code_interpreter_call`."""
     type: ClassVar[Literal["response.code_interpreter_call_code.done"]] = "response.code_interpreter_call_code.done"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     code: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1843,9 +1843,9 @@ class ResponseCodeInterpreterCallCodeDoneEvent(_Event, tag="response.code_interp
 class ResponseCompactionCompactingEvent(_Event, tag="response.compaction.compacting", frozen=True, kw_only=True):
     """Emitted when new summary content is sampled for a compaction trigger."""
     type: ClassVar[Literal["response.compaction.compacting"]] = "response.compaction.compacting"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1919,8 +1919,8 @@ class ResponseCustomToolCallInputDoneEvent(_Event, tag="response.custom_tool_cal
 class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True):
     """Debug event emitted when debug.echo_upstream_body is true."""
     type: ClassVar[Literal["response.debug"]] = "response.debug"
-    debug: _ResponseDebugEventDebug | None = None
     sequence_number: int | None = None
+    debug: _ResponseDebugEventDebug | None = None
     stream_id: str | None = None
 
 
@@ -1936,9 +1936,9 @@ class ResponseFailedEvent(_Event, tag="response.failed", frozen=True, kw_only=Tr
 class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_call.completed", frozen=True, kw_only=True):
     """Emitted when a file search call is completed (results found)."""
     type: ClassVar[Literal["response.file_search_call.completed"]] = "response.file_search_call.completed"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1946,9 +1946,9 @@ class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_cal
 class ResponseFileSearchCallInProgressEvent(_Event, tag="response.file_search_call.in_progress", frozen=True, kw_only=True):
     """Emitted when a file search call is initiated."""
     type: ClassVar[Literal["response.file_search_call.in_progress"]] = "response.file_search_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1956,9 +1956,9 @@ class ResponseFileSearchCallInProgressEvent(_Event, tag="response.file_search_ca
 class ResponseFileSearchCallSearchingEvent(_Event, tag="response.file_search_call.searching", frozen=True, kw_only=True):
     """Emitted when a file search is currently searching."""
     type: ClassVar[Literal["response.file_search_call.searching"]] = "response.file_search_call.searching"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1980,9 +1980,9 @@ class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call
     type: ClassVar[Literal["response.function_call_arguments.done"]] = "response.function_call_arguments.done"
     sequence_number: int | None = None
     item_id: str | None = None
+    name: str | None = None
     output_index: int | None = None
     arguments: str | None = None
-    name: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1990,71 +1990,71 @@ class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call
 class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call.analysis.completed", frozen=True, kw_only=True):
     """Emitted when the fusion analyst completes with the structured analysis."""
     type: ClassVar[Literal["response.fusion_call.analysis.completed"]] = "response.fusion_call.analysis.completed"
+    sequence_number: int | None = None
     analysis: _ResponseFusionCallAnalysisCompletedEventAnalysis | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallAnalysisInProgressEvent(_Event, tag="response.fusion_call.analysis.in_progress", frozen=True, kw_only=True):
     """Emitted when the fusion analyst starts producing the structured analysis."""
     type: ClassVar[Literal["response.fusion_call.analysis.in_progress"]] = "response.fusion_call.analysis.in_progress"
+    sequence_number: int | None = None
     analyst_model: str | None = None
     item_id: str | None = None
     judge_model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallCompletedEvent(_Event, tag="response.fusion_call.completed", frozen=True, kw_only=True):
     """Emitted when the openrouter:fusion tool call finishes."""
     type: ClassVar[Literal["response.fusion_call.completed"]] = "response.fusion_call.completed"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallInProgressEvent(_Event, tag="response.fusion_call.in_progress", frozen=True, kw_only=True):
     """Emitted when an openrouter:fusion tool call begins executing."""
     type: ClassVar[Literal["response.fusion_call.in_progress"]] = "response.fusion_call.in_progress"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallPanelAddedEvent(_Event, tag="response.fusion_call.panel.added", frozen=True, kw_only=True):
     """Emitted when a fusion analysis-panel model starts."""
     type: ClassVar[Literal["response.fusion_call.panel.added"]] = "response.fusion_call.panel.added"
+    sequence_number: int | None = None
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallPanelCompletedEvent(_Event, tag="response.fusion_call.panel.completed", frozen=True, kw_only=True):
     """Emitted when a fusion panel model finishes with its full content."""
     type: ClassVar[Literal["response.fusion_call.panel.completed"]] = "response.fusion_call.panel.completed"
+    sequence_number: int | None = None
     content: str | None = None
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.delta", frozen=True, kw_only=True):
     """Incremental content token from a fusion panel model."""
     type: ClassVar[Literal["response.fusion_call.panel.delta"]] = "response.fusion_call.panel.delta"
+    sequence_number: int | None = None
     delta: str
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
 
@@ -2062,11 +2062,11 @@ class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.
 class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel.failed", frozen=True, kw_only=True):
     """Emitted when a fusion panel model fails."""
     type: ClassVar[Literal["response.fusion_call.panel.failed"]] = "response.fusion_call.panel.failed"
+    sequence_number: int | None = None
     error: str | None = None
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     status_code: int | None = None
     stream_id: str | None = None
 
@@ -2074,11 +2074,11 @@ class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel
 class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_call.panel.reasoning.delta", frozen=True, kw_only=True):
     """Incremental reasoning token from a fusion panel model."""
     type: ClassVar[Literal["response.fusion_call.panel.reasoning.delta"]] = "response.fusion_call.panel.reasoning.delta"
+    sequence_number: int | None = None
     delta: str
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
 
@@ -2086,8 +2086,8 @@ class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_ca
 class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_generation_call.completed", frozen=True, kw_only=True):
     """Image generation call completed."""
     type: ClassVar[Literal["response.image_generation_call.completed"]] = "response.image_generation_call.completed"
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
     item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
@@ -2096,9 +2096,9 @@ class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_gene
 class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_generation_call.generating", frozen=True, kw_only=True):
     """Image generation call is generating."""
     type: ClassVar[Literal["response.image_generation_call.generating"]] = "response.image_generation_call.generating"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2106,9 +2106,9 @@ class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_gen
 class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_generation_call.in_progress", frozen=True, kw_only=True):
     """Image generation call in progress."""
     type: ClassVar[Literal["response.image_generation_call.in_progress"]] = "response.image_generation_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2116,9 +2116,9 @@ class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_gen
 class ResponseImageGenerationCallPartialImageEvent(_Event, tag="response.image_generation_call.partial_image", frozen=True, kw_only=True):
     """Image generation call with partial image."""
     type: ClassVar[Literal["response.image_generation_call.partial_image"]] = "response.image_generation_call.partial_image"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     partial_image_index: int | None = None
     partial_image_b64: str | None = None
     size: str | None = None
@@ -2150,27 +2150,27 @@ class ResponseIncompleteEvent(_Event, tag="response.incomplete", frozen=True, kw
 class ResponseInjectCreatedEvent(_Event, tag="response.inject.created", frozen=True, kw_only=True):
     """Emitted when all injected input items were validated and committed to the active response."""
     type: ClassVar[Literal["response.inject.created"]] = "response.inject.created"
-    response_id: str | None = None
     sequence_number: int | None = None
+    response_id: str | None = None
     stream_id: str | None = None
 
 
 class ResponseInjectFailedEvent(_Event, tag="response.inject.failed", frozen=True, kw_only=True):
     """Emitted when injected input could not be committed to a response."""
     type: ClassVar[Literal["response.inject.failed"]] = "response.inject.failed"
-    error: _ResponseInjectFailedEventError | None = None
-    input: tuple[Any, ...] | None = None
-    response_id: str | None = None
     sequence_number: int | None = None
+    response_id: str | None = None
+    input: tuple[Any, ...] | None = None
+    error: _ResponseInjectFailedEventError | None = None
     stream_id: str | None = None
 
 
 class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", frozen=True, kw_only=True):
     """Emitted when an MCP tool call has completed successfully."""
     type: ClassVar[Literal["response.mcp_call.completed"]] = "response.mcp_call.completed"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2178,9 +2178,9 @@ class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", f
 class ResponseMcpCallFailedEvent(_Event, tag="response.mcp_call.failed", frozen=True, kw_only=True):
     """Emitted when an MCP tool call has failed."""
     type: ClassVar[Literal["response.mcp_call.failed"]] = "response.mcp_call.failed"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2198,10 +2198,10 @@ class ResponseMcpCallInProgressEvent(_Event, tag="response.mcp_call.in_progress"
 class ResponseMcpCallArgumentsDeltaEvent(_Event, tag="response.mcp_call_arguments.delta", frozen=True, kw_only=True):
     """Emitted when there is a delta (partial update) to the arguments of an MCP tool call."""
     type: ClassVar[Literal["response.mcp_call_arguments.delta"]] = "response.mcp_call_arguments.delta"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     delta: str
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -2210,10 +2210,10 @@ class ResponseMcpCallArgumentsDeltaEvent(_Event, tag="response.mcp_call_argument
 class ResponseMcpCallArgumentsDoneEvent(_Event, tag="response.mcp_call_arguments.done", frozen=True, kw_only=True):
     """Emitted when the arguments for an MCP tool call are finalized."""
     type: ClassVar[Literal["response.mcp_call_arguments.done"]] = "response.mcp_call_arguments.done"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     arguments: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2221,9 +2221,9 @@ class ResponseMcpCallArgumentsDoneEvent(_Event, tag="response.mcp_call_arguments
 class ResponseMcpListToolsCompletedEvent(_Event, tag="response.mcp_list_tools.completed", frozen=True, kw_only=True):
     """Emitted when the list of available MCP tools has been successfully retrieved."""
     type: ClassVar[Literal["response.mcp_list_tools.completed"]] = "response.mcp_list_tools.completed"
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2231,9 +2231,9 @@ class ResponseMcpListToolsCompletedEvent(_Event, tag="response.mcp_list_tools.co
 class ResponseMcpListToolsFailedEvent(_Event, tag="response.mcp_list_tools.failed", frozen=True, kw_only=True):
     """Emitted when the attempt to list available MCP tools has failed."""
     type: ClassVar[Literal["response.mcp_list_tools.failed"]] = "response.mcp_list_tools.failed"
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2241,9 +2241,9 @@ class ResponseMcpListToolsFailedEvent(_Event, tag="response.mcp_list_tools.faile
 class ResponseMcpListToolsInProgressEvent(_Event, tag="response.mcp_list_tools.in_progress", frozen=True, kw_only=True):
     """Emitted when the system is in the process of retrieving the list of available MCP tools."""
     type: ClassVar[Literal["response.mcp_list_tools.in_progress"]] = "response.mcp_list_tools.in_progress"
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2393,11 +2393,11 @@ class ResponseReasoningSummaryTextDoneEvent(_Event, tag="response.reasoning_summ
 class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta", frozen=True, kw_only=True):
     """Event emitted when reasoning text delta is streamed."""
     type: ClassVar[Literal["response.reasoning_text.delta"]] = "response.reasoning_text.delta"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
     content_index: int | None = None
     delta: str
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -2406,11 +2406,11 @@ class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta
 class ResponseReasoningTextDoneEvent(_Event, tag="response.reasoning_text.done", frozen=True, kw_only=True):
     """Event emitted when reasoning text streaming is complete."""
     type: ClassVar[Literal["response.reasoning_text.done"]] = "response.reasoning_text.done"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2510,8 +2510,8 @@ class ResponseSteerAcceptedEvent(_Event, tag="response.steer.accepted", frozen=T
 class ResponseSteerFailedEvent(_Event, tag="response.steer.failed", frozen=True, kw_only=True):
     """Emitted when steering input is rejected or cannot be committed to a successor response."""
     type: ClassVar[Literal["response.steer.failed"]] = "response.steer.failed"
-    error: _ResponseSteerFailedEventError | None = None
     sequence_number: int | None = None
+    error: _ResponseSteerFailedEventError | None = None
     steer: _ResponseSteerFailedEventSteer | None = None
     stream_id: str | None = None
 
@@ -2519,9 +2519,9 @@ class ResponseSteerFailedEvent(_Event, tag="response.steer.failed", frozen=True,
 class ResponseSteerPendingEvent(_Event, tag="response.steer.pending", frozen=True, kw_only=True):
     """Emitted when accepted steering input remains queued after the target response completes."""
     type: ClassVar[Literal["response.steer.pending"]] = "response.steer.pending"
+    sequence_number: int | None = None
     reason: str | None = None
     required_input: tuple[Any, ...] | None = None
-    sequence_number: int | None = None
     steer: _ResponseSteerPendingEventSteer | None = None
     stream_id: str | None = None
 
@@ -2529,9 +2529,9 @@ class ResponseSteerPendingEvent(_Event, tag="response.steer.pending", frozen=Tru
 class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.completed", frozen=True, kw_only=True):
     """Web search call completed."""
     type: ClassVar[Literal["response.web_search_call.completed"]] = "response.web_search_call.completed"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2539,9 +2539,9 @@ class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.
 class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call.in_progress", frozen=True, kw_only=True):
     """Web search call in progress."""
     type: ClassVar[Literal["response.web_search_call.in_progress"]] = "response.web_search_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2549,9 +2549,9 @@ class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call
 class ResponseWebSearchCallSearchingEvent(_Event, tag="response.web_search_call.searching", frozen=True, kw_only=True):
     """Web search call is searching."""
     type: ClassVar[Literal["response.web_search_call.searching"]] = "response.web_search_call.searching"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import rules
+from . import rules, wire
 from .dedupe import dedupe
-from .model import FAMILY_ORDER, Model, apply_observations, load_observations, merged_kind
+from .model import FAMILY_ORDER, Model, apply_observations, load_observations, load_wire_order, merged_kind
 from .naming import base_class_name, snake
 from .rules import WIRE_ORDER_RANK
 from .sdk import load_sdk_sources
@@ -75,9 +75,6 @@ class Generator:
     def fields(self, path: str, tag: str | None) -> list[Field]:
         entries = self.model.objects.get(path, [])
         order: list[str] = []
-        # Field order = wire order where known: msgspec matches each key against the next expected field first,
-        # so a class in the order servers write its keys decodes faster. Open Responses lists properties in
-        # wire order (type, sequence_number, item_id, ...); OpenAI's and OpenRouter's lists are not.
         for e in sorted(entries, key=lambda e: WIRE_ORDER_RANK[e.spec.name]):
             for n in e.schema.get("properties", {}):
                 if n not in order and not (tag is not None and n == "type"):
@@ -86,6 +83,7 @@ class Generator:
             if n not in order:
                 order.append(n)
         is_event = path.startswith("Event:") and "/" not in path
+        order = wire.order(self.model, path, order, is_event)
         out = []
         for n in order:
             fpath = "Response" if (is_event and n == "response") else f"{path}/{n}"
@@ -178,6 +176,7 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
     gen = Generator(model)
     name_to_path = {base_class_name(p): p for p in model.objects}
     apply_observations(model, load_observations(), name_to_path)
+    wire.collect(model, specs, load_wire_order(), name_to_path)
     dedupe(gen)
     gen.stats = dict.fromkeys(gen.stats, 0)  # count (and collect aliases) over the emitted classes only
     gen.slot_aliases.clear()

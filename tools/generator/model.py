@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,7 @@ class Model:
         self.events: dict[str, str] = {}  # tag -> path
         self.added: dict[str, dict[str, str]] = {}  # path -> {field: type expression} from observations
         self.omitted: dict[str, set[str]] = {}  # path -> fields observed absent
+        self.wire: dict[str, list[list[str]]] = {}  # path -> key sequences seen (wire.py)
         self.docs: dict[str, str] = {}  # path -> docstring of an observed event (``doc`` in the table)
         self._seen: set[tuple[str, int, str]] = set()
 
@@ -195,6 +197,11 @@ def load_observations(path: Path = OBSERVATIONS) -> list[dict[str, Any]]:
         return tomllib.load(f)["observation"]
 
 
+def load_wire_order(path: Path = OBSERVATIONS) -> list[dict[str, Any]]:
+    with path.open("rb") as f:
+        return tomllib.load(f).get("wire_order", [])
+
+
 def apply_observations(model: Model, observations: list[dict[str, Any]], names: dict[str, str]) -> None:
     """Added fields become typed fields, omitted ones optional, a new event a class. ``names``: class name ->
     struct path, so the table names the classes a user sees."""
@@ -231,34 +238,42 @@ def apply_observations(model: Model, observations: list[dict[str, Any]], names: 
 
     for obs in observations:
         for line in obs.get("examples", []):
-            _mark_absent(model, json.loads(line))
+            walk_example(model, json.loads(line), lambda path, obj: _mark_absent(model, path, obj))
 
 
-def _mark_absent(model: Model, event: dict[str, Any]) -> None:
+def _mark_absent(model: Model, path: str, obj: dict[str, Any]) -> None:
     """The fields absent from an object of an observation's example line are optional in that object's class
     (the examples show what servers were seen to send)."""
+    known = {n for e in model.objects.get(path, []) for n in e.schema.get("properties", {})}
+    model.omitted.setdefault(path, set()).update(known - obj.keys() - {"type"})
+
+
+Visit = Callable[[str, dict[str, Any]], None]
+
+
+def walk_example(model: Model, event: dict[str, Any], visit: Visit) -> None:
+    """Call ``visit(struct path, object)`` for the event and every object in it that the model has a class for."""
     path = model.events.get(event.get("type", ""))
     if path is not None:
-        _walk_object(model, path, event)
+        _walk_object(model, path, event, visit)
 
 
-def _walk_object(model: Model, path: str, value: dict[str, Any]) -> None:
-    known = {n for e in model.objects.get(path, []) for n in e.schema.get("properties", {})}
-    model.omitted.setdefault(path, set()).update(known - value.keys() - {"type"})
+def _walk_object(model: Model, path: str, value: dict[str, Any], visit: Visit) -> None:
+    visit(path, value)
+    top_event = path.startswith("Event:") and "/" not in path
     for key, sub in value.items():
-        top_event = path.startswith("Event:") and "/" not in path
-        _walk_value(model, "Response" if (top_event and key == "response") else f"{path}/{key}", sub)
+        _walk_value(model, "Response" if (top_event and key == "response") else f"{path}/{key}", sub, visit)
 
 
-def _walk_value(model: Model, path: str, value: Any) -> None:
+def _walk_value(model: Model, path: str, value: Any, visit: Visit) -> None:
     if isinstance(value, list):
         for v in value:
-            _walk_value(model, path + "[]", v)
+            _walk_value(model, path + "[]", v, visit)
     elif isinstance(value, dict):
         kind, ref = merged_kind(model, path)
         if kind == "union" and ref is not None:
             member = model.family_members[ref].get(value.get("type", ""))
             if member is not None:
-                _walk_object(model, member, value)
+                _walk_object(model, member, value, visit)
         elif kind == "object" and ref is not None:
-            _walk_object(model, ref, value)
+            _walk_object(model, ref, value, visit)
