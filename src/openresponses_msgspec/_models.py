@@ -85,7 +85,7 @@ class ResponseError(_Struct, frozen=True, kw_only=True):
     """Error information returned from the API."""
     code: str
     message: str
-    misalignment: _ResponseErrorMisalignment | None = None
+    misalignment: _ErrorPayloadMisalignment | None = None
     param: str | None = None
     type: str | None = None
     metadata: _ResponseErrorMetadata | None = None
@@ -130,14 +130,14 @@ class ComputerCallItemPendingSafetyChecks(_Struct, frozen=True, kw_only=True):
     message: str | None = None
 
 
-class OpenrouterWebSearchItemAction(_Struct, frozen=True, kw_only=True):
+class OpenRouterWebSearchItemAction(_Struct, frozen=True, kw_only=True):
     """The search action performed, matching OpenAI web_search_call.action shape."""
     query: str
-    sources: tuple[_OpenrouterWebSearchItemActionSources, ...] | None = None
+    sources: tuple[_OpenRouterWebSearchItemActionSources, ...] | None = None
     type: str
 
 
-class OpenrouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
+class OpenRouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: str
     url: str
@@ -158,67 +158,67 @@ class ShellCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     created_by: str | None = None
 
 
-class OpenrouterShellItemAction(_Struct, frozen=True, kw_only=True):
+class OpenRouterShellItemAction(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     commands: tuple[str, ...]
     max_output_length: int | None = None
     timeout_ms: int | None = None
 
 
-class OpenrouterShellItemOutput(_Struct, frozen=True, kw_only=True):
+class OpenRouterShellItemOutput(_Struct, frozen=True, kw_only=True):
     """Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome."""
     outcome: _ShellOutcome
     stderr: str
     stdout: str
 
 
-class OpenrouterFusionItemAnalysis(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemAnalysis(_Struct, frozen=True, kw_only=True):
     """Structured analysis produced by the fusion analyst model."""
     blind_spots: tuple[str, ...]
     consensus: tuple[str, ...]
-    contradictions: tuple[_OpenrouterFusionItemAnalysisContradictions, ...]
-    partial_coverage: tuple[_OpenrouterFusionItemAnalysisPartialCoverage, ...]
-    unique_insights: tuple[_OpenrouterFusionItemAnalysisUniqueInsights, ...]
+    contradictions: tuple[_OpenRouterFusionItemContradictions, ...]
+    partial_coverage: tuple[_OpenRouterFusionItemPartialCoverage, ...]
+    unique_insights: tuple[_OpenRouterFusionItemUniqueInsights, ...]
 
 
-class OpenrouterFusionItemAnalysisContradictions(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemContradictions(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    stances: tuple[_OpenrouterFusionItemAnalysisContradictionsStances, ...]
+    stances: tuple[_OpenRouterFusionItemStances, ...]
     topic: str
 
 
-class OpenrouterFusionItemAnalysisContradictionsStances(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemStances(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     model: str
     stance: str
 
 
-class OpenrouterFusionItemAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemPartialCoverage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     models: tuple[str, ...]
     point: str
 
 
-class OpenrouterFusionItemAnalysisUniqueInsights(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemUniqueInsights(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     insight: str
     model: str
 
 
-class OpenrouterFusionItemFailedModels(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemFailedModels(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     error: str
     model: str
     status_code: int | None = None
 
 
-class OpenrouterFusionItemResponses(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemResponses(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     content: str | None = None
     model: str
 
 
-class OpenrouterFusionItemSources(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemSources(_Struct, frozen=True, kw_only=True):
     """A web page retrieved via web search during a fusion run."""
     title: str
     url: str
@@ -253,7 +253,7 @@ class UsageInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the input tokens."""
     cached_tokens: int
     cache_write_tokens: int | None = None
-    cache_write_tokens_details: _UsageInputTokensDetailsCacheWriteTokensDetails | None = None
+    cache_write_tokens_details: _UsageCacheWriteTokensDetails | None = None
 
 
 class UsageOutputTokensDetails(_Struct, frozen=True, kw_only=True):
@@ -329,52 +329,19 @@ class OpenRouterMetadataPipeline(_Struct, frozen=True, kw_only=True):
     type: str
 
 
-class ResponseOutputTextDeltaEventLogprobs(_Struct, frozen=True, kw_only=True):
+class ResponseOutputTextDoneEventLogprobs(_Struct, frozen=True, kw_only=True):
     """Log probability information for a token."""
     token: str
     logprob: int | float
     bytes: tuple[int, ...] | None = None
-    top_logprobs: tuple[_ResponseOutputTextDeltaEventLogprobsTopLogprobs, ...] | None = None
+    top_logprobs: tuple[_ResponseOutputTextDoneEventTopLogprobs, ...] | None = None
 
 
-class ResponseOutputTextDeltaEventLogprobsTopLogprobs(_Struct, frozen=True, kw_only=True):
+class ResponseOutputTextDoneEventTopLogprobs(_Struct, frozen=True, kw_only=True):
     """Alternative token with its log probability."""
     token: str | None = None
     logprob: int | float | None = None
     bytes: tuple[int, ...] | None = None
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysis(_Struct, frozen=True, kw_only=True):
-    """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...]
-    consensus: tuple[str, ...]
-    contradictions: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, ...]
-    partial_coverage: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, ...]
-    unique_insights: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, ...]
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisContradictions(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    stances: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, ...]
-    topic: str
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    model: str
-    stance: str
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    models: tuple[str, ...]
-    point: str
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    insight: str
-    model: str
 
 
 class ResponseDebugEventDebug(_Struct, frozen=True, kw_only=True):
@@ -451,29 +418,16 @@ class ResponseAccessPrograms(_Struct, frozen=True, kw_only=True):
     cyber: str
 
 
-class ResponseErrorMisalignment(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    detailed_explanation: str | None = None
-    error_type: str | None = None
-    review_target: str | None = None
-    steer: _ResponseErrorMisalignmentSteer | None = None
-
-
-class ResponseErrorMisalignmentSteer(_Struct, frozen=True, kw_only=True):
-    """An optional public continuation instruction."""
-    message: str
-
-
 class ImageGenerationCallItemError(_Struct, frozen=True, kw_only=True):
     """Details of a moderation failure, when available."""
     code: str | None = None
     message: str
     param: str | None = None
     type: str
-    moderation_details: _ImageGenerationCallItemErrorModerationDetails | None = None
+    moderation_details: _ImageGenerationCallItemModerationDetails | None = None
 
 
-class ImageGenerationCallItemErrorModerationDetails(_Struct, frozen=True, kw_only=True):
+class ImageGenerationCallItemModerationDetails(_Struct, frozen=True, kw_only=True):
     """Public details for a `moderation_blocked` error, when available."""
     categories: tuple[str, ...]
     moderation_stage: str
@@ -502,27 +456,27 @@ class ResponseToolUsage(_Struct, frozen=True, kw_only=True):
 class ResponseToolUsageImageGen(_Struct, frozen=True, kw_only=True):
     """Aggregated usage statistics for image generation tool calls."""
     input_tokens: int
-    input_tokens_details: ResponseToolUsageImageGenInputTokensDetails
+    input_tokens_details: ResponseImageGenInputTokensDetails
     output_tokens: int
     total_tokens: int
     cached_tokens: int | None = None
-    cached_tokens_details: _ResponseToolUsageImageGenCachedTokensDetails | None = None
-    output_tokens_details: _ResponseToolUsageImageGenOutputTokensDetails | None = None
+    cached_tokens_details: _ResponseImageGenCachedTokensDetails | None = None
+    output_tokens_details: _ResponseImageGenOutputTokensDetails | None = None
 
 
-class ResponseToolUsageImageGenInputTokensDetails(_Struct, frozen=True, kw_only=True):
+class ResponseImageGenInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """The input tokens detailed information for the image generation."""
     image_tokens: int
     text_tokens: int
 
 
-class ResponseToolUsageImageGenCachedTokensDetails(_Struct, frozen=True, kw_only=True):
+class ResponseImageGenCachedTokensDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     cached_image_tokens: int
     cached_text_tokens: int
 
 
-class ResponseToolUsageImageGenOutputTokensDetails(_Struct, frozen=True, kw_only=True):
+class ResponseImageGenOutputTokensDetails(_Struct, frozen=True, kw_only=True):
     """The output token details for the image generation."""
     image_tokens: int
     text_tokens: int
@@ -533,7 +487,7 @@ class ResponseToolUsageWebSearch(_Struct, frozen=True, kw_only=True):
     num_requests: int
 
 
-class UsageInputTokensDetailsCacheWriteTokensDetails(_Struct, frozen=True, kw_only=True):
+class UsageCacheWriteTokensDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     ttl_12h_tokens: int
     ttl_30m_tokens: int
@@ -550,12 +504,6 @@ class ErrorPayloadMisalignment(_Struct, frozen=True, kw_only=True):
 class ErrorPayloadMisalignmentSteer(_Struct, frozen=True, kw_only=True):
     """An optional public continuation instruction."""
     message: str
-
-
-class ResponseSteerAcceptedEventSteer(_Struct, frozen=True, kw_only=True):
-    """The accepted steering submission."""
-    id: str
-    previous_response_id: str
 
 
 class ResponseSteerPendingEventSteer(_Struct, frozen=True, kw_only=True):
@@ -589,12 +537,6 @@ class InputTextPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
     ttl: str | None = None
 
 
-class ComputerScreenshotPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
-    """Marks the exact end of a reusable prompt prefix."""
-    mode: str
-    ttl: str | None = None
-
-
 class ResponseInjectFailedEventError(_Struct, frozen=True, kw_only=True):
     """Information about why the input was not committed."""
     code: str
@@ -612,7 +554,7 @@ class ResponseErrorMetadataAlignment(_Struct, frozen=True, kw_only=True):
     rejected: Any = None
 
 
-class OpenrouterBashItemFiles(_Struct, frozen=True, kw_only=True):
+class OpenRouterBashItemFiles(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     container_id: str
     end_index: int
@@ -622,31 +564,11 @@ class OpenrouterBashItemFiles(_Struct, frozen=True, kw_only=True):
     type: str
 
 
-class OpenrouterShellItemFiles(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    container_id: str
-    end_index: int
-    file_id: str
-    filename: str
-    start_index: int
-    type: str
-
-
-class OpenrouterToolSearchItemMatches(_Struct, frozen=True, kw_only=True):
+class OpenRouterToolSearchItemMatches(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     definition: dict[str, Any]
     schema_digest: str
     tool_id: str
-
-
-class ShellCallOutputItemFiles(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    container_id: str
-    end_index: int
-    file_id: str
-    filename: str
-    start_index: int
-    type: str
 
 
 class ResponseAlignment(_Struct, frozen=True, kw_only=True):
@@ -698,7 +620,7 @@ PromptCacheDiagnostics = Union[
 """Tagged union of the 4 PromptCacheDiagnostics variants (discriminated by ``type``)."""
 
 
-PROMPTCACHEDIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
+PROMPT_CACHE_DIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
     'cache_hit': CacheHitDiagnostics,
     'cache_miss': CacheMissDiagnostics,
     'comparison_response_not_found': ComparisonResponseNotFoundDiagnostics,
@@ -724,7 +646,7 @@ ShellOutcome = Union[
 """Tagged union of the 2 ShellOutcome variants (discriminated by ``type``)."""
 
 
-SHELLOUTCOME_TYPES: dict[str, type[_Tagged]] = {
+SHELL_OUTCOME_TYPES: dict[str, type[_Tagged]] = {
     'exit': ExitOutcome,
     'timeout': TimeoutOutcome,
 }
@@ -758,7 +680,7 @@ ApplyPatchOperation = Union[
 """Tagged union of the 3 ApplyPatchOperation variants (discriminated by ``type``)."""
 
 
-APPLYPATCHOPERATION_TYPES: dict[str, type[_Tagged]] = {
+APPLY_PATCH_OPERATION_TYPES: dict[str, type[_Tagged]] = {
     'create_file': CreateFileOperation,
     'delete_file': DeleteFileOperation,
     'update_file': UpdateFileOperation,
@@ -799,7 +721,7 @@ CodeInterpreterOutput = Union[
 """Tagged union of the 3 CodeInterpreterOutput variants (discriminated by ``type``)."""
 
 
-CODEINTERPRETEROUTPUT_TYPES: dict[str, type[_Tagged]] = {
+CODE_INTERPRETER_OUTPUT_TYPES: dict[str, type[_Tagged]] = {
     'file': FileOutput,
     'image': ImageOutput,
     'logs': LogsOutput,
@@ -835,7 +757,7 @@ WebSearchAction = Union[
 """Tagged union of the 3 WebSearchAction variants (discriminated by ``type``)."""
 
 
-WEBSEARCHACTION_TYPES: dict[str, type[_Tagged]] = {
+WEB_SEARCH_ACTION_TYPES: dict[str, type[_Tagged]] = {
     'find_in_page': FindInPageAction,
     'open_page': OpenPageAction,
     'search': SearchAction,
@@ -900,7 +822,7 @@ class ComputerScreenshotPart(_Tagged, tag="computer_screenshot", frozen=True, kw
     detail: str
     file_id: str | None = None
     image_url: str | None = None
-    prompt_cache_breakpoint: _ComputerScreenshotPartPromptCacheBreakpoint | None = None
+    prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class EncryptedContentPart(_Tagged, tag="encrypted_content", frozen=True, kw_only=True):
@@ -990,7 +912,7 @@ ContentPart = Union[
 """Tagged union of the 11 ContentPart variants (discriminated by ``type``)."""
 
 
-CONTENTPART_TYPES: dict[str, type[_Tagged]] = {
+CONTENT_PART_TYPES: dict[str, type[_Tagged]] = {
     'computer_screenshot': ComputerScreenshotPart,
     'encrypted_content': EncryptedContentPart,
     'input_file': InputFilePart,
@@ -1270,7 +1192,7 @@ class MultiAgentCallOutputItem(_Tagged, tag="multi_agent_call_output", frozen=Tr
     agent: _Agent | None = None
 
 
-class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_only=True):
+class OpenRouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_only=True):
     """An openrouter:advisor server tool output item."""
     type: ClassVar[Literal["openrouter:advisor"]] = "openrouter:advisor"
     advice: str | None = None
@@ -1282,7 +1204,7 @@ class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_o
     status: str
 
 
-class OpenrouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=True, kw_only=True):
+class OpenRouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=True, kw_only=True):
     """An openrouter:apply_patch server tool output item."""
     type: ClassVar[Literal["openrouter:apply_patch"]] = "openrouter:apply_patch"
     call_id: str | None = None
@@ -1292,7 +1214,7 @@ class OpenrouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=Tru
     error: str | None = None
 
 
-class OpenrouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen=True, kw_only=True):
+class OpenRouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen=True, kw_only=True):
     """A client tool call that OpenRouter Armor blocked."""
     type: ClassVar[Literal["openrouter:armor_blocked"]] = "openrouter:armor_blocked"
     arguments: str
@@ -1305,7 +1227,7 @@ class OpenrouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen
     namespace: str | None = None
 
 
-class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=True):
+class OpenRouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=True):
     """An openrouter:bash server tool output item."""
     type: ClassVar[Literal["openrouter:bash"]] = "openrouter:bash"
     arguments: str | None = None
@@ -1318,10 +1240,10 @@ class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=Tr
     stdout: str | None = None
     container_id: str | None = None
     error: str | None = None
-    files: tuple[_OpenrouterBashItemFiles, ...] | None = None
+    files: tuple[_OpenRouterBashItemFiles, ...] | None = None
 
 
-class OpenrouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=True, kw_only=True):
+class OpenRouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=True, kw_only=True):
     """An openrouter:browser_use server tool output item."""
     type: ClassVar[Literal["openrouter:browser_use"]] = "openrouter:browser_use"
     action: str | None = None
@@ -1330,7 +1252,7 @@ class OpenrouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=Tru
     status: str
 
 
-class OpenrouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", frozen=True, kw_only=True):
+class OpenRouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", frozen=True, kw_only=True):
     """An openrouter:code_interpreter server tool output item."""
     type: ClassVar[Literal["openrouter:code_interpreter"]] = "openrouter:code_interpreter"
     code: str | None = None
@@ -1342,7 +1264,7 @@ class OpenrouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", 
     stdout: str | None = None
 
 
-class OpenrouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw_only=True):
+class OpenRouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw_only=True):
     """An openrouter:datetime server tool output item."""
     type: ClassVar[Literal["openrouter:datetime"]] = "openrouter:datetime"
     datetime: str
@@ -1352,7 +1274,7 @@ class OpenrouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw
     error: str | None = None
 
 
-class OpenrouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experimental__search_models", frozen=True, kw_only=True):
+class OpenRouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experimental__search_models", frozen=True, kw_only=True):
     """An openrouter:experimental__search_models server tool output item."""
     type: ClassVar[Literal["openrouter:experimental__search_models"]] = "openrouter:experimental__search_models"
     arguments: str | None = None
@@ -1362,7 +1284,7 @@ class OpenrouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experiment
     error: str | None = None
 
 
-class OpenrouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=True, kw_only=True):
+class OpenRouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=True, kw_only=True):
     """An openrouter:file_search server tool output item."""
     type: ClassVar[Literal["openrouter:file_search"]] = "openrouter:file_search"
     id: str | None = None
@@ -1370,7 +1292,7 @@ class OpenrouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=Tru
     status: str
 
 
-class OpenrouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=True):
+class OpenRouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=True):
     """An openrouter:files server tool output item."""
     type: ClassVar[Literal["openrouter:files"]] = "openrouter:files"
     arguments: str | None = None
@@ -1384,20 +1306,20 @@ class OpenrouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=
     status: str
 
 
-class OpenrouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_only=True):
+class OpenRouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_only=True):
     """An openrouter:fusion server tool output item."""
     type: ClassVar[Literal["openrouter:fusion"]] = "openrouter:fusion"
-    analysis: _OpenrouterFusionItemAnalysis | None = None
+    analysis: _OpenRouterFusionItemAnalysis | None = None
     error: str | None = None
-    failed_models: tuple[_OpenrouterFusionItemFailedModels, ...] | None = None
+    failed_models: tuple[_OpenRouterFusionItemFailedModels, ...] | None = None
     failure_reason: str | None = None
     id: str | None = None
-    responses: tuple[_OpenrouterFusionItemResponses, ...] | None = None
-    sources: tuple[_OpenrouterFusionItemSources, ...] | None = None
+    responses: tuple[_OpenRouterFusionItemResponses, ...] | None = None
+    sources: tuple[_OpenRouterFusionItemSources, ...] | None = None
     status: str
 
 
-class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", frozen=True, kw_only=True):
+class OpenRouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", frozen=True, kw_only=True):
     """An openrouter:image_generation server tool output item."""
     type: ClassVar[Literal["openrouter:image_generation"]] = "openrouter:image_generation"
     id: str | None = None
@@ -1410,7 +1332,7 @@ class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", 
     error: str | None = None
 
 
-class OpenrouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True):
+class OpenRouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True):
     """An openrouter:mcp server tool output item."""
     type: ClassVar[Literal["openrouter:mcp"]] = "openrouter:mcp"
     id: str | None = None
@@ -1419,7 +1341,7 @@ class OpenrouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True
     tool_name: str | None = msgspec.field(default=None, name='toolName')
 
 
-class OpenrouterMemoryItem(_Tagged, tag="openrouter:memory", frozen=True, kw_only=True):
+class OpenRouterMemoryItem(_Tagged, tag="openrouter:memory", frozen=True, kw_only=True):
     """An openrouter:memory server tool output item."""
     type: ClassVar[Literal["openrouter:memory"]] = "openrouter:memory"
     action: str | None = None
@@ -1429,21 +1351,21 @@ class OpenrouterMemoryItem(_Tagged, tag="openrouter:memory", frozen=True, kw_onl
     value: Any = None
 
 
-class OpenrouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=True):
+class OpenRouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=True):
     """An openrouter:shell server tool output item."""
     type: ClassVar[Literal["openrouter:shell"]] = "openrouter:shell"
-    action: _OpenrouterShellItemAction | None = None
+    action: _OpenRouterShellItemAction | None = None
     arguments: str | None = None
     call_id: str | None = None
     id: str | None = None
-    output: tuple[_OpenrouterShellItemOutput, ...] | None = None
+    output: tuple[_OpenRouterShellItemOutput, ...] | None = None
     status: str
     container_id: str | None = None
     error: str | None = None
-    files: tuple[_OpenrouterShellItemFiles, ...] | None = None
+    files: tuple[_OpenRouterBashItemFiles, ...] | None = None
 
 
-class OpenrouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw_only=True):
+class OpenRouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw_only=True):
     """An openrouter:subagent server tool output item."""
     type: ClassVar[Literal["openrouter:subagent"]] = "openrouter:subagent"
     call_id: str | None = None
@@ -1458,7 +1380,7 @@ class OpenrouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw
     task_name: str | None = None
 
 
-class OpenrouterTextEditorItem(_Tagged, tag="openrouter:text_editor", frozen=True, kw_only=True):
+class OpenRouterTextEditorItem(_Tagged, tag="openrouter:text_editor", frozen=True, kw_only=True):
     """An openrouter:text_editor server tool output item."""
     type: ClassVar[Literal["openrouter:text_editor"]] = "openrouter:text_editor"
     command: str | None = None
@@ -1467,17 +1389,17 @@ class OpenrouterTextEditorItem(_Tagged, tag="openrouter:text_editor", frozen=Tru
     status: str
 
 
-class OpenrouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=True, kw_only=True):
+class OpenRouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=True, kw_only=True):
     """An openrouter:tool_search server tool output item."""
     type: ClassVar[Literal["openrouter:tool_search"]] = "openrouter:tool_search"
     id: str | None = None
     query: str | None = None
     status: str
     error: str | None = None
-    matches: tuple[_OpenrouterToolSearchItemMatches, ...] | None = None
+    matches: tuple[_OpenRouterToolSearchItemMatches, ...] | None = None
 
 
-class OpenrouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, kw_only=True):
+class OpenRouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, kw_only=True):
     """An openrouter:web_fetch server tool output item."""
     type: ClassVar[Literal["openrouter:web_fetch"]] = "openrouter:web_fetch"
     content: str | None = None
@@ -1489,10 +1411,10 @@ class OpenrouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, k
     url: str | None = None
 
 
-class OpenrouterWebSearchItem(_Tagged, tag="openrouter:web_search", frozen=True, kw_only=True):
+class OpenRouterWebSearchItem(_Tagged, tag="openrouter:web_search", frozen=True, kw_only=True):
     """An openrouter:web_search server tool output item."""
     type: ClassVar[Literal["openrouter:web_search"]] = "openrouter:web_search"
-    action: _OpenrouterWebSearchItemAction | None = None
+    action: _OpenRouterWebSearchItemAction | None = None
     id: str | None = None
     status: str
     error: str | None = None
@@ -1560,7 +1482,7 @@ class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only
     agent: _Agent | None = None
     container_id: str | None = None
     error: str | None = None
-    files: tuple[_ShellCallOutputItemFiles, ...] | None = None
+    files: tuple[_OpenRouterBashItemFiles, ...] | None = None
 
 
 class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=True):
@@ -1623,26 +1545,26 @@ OutputItem = Union[
     MessageItem,
     MultiAgentCallItem,
     MultiAgentCallOutputItem,
-    OpenrouterAdvisorItem,
-    OpenrouterApplyPatchItem,
-    OpenrouterArmorBlockedItem,
-    OpenrouterBashItem,
-    OpenrouterBrowserUseItem,
-    OpenrouterCodeInterpreterItem,
-    OpenrouterDatetimeItem,
-    OpenrouterExperimentalSearchModelsItem,
-    OpenrouterFileSearchItem,
-    OpenrouterFilesItem,
-    OpenrouterFusionItem,
-    OpenrouterImageGenerationItem,
-    OpenrouterMcpItem,
-    OpenrouterMemoryItem,
-    OpenrouterShellItem,
-    OpenrouterSubagentItem,
-    OpenrouterTextEditorItem,
-    OpenrouterToolSearchItem,
-    OpenrouterWebFetchItem,
-    OpenrouterWebSearchItem,
+    OpenRouterAdvisorItem,
+    OpenRouterApplyPatchItem,
+    OpenRouterArmorBlockedItem,
+    OpenRouterBashItem,
+    OpenRouterBrowserUseItem,
+    OpenRouterCodeInterpreterItem,
+    OpenRouterDatetimeItem,
+    OpenRouterExperimentalSearchModelsItem,
+    OpenRouterFileSearchItem,
+    OpenRouterFilesItem,
+    OpenRouterFusionItem,
+    OpenRouterImageGenerationItem,
+    OpenRouterMcpItem,
+    OpenRouterMemoryItem,
+    OpenRouterShellItem,
+    OpenRouterSubagentItem,
+    OpenRouterTextEditorItem,
+    OpenRouterToolSearchItem,
+    OpenRouterWebFetchItem,
+    OpenRouterWebSearchItem,
     ProgramItem,
     ProgramOutputItem,
     ReasoningItem,
@@ -1655,7 +1577,7 @@ OutputItem = Union[
 """Tagged union of the 51 OutputItem variants (discriminated by ``type``)."""
 
 
-OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
+OUTPUT_ITEM_TYPES: dict[str, type[_Tagged]] = {
     'additional_tools': AdditionalToolsItem,
     'agent_message': AgentMessageItem,
     'apply_patch_call': ApplyPatchCallItem,
@@ -1679,26 +1601,26 @@ OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
     'message': MessageItem,
     'multi_agent_call': MultiAgentCallItem,
     'multi_agent_call_output': MultiAgentCallOutputItem,
-    'openrouter:advisor': OpenrouterAdvisorItem,
-    'openrouter:apply_patch': OpenrouterApplyPatchItem,
-    'openrouter:armor_blocked': OpenrouterArmorBlockedItem,
-    'openrouter:bash': OpenrouterBashItem,
-    'openrouter:browser_use': OpenrouterBrowserUseItem,
-    'openrouter:code_interpreter': OpenrouterCodeInterpreterItem,
-    'openrouter:datetime': OpenrouterDatetimeItem,
-    'openrouter:experimental__search_models': OpenrouterExperimentalSearchModelsItem,
-    'openrouter:file_search': OpenrouterFileSearchItem,
-    'openrouter:files': OpenrouterFilesItem,
-    'openrouter:fusion': OpenrouterFusionItem,
-    'openrouter:image_generation': OpenrouterImageGenerationItem,
-    'openrouter:mcp': OpenrouterMcpItem,
-    'openrouter:memory': OpenrouterMemoryItem,
-    'openrouter:shell': OpenrouterShellItem,
-    'openrouter:subagent': OpenrouterSubagentItem,
-    'openrouter:text_editor': OpenrouterTextEditorItem,
-    'openrouter:tool_search': OpenrouterToolSearchItem,
-    'openrouter:web_fetch': OpenrouterWebFetchItem,
-    'openrouter:web_search': OpenrouterWebSearchItem,
+    'openrouter:advisor': OpenRouterAdvisorItem,
+    'openrouter:apply_patch': OpenRouterApplyPatchItem,
+    'openrouter:armor_blocked': OpenRouterArmorBlockedItem,
+    'openrouter:bash': OpenRouterBashItem,
+    'openrouter:browser_use': OpenRouterBrowserUseItem,
+    'openrouter:code_interpreter': OpenRouterCodeInterpreterItem,
+    'openrouter:datetime': OpenRouterDatetimeItem,
+    'openrouter:experimental__search_models': OpenRouterExperimentalSearchModelsItem,
+    'openrouter:file_search': OpenRouterFileSearchItem,
+    'openrouter:files': OpenRouterFilesItem,
+    'openrouter:fusion': OpenRouterFusionItem,
+    'openrouter:image_generation': OpenRouterImageGenerationItem,
+    'openrouter:mcp': OpenRouterMcpItem,
+    'openrouter:memory': OpenRouterMemoryItem,
+    'openrouter:shell': OpenRouterShellItem,
+    'openrouter:subagent': OpenRouterSubagentItem,
+    'openrouter:text_editor': OpenRouterTextEditorItem,
+    'openrouter:tool_search': OpenRouterToolSearchItem,
+    'openrouter:web_fetch': OpenRouterWebFetchItem,
+    'openrouter:web_search': OpenRouterWebSearchItem,
     'program': ProgramItem,
     'program_output': ProgramOutputItem,
     'reasoning': ReasoningItem,
@@ -1991,7 +1913,7 @@ class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call
     """Emitted when the fusion analyst completes with the structured analysis."""
     type: ClassVar[Literal["response.fusion_call.analysis.completed"]] = "response.fusion_call.analysis.completed"
     sequence_number: int | None = None
-    analysis: _ResponseFusionCallAnalysisCompletedEventAnalysis | None = None
+    analysis: _OpenRouterFusionItemAnalysis | None = None
     item_id: str | None = None
     output_index: int | None = None
     stream_id: str | None = None
@@ -2289,7 +2211,7 @@ class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", fro
     output_index: int | None = None
     content_index: int | None = None
     delta: str
-    logprobs: tuple[_ResponseOutputTextDeltaEventLogprobs, ...] | None = None
+    logprobs: tuple[_ResponseOutputTextDoneEventLogprobs, ...] | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
@@ -2303,7 +2225,7 @@ class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", froze
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
-    logprobs: tuple[_ResponseOutputTextDeltaEventLogprobs, ...] | None = None
+    logprobs: tuple[_ResponseOutputTextDoneEventLogprobs, ...] | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2503,7 +2425,7 @@ class ResponseSteerAcceptedEvent(_Event, tag="response.steer.accepted", frozen=T
     """Emitted when steering input has been validated and queued."""
     type: ClassVar[Literal["response.steer.accepted"]] = "response.steer.accepted"
     sequence_number: int | None = None
-    steer: _ResponseSteerAcceptedEventSteer | None = None
+    steer: _ResponseSteerPendingEventSteer | None = None
     stream_id: str | None = None
 
 
@@ -2724,14 +2646,14 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 
 
 FAMILIES: dict[str, dict[str, type[_Tagged]]] = {
-    'PromptCacheDiagnostics': PROMPTCACHEDIAGNOSTICS_TYPES,
-    'ShellOutcome': SHELLOUTCOME_TYPES,
-    'ApplyPatchOperation': APPLYPATCHOPERATION_TYPES,
-    'CodeInterpreterOutput': CODEINTERPRETEROUTPUT_TYPES,
-    'WebSearchAction': WEBSEARCHACTION_TYPES,
+    'PromptCacheDiagnostics': PROMPT_CACHE_DIAGNOSTICS_TYPES,
+    'ShellOutcome': SHELL_OUTCOME_TYPES,
+    'ApplyPatchOperation': APPLY_PATCH_OPERATION_TYPES,
+    'CodeInterpreterOutput': CODE_INTERPRETER_OUTPUT_TYPES,
+    'WebSearchAction': WEB_SEARCH_ACTION_TYPES,
     'Annotation': ANNOTATION_TYPES,
-    'ContentPart': CONTENTPART_TYPES,
-    'OutputItem': OUTPUTITEM_TYPES,
+    'ContentPart': CONTENT_PART_TYPES,
+    'OutputItem': OUTPUT_ITEM_TYPES,
 }
 
 
@@ -2744,7 +2666,6 @@ if typing.TYPE_CHECKING:
     _ApplyPatchOperation: TypeAlias = Union[ApplyPatchOperation, UnknownValue, InvalidValue]
     _CodeInterpreterOutput: TypeAlias = Union[CodeInterpreterOutput, UnknownValue, InvalidValue]
     _ComputerCallItemPendingSafetyChecks: TypeAlias = Union[ComputerCallItemPendingSafetyChecks, InvalidValue]
-    _ComputerScreenshotPartPromptCacheBreakpoint: TypeAlias = Union[ComputerScreenshotPartPromptCacheBreakpoint, InvalidValue]
     _ContentPart: TypeAlias = Union[ContentPart, UnknownValue, InvalidValue]
     _ErrorPayload: TypeAlias = Union[ErrorPayload, InvalidValue]
     _ErrorPayloadMisalignment: TypeAlias = Union[ErrorPayloadMisalignment, InvalidValue]
@@ -2752,31 +2673,30 @@ if typing.TYPE_CHECKING:
     _FileSearchCallItemResults: TypeAlias = Union[FileSearchCallItemResults, InvalidValue]
     _FunctionCallItemSubagentItems: TypeAlias = Union[FunctionCallItemSubagentItems, InvalidValue]
     _ImageGenerationCallItemError: TypeAlias = Union[ImageGenerationCallItemError, InvalidValue]
-    _ImageGenerationCallItemErrorModerationDetails: TypeAlias = Union[ImageGenerationCallItemErrorModerationDetails, InvalidValue]
+    _ImageGenerationCallItemModerationDetails: TypeAlias = Union[ImageGenerationCallItemModerationDetails, InvalidValue]
     _ImageGenerationCallItemSvgUsage: TypeAlias = Union[ImageGenerationCallItemSvgUsage, InvalidValue]
     _IncompleteDetails: TypeAlias = Union[IncompleteDetails, InvalidValue]
     _InputTextPartPromptCacheBreakpoint: TypeAlias = Union[InputTextPartPromptCacheBreakpoint, InvalidValue]
     _McpListToolsItemTools: TypeAlias = Union[McpListToolsItemTools, InvalidValue]
+    _OpenRouterBashItemFiles: TypeAlias = Union[OpenRouterBashItemFiles, InvalidValue]
+    _OpenRouterFusionItemAnalysis: TypeAlias = Union[OpenRouterFusionItemAnalysis, InvalidValue]
+    _OpenRouterFusionItemContradictions: TypeAlias = Union[OpenRouterFusionItemContradictions, InvalidValue]
+    _OpenRouterFusionItemFailedModels: TypeAlias = Union[OpenRouterFusionItemFailedModels, InvalidValue]
+    _OpenRouterFusionItemPartialCoverage: TypeAlias = Union[OpenRouterFusionItemPartialCoverage, InvalidValue]
+    _OpenRouterFusionItemResponses: TypeAlias = Union[OpenRouterFusionItemResponses, InvalidValue]
+    _OpenRouterFusionItemSources: TypeAlias = Union[OpenRouterFusionItemSources, InvalidValue]
+    _OpenRouterFusionItemStances: TypeAlias = Union[OpenRouterFusionItemStances, InvalidValue]
+    _OpenRouterFusionItemUniqueInsights: TypeAlias = Union[OpenRouterFusionItemUniqueInsights, InvalidValue]
     _OpenRouterMetadata: TypeAlias = Union[OpenRouterMetadata, InvalidValue]
     _OpenRouterMetadataAttempts: TypeAlias = Union[OpenRouterMetadataAttempts, InvalidValue]
     _OpenRouterMetadataEndpointsAvailable: TypeAlias = Union[OpenRouterMetadataEndpointsAvailable, InvalidValue]
     _OpenRouterMetadataParams: TypeAlias = Union[OpenRouterMetadataParams, InvalidValue]
     _OpenRouterMetadataPipeline: TypeAlias = Union[OpenRouterMetadataPipeline, InvalidValue]
-    _OpenrouterBashItemFiles: TypeAlias = Union[OpenrouterBashItemFiles, InvalidValue]
-    _OpenrouterFusionItemAnalysis: TypeAlias = Union[OpenrouterFusionItemAnalysis, InvalidValue]
-    _OpenrouterFusionItemAnalysisContradictions: TypeAlias = Union[OpenrouterFusionItemAnalysisContradictions, InvalidValue]
-    _OpenrouterFusionItemAnalysisContradictionsStances: TypeAlias = Union[OpenrouterFusionItemAnalysisContradictionsStances, InvalidValue]
-    _OpenrouterFusionItemAnalysisPartialCoverage: TypeAlias = Union[OpenrouterFusionItemAnalysisPartialCoverage, InvalidValue]
-    _OpenrouterFusionItemAnalysisUniqueInsights: TypeAlias = Union[OpenrouterFusionItemAnalysisUniqueInsights, InvalidValue]
-    _OpenrouterFusionItemFailedModels: TypeAlias = Union[OpenrouterFusionItemFailedModels, InvalidValue]
-    _OpenrouterFusionItemResponses: TypeAlias = Union[OpenrouterFusionItemResponses, InvalidValue]
-    _OpenrouterFusionItemSources: TypeAlias = Union[OpenrouterFusionItemSources, InvalidValue]
-    _OpenrouterShellItemAction: TypeAlias = Union[OpenrouterShellItemAction, InvalidValue]
-    _OpenrouterShellItemFiles: TypeAlias = Union[OpenrouterShellItemFiles, InvalidValue]
-    _OpenrouterShellItemOutput: TypeAlias = Union[OpenrouterShellItemOutput, InvalidValue]
-    _OpenrouterToolSearchItemMatches: TypeAlias = Union[OpenrouterToolSearchItemMatches, InvalidValue]
-    _OpenrouterWebSearchItemAction: TypeAlias = Union[OpenrouterWebSearchItemAction, InvalidValue]
-    _OpenrouterWebSearchItemActionSources: TypeAlias = Union[OpenrouterWebSearchItemActionSources, InvalidValue]
+    _OpenRouterShellItemAction: TypeAlias = Union[OpenRouterShellItemAction, InvalidValue]
+    _OpenRouterShellItemOutput: TypeAlias = Union[OpenRouterShellItemOutput, InvalidValue]
+    _OpenRouterToolSearchItemMatches: TypeAlias = Union[OpenRouterToolSearchItemMatches, InvalidValue]
+    _OpenRouterWebSearchItemAction: TypeAlias = Union[OpenRouterWebSearchItemAction, InvalidValue]
+    _OpenRouterWebSearchItemActionSources: TypeAlias = Union[OpenRouterWebSearchItemActionSources, InvalidValue]
     _OutputItem: TypeAlias = Union[OutputItem, UnknownValue, InvalidValue]
     _OutputTextPartLogprobs: TypeAlias = Union[OutputTextPartLogprobs, InvalidValue]
     _OutputTextPartLogprobsTopLogprobs: TypeAlias = Union[OutputTextPartLogprobsTopLogprobs, InvalidValue]
@@ -2788,37 +2708,28 @@ if typing.TYPE_CHECKING:
     _ResponseError: TypeAlias = Union[ResponseError, InvalidValue]
     _ResponseErrorMetadata: TypeAlias = Union[ResponseErrorMetadata, InvalidValue]
     _ResponseErrorMetadataAlignment: TypeAlias = Union[ResponseErrorMetadataAlignment, InvalidValue]
-    _ResponseErrorMisalignment: TypeAlias = Union[ResponseErrorMisalignment, InvalidValue]
-    _ResponseErrorMisalignmentSteer: TypeAlias = Union[ResponseErrorMisalignmentSteer, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysis: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysis, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictions: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, InvalidValue]
     _ResponseImage: TypeAlias = Union[ResponseImage, InvalidValue]
+    _ResponseImageGenCachedTokensDetails: TypeAlias = Union[ResponseImageGenCachedTokensDetails, InvalidValue]
+    _ResponseImageGenOutputTokensDetails: TypeAlias = Union[ResponseImageGenOutputTokensDetails, InvalidValue]
     _ResponseInjectFailedEventError: TypeAlias = Union[ResponseInjectFailedEventError, InvalidValue]
     _ResponseModeration: TypeAlias = Union[ResponseModeration, InvalidValue]
-    _ResponseOutputTextDeltaEventLogprobs: TypeAlias = Union[ResponseOutputTextDeltaEventLogprobs, InvalidValue]
-    _ResponseOutputTextDeltaEventLogprobsTopLogprobs: TypeAlias = Union[ResponseOutputTextDeltaEventLogprobsTopLogprobs, InvalidValue]
+    _ResponseOutputTextDoneEventLogprobs: TypeAlias = Union[ResponseOutputTextDoneEventLogprobs, InvalidValue]
+    _ResponseOutputTextDoneEventTopLogprobs: TypeAlias = Union[ResponseOutputTextDoneEventTopLogprobs, InvalidValue]
     _ResponsePromptCacheOptions: TypeAlias = Union[ResponsePromptCacheOptions, InvalidValue]
     _ResponseSafeguardResults: TypeAlias = Union[ResponseSafeguardResults, InvalidValue]
-    _ResponseSteerAcceptedEventSteer: TypeAlias = Union[ResponseSteerAcceptedEventSteer, InvalidValue]
     _ResponseSteerFailedEventError: TypeAlias = Union[ResponseSteerFailedEventError, InvalidValue]
     _ResponseSteerFailedEventSteer: TypeAlias = Union[ResponseSteerFailedEventSteer, InvalidValue]
     _ResponseSteerPendingEventSteer: TypeAlias = Union[ResponseSteerPendingEventSteer, InvalidValue]
     _ResponseToolUsage: TypeAlias = Union[ResponseToolUsage, InvalidValue]
     _ResponseToolUsageImageGen: TypeAlias = Union[ResponseToolUsageImageGen, InvalidValue]
-    _ResponseToolUsageImageGenCachedTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenCachedTokensDetails, InvalidValue]
-    _ResponseToolUsageImageGenOutputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenOutputTokensDetails, InvalidValue]
     _SearchActionSources: TypeAlias = Union[SearchActionSources, InvalidValue]
     _ShellCallItemAction: TypeAlias = Union[ShellCallItemAction, InvalidValue]
-    _ShellCallOutputItemFiles: TypeAlias = Union[ShellCallOutputItemFiles, InvalidValue]
     _ShellCallOutputItemOutput: TypeAlias = Union[ShellCallOutputItemOutput, InvalidValue]
     _ShellOutcome: TypeAlias = Union[ShellOutcome, UnknownValue, InvalidValue]
     _Usage: TypeAlias = Union[Usage, InvalidValue]
+    _UsageCacheWriteTokensDetails: TypeAlias = Union[UsageCacheWriteTokensDetails, InvalidValue]
     _UsageCostDetails: TypeAlias = Union[UsageCostDetails, InvalidValue]
     _UsageInputTokensDetails: TypeAlias = Union[UsageInputTokensDetails, InvalidValue]
-    _UsageInputTokensDetailsCacheWriteTokensDetails: TypeAlias = Union[UsageInputTokensDetailsCacheWriteTokensDetails, InvalidValue]
     _UsageOutputTokensDetails: TypeAlias = Union[UsageOutputTokensDetails, InvalidValue]
     _UsageServerToolUseDetails: TypeAlias = Union[UsageServerToolUseDetails, InvalidValue]
     _WebSearchAction: TypeAlias = Union[WebSearchAction, UnknownValue, InvalidValue]
@@ -2828,7 +2739,6 @@ else:
     _ApplyPatchOperation = ApplyPatchOperation
     _CodeInterpreterOutput = CodeInterpreterOutput
     _ComputerCallItemPendingSafetyChecks = ComputerCallItemPendingSafetyChecks
-    _ComputerScreenshotPartPromptCacheBreakpoint = ComputerScreenshotPartPromptCacheBreakpoint
     _ContentPart = ContentPart
     _ErrorPayload = ErrorPayload
     _ErrorPayloadMisalignment = ErrorPayloadMisalignment
@@ -2836,31 +2746,30 @@ else:
     _FileSearchCallItemResults = FileSearchCallItemResults
     _FunctionCallItemSubagentItems = FunctionCallItemSubagentItems
     _ImageGenerationCallItemError = ImageGenerationCallItemError
-    _ImageGenerationCallItemErrorModerationDetails = ImageGenerationCallItemErrorModerationDetails
+    _ImageGenerationCallItemModerationDetails = ImageGenerationCallItemModerationDetails
     _ImageGenerationCallItemSvgUsage = ImageGenerationCallItemSvgUsage
     _IncompleteDetails = IncompleteDetails
     _InputTextPartPromptCacheBreakpoint = InputTextPartPromptCacheBreakpoint
     _McpListToolsItemTools = McpListToolsItemTools
+    _OpenRouterBashItemFiles = OpenRouterBashItemFiles
+    _OpenRouterFusionItemAnalysis = OpenRouterFusionItemAnalysis
+    _OpenRouterFusionItemContradictions = OpenRouterFusionItemContradictions
+    _OpenRouterFusionItemFailedModels = OpenRouterFusionItemFailedModels
+    _OpenRouterFusionItemPartialCoverage = OpenRouterFusionItemPartialCoverage
+    _OpenRouterFusionItemResponses = OpenRouterFusionItemResponses
+    _OpenRouterFusionItemSources = OpenRouterFusionItemSources
+    _OpenRouterFusionItemStances = OpenRouterFusionItemStances
+    _OpenRouterFusionItemUniqueInsights = OpenRouterFusionItemUniqueInsights
     _OpenRouterMetadata = OpenRouterMetadata
     _OpenRouterMetadataAttempts = OpenRouterMetadataAttempts
     _OpenRouterMetadataEndpointsAvailable = OpenRouterMetadataEndpointsAvailable
     _OpenRouterMetadataParams = OpenRouterMetadataParams
     _OpenRouterMetadataPipeline = OpenRouterMetadataPipeline
-    _OpenrouterBashItemFiles = OpenrouterBashItemFiles
-    _OpenrouterFusionItemAnalysis = OpenrouterFusionItemAnalysis
-    _OpenrouterFusionItemAnalysisContradictions = OpenrouterFusionItemAnalysisContradictions
-    _OpenrouterFusionItemAnalysisContradictionsStances = OpenrouterFusionItemAnalysisContradictionsStances
-    _OpenrouterFusionItemAnalysisPartialCoverage = OpenrouterFusionItemAnalysisPartialCoverage
-    _OpenrouterFusionItemAnalysisUniqueInsights = OpenrouterFusionItemAnalysisUniqueInsights
-    _OpenrouterFusionItemFailedModels = OpenrouterFusionItemFailedModels
-    _OpenrouterFusionItemResponses = OpenrouterFusionItemResponses
-    _OpenrouterFusionItemSources = OpenrouterFusionItemSources
-    _OpenrouterShellItemAction = OpenrouterShellItemAction
-    _OpenrouterShellItemFiles = OpenrouterShellItemFiles
-    _OpenrouterShellItemOutput = OpenrouterShellItemOutput
-    _OpenrouterToolSearchItemMatches = OpenrouterToolSearchItemMatches
-    _OpenrouterWebSearchItemAction = OpenrouterWebSearchItemAction
-    _OpenrouterWebSearchItemActionSources = OpenrouterWebSearchItemActionSources
+    _OpenRouterShellItemAction = OpenRouterShellItemAction
+    _OpenRouterShellItemOutput = OpenRouterShellItemOutput
+    _OpenRouterToolSearchItemMatches = OpenRouterToolSearchItemMatches
+    _OpenRouterWebSearchItemAction = OpenRouterWebSearchItemAction
+    _OpenRouterWebSearchItemActionSources = OpenRouterWebSearchItemActionSources
     _OutputItem = OutputItem
     _OutputTextPartLogprobs = OutputTextPartLogprobs
     _OutputTextPartLogprobsTopLogprobs = OutputTextPartLogprobsTopLogprobs
@@ -2872,38 +2781,402 @@ else:
     _ResponseError = ResponseError
     _ResponseErrorMetadata = ResponseErrorMetadata
     _ResponseErrorMetadataAlignment = ResponseErrorMetadataAlignment
-    _ResponseErrorMisalignment = ResponseErrorMisalignment
-    _ResponseErrorMisalignmentSteer = ResponseErrorMisalignmentSteer
-    _ResponseFusionCallAnalysisCompletedEventAnalysis = ResponseFusionCallAnalysisCompletedEventAnalysis
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictions = ResponseFusionCallAnalysisCompletedEventAnalysisContradictions
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances = ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances
-    _ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage = ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage
-    _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights = ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights
     _ResponseImage = ResponseImage
+    _ResponseImageGenCachedTokensDetails = ResponseImageGenCachedTokensDetails
+    _ResponseImageGenOutputTokensDetails = ResponseImageGenOutputTokensDetails
     _ResponseInjectFailedEventError = ResponseInjectFailedEventError
     _ResponseModeration = ResponseModeration
-    _ResponseOutputTextDeltaEventLogprobs = ResponseOutputTextDeltaEventLogprobs
-    _ResponseOutputTextDeltaEventLogprobsTopLogprobs = ResponseOutputTextDeltaEventLogprobsTopLogprobs
+    _ResponseOutputTextDoneEventLogprobs = ResponseOutputTextDoneEventLogprobs
+    _ResponseOutputTextDoneEventTopLogprobs = ResponseOutputTextDoneEventTopLogprobs
     _ResponsePromptCacheOptions = ResponsePromptCacheOptions
     _ResponseSafeguardResults = ResponseSafeguardResults
-    _ResponseSteerAcceptedEventSteer = ResponseSteerAcceptedEventSteer
     _ResponseSteerFailedEventError = ResponseSteerFailedEventError
     _ResponseSteerFailedEventSteer = ResponseSteerFailedEventSteer
     _ResponseSteerPendingEventSteer = ResponseSteerPendingEventSteer
     _ResponseToolUsage = ResponseToolUsage
     _ResponseToolUsageImageGen = ResponseToolUsageImageGen
-    _ResponseToolUsageImageGenCachedTokensDetails = ResponseToolUsageImageGenCachedTokensDetails
-    _ResponseToolUsageImageGenOutputTokensDetails = ResponseToolUsageImageGenOutputTokensDetails
     _SearchActionSources = SearchActionSources
     _ShellCallItemAction = ShellCallItemAction
-    _ShellCallOutputItemFiles = ShellCallOutputItemFiles
     _ShellCallOutputItemOutput = ShellCallOutputItemOutput
     _ShellOutcome = ShellOutcome
     _Usage = Usage
+    _UsageCacheWriteTokensDetails = UsageCacheWriteTokensDetails
     _UsageCostDetails = UsageCostDetails
     _UsageInputTokensDetails = UsageInputTokensDetails
-    _UsageInputTokensDetailsCacheWriteTokensDetails = UsageInputTokensDetailsCacheWriteTokensDetails
     _UsageOutputTokensDetails = UsageOutputTokensDetails
     _UsageServerToolUseDetails = UsageServerToolUseDetails
     _WebSearchAction = WebSearchAction
 
+
+
+# The names of release 0.1.0 that changed (brands spelled OpenRouter, long names shortened, identical
+# shapes merged, UPPER_SNAKE maps): each is the class or map that took its place.
+APPLYPATCHOPERATION_TYPES = APPLY_PATCH_OPERATION_TYPES
+CODEINTERPRETEROUTPUT_TYPES = CODE_INTERPRETER_OUTPUT_TYPES
+CONTENTPART_TYPES = CONTENT_PART_TYPES
+ComputerScreenshotPartPromptCacheBreakpoint = InputTextPartPromptCacheBreakpoint
+ImageGenerationCallItemErrorModerationDetails = ImageGenerationCallItemModerationDetails
+OUTPUTITEM_TYPES = OUTPUT_ITEM_TYPES
+OpenrouterAdvisorItem = OpenRouterAdvisorItem
+OpenrouterApplyPatchItem = OpenRouterApplyPatchItem
+OpenrouterArmorBlockedItem = OpenRouterArmorBlockedItem
+OpenrouterBashItem = OpenRouterBashItem
+OpenrouterBashItemFiles = OpenRouterBashItemFiles
+OpenrouterBrowserUseItem = OpenRouterBrowserUseItem
+OpenrouterCodeInterpreterItem = OpenRouterCodeInterpreterItem
+OpenrouterDatetimeItem = OpenRouterDatetimeItem
+OpenrouterExperimentalSearchModelsItem = OpenRouterExperimentalSearchModelsItem
+OpenrouterFileSearchItem = OpenRouterFileSearchItem
+OpenrouterFilesItem = OpenRouterFilesItem
+OpenrouterFusionItem = OpenRouterFusionItem
+OpenrouterFusionItemAnalysis = OpenRouterFusionItemAnalysis
+OpenrouterFusionItemAnalysisContradictions = OpenRouterFusionItemContradictions
+OpenrouterFusionItemAnalysisContradictionsStances = OpenRouterFusionItemStances
+OpenrouterFusionItemAnalysisPartialCoverage = OpenRouterFusionItemPartialCoverage
+OpenrouterFusionItemAnalysisUniqueInsights = OpenRouterFusionItemUniqueInsights
+OpenrouterFusionItemFailedModels = OpenRouterFusionItemFailedModels
+OpenrouterFusionItemResponses = OpenRouterFusionItemResponses
+OpenrouterFusionItemSources = OpenRouterFusionItemSources
+OpenrouterImageGenerationItem = OpenRouterImageGenerationItem
+OpenrouterMcpItem = OpenRouterMcpItem
+OpenrouterMemoryItem = OpenRouterMemoryItem
+OpenrouterShellItem = OpenRouterShellItem
+OpenrouterShellItemAction = OpenRouterShellItemAction
+OpenrouterShellItemFiles = OpenRouterBashItemFiles
+OpenrouterShellItemOutput = OpenRouterShellItemOutput
+OpenrouterSubagentItem = OpenRouterSubagentItem
+OpenrouterTextEditorItem = OpenRouterTextEditorItem
+OpenrouterToolSearchItem = OpenRouterToolSearchItem
+OpenrouterToolSearchItemMatches = OpenRouterToolSearchItemMatches
+OpenrouterWebFetchItem = OpenRouterWebFetchItem
+OpenrouterWebSearchItem = OpenRouterWebSearchItem
+OpenrouterWebSearchItemAction = OpenRouterWebSearchItemAction
+OpenrouterWebSearchItemActionSources = OpenRouterWebSearchItemActionSources
+PROMPTCACHEDIAGNOSTICS_TYPES = PROMPT_CACHE_DIAGNOSTICS_TYPES
+ResponseErrorMisalignment = ErrorPayloadMisalignment
+ResponseErrorMisalignmentSteer = ErrorPayloadMisalignmentSteer
+ResponseFusionCallAnalysisCompletedEventAnalysis = OpenRouterFusionItemAnalysis
+ResponseFusionCallAnalysisCompletedEventAnalysisContradictions = OpenRouterFusionItemContradictions
+ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances = OpenRouterFusionItemStances
+ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage = OpenRouterFusionItemPartialCoverage
+ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights = OpenRouterFusionItemUniqueInsights
+ResponseSteerAcceptedEventSteer = ResponseSteerPendingEventSteer
+ResponseToolUsageImageGenCachedTokensDetails = ResponseImageGenCachedTokensDetails
+ResponseToolUsageImageGenInputTokensDetails = ResponseImageGenInputTokensDetails
+ResponseToolUsageImageGenOutputTokensDetails = ResponseImageGenOutputTokensDetails
+SHELLOUTCOME_TYPES = SHELL_OUTCOME_TYPES
+ShellCallOutputItemFiles = OpenRouterBashItemFiles
+UsageInputTokensDetailsCacheWriteTokensDetails = UsageCacheWriteTokensDetails
+WEBSEARCHACTION_TYPES = WEB_SEARCH_ACTION_TYPES
+
+
+__all__ = [
+    "ANNOTATION_TYPES",
+    "APPLYPATCHOPERATION_TYPES",
+    "APPLY_PATCH_OPERATION_TYPES",
+    "AdditionalToolsItem",
+    "Agent",
+    "AgentMessageItem",
+    "Annotation",
+    "ApplyPatchCallItem",
+    "ApplyPatchCallOutputItem",
+    "ApplyPatchOperation",
+    "CODEINTERPRETEROUTPUT_TYPES",
+    "CODE_INTERPRETER_OUTPUT_TYPES",
+    "CONTENTPART_TYPES",
+    "CONTENT_PART_TYPES",
+    "CacheHitDiagnostics",
+    "CacheMissDiagnostics",
+    "CodeInterpreterCallItem",
+    "CodeInterpreterOutput",
+    "CompactionItem",
+    "ComparisonResponseNotFoundDiagnostics",
+    "ComputerCallItem",
+    "ComputerCallItemPendingSafetyChecks",
+    "ComputerCallOutputItem",
+    "ComputerCallOutputItemOutput",
+    "ComputerScreenshotPart",
+    "ComputerScreenshotPartPromptCacheBreakpoint",
+    "ContainerFileCitationAnnotation",
+    "ContentPart",
+    "CreateFileOperation",
+    "CustomToolCallItem",
+    "CustomToolCallOutputItem",
+    "DeleteFileOperation",
+    "EVENT_TYPES",
+    "EncryptedContentPart",
+    "ErrorEvent",
+    "ErrorPayload",
+    "ErrorPayloadMisalignment",
+    "ErrorPayloadMisalignmentSteer",
+    "ExitOutcome",
+    "FAMILIES",
+    "FileCitationAnnotation",
+    "FileOutput",
+    "FilePathAnnotation",
+    "FileSearchCallItem",
+    "FileSearchCallItemResults",
+    "FindInPageAction",
+    "FunctionCallItem",
+    "FunctionCallItemSubagentItems",
+    "FunctionCallOutputItem",
+    "ImageGenerationCallItem",
+    "ImageGenerationCallItemError",
+    "ImageGenerationCallItemErrorModerationDetails",
+    "ImageGenerationCallItemModerationDetails",
+    "ImageGenerationCallItemSvgUsage",
+    "ImageOutput",
+    "IncompleteDetails",
+    "InputFilePart",
+    "InputImagePart",
+    "InputTextPart",
+    "InputTextPartPromptCacheBreakpoint",
+    "InputVideoPart",
+    "KeepaliveEvent",
+    "LocalShellCallItem",
+    "LocalShellCallItemAction",
+    "LocalShellCallOutputItem",
+    "LogsOutput",
+    "McpApprovalRequestItem",
+    "McpApprovalResponseItem",
+    "McpCallItem",
+    "McpListToolsItem",
+    "McpListToolsItemTools",
+    "MessageItem",
+    "MultiAgentCallItem",
+    "MultiAgentCallOutputItem",
+    "OUTPUTITEM_TYPES",
+    "OUTPUT_ITEM_TYPES",
+    "OpenPageAction",
+    "OpenRouterAdvisorItem",
+    "OpenRouterApplyPatchItem",
+    "OpenRouterArmorBlockedItem",
+    "OpenRouterBashItem",
+    "OpenRouterBashItemFiles",
+    "OpenRouterBrowserUseItem",
+    "OpenRouterCodeInterpreterItem",
+    "OpenRouterDatetimeItem",
+    "OpenRouterExperimentalSearchModelsItem",
+    "OpenRouterFileSearchItem",
+    "OpenRouterFilesItem",
+    "OpenRouterFusionItem",
+    "OpenRouterFusionItemAnalysis",
+    "OpenRouterFusionItemContradictions",
+    "OpenRouterFusionItemFailedModels",
+    "OpenRouterFusionItemPartialCoverage",
+    "OpenRouterFusionItemResponses",
+    "OpenRouterFusionItemSources",
+    "OpenRouterFusionItemStances",
+    "OpenRouterFusionItemUniqueInsights",
+    "OpenRouterImageGenerationItem",
+    "OpenRouterMcpItem",
+    "OpenRouterMemoryItem",
+    "OpenRouterMetadata",
+    "OpenRouterMetadataAttempts",
+    "OpenRouterMetadataEndpoints",
+    "OpenRouterMetadataEndpointsAvailable",
+    "OpenRouterMetadataParams",
+    "OpenRouterMetadataPipeline",
+    "OpenRouterShellItem",
+    "OpenRouterShellItemAction",
+    "OpenRouterShellItemOutput",
+    "OpenRouterSubagentItem",
+    "OpenRouterTextEditorItem",
+    "OpenRouterToolSearchItem",
+    "OpenRouterToolSearchItemMatches",
+    "OpenRouterWebFetchItem",
+    "OpenRouterWebSearchItem",
+    "OpenRouterWebSearchItemAction",
+    "OpenRouterWebSearchItemActionSources",
+    "OpenrouterAdvisorItem",
+    "OpenrouterApplyPatchItem",
+    "OpenrouterArmorBlockedItem",
+    "OpenrouterBashItem",
+    "OpenrouterBashItemFiles",
+    "OpenrouterBrowserUseItem",
+    "OpenrouterCodeInterpreterItem",
+    "OpenrouterDatetimeItem",
+    "OpenrouterExperimentalSearchModelsItem",
+    "OpenrouterFileSearchItem",
+    "OpenrouterFilesItem",
+    "OpenrouterFusionItem",
+    "OpenrouterFusionItemAnalysis",
+    "OpenrouterFusionItemAnalysisContradictions",
+    "OpenrouterFusionItemAnalysisContradictionsStances",
+    "OpenrouterFusionItemAnalysisPartialCoverage",
+    "OpenrouterFusionItemAnalysisUniqueInsights",
+    "OpenrouterFusionItemFailedModels",
+    "OpenrouterFusionItemResponses",
+    "OpenrouterFusionItemSources",
+    "OpenrouterImageGenerationItem",
+    "OpenrouterMcpItem",
+    "OpenrouterMemoryItem",
+    "OpenrouterShellItem",
+    "OpenrouterShellItemAction",
+    "OpenrouterShellItemFiles",
+    "OpenrouterShellItemOutput",
+    "OpenrouterSubagentItem",
+    "OpenrouterTextEditorItem",
+    "OpenrouterToolSearchItem",
+    "OpenrouterToolSearchItemMatches",
+    "OpenrouterWebFetchItem",
+    "OpenrouterWebSearchItem",
+    "OpenrouterWebSearchItemAction",
+    "OpenrouterWebSearchItemActionSources",
+    "OutputItem",
+    "OutputTextPart",
+    "OutputTextPartLogprobs",
+    "OutputTextPartLogprobsTopLogprobs",
+    "PROMPTCACHEDIAGNOSTICS_TYPES",
+    "PROMPT_CACHE_DIAGNOSTICS_TYPES",
+    "ProgramItem",
+    "ProgramOutputItem",
+    "PromptCacheDiagnostics",
+    "ReasoningItem",
+    "ReasoningTextPart",
+    "RefusalPart",
+    "Response",
+    "ResponseAccessPrograms",
+    "ResponseAlignment",
+    "ResponseApplyPatchCallOperationDiffDeltaEvent",
+    "ResponseApplyPatchCallOperationDiffDoneEvent",
+    "ResponseAudioDeltaEvent",
+    "ResponseAudioDoneEvent",
+    "ResponseAudioTranscriptDeltaEvent",
+    "ResponseAudioTranscriptDoneEvent",
+    "ResponseCodeInterpreterCallCodeDeltaEvent",
+    "ResponseCodeInterpreterCallCodeDoneEvent",
+    "ResponseCodeInterpreterCallCompletedEvent",
+    "ResponseCodeInterpreterCallInProgressEvent",
+    "ResponseCodeInterpreterCallInterpretingEvent",
+    "ResponseCompactionCompactingEvent",
+    "ResponseCompletedEvent",
+    "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent",
+    "ResponseCreatedEvent",
+    "ResponseCustomToolCallInputDeltaEvent",
+    "ResponseCustomToolCallInputDoneEvent",
+    "ResponseDebugEvent",
+    "ResponseDebugEventDebug",
+    "ResponseDebugEventDebugTimings",
+    "ResponseError",
+    "ResponseErrorMetadata",
+    "ResponseErrorMetadataAlignment",
+    "ResponseErrorMisalignment",
+    "ResponseErrorMisalignmentSteer",
+    "ResponseFailedEvent",
+    "ResponseFileSearchCallCompletedEvent",
+    "ResponseFileSearchCallInProgressEvent",
+    "ResponseFileSearchCallSearchingEvent",
+    "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseFusionCallAnalysisCompletedEvent",
+    "ResponseFusionCallAnalysisCompletedEventAnalysis",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisContradictions",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights",
+    "ResponseFusionCallAnalysisInProgressEvent",
+    "ResponseFusionCallCompletedEvent",
+    "ResponseFusionCallInProgressEvent",
+    "ResponseFusionCallPanelAddedEvent",
+    "ResponseFusionCallPanelCompletedEvent",
+    "ResponseFusionCallPanelDeltaEvent",
+    "ResponseFusionCallPanelFailedEvent",
+    "ResponseFusionCallPanelReasoningDeltaEvent",
+    "ResponseImage",
+    "ResponseImageGenCachedTokensDetails",
+    "ResponseImageGenInputTokensDetails",
+    "ResponseImageGenOutputTokensDetails",
+    "ResponseImageGenerationCallCompletedEvent",
+    "ResponseImageGenerationCallGeneratingEvent",
+    "ResponseImageGenerationCallInProgressEvent",
+    "ResponseImageGenerationCallPartialImageEvent",
+    "ResponseInProgressEvent",
+    "ResponseIncompleteEvent",
+    "ResponseInjectCreatedEvent",
+    "ResponseInjectFailedEvent",
+    "ResponseInjectFailedEventError",
+    "ResponseMcpCallArgumentsDeltaEvent",
+    "ResponseMcpCallArgumentsDoneEvent",
+    "ResponseMcpCallCompletedEvent",
+    "ResponseMcpCallFailedEvent",
+    "ResponseMcpCallInProgressEvent",
+    "ResponseMcpListToolsCompletedEvent",
+    "ResponseMcpListToolsFailedEvent",
+    "ResponseMcpListToolsInProgressEvent",
+    "ResponseModeration",
+    "ResponseOutputItemAddedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseOutputTextAnnotationAddedEvent",
+    "ResponseOutputTextDeltaEvent",
+    "ResponseOutputTextDoneEvent",
+    "ResponseOutputTextDoneEventLogprobs",
+    "ResponseOutputTextDoneEventTopLogprobs",
+    "ResponsePromptCacheOptions",
+    "ResponseQueuedEvent",
+    "ResponseReasoningDeltaEvent",
+    "ResponseReasoningDoneEvent",
+    "ResponseReasoningSummaryPartAddedEvent",
+    "ResponseReasoningSummaryPartDoneEvent",
+    "ResponseReasoningSummaryTextDeltaEvent",
+    "ResponseReasoningSummaryTextDoneEvent",
+    "ResponseReasoningTextDeltaEvent",
+    "ResponseReasoningTextDoneEvent",
+    "ResponseRefusalDeltaEvent",
+    "ResponseRefusalDoneEvent",
+    "ResponseSafeguardResults",
+    "ResponseSafeguardResultsStatus",
+    "ResponseShellCallCommandAddedEvent",
+    "ResponseShellCallCommandDeltaEvent",
+    "ResponseShellCallCommandDoneEvent",
+    "ResponseShellCallOutputContentDeltaEvent",
+    "ResponseShellCallOutputContentDeltaEventDelta",
+    "ResponseShellCallOutputContentDoneEvent",
+    "ResponseSteerAcceptedEvent",
+    "ResponseSteerAcceptedEventSteer",
+    "ResponseSteerFailedEvent",
+    "ResponseSteerFailedEventError",
+    "ResponseSteerFailedEventSteer",
+    "ResponseSteerPendingEvent",
+    "ResponseSteerPendingEventSteer",
+    "ResponseToolUsage",
+    "ResponseToolUsageImageGen",
+    "ResponseToolUsageImageGenCachedTokensDetails",
+    "ResponseToolUsageImageGenInputTokensDetails",
+    "ResponseToolUsageImageGenOutputTokensDetails",
+    "ResponseToolUsageWebSearch",
+    "ResponseWebSearchCallCompletedEvent",
+    "ResponseWebSearchCallInProgressEvent",
+    "ResponseWebSearchCallSearchingEvent",
+    "SHELLOUTCOME_TYPES",
+    "SHELL_OUTCOME_TYPES",
+    "SearchAction",
+    "SearchActionSources",
+    "ShellCallItem",
+    "ShellCallItemAction",
+    "ShellCallOutputItem",
+    "ShellCallOutputItemFiles",
+    "ShellCallOutputItemOutput",
+    "ShellOutcome",
+    "StreamEvent",
+    "SummaryTextPart",
+    "TextPart",
+    "TimeoutOutcome",
+    "ToolSearchCallItem",
+    "ToolSearchOutputItem",
+    "UnavailableDiagnostics",
+    "UpdateFileOperation",
+    "UrlCitationAnnotation",
+    "Usage",
+    "UsageCacheWriteTokensDetails",
+    "UsageCostDetails",
+    "UsageInputTokensDetails",
+    "UsageInputTokensDetailsCacheWriteTokensDetails",
+    "UsageOutputTokensDetails",
+    "UsageServerToolUseDetails",
+    "WEBSEARCHACTION_TYPES",
+    "WEB_SEARCH_ACTION_TYPES",
+    "WebSearchAction",
+    "WebSearchCallItem",
+]

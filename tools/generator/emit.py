@@ -10,12 +10,13 @@ from typing import Any
 from . import rules, wire
 from .dedupe import dedupe
 from .model import FAMILY_ORDER, Model, apply_observations, load_observations, load_wire_order, merged_kind
-from .naming import base_class_name, snake
+from .naming import base_class_name, short_names, snake
 from .rules import WIRE_ORDER_RANK
 from .sdk import load_sdk_sources
 from .specs import ROOT, Spec, describe, load_specs, nullable, single_tag
 
 OUT = ROOT / "src" / "openresponses_msgspec" / "_models.py"
+OLD_NAMES = Path(__file__).with_name("names_0_1_0.txt")
 
 
 SCALARS = {"str": "str", "int": "int", "float": "int | float", "bool": "bool"}
@@ -33,6 +34,8 @@ class Generator:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.names: dict[str, str] = {}  # struct path -> class name (after deduplication)
+        self.short: dict[str, str] = {}  # struct path -> shortened name (naming.short_names)
+        self.merged_into: dict[str, str] = {}  # struct path -> the path whose class it shares (dedupe.py)
         self.slot_aliases: dict[str, str] = {}  # alias -> what type checkers see
         self.stats = {
             "fields": 0,
@@ -45,7 +48,7 @@ class Generator:
         }
 
     def name(self, path: str) -> str:
-        return self.names.get(path) or base_class_name(path)
+        return self.names.get(path) or self.short.get(path) or base_class_name(path)
 
     def type_expr(self, path: str, slot: bool) -> str:
         """Type of the values at ``path``. ``slot``: a struct or tagged-union value there may be replaced by
@@ -155,7 +158,7 @@ class Generator:
         return any(e.spec.sha256 for e in self.model.objects.get(path, []))
 
     def canonical(self, path: str) -> bool:
-        return self.name(path) == base_class_name(path)
+        return path not in self.merged_into
 
 
 def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
@@ -177,14 +180,59 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
     name_to_path = {base_class_name(p): p for p in model.objects}
     apply_observations(model, load_observations(), name_to_path)
     wire.collect(model, specs, load_wire_order(), name_to_path)
+    gen.short = short_names(gen.plain_paths())
     dedupe(gen)
     gen.stats = dict.fromkeys(gen.stats, 0)  # count (and collect aliases) over the emitted classes only
     gen.slot_aliases.clear()
 
     out: list[str] = [header(specs)]
-    # Plain nested structs, in the order they were met. Annotations are strings (``from __future__ import
-    # annotations``) that msgspec resolves when a decoder is built, so definition order only matters for the
-    # Union aliases below.
+    emitted = _plain_classes(gen, out)
+    public = list(emitted)
+    for fam in FAMILY_ORDER:
+        public += _family(gen, fam, out)
+    public += _events(gen, out)
+    public.append("FAMILIES")
+    out.append(
+        "FAMILIES: dict[str, dict[str, type[_Tagged]]] = {\n"
+        + "".join(f"    {f!r}: {map_name(f)},\n" for f in FAMILY_ORDER)
+        + "}"
+    )
+    aliases = sorted(gen.slot_aliases.items())
+    out.append(
+        "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
+        "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
+        "# see the wider slot types; at run time each alias is the plain class or union.\n"
+        "if typing.TYPE_CHECKING:\n"
+        + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases)
+        + "else:\n"
+        + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases)
+    )
+    old = _old_names(gen, set(public))
+    out.append(
+        "# The names of release 0.1.0 that changed (brands spelled OpenRouter, long names shortened, identical\n"
+        "# shapes merged, UPPER_SNAKE maps): each is the class or map that took its place.\n"
+        + "\n".join(f"{o} = {n}" for o, n in sorted(old.items()))
+    )
+    out.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted([*public, *old])) + "]")
+    if stats is not None:
+        stats.update(gen.stats)
+        stats["tags"] = tag_counts
+        stats["events"] = len(model.events)
+        stats["classes"] = len(emitted)
+        stats["merged"] = {p: gen.name(p) for p in gen.plain_paths() if not gen.canonical(p)}
+        stats["slot_aliases"] = len(aliases)
+        stats["old_names"] = len(old)
+    return "\n\n\n".join(out) + "\n"
+
+
+def map_name(family: str) -> str:
+    """``ApplyPatchOperation`` -> ``APPLY_PATCH_OPERATION_TYPES``."""
+    return snake(family).upper() + "_TYPES"
+
+
+def _plain_classes(gen: Generator, out: list[str]) -> dict[str, str]:
+    """Plain nested structs, in the order they were met (annotations are strings that msgspec resolves when a
+    decoder is built, so definition order only matters for the Union aliases). Returns class name -> body."""
     emitted: dict[str, str] = {}
     for p in gen.plain_paths():
         if gen.canonical(p):
@@ -198,25 +246,32 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
                 continue
             emitted[name] = body
             out.append(code)
-    for fam in FAMILY_ORDER:
-        tags = sorted(model.family_members[fam])
-        classes = []
-        for tag in tags:
-            p = model.family_members[fam][tag]
-            out.append(gen.emit(p, "_Tagged", tag))
-            classes.append(gen.name(p))
-        out.append(
-            f"{fam} = Union[\n" + "".join(f"    {c},\n" for c in classes) + "]\n"
-            f'"""Tagged union of the {len(classes)} {fam} variants (discriminated by ``type``)."""'
-        )
-        out.append(
-            f"{fam.upper()}_TYPES: dict[str, type[_Tagged]] = {{\n"
-            + "".join(f"    {t!r}: {c},\n" for t, c in zip(tags, classes, strict=True))
-            + "}"
-        )
+    return emitted
+
+
+def _family(gen: Generator, fam: str, out: list[str]) -> list[str]:
+    members = gen.model.family_members[fam]
+    tags = sorted(members)
+    classes = []
+    for tag in tags:
+        out.append(gen.emit(members[tag], "_Tagged", tag))
+        classes.append(gen.name(members[tag]))
+    out.append(
+        f"{fam} = Union[\n" + "".join(f"    {c},\n" for c in classes) + "]\n"
+        f'"""Tagged union of the {len(classes)} {fam} variants (discriminated by ``type``)."""'
+    )
+    out.append(
+        f"{map_name(fam)}: dict[str, type[_Tagged]] = {{\n"
+        + "".join(f"    {t!r}: {c},\n" for t, c in zip(tags, classes, strict=True))
+        + "}"
+    )
+    return [*classes, fam, map_name(fam)]
+
+
+def _events(gen: Generator, out: list[str]) -> list[str]:
     ev_classes = []
-    for tag in sorted(model.events):
-        p = model.events[tag]
+    for tag in sorted(gen.model.events):
+        p = gen.model.events[tag]
         out.append(gen.emit(p, "_Event", tag))
         ev_classes.append((tag, gen.name(p)))
     out.append(
@@ -226,29 +281,19 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
     out.append(
         "EVENT_TYPES: dict[str, type[_Event]] = {\n" + "".join(f"    {t!r}: {c},\n" for t, c in ev_classes) + "}"
     )
-    out.append(
-        "FAMILIES: dict[str, dict[str, type[_Tagged]]] = {\n"
-        + "".join(f"    {f!r}: {f.upper()}_TYPES,\n" for f in FAMILY_ORDER)
-        + "}"
-    )
-    aliases = sorted(gen.slot_aliases.items())
-    out.append(
-        "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
-        "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
-        "# see the wider slot types; at run time each alias is the plain class or union.\n"
-        "if typing.TYPE_CHECKING:\n"
-        + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases)
-        + "else:\n"
-        + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases)
-    )
-    if stats is not None:
-        stats.update(gen.stats)
-        stats["tags"] = tag_counts
-        stats["events"] = len(model.events)
-        stats["classes"] = len(emitted)
-        stats["merged"] = {p: gen.name(p) for p in gen.plain_paths() if not gen.canonical(p)}
-        stats["slot_aliases"] = len(aliases)
-    return "\n\n\n".join(out) + "\n"
+    return [c for _, c in ev_classes] + ["StreamEvent", "EVENT_TYPES"]
+
+
+def _old_names(gen: Generator, public: set[str]) -> dict[str, str]:
+    """Every name of release 0.1.0 (names_0_1_0.txt) that is no public name now -> the name that took its place."""
+    now: dict[str, str] = {f"{fam.upper()}_TYPES": map_name(fam) for fam in FAMILY_ORDER}
+    for p in gen.model.objects:
+        now.setdefault(base_class_name(p, legacy=True), gen.name(p))
+    old = [n for n in OLD_NAMES.read_text().split("\n") if n and not n.startswith("#")]
+    missing = [n for n in old if n not in public and n not in now]
+    if missing:
+        raise SystemExit(f"names of release 0.1.0 that no class or alias keeps: {missing}")
+    return {n: now[n] for n in old if n not in public}
 
 
 def header(specs: list[Spec]) -> str:
