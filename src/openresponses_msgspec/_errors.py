@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 
@@ -208,6 +208,23 @@ class InvalidValue:
     def __repr__(self) -> str:
         raw = self.raw if len(self.raw) <= 80 else self.raw[:77] + b"..."
         return f"InvalidValue(type={self.type!r}, raw={raw!r}, error={self.error.msg!r})"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        """Reading a field of the value this one stands in for raises an ``AttributeError`` that says the value
+        was invalid, where and why. Typed ``NoReturn``, so a field read on a slot typed ``Usage | InvalidValue``
+        has the field's type (``int``), honestly: the read never returns a wrong value, it raises."""
+        if name.startswith("__") or name in ("type", "raw", "error"):
+            raise AttributeError(name)  # protocol look-ups (copy, pickle), and an unset slot while unpickling
+        try:
+            error = object.__getattribute__(self, "error")
+        except AttributeError:
+            raise AttributeError(name) from None
+        raise AttributeError(
+            f"{name!r}: the value was invalid and is kept as an InvalidValue ({error.msg});"
+            " check isinstance(value, InvalidValue) before reading its fields",
+            name=name,
+            obj=self,
+        )
 
 
 def kept_raw(obj: object) -> msgspec.Raw:

@@ -2,7 +2,7 @@
 
 A target is a ratio of two measured cases of ONE pytest-benchmark run (medians), compared to a goal:
 
-    from targets import OURS, Target, register
+    from benchmarks.support.targets import OURS, Target, register
 
     register(Target(
         "text NDJSON, full model vs the reference prototype",  # unique name, printed by the check command
@@ -27,7 +27,7 @@ an absolute target (``value(num) cmp goal``, e.g. a peak memory in MB). Metrics:
 - any other name: the number ``extra_info[name]`` of the benchmark (e.g. ``"retained_per_event"``).
 
 Register at import time of your ``bench_*.py`` (module level). The registry of the modules collected in a run
-is saved into that run's JSON (``"targets"``), so ``python benchmarks/check.py RUN.json`` checks a run against
+is saved into that run's JSON (``"targets"``), so ``python -m benchmarks.check RUN.json`` checks a run against
 the targets that were in force when it was measured. Cases a target compares should be measured in the same
 interleaved set (see ``harness.py``) so that machine noise hits both sides alike.
 """
