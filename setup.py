@@ -13,7 +13,6 @@ setup(
             "openresponses_msgspec._native",
             sources=["src/openresponses_msgspec/_native.c"],
             depends=["src/openresponses_msgspec/_native_core.h"],
-            extra_compile_args=["-O2"],
             optional=True,
         )
     ]
