@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import msgspec
 
+from . import _scan
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._gc import run_paused
 from ._lenient import decode_struct, probe_tag
@@ -181,7 +182,7 @@ class Kernel:
     ``union`` is the msgspec type of one event.
     """
 
-    __slots__ = ("types", "_dec", "_lines", "_array", "_raw_array", "_mode")
+    __slots__ = ("types", "_dec", "_lines", "_array", "_raw_array")
 
     def __init__(self, union: Any, types: dict[str, type[msgspec.Struct]]) -> None:
         self.types = types
@@ -189,7 +190,6 @@ class Kernel:
         self._lines = self._dec.decode_lines
         self._array = msgspec.json.Decoder(list[union])
         self._raw_array = msgspec.json.Decoder(list[msgspec.Raw])
-        self._mode = 0  # which boundary count proved the last region (a hint, see prove)
 
     def one(self, data: bytes | bytearray | memoryview, checked: bool = False) -> Any:
         """Decode one payload: a typed event, :class:`UnknownEvent`, or what the union holds. Raises only
@@ -242,7 +242,9 @@ class Kernel:
             return None
         return None if got is None else got[0]
 
-    def bulk(self, data: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None:
+    def bulk(
+        self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int] | None | bool = False
+    ) -> tuple[list[Any], int] | None:
         """Decode the lines of ``data[pos:end]`` with one msgspec ``decode_lines`` call; return the values and
         the number of newlines, ``None`` when the counting proof does not hold, or raise :class:`BulkFailure`
         when it holds but msgspec rejects a value (an unknown tag, bad JSON, a wrong type).
@@ -253,9 +255,10 @@ class Kernel:
         counting those patterns, then every non-empty line starts with ``{`` and ends with ``}`` (a raw newline
         cannot occur inside a JSON string), so no value can span lines: ``}`` then ``{`` never occurs inside
         one value. Each non-empty line then holds at least one value, and as many values as non-empty lines
-        means exactly one per line. ``data[pos:end]`` must be valid UTF-8.
+        means exactly one per line. ``data[pos:end]`` must be valid UTF-8. ``proof``: what ``_scan`` said
+        for this region, when the caller asked it already.
         """
-        proof = self.prove(data, pos, end)
+        proof = self.prove(data, pos, end, proof)
         if proof is None:
             return None
         last, newlines, blank = proof
@@ -264,45 +267,20 @@ class Kernel:
             return None
         return events, newlines + data.count(b"\n", last, end)  # (a few bytes: the plain count is fine)
 
-    def prove(self, data: bytes | bytearray, pos: int, end: int) -> tuple[int, int, int] | None:
+    def prove(
+        self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int] | None | bool = False
+    ) -> tuple[int, int, int] | None:
         """The counting proof of :meth:`bulk` for ``data[pos:end]``: ``(last, newlines, empty lines)``, where
-        ``last`` ends the region before its trailing whitespace, or ``None`` when it does not hold."""
-        if pos >= end or data[pos] != 123:  # "{"
+        ``last`` ends the region before its trailing whitespace, or ``None`` when it does not hold (see
+        ``_scan.prove_lines``: the C scanner, or its pure-Python twin). ``proof``: what ``_scan`` already
+        said for this region (``False``: not asked yet)."""
+        if proof is False:
+            proof = _scan.prove_lines(data, pos, end)
+        if proof is None or proof is True:
             return None
-        last = end
-        while last > pos and data[last - 1] in _JSON_WS_SET:
-            last -= 1
-        if data[last - 1] != 125:  # "}"
-            return None
-        newlines = count_newlines(data, pos, last)
-        blank = 0
-        if newlines:
-            # The longer patterns are stricter boundaries and found faster (longer skips), so they go first;
-            # the kind that held last time is tried first (a hint shared by threads: any order is correct).
-            mode = self._mode
-            if mode == 0 and data.count(b'}\n{"type":"response.', pos, last) == newlines:
-                pass
-            elif (
-                mode <= 1
-                and (joined := data.count(b'}\n{"type":"response.', pos, last))
-                + 2 * (two := data.count(b'}\n\n{"type":"response.', pos, last))
-                == newlines
-            ):
-                blank = two
-                self._mode = 1 if two else 0
-            elif (joined := data.count(b"}\n{", pos, last)) == newlines:
-                self._mode = 2
-            else:
-                joined += data.count(b"}\r\n{", pos, last)
-                if joined != newlines:
-                    blank = data.count(b"}\n\n{", pos, last) + data.count(b"}\r\n\r\n{", pos, last)
-                    if joined + 2 * blank != newlines:
-                        self._mode = 0
-                        return None
-                self._mode = 2
         if sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(memoryview(data)[pos:end]):
             return None
-        return last, newlines, blank
+        return proof
 
     def bulk_proven(
         self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int]
@@ -485,26 +463,34 @@ class _Lines:
 
     def region(self, data: bytes | bytearray, pos: int, n: int, base: int) -> None:
         """Decode the lines of ``data[pos:n]``; ``base`` is the input offset of ``data[0]``."""
-        check_utf8 = not data.isascii()
+        # The C scanner checks UTF-8 in the same pass as the proof, window by window; without it one isascii()
+        # over the region spares the UTF-8 check of ASCII windows.
+        check_utf8 = _scan.NATIVE or not data.isascii()
         long = _long_lines(data, pos)  # then per-line calls cost little, and bulk's extra passes would not pay
         window = min(WINDOW, self.limit + 1)  # every line inside a window is within the limit
         while pos < n:
             end = n if n - pos < window else data.rfind(b"\n", pos, pos + window) + 1
-            over = False
             if end <= pos:  # a line longer than the window
                 end = data.find(b"\n", pos + window) + 1 or n
-                over = end - pos - (data[end - 1] == 10) > self.limit
-            bad_utf8 = not over and check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
-            if long or bad_utf8 or over:
-                self.exact(data, pos, end, base, bad_utf8)
+                if end - pos - (data[end - 1] == 10) > self.limit:
+                    self.exact(data, pos, end, base, False)
+                    pos = end
+                    continue
+            if long:
+                self.exact(data, pos, end, base, check_utf8 and not _scan.utf8_valid(data, pos, end))
             else:
-                self.needles.reset()
-                self.fails = 0
-                self.bulk(data, pos, end, base)
+                valid, proof = _scan.ndjson_window(data, pos, end, check_utf8)
+                if not valid:
+                    self.exact(data, pos, end, base, True)
+                else:
+                    self.needles.reset()
+                    self.fails = 0
+                    self.bulk(data, pos, end, base, proof)
             pos = end
 
-    def bulk(self, data: bytes | bytearray, lo: int, hi: int, base: int) -> None:
-        """Lines ``data[lo:hi]`` (valid UTF-8) in as few msgspec calls as the counting proof allows."""
+    def bulk(self, data: bytes | bytearray, lo: int, hi: int, base: int, scanned: tuple[int, int, int] | None) -> None:
+        """Lines ``data[lo:hi]`` (valid UTF-8) in as few msgspec calls as the counting proof allows;
+        ``scanned``: what ``_scan`` said of the window."""
         needles = self.needles
         kernel = self.kernel
         start = lo
@@ -522,13 +508,13 @@ class _Lines:
                 try:
                     if cut < hi or lo > start:  # a part of the window: prove the whole window once
                         if proven is False:
-                            proven = kernel.prove(data, start, hi)
+                            proven = kernel.prove(data, start, hi, scanned)
                         if proven is not None and proven is not True:
                             got = kernel.bulk_proven(data, lo, cut, proven)
                         else:
                             got = kernel.bulk(data, lo, cut)
                     else:
-                        got = kernel.bulk(data, lo, cut)
+                        got = kernel.bulk(data, lo, cut, scanned)
                 except BulkFailure as fail:
                     self.fails += 1
                     lo = self.failed(data, lo, cut, base, fail)

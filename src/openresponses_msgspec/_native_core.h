@@ -18,12 +18,17 @@ static int or_utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        /* ASCII eight bytes at a time */
+        /* ASCII eight bytes at a time, on to the first non-ASCII byte */
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if (w & UINT64_C(0x8080808080808080))
+            w &= UINT64_C(0x8080808080808080);
+            if (w) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                i += (size_t)__builtin_ctzll(w) >> 3;
+#endif
                 break;
+            }
             i += 8;
         }
         if (i >= n)
