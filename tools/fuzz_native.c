@@ -43,8 +43,10 @@ static void check(const unsigned char *src, size_t n)
         abort();
     memcpy(s, src, n);
     /* the block is exactly n bytes long (1 when empty, never read then) */
-    unsigned char *buf = n ? s : s + 1;
-    (void)or_utf8_valid(buf, n);
+    unsigned char *buf = s;
+    int whole = or_utf8_valid(buf, n, 1), part = or_utf8_valid(buf, n, 0);
+    if (whole && !part)
+        fail("valid UTF-8 but not as a prefix", n);
     or_proof pr;
     if (or_prove_lines(buf, n, &pr)) {
         if (pr.last == 0 || pr.last > n || pr.newlines > pr.last || 2 * pr.blank > pr.newlines)

@@ -282,6 +282,18 @@ class Kernel:
             return None
         return proof
 
+    def bulk_joined(self, body: bytes, count: int) -> list[Any] | None:
+        """The values of ``body``, ``count`` lines each ``{...}`` (none empty, valid UTF-8; what
+        ``_scan.sse_frames`` returns), one per line: one ``decode_lines`` call, whose result is line-exact iff
+        it holds ``count`` values (a value cannot span ``}\n{``). ``None``: go payload by payload."""
+        if sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(body):
+            return None
+        try:
+            events = self._decode(body, 0, len(body))
+        except BulkFailure:
+            return None
+        return events if len(events) == count else None
+
     def bulk_proven(
         self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int]
     ) -> tuple[list[Any], int] | None:

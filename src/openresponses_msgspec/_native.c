@@ -23,13 +23,13 @@ static PyObject *native_utf8_valid(PyObject *self, PyObject *args)
 {
     Py_buffer view;
     Py_ssize_t pos, end;
-    int ok;
-    if (!PyArg_ParseTuple(args, "y*nn:utf8_valid", &view, &pos, &end))
+    int ok, final = 1;
+    if (!PyArg_ParseTuple(args, "y*nn|p:utf8_valid", &view, &pos, &end, &final))
         return NULL;
     if (get_range(&view, pos, end) < 0)
         return NULL;
     Py_BEGIN_ALLOW_THREADS
-    ok = or_utf8_valid((const unsigned char *)view.buf + pos, (size_t)(end - pos));
+    ok = or_utf8_valid((const unsigned char *)view.buf + pos, (size_t)(end - pos), final);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
     return PyBool_FromLong(ok);
@@ -73,7 +73,7 @@ static PyObject *native_ndjson_window(PyObject *self, PyObject *args)
     size_t n = (size_t)(end - pos);
     Py_BEGIN_ALLOW_THREADS
     if (check_utf8)
-        valid = or_utf8_valid(s, n);
+        valid = or_utf8_valid(s, n, 1);
     if (valid)
         proven = or_prove_lines(s, n, &pr);
     Py_END_ALLOW_THREADS
@@ -118,7 +118,7 @@ static PyObject *native_sse_frames(PyObject *self, PyObject *args)
 }
 
 static PyMethodDef native_methods[] = {
-    {"utf8_valid", native_utf8_valid, METH_VARARGS, "utf8_valid(data, pos, end) -> bool"},
+    {"utf8_valid", native_utf8_valid, METH_VARARGS, "utf8_valid(data, pos, end, final=True) -> bool"},
     {"prove_lines", native_prove_lines, METH_VARARGS, "prove_lines(data, pos, end) -> (last, newlines, blank) | None"},
     {"ndjson_window", native_ndjson_window, METH_VARARGS,
      "ndjson_window(data, pos, end, check_utf8) -> (valid, (last, newlines, blank) | None)"},

@@ -13,8 +13,9 @@
 #include <string.h>
 
 /* Whether s[0:n] is well-formed UTF-8 as CPython's strict codec reads it: no overlong forms, no surrogates
- * (U+D800..U+DFFF), nothing above U+10FFFF, no sequence cut by the end. */
-static int or_utf8_valid(const unsigned char *s, size_t n)
+ * (U+D800..U+DFFF), nothing above U+10FFFF, no sequence cut by the end unless `final` is 0 (then a valid
+ * start of a sequence may end the input: the next chunk may complete it). */
+static int or_utf8_valid(const unsigned char *s, size_t n, int final)
 {
     size_t i = 0;
     while (i < n) {
@@ -57,14 +58,17 @@ static int or_utf8_valid(const unsigned char *s, size_t n)
         } else {
             return 0; /* a continuation byte, C0, C1, F5..FF */
         }
-        if (n - i <= need)
-            return 0; /* cut by the end */
-        if (s[i + 1] < lo || s[i + 1] > hi)
+        size_t have = n - i - 1 < need ? n - i - 1 : need; /* the bytes after the lead one, up to need */
+        if (c == 0xED && have < need && !final)
+            hi = 0xBF; /* as CPython: "\xed\xa0" cut by the end of a chunk is a truncated surrogate, not an error */
+        if (have >= 1 && (s[i + 1] < lo || s[i + 1] > hi))
             return 0;
-        for (size_t k = 2; k <= need; k++) {
+        for (size_t k = 2; k <= have; k++) {
             if ((s[i + k] & 0xC0) != 0x80)
                 return 0;
         }
+        if (have < need)
+            return !final; /* a valid start cut by the end */
         i += need + 1;
     }
     return 1;
@@ -90,8 +94,7 @@ static int or_prove_lines(const unsigned char *s, size_t n, or_proof *out)
     size_t last = n;
     while (last > 0 && or_is_ws(s[last - 1]))
         last--;
-    /* last >= 1: s[0] is "{" */
-    if (s[last - 1] != '}')
+    if (last == 0 || s[last - 1] != '}') /* (last >= 1: s[0] is "{"; checked all the same) */
         return 0;
     size_t newlines = 0, blank = 0;
     size_t i = 0;

@@ -7,7 +7,8 @@ active; ``OPENRESPONSES_MSGSPEC_PURE=1`` in the environment forces the pure-Pyth
 Every function takes ``data`` (bytes, bytearray or a contiguous byte memoryview) and a range ``pos:end``
 inside it (``ValueError`` otherwise); positions in results are positions in ``data``.
 
-- :func:`utf8_valid`: whether ``data[pos:end]`` is valid UTF-8 (CPython's strict codec).
+- :func:`utf8_valid`: whether ``data[pos:end]`` is valid UTF-8 (CPython's strict codec; ``final=False``: a
+  valid start of a sequence may end it, as the codec's incremental decoder allows).
 - :func:`prove_lines`: the NDJSON window proof. ``(last, newlines, blank)`` when ``data[pos:end]`` starts with
   ``{``, ends with ``}`` before its trailing JSON whitespace (at ``last``), and every LF before ``last`` is in
   ``}\\n{``, ``}\\r\\n{`` or one of the two LFs of ``}\\n\\n{``, ``}\\r\\n\\r\\n{`` (``blank`` counts those);
@@ -29,6 +30,7 @@ import os
 import re
 from collections.abc import Callable
 from types import ModuleType
+from typing import Protocol
 
 __all__ = ["NATIVE", "Proof", "ndjson_window", "prove_lines", "sse_frames", "utf8_valid"]
 
@@ -42,16 +44,26 @@ def _check(data: Data, pos: int, end: int) -> None:
         raise ValueError(f"range {pos}:{end} outside a buffer of {len(data)} bytes")
 
 
-def py_utf8_valid(data: Data, pos: int, end: int) -> bool:
+def py_utf8_valid(data: Data, pos: int, end: int, final: bool = True, /) -> bool:
     _check(data, pos, end)
-    window = memoryview(data)[pos:end]
+    view = memoryview(data)
     try:
-        _ = codecs.utf_8_decode(window, "strict", True)
+        if end - pos <= _UTF8_WINDOW:
+            _ = codecs.utf_8_decode(view[pos:end], "strict", final)
+            return True
+        # in cache-sized pieces: decoding a big buffer at once builds one huge str (4 bytes a character once a
+        # CJK character occurs), several times slower
+        dec = codecs.getincrementaldecoder("utf-8")()
+        for i in range(pos, end, _UTF8_WINDOW):
+            _ = dec.decode(view[i : min(end, i + _UTF8_WINDOW)])
+        if final:
+            _ = dec.decode(b"", True)
     except UnicodeDecodeError:
         return False
     return True
 
 
+_UTF8_WINDOW = 1 << 18
 _JSON_WS = b" \t\r\n"
 _hint = [0]  # which pattern count held last (a hint shared by threads: any order gives the same answer)
 
@@ -121,11 +133,15 @@ def py_sse_frames(data: Data, pos: int, end: int) -> Frames | None:
     return stop, len(payloads), data.count(b"\n", pos, stop), b"\n".join(payloads)
 
 
+class _Utf8Valid(Protocol):
+    def __call__(self, data: Data, pos: int, end: int, final: bool = True, /) -> bool: ...
+
+
 def _native_enabled() -> bool:
     return os.environ.get("OPENRESPONSES_MSGSPEC_PURE", "") not in ("1", "true", "yes")
 
 
-utf8_valid: Callable[[Data, int, int], bool] = py_utf8_valid
+utf8_valid: _Utf8Valid = py_utf8_valid
 prove_lines: Callable[[Data, int, int], Proof | None] = py_prove_lines
 ndjson_window: Callable[[Data, int, int, bool], tuple[bool, Proof | None]] = py_ndjson_window
 sse_frames: Callable[[Data, int, int], Frames | None] = py_sse_frames

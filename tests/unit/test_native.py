@@ -3,6 +3,7 @@ input; the whole decoder gives the same results with either path; the switch and
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 import sys
@@ -31,8 +32,9 @@ def check_all(data: bytes, pos: int = 0, end: int | None = None) -> None:
     end = len(data) if end is None else end
     for name in FUNCS:
         both(name, data, pos, end)
-    for check in (True, False):
-        both("ndjson_window", data, pos, end, check)
+    for flag in (True, False):
+        both("ndjson_window", data, pos, end, flag)
+        both("utf8_valid", data, pos, end, flag)
     both("prove_lines", bytearray(data), pos, end)
     both("sse_frames", memoryview(data), pos, end)
 
@@ -155,13 +157,15 @@ def test_prove_lines_values() -> None:
 def test_utf8_matches_the_codec() -> None:
     cases = [b"", b"abc", "é東🎉".encode(), b"\xed\xa0\x80", b"\xc0\x80", b"\xe0\x9f\xbf", b"\xf0\x8f\xbf\xbf"]
     cases += [b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xc3", b"a" * 13 + "é".encode(), b"\x80", b"\xef\xbb\xbf"]
+    cases += [b"\xe0\xa0", b"\xe0\x80", b"\xed\xa0", b"\xf0\x90\x80", b"\xf4\x90", b"a\xf0"]
     for data in cases:
-        expected = True
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            expected = False
-        assert both("utf8_valid", data, 0, len(data)) is expected, data
+        for final in (True, False):
+            expected = True
+            try:
+                codecs.getincrementaldecoder("utf-8")().decode(data, final)
+            except UnicodeDecodeError:
+                expected = False
+            assert both("utf8_valid", data, 0, len(data), final) is expected, (data, final)
 
 
 def test_sse_frames_values() -> None:
