@@ -7,6 +7,7 @@ import codecs
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ _FRAME_KINDS = [
 
 @st.composite
 def sse_like(draw: st.DrawFn) -> bytes:
-    n = draw(st.integers(1, 10))
+    n = draw(st.integers(1, 40))  # (from 16 frames and 4 KiB the SSE decoder tries a bulk region)
     weights = st.one_of(st.just(0), st.just(0), st.just(1), st.integers(0, len(_FRAME_KINDS) - 1))
     data = b"".join(_FRAME_KINDS[draw(weights)](draw(st.sampled_from(_LINES))) for _ in range(n))
     return mutate(draw, data)
@@ -183,6 +184,75 @@ def test_ranges_are_checked() -> None:
             for pos, end in [(-1, 2), (3, 2), (0, 5)]:
                 with pytest.raises(ValueError, match="outside a buffer of 4 bytes"):
                     fn(b"{}\n{", pos, end, *more)
+
+
+# -- the whole decoder, either path ------------------------------------------------------------------------
+
+_PATHS = {
+    True: {n: getattr(_native, n) for n in ("utf8_valid", "prove_lines", "ndjson_window", "sse_frames")},
+    False: {n: getattr(_scan, "py_" + n) for n in ("utf8_valid", "prove_lines", "ndjson_window", "sse_frames")},
+}
+
+
+def decode_both(monkeypatch: pytest.MonkeyPatch, fn: Callable[[], object]) -> object:
+    """``fn()`` with the C scanner, then with the pure-Python one (``_scan``'s dispatch switched), asserted equal."""
+    got = []
+    for native in (True, False):
+        with monkeypatch.context() as m:
+            m.setattr(_scan, "NATIVE", native)
+            for name, f in _PATHS[native].items():
+                m.setattr(_scan, name, f)
+            try:
+                got.append(repr(fn()))
+            except orm.DecodeError as err:
+                got.append(f"raised {err!r} line={err.line} offset={err.offset}")
+    assert got[0] == got[1]
+    return got[0]
+
+
+class _Delta(orm.View, tag="response.output_text.delta"):
+    delta: str
+
+
+_DECODERS = [orm.Decoder(), orm.Decoder(views=[_Delta], only=["response.completed"])]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(ndjson_like(), st.sampled_from(["strict", "replace"]), st.booleans(), st.integers(0, 1))
+def test_decoder_ndjson_same_either_path(
+    monkeypatch: pytest.MonkeyPatch, data: bytes, errors: str, raw: bool, which: int
+) -> None:
+    dec = _DECODERS[which]
+    decode_both(monkeypatch, lambda: dec.decode_lines(data, errors=errors, raw=raw))  # type: ignore[call-overload]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(sse_like(), st.sampled_from(["strict", "replace"]), st.booleans(), st.integers(0, 1))
+def test_decoder_sse_same_either_path(
+    monkeypatch: pytest.MonkeyPatch, data: bytes, errors: str, raw: bool, which: int
+) -> None:
+    dec = _DECODERS[which]
+    decode_both(monkeypatch, lambda: dec.decode_sse(data, errors=errors, raw=raw))  # type: ignore[call-overload]
+
+
+def test_decoder_big_inputs_same_either_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many windows, both kinds of SSE region, blank runs, a bad line in the middle: the same events."""
+    evs = corpus.events("mixed", 2500, seed=4, image_kb=2)
+    text, sse = corpus.ndjson(evs), corpus.sse(evs)
+    mid = len(text) // 2
+    text = text[:mid] + b"\n\n\n\xff{bad}\n" + text[mid:]
+    dec = orm.Decoder()
+    out = decode_both(monkeypatch, lambda: dec.decode_lines(text, errors="replace"))
+    assert isinstance(out, str) and out.count("InvalidEvent(") >= 1
+    bad = b'data: {"type":"response.output_text.delta","delta":1}\n\n'  # located by line after the bulk regions
+    sse = sse[: len(sse) // 3] + bad + sse[len(sse) // 3 :] + bad
+    for data in (sse, sse.replace(b"data: {", b"event: e\ndata: {"), sse.replace(b"\n", b"\r\n")):
+        decode_both(monkeypatch, lambda data=data: dec.decode_sse(data, errors="replace"))
+        decode_both(monkeypatch, lambda data=data: dec.decode_sse(data, errors="replace", raw=True))
 
 
 # -- the switch ---------------------------------------------------------------------------------------------
