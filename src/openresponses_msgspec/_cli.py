@@ -21,7 +21,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import msgspec
 
@@ -31,8 +31,11 @@ from ._builtins import _lenient_json, to_builtins
 from ._decode import encode
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
-from ._files import _batches
+from ._files import _batches, detect_format
 from ._sse import decode_sse
+
+if TYPE_CHECKING:
+    from ._jobs import Range
 
 PROG = "openresponses-msgspec"
 
@@ -321,57 +324,248 @@ def _message(err: DecodeError) -> str:
 # -- verbs ----------------------------------------------------------------------------------------------------
 
 
+class _Responses:
+    """What ``stats`` sums over responses (picklable: a worker returns one)."""
+
+    __slots__ = ("by_model", "by_status", "problems", "responses", "tokens")
+
+    def __init__(self) -> None:
+        self.by_status: Counter[str] = Counter()
+        self.by_model: Counter[str] = Counter()
+        self.problems: Counter[str] = Counter()
+        self.tokens = dict.fromkeys(("input", "output", "total", "reasoning", "cached"), 0)
+        self.responses = 0
+
+    def fold(self, accs: list[ResponseAccumulator]) -> None:
+        for acc in accs:
+            self.add(_summary(acc))
+
+    def add(self, s: tuple[str, str, tuple[str, ...], tuple[int, ...] | None]) -> None:
+        self.responses += 1
+        self.by_status[s[0]] += 1
+        self.by_model[s[1]] += 1
+        self.problems.update(s[2])
+        if s[3] is not None:
+            for k, v in zip(self.tokens, s[3], strict=True):
+                self.tokens[k] += v
+
+    def merge(self, other: _Responses) -> None:
+        self.responses += other.responses
+        self.by_status.update(other.by_status)
+        self.by_model.update(other.by_model)
+        self.problems.update(other.problems)
+        for k, v in other.tokens.items():
+            self.tokens[k] += v
+
+
+def _summary(acc: ResponseAccumulator) -> tuple[str, str, tuple[str, ...], tuple[int, ...] | None]:
+    """What ``stats`` counts of one response: status, model, problem kinds, tokens."""
+    u = acc.usage
+    tokens = None
+    if u is not None:
+        tokens = (
+            _int(u.input_tokens),
+            _int(u.output_tokens),
+            _int(u.total_tokens),
+            _int(getattr(u.output_tokens_details, "reasoning_tokens", None)),
+            _int(getattr(u.input_tokens_details, "cached_tokens", None)),
+        )
+    return acc.status, acc.model or "(none)", tuple(p.kind for p in acc.problems), tokens
+
+
+class _Events:
+    """What ``stats`` counts over events (picklable: a worker returns one)."""
+
+    __slots__ = ("invalid", "n", "nbytes", "types", "unknown")
+
+    def __init__(self) -> None:
+        self.types: Counter[str] = Counter()
+        self.n = self.unknown = self.invalid = self.nbytes = 0
+
+    def add(self, batch: list[Any]) -> None:
+        self.n += len(batch)
+        kinds = Counter(map(type, batch))
+        self.unknown += kinds[UnknownEvent]
+        self.invalid += kinds[InvalidEvent]
+        self.types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
+
+    def merge(self, other: _Events) -> None:
+        self.n += other.n
+        self.unknown += other.unknown
+        self.invalid += other.invalid
+        self.nbytes += other.nbytes
+        self.types.update(other.types)
+
+
+def _jobs_of(args: argparse.Namespace) -> int:
+    from ._jobs import resolve_jobs
+
+    return resolve_jobs(getattr(args, "jobs", None))
+
+
+def _ranges(path: str, args: argparse.Namespace) -> list[Range] | None:
+    """The byte ranges ``--jobs`` splits ``path`` into, or None: one job (``--jobs 1``, stdin, a FIFO, gzip,
+    a JSON array, a file under 8 MiB). What is no event stream is refused here as one job refuses it."""
+    from ._jobs import plan
+
+    jobs = _jobs_of(args)
+    if jobs <= 1 or path == "-":
+        return None
+    inp = _open_stream(path)
+    head = inp.head()
+    inp.close()
+    fmt = args.format
+    if fmt is None:
+        s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+        if not s:
+            return None
+        fmt = detect_format(s[:1])
+    return plan(path, fmt, jobs)
+
+
+# stats with --jobs: a response may straddle two ranges. Each worker folds its range with a splitter of its
+# own, then goes on into the next range until its splitter starts a stream there "cleanly" (a new accumulator
+# not linked to the one before it, no WebSocket lanes): from that event on, one job's splitter is in the same
+# state as a fresh one. The next worker notes where its own fresh splitter started streams cleanly in its
+# first _SYNC events; where both agree, the second takes over. Where they cannot agree (no clean start found,
+# lanes), the file is read again in one job: slower, never different.
+_SYNC = 1 << 16
+_NOSYNC, _TO_EOF = -2, -1
+
+
+def _stats_job(rng: Range, nxt: Range | None, last: bool) -> tuple[Any, ...]:
+    """One range's stats (in a worker): events, responses, and how its folds meet its neighbours'."""
+    from ._jobs import decode_range
+
+    evs = _Events()
+    resp = _Responses()
+    head: list[tuple[int, bool, Any]] = []  # (start event, started cleanly, summary) of the first streams
+    splitter = StreamSplitter()
+    pos = 0  # events folded so far
+    at = 0  # where the next stream to come out starts
+    clean = True  # ... and whether it started cleanly
+    sync: int | None = None
+
+    def emitted(accs: list[ResponseAccumulator], overlap: bool) -> bool:
+        nonlocal at, clean, sync
+        for acc in accs:
+            if rng.start and at < _SYNC:
+                head.append((at, clean, _summary(acc)))
+            else:
+                resp.add(_summary(acc))
+            at += acc.events
+            clean = acc.steered_into is None and not splitter._laned
+            if overlap and clean:
+                sync = at - own
+                return True
+        return False
+
+    lead = 0 if rng.start == 0 else 1 if rng.fmt == "ndjson" else 2
+    for batch, nbytes in decode_range(rng, errors="replace"):
+        evs.nbytes += nbytes
+        if batch:
+            evs.add(batch)
+            pos += len(batch)
+            emitted(splitter.feed(batch), False)
+    evs.nbytes -= lead
+    own = pos
+    laned = splitter._laned
+    if nxt is None:
+        emitted(splitter.close(), False)
+    else:
+        for batch, _ in decode_range(nxt, errors="replace"):
+            if not batch:
+                continue
+            pos += len(batch)
+            if emitted(splitter.feed(batch), True):
+                break
+            if pos - own >= _SYNC:
+                break
+        else:
+            if last:
+                emitted(splitter.close(), False)
+                sync = _TO_EOF
+        if sync is None or sync >= _SYNC:
+            sync = _NOSYNC
+        laned = laned or splitter._laned
+    return evs, resp, head, sync, laned
+
+
+def _stats_jobs(
+    ranges: list[Range], jobs: int, evs: _Events, resp: _Responses, bar: Callable[[int], object] | None
+) -> bool:
+    """Stats of one file by ``jobs`` workers, added to ``evs`` and ``resp``; False (nothing added) when the
+    workers' folds cannot be joined exactly: the caller reads the file in one job."""
+    from ._jobs import imap
+
+    tasks = [
+        (rng, ranges[k + 1] if k + 1 < len(ranges) else None, k + 2 == len(ranges)) for k, rng in enumerate(ranges)
+    ]
+    results = []
+    for r in imap(_stats_job, tasks, jobs):
+        results.append(r)
+        if bar is not None:
+            bar(r[0].nbytes)
+    file_resp = _Responses()
+    sync: int | None = 0
+    for k, (_, r_resp, head, r_sync, laned) in enumerate(results):
+        if laned:
+            return False
+        if sync == _TO_EOF:  # the range before read to the end of the file
+            continue
+        if k:
+            if sync not in {at for at, clean, _ in head if clean} and not (sync == 0 and not head):
+                return False
+            for at, _, summary in head:
+                if at >= sync:  # type: ignore[operator]
+                    file_resp.add(summary)
+        file_resp.merge(r_resp)
+        sync = r_sync
+        if sync == _NOSYNC:
+            return False
+    for r in results:
+        evs.merge(r[0])
+    resp.merge(file_resp)
+    return True
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     _check_inputs(args.files)
     t0 = time.perf_counter()
-    types: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    by_model: Counter[str] = Counter()
-    problems: Counter[str] = Counter()
-    tokens = dict.fromkeys(("input", "output", "total", "reasoning", "cached"), 0)
-    n = unknown = invalid = responses = 0
-    nbytes = 0
+    evs = _Events()
+    resp = _Responses()
 
     def count(n_: int) -> object:
-        nonlocal nbytes
-        nbytes += n_
+        evs.nbytes += n_
         if bar is not None:
             bar(n_)
         return None
-
-    def fold(accs: list[ResponseAccumulator]) -> None:
-        nonlocal responses
-        for acc in accs:
-            responses += 1
-            by_status[acc.status] += 1
-            by_model[acc.model or "(none)"] += 1
-            problems.update(p.kind for p in acc.problems)
-            u = acc.usage
-            if u is not None:
-                tokens["input"] += _int(u.input_tokens)
-                tokens["output"] += _int(u.output_tokens)
-                tokens["total"] += _int(u.total_tokens)
-                tokens["reasoning"] += _int(getattr(u.output_tokens_details, "reasoning_tokens", None))
-                tokens["cached"] += _int(getattr(u.input_tokens_details, "cached_tokens", None))
 
     bar = _progress(args.files, args.progress)
     failed: list[_BadInput] = []  # inputs that are no event stream (or break off): reported, the others counted
     for path in args.files:
         splitter = StreamSplitter()
         try:
+            ranges = _ranges(path, args)
+            if ranges is not None and _stats_jobs(ranges, _jobs_of(args), evs, resp, bar):
+                continue
             for _, batch in _read([path], args, "replace", count):
-                n += len(batch)
-                kinds = Counter(map(type, batch))
-                unknown += kinds[UnknownEvent]
-                invalid += kinds[InvalidEvent]
-                types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
-                fold(splitter.feed(batch))
+                evs.add(batch)
+                resp.fold(splitter.feed(batch))
         except _BadInput as err:
             if len(args.files) == 1:
                 raise
             print(str(err), file=sys.stderr)
             failed.append(err)
-        fold(splitter.close())
+        resp.fold(splitter.close())
+    n, unknown, invalid, nbytes, types = evs.n, evs.unknown, evs.invalid, evs.nbytes, evs.types
+    responses, by_status, by_model, problems, tokens = (
+        resp.responses,
+        resp.by_status,
+        resp.by_model,
+        resp.problems,
+        resp.tokens,
+    )
     if failed and len(failed) == len(args.files):
         raise _BadInput(f"{PROG} stats: no input was an event stream")
     seconds = time.perf_counter() - t0
@@ -974,6 +1168,17 @@ def parser() -> argparse.ArgumentParser:
             help="draw a progress bar on stderr even when it is not a terminal (needs tqdm: the cli extra)",
         )
 
+    def jobs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--jobs",
+            type=_count,
+            default=1,
+            metavar="N",
+            help="worker processes, each decoding a byte range of a file (0: one per CPU; default 1). A "
+            "regular NDJSON or SSE file of 8 MiB or more is split; stdin, FIFOs, gzip and JSON arrays are "
+            "read in one job. The output is the same as with one job",
+        )
+
     d = sub.add_parser(
         "demo",
         help="decode and fold a realistic in-memory batch; print events by type and speed",
@@ -992,6 +1197,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(s)
+    jobs(s)
     s.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     s.set_defaults(run=cmd_stats)
 
@@ -1002,6 +1208,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(v)
+    jobs(v)
     v.add_argument("--max-errors", type=_count, default=0, metavar="N", help="stop after N errors (0: no limit)")
     v.set_defaults(run=cmd_validate)
 
@@ -1014,6 +1221,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(c)
+    jobs(c)
     c.add_argument("-o", "--output", metavar="FILE", help="output path (default: stdout); .gz compresses")
     c.add_argument("--to", choices=_OUT_FORMATS, help="output format (default: from the output's extension)")
     c.add_argument("--responses", action="store_true", help="write accumulated responses instead of events")
@@ -1061,6 +1269,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(a)
+    jobs(a)
     a.add_argument("--json", action="store_true", help="the report as one JSON object")
     a.set_defaults(run=cmd_audit)
 
