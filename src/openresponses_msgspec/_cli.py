@@ -616,12 +616,110 @@ def _table(title: str, rows: list[tuple[str, int]]) -> None:
         print(f"  {k:<{width}}  {v:>12,}")
 
 
+class _Notes:
+    """Messages a worker found, with range-relative lines, kept in a temporary file (memory stays bounded
+    however many there are): ``[line, offset, message]`` per line."""
+
+    def __init__(self, directory: str) -> None:
+        import tempfile
+
+        fd, self.path = tempfile.mkstemp(dir=directory, suffix=".notes")
+        self._f: IO[bytes] | None = os.fdopen(fd, "wb")
+        self.n = 0
+
+    def add(self, ev: InvalidEvent, verdict: str = "") -> None:
+        assert self._f is not None
+        self._f.write(_encoder.encode((ev.line, ev.offset, verdict + _message(ev.error))) + b"\n")
+        self.n += 1
+
+    def close(self) -> _Notes:
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+        return self
+
+    def read(self, base: int) -> Iterator[tuple[str, str, str]]:
+        """(line, offset, message), lines made file-absolute by ``base`` (the lines before the range); the file
+        is removed once read."""
+        try:
+            with open(self.path, "rb") as f:
+                for rec in f:
+                    line, offset, msg = msgspec.json.decode(rec)
+                    yield ("-" if line is None else str(line + base)), ("-" if offset is None else str(offset)), msg
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[str]:
+    """A temporary directory for the workers' files (removed with whatever a stopped worker left in it)."""
+    import shutil
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix="openresponses-msgspec-jobs-")
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _validate_job(rng: Range, limit: int, scratch: str) -> tuple[_Notes, int, int]:
+    """One range's bad events (in a worker), at most ``limit`` (0: all); its line ends; its bytes."""
+    from ._jobs import decode_range
+
+    notes = _Notes(scratch)
+    lines = [0]
+    nbytes = 0
+    try:
+        for batch, n in decode_range(rng, errors="replace", counter=lines):
+            nbytes += n
+            if InvalidEvent not in set(map(type, batch)):
+                continue
+            for ev in batch:
+                if type(ev) is InvalidEvent:
+                    notes.add(ev)
+                    if limit and notes.n >= limit:
+                        return notes.close(), lines[0], nbytes
+    finally:
+        notes.close()
+    return notes, lines[0], nbytes
+
+
+def _validate_jobs(
+    ranges: list[Range], jobs: int, limit: int, bar: Callable[[int], object] | None
+) -> Iterator[tuple[str, str, str]]:
+    """The bad events of a file's ranges, read by ``jobs`` workers, in file order with file-absolute lines."""
+    from ._jobs import imap
+
+    base = 0
+    with _scratch() as scratch:
+        results = imap(_validate_job, [(rng, limit, scratch) for rng in ranges], jobs)
+        try:
+            for notes, lines, nbytes in results:
+                if bar is not None:
+                    bar(nbytes)
+                yield from notes.read(base)
+                base += lines
+        finally:
+            results.close()  # type: ignore[attr-defined]
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     _check_inputs(args.files)
     bad = 0
     bar = _progress(args.files, args.progress)
     for path in args.files:
         try:
+            ranges = _ranges(path, args)
+            if ranges is not None:
+                for line, offset, msg in _validate_jobs(ranges, _jobs_of(args), args.max_errors, bar):
+                    bad += 1
+                    print(f"{path}:{line}:{offset}: {msg}")
+                    if args.max_errors and bad >= args.max_errors:
+                        print(f"{PROG}: stopped after {bad} errors (--max-errors)", file=sys.stderr)
+                        return 1
+                continue
             for _, batch in _read([path], args, "replace", bar):
                 if InvalidEvent not in set(map(type, batch)):
                     continue

@@ -216,30 +216,48 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     return pool
 
 
+def _kill(jobs: int) -> None:
+    """Stop a pool's workers now (what they were doing is no longer wanted) and forget the pool."""
+    pool = _pools.pop(jobs, None)
+    if pool is None:
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(5)
+
+
 @atexit.register
 def _shutdown() -> None:
-    for pool in _pools.values():
-        pool.shutdown(wait=True, cancel_futures=True)
-    _pools.clear()
+    for jobs in list(_pools):
+        _kill(jobs)
 
 
 def imap(fn: Callable[..., R], tasks: list[tuple[Any, ...]], jobs: int) -> Iterator[R]:
-    """``fn(*task)`` for each task in worker processes, results in task order. Leaving the iterator early (an
-    error, a strict stop) cancels the tasks not yet started."""
+    """``fn(*task)`` for each task in worker processes, results in task order. Leaving the iterator before
+    its end (an error, a strict stop, ``--max-errors``) stops the workers still running."""
     pool = _pool(jobs)
     try:
         futures: list[Future[R]] = [pool.submit(fn, *t) for t in tasks]
     except BrokenProcessPool:
-        _pools.pop(jobs, None)
+        _kill(jobs)
         pool = _pool(jobs)
         futures = [pool.submit(fn, *t) for t in tasks]
+    done = 0
     try:
         for fut in futures:
             try:
                 yield fut.result()
             except BrokenProcessPool:
-                _pools.pop(jobs, None)
+                _kill(jobs)
                 raise
+            done += 1
     finally:
-        for fut in futures:
-            fut.cancel()
+        if done < len(futures):
+            for fut in futures:
+                fut.cancel()
+            if any(f.running() for f in futures):
+                _kill(jobs)
