@@ -984,8 +984,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     keep_invalid = fmt == "parquet" and not args.responses  # bad lines stay rows (known=false), as in to_arrow
     framed = not args.reencode and not args.responses
 
-    def items() -> Iterator[tuple[list[Any], list[bytes | None]]]:
-        for path in args.files:
+    def items(paths: list[str]) -> Iterator[tuple[list[Any], list[bytes | None]]]:
+        for path in paths:
             splitter = StreamSplitter() if args.responses else None
             for _, batch in _read([path], args, "replace", bar, raw=framed):
                 evs, raws = _split(batch, framed)
@@ -1022,9 +1022,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out = _Output(args.output, args.files)
     try:
         if fmt == "parquet":
-            _write_parquet(out, items(), args.responses)
+            _write_parquet(out, items(args.files), args.responses)
         else:
-            _write_text(out.stream, fmt, items(), args.responses)
+            writer = _TextWriter(out.stream, fmt, args.responses)
+            for path in args.files:
+                ranges = None if args.responses else _ranges(path, args)
+                if ranges is None:
+                    for batch, raws in items([path]):
+                        writer.write(batch, raws)
+                else:
+                    _convert_jobs(path, ranges, _jobs_of(args), args, fmt, framed, writer, bar)
+            writer.close()
         out.commit()
     except BaseException:
         out.abort()
@@ -1032,14 +1040,97 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_text(
-    out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool
+def _convert_job(
+    rng: Range, fmt: str, errors: str, framed: bool, scratch: str
+) -> tuple[str, _Notes, int, int, bool]:
+    """One range converted (in a worker) into a file of its own (array elements each after a comma); its
+    stderr messages in notes (strict: the bad event that stopped it); its line ends; its bytes; stopped."""
+    import tempfile
+
+    from ._jobs import decode_range
+
+    notes = _Notes(scratch)
+    lines = [0]
+    nbytes = 0
+    fd, out_path = tempfile.mkstemp(dir=scratch, suffix=".out")
+    stopped = False
+    with os.fdopen(fd, "wb") as f:
+        writer = _TextWriter(f, fmt, False, first=False)
+        try:
+            for batch, n in decode_range(rng, errors="replace", raw=framed, counter=lines):
+                nbytes += n
+                evs, raws = _split(batch, framed)
+                if InvalidEvent in set(map(type, evs)):
+                    kept: list[Any] = []
+                    kept_raw: list[bytes | None] = []
+                    for ev, r in zip(evs, raws, strict=True):
+                        if type(ev) is not InvalidEvent:
+                            kept.append(ev)
+                            kept_raw.append(r)
+                        elif errors == "strict":
+                            notes.add(ev)
+                            writer.write(kept, kept_raw)
+                            stopped = True
+                            break
+                        else:
+                            notes.add(ev, "skipped: ")
+                    if stopped:
+                        break
+                    evs, raws = kept, kept_raw
+                writer.write(evs, raws)
+        finally:
+            notes.close()
+    return out_path, notes, lines[0], nbytes, stopped
+
+
+def _convert_jobs(
+    path: str,
+    ranges: list[Range],
+    jobs: int,
+    args: argparse.Namespace,
+    fmt: str,
+    framed: bool,
+    writer: _TextWriter,
+    bar: Callable[[int], object] | None,
 ) -> None:
-    write = out.write
-    first = True
-    if fmt == "array":
-        write(b"[")
-    for batch, raws in batches:
+    """A file's events converted by ``jobs`` workers, written in file order: each range's output is copied
+    after the one before it, its messages printed with file-absolute lines; strict: the output up to the
+    first bad event, then :class:`_BadInput` for it, exactly as one job."""
+    from ._jobs import imap
+
+    base = 0
+    with _scratch() as scratch:
+        results = imap(_convert_job, [(rng, fmt, args.errors, framed, scratch) for rng in ranges], jobs)
+        try:
+            for out_path, notes, lines, nbytes, stopped in results:
+                if bar is not None:
+                    bar(nbytes)
+                msgs = list(notes.read(base)) if stopped else None
+                if msgs is None:
+                    for line, offset, msg in notes.read(base):
+                        print(f"{path}:{line}:{offset}: {msg}", file=sys.stderr)
+                writer.copy(out_path)
+                if msgs:
+                    line, offset, msg = msgs[0]
+                    raise _BadInput(f"{path}:{line}:{offset}: {msg}")
+                base += lines
+        finally:
+            results.close()  # type: ignore[attr-defined]
+
+
+class _TextWriter:
+    """Events (or responses) written as NDJSON, SSE or the elements of a JSON array. ``first=False``: every
+    array element after a comma (a worker's part of an array, see :meth:`copy`); no brackets."""
+
+    def __init__(self, out: IO[bytes], fmt: str, responses: bool, first: bool = True) -> None:
+        self.out, self.fmt, self.responses = out, fmt, responses
+        self.whole = first  # brackets around an array
+        self.first = first
+        if fmt == "array" and first:
+            out.write(b"[")
+
+    def write(self, batch: list[Any], raws: list[bytes | None]) -> None:
+        write, fmt, responses = self.out.write, self.fmt, self.responses
         for item, raw in zip(batch, raws, strict=True):
             if responses:
                 data = _response_json(item)
@@ -1061,10 +1152,32 @@ def _write_text(
                     named = b"event: " + kind.encode() + b"\n"
                 write(named + b"data: " + body + b"\n\n")
             else:
-                write((b"\n" if first else b",\n") + data)
-            first = False
-    if fmt == "array":
-        write(b"\n]\n" if not first else b"]\n")
+                write((b"\n" if self.first else b",\n") + data)
+            self.first = False
+
+    def copy(self, path: str) -> None:
+        """Append what a worker's writer (``first=False``) wrote to ``path``."""
+        with open(path, "rb") as f:
+            head = True
+            while b := f.read(1 << 20):
+                if head and self.fmt == "array" and self.first:
+                    b = b[1:]  # the comma before the array's first element
+                head = False
+                self.first = False
+                self.out.write(b)
+
+    def close(self) -> None:
+        if self.fmt == "array" and self.whole:
+            self.out.write(b"\n]\n" if not self.first else b"]\n")
+
+
+def _write_text(
+    out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool
+) -> None:
+    writer = _TextWriter(out, fmt, responses)
+    for batch, raws in batches:
+        writer.write(batch, raws)
+    writer.close()
 
 
 def _compact(raw: bytes) -> bytes:
