@@ -21,7 +21,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import msgspec
 
@@ -32,10 +32,8 @@ from ._decode import encode
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches, detect_format
+from ._jobs import Range, decode_range, imap, plan, resolve_jobs
 from ._sse import decode_sse
-
-if TYPE_CHECKING:
-    from ._jobs import Range
 
 PROG = "openresponses-msgspec"
 
@@ -398,7 +396,6 @@ class _Events:
 
 
 def _jobs_of(args: argparse.Namespace) -> int:
-    from ._jobs import resolve_jobs
 
     return resolve_jobs(getattr(args, "jobs", None))
 
@@ -406,7 +403,6 @@ def _jobs_of(args: argparse.Namespace) -> int:
 def _ranges(path: str, args: argparse.Namespace) -> list[Range] | None:
     """The byte ranges ``--jobs`` splits ``path`` into, or None: one job (``--jobs 1``, stdin, a FIFO, gzip,
     a JSON array, a file under 8 MiB). What is no event stream is refused here as one job refuses it."""
-    from ._jobs import plan
 
     jobs = _jobs_of(args)
     if jobs <= 1 or path == "-":
@@ -435,7 +431,6 @@ _NOSYNC, _TO_EOF = -2, -1
 
 def _stats_job(rng: Range, nxt: Range | None, last: bool) -> tuple[Any, ...]:
     """One range's stats (in a worker): events, responses, and how its folds meet its neighbours'."""
-    from ._jobs import decode_range
 
     evs = _Events()
     resp = _Responses()
@@ -496,7 +491,6 @@ def _stats_jobs(
 ) -> bool:
     """Stats of one file by ``jobs`` workers, added to ``evs`` and ``resp``; False (nothing added) when the
     workers' folds cannot be joined exactly: the caller reads the file in one job."""
-    from ._jobs import imap
 
     tasks = [
         (rng, ranges[k + 1] if k + 1 < len(ranges) else None, k + 2 == len(ranges)) for k, rng in enumerate(ranges)
@@ -666,7 +660,6 @@ def _scratch() -> Iterator[str]:
 
 def _validate_job(rng: Range, limit: int, scratch: str) -> tuple[_Notes, int, int]:
     """One range's bad events (in a worker), at most ``limit`` (0: all); its line ends; its bytes."""
-    from ._jobs import decode_range
 
     notes = _Notes(scratch)
     lines = [0]
@@ -690,7 +683,6 @@ def _validate_jobs(
     ranges: list[Range], jobs: int, limit: int, bar: Callable[[int], object] | None
 ) -> Iterator[tuple[str, str, str]]:
     """The bad events of a file's ranges, read by ``jobs`` workers, in file order with file-absolute lines."""
-    from ._jobs import imap
 
     base = 0
     with _scratch() as scratch:
@@ -752,7 +744,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 inp.close()
                 sources[-1] = p
         try:
-            report = audit(*sources, format=args.format)
+            report = audit(*sources, format=args.format, jobs=_jobs_of(args))
         except DecodeError as err:  # a corrupt or truncated gzip input (the message names it)
             raise _BadInput(err.msg) from None
     finally:
@@ -1040,14 +1032,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert_job(
-    rng: Range, fmt: str, errors: str, framed: bool, scratch: str
-) -> tuple[str, _Notes, int, int, bool]:
+def _convert_job(rng: Range, fmt: str, errors: str, framed: bool, scratch: str) -> tuple[str, _Notes, int, int, bool]:
     """One range converted (in a worker) into a file of its own (array elements each after a comma); its
     stderr messages in notes (strict: the bad event that stopped it); its line ends; its bytes; stopped."""
     import tempfile
-
-    from ._jobs import decode_range
 
     notes = _Notes(scratch)
     lines = [0]
@@ -1096,7 +1084,6 @@ def _convert_jobs(
     """A file's events converted by ``jobs`` workers, written in file order: each range's output is copied
     after the one before it, its messages printed with file-absolute lines; strict: the output up to the
     first bad event, then :class:`_BadInput` for it, exactly as one job."""
-    from ._jobs import imap
 
     base = 0
     with _scratch() as scratch:

@@ -14,19 +14,19 @@ Workers return aggregates, never decoded events: pickling events back costs 12x 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ._decode import DEFAULT_MAX_LINE_SIZE
 from ._decoder import decode_lines
 from ._errors import DecodeError
 from ._files import _GZIP_MAGIC, BLOCK_SIZE, _located, _ndjson, _newlines, _Parts, _relocate, _sse
+
+if TYPE_CHECKING:  # (imported when a pool starts: multiprocessing costs every command line's start otherwise)
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["MIN_SPLIT", "Range", "decode_range", "imap", "plan", "resolve_jobs"]
 
@@ -206,6 +206,9 @@ _pools: dict[int, ProcessPoolExecutor] = {}
 def _pool(jobs: int) -> ProcessPoolExecutor:
     """A pool of ``jobs`` worker processes, kept for the next call (forkserver where the platform has it:
     no state of the caller's is inherited; spawn elsewhere)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = _pools.get(jobs)
     if pool is None:
         methods = multiprocessing.get_all_start_methods()
@@ -239,6 +242,8 @@ def _shutdown() -> None:
 def imap(fn: Callable[..., R], tasks: list[tuple[Any, ...]], jobs: int) -> Iterator[R]:
     """``fn(*task)`` for each task in worker processes, results in task order. Leaving the iterator before
     its end (an error, a strict stop, ``--max-errors``) stops the workers still running."""
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = _pool(jobs)
     try:
         futures: list[Future[R]] = [pool.submit(fn, *t) for t in tasks]
