@@ -41,6 +41,7 @@ from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, encode
 from ._decoder import Decoder, Event, Framed, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
+from ._jobs import map_batches
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
@@ -72,6 +73,7 @@ __all__ = [
     "Framed",
     "iter_events",
     "iter_batches",
+    "map_batches",
     "DEFAULT_MAX_EVENT_SIZE",
     "DEFAULT_MAX_LINE_SIZE",
     "EVENT_TYPES",
