@@ -502,7 +502,8 @@ def audit(
     for source in sources:
         ranges = None
         if n_jobs > 1 and isinstance(source, (str, os.PathLike)):
-            ranges = plan(source, format or _head_format(source), n_jobs)
+            path = os.fspath(source)
+            ranges = plan(path, format or _head_format(path), n_jobs)
         if ranges is not None:
             base = 0
             for ev_n, bad_n, counts, firsts, kinds, lines in imap(_audit_job, [(rng,) for rng in ranges], n_jobs):
@@ -513,7 +514,7 @@ def audit(
                         tally.counts[key] += n
                     else:
                         tally.counts[key] = n
-                        tally.first[key] = f"{os.fspath(source)}:{firsts[key] + base}"
+                        tally.first[key] = f"{path}:{firsts[key] + base}"
                         tally.kinds[key] = kinds[key]
                 base += lines
             continue

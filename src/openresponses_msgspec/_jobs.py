@@ -18,7 +18,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 
 from ._decode import DEFAULT_MAX_LINE_SIZE
 from ._decoder import decode_lines
@@ -70,14 +70,14 @@ def resolve_jobs(jobs: int | None) -> int:
     return jobs or os.cpu_count() or 1
 
 
-def plan(path: Any, fmt: str | None, jobs: int) -> list[Range] | None:
+def plan(path: object, fmt: str | None, jobs: int) -> list[Range] | None:
     """The byte ranges of ``path`` for ``jobs`` workers, or None when it is read in one job: one job asked
     for, not a regular file (stdin, a FIFO, a device), smaller than :data:`MIN_SPLIT`, gzip, a JSON array,
     or no cut point found."""
     if jobs <= 1 or fmt not in ("ndjson", "sse") or not isinstance(path, (str, os.PathLike)):
         return None
     p = os.fspath(path)
-    if p == "-":
+    if not isinstance(p, str) or p == "-":
         return None
     try:
         st = os.stat(p)
@@ -102,7 +102,7 @@ def plan(path: Any, fmt: str | None, jobs: int) -> list[Range] | None:
     return [Range(p, fmt, a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
-def _cut_after(f: Any, pos: int, size: int, fmt: str) -> int | None:
+def _cut_after(f: IO[bytes], pos: int, size: int, fmt: str) -> int | None:
     """The first cut point at or after ``pos``: the end of a LF (NDJSON), of the LF of a blank line (SSE)."""
     # (start a little before pos: a blank line's pattern may begin there)
     at = max(0, pos - 2)
@@ -345,7 +345,7 @@ def map_batches(
     ):
         if failed is not None:
             raise _located(failed, lines, 0, index) from None
-        out.append(result)
+        out.append(cast("R", result))  # (None only beside an error)
         lines += counted
         index += events
     return out
