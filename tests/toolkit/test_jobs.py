@@ -50,12 +50,12 @@ def _break(data: bytearray, span: tuple[int, int]) -> None:
 def _edge_file(tmp: Path, events: list[dict[str, Any]], fmt: str, jobs: int, *, crlf: bool, blanks: bool) -> Path:
     """A file whose events right before and right after each of the ``jobs`` ranges' cut points are bad."""
     data = corpus.ndjson(events) if fmt == "ndjson" else corpus.sse(events)
-    if blanks:  # runs of blank lines (spaces, tabs) here and there, a blank run at the start too
+    if blanks:  # runs of blank lines (spaces, tabs) here and there, a blank run at the start too, a BOM
         sep = b"\n" if fmt == "ndjson" else b"\n\n"
         parts = data.split(sep)
         for i in range(0, len(parts), 97):
             parts[i] = (b"\n  \t\n\n\n" if fmt == "ndjson" else b"\n\n\n") + parts[i]
-        data = sep.join(parts)
+        data = b"\xef\xbb\xbf" + sep.join(parts)  # (and a BOM before it all)
     if crlf:
         data = data.replace(b"\n", b"\r\n")
     path = tmp / f"edge{jobs}{'-crlf' if crlf else ''}{'-blank' if blanks else ''}.{fmt}"
