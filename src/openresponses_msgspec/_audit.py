@@ -502,6 +502,7 @@ def audit(
     events = malformed = 0
     for source in sources:
         ranges = None
+        path = ""
         if n_jobs > 1 and isinstance(source, (str, os.PathLike)):
             path = os.fspath(source)
             ranges = plan(path, format or _head_format(path), n_jobs)

@@ -511,7 +511,7 @@ def _stats_jobs(
             if sync not in {at for at, clean, _ in head if clean} and not (sync == 0 and not head):
                 return False
             for at, _, summary in head:
-                if at >= sync:  # type: ignore[operator]
+                if at >= sync:
                     file_resp.add(summary)
         file_resp.merge(r_resp)
         sync = r_sync

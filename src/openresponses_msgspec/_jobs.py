@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 
+from ._bytes import BOM as _BOM
 from ._bytes import DEFAULT_MAX_LINE_SIZE
 from ._decoder import decode_lines
 from ._errors import DecodeError
 from ._files import (
-    _BOM,
     _GZIP_MAGIC,
     BLOCK_SIZE,
     Format,
