@@ -42,6 +42,7 @@ EPILOG = f"""\
 examples:
   {PROG} demo --events 20000
   {PROG} stats log.ndjson.gz --json
+  {PROG} stats big.ndjson --jobs 0   (a worker process per CPU, each on a byte range)
   {PROG} validate capture.sse --max-errors 5
   {PROG} check capture.sse log.ndjson.gz
   {PROG} convert log.sse -o log.parquet
