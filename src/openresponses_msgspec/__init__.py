@@ -36,14 +36,15 @@ from ._accumulate import (
 )
 from ._audit import AuditFinding, AuditReport, audit
 from ._builtins import to_builtins
+from ._bytes import DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_SIZE
 from ._conformance import RULES, ConformanceChecker, Rule, Violation, check_events
-from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, encode
 from ._decoder import Decoder, Event, Framed, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
+from ._kernel import Buffer, encode
 from ._models import *  # noqa: F403 - every generated Struct is public
 from ._models import EVENT_TYPES, FAMILIES, StreamEvent
-from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, aiter_sse, decode_sse, iter_sse
+from ._sse import SSEDecoder, aiter_sse, decode_sse, iter_sse
 from ._telemetry import (
     GENAI_SEMCONV_VERSION,
     AttributeValue,

@@ -26,6 +26,7 @@ from typing import IO, Any, Literal, Union, cast
 import msgspec
 
 from ._builtins import JSONValue
+from ._bytes import BOM
 from ._errors import DecodeError
 from ._models import EVENT_TYPES
 
@@ -395,7 +396,7 @@ def _blocks(chunks: Iterator[bytes], format: str | None) -> Iterator[tuple[bytes
 
 def _no_bom(data: bytes) -> bytes:
     """A UTF-8 byte order mark at the start is no part of the first event (its line number stays 1)."""
-    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    return data[3:] if data[:3] == BOM else data
 
 
 def _format(buf: Any) -> str:

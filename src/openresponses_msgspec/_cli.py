@@ -29,10 +29,11 @@ import msgspec
 from . import _startup, corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
 from ._builtins import JSONValue, _lenient_json, to_builtins
-from ._decode import encode
+from ._bytes import BOM, JSON_WS
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches
+from ._kernel import encode
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -125,7 +126,6 @@ def _check_inputs(paths: list[str]) -> None:
 _HEAD = 64 << 10  # bytes looked at to tell an event stream from an error body, an HTML page or nothing
 _SSE_FIELD = re.compile(rb"^(?:data|event|id|retry)[ \t]*(?::|\r?$)|^:", re.M)
 _TITLE = re.compile(rb"<title[^>]*>\s*(.*?)\s*</title>", re.I | re.S)
-_WS = b" \t\r\n"
 
 
 class _Input:
@@ -194,7 +194,7 @@ class _Input:
 
 def _told(head: bytes) -> bool:
     """Whether the first bytes (not the whole input) are enough to tell an event stream from other bodies."""
-    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    s = head.removeprefix(BOM).lstrip(JSON_WS)
     if not s:
         return False
     if s[:1] in (b"<", b"["):
@@ -216,7 +216,7 @@ def _not_a_stream(inp: _Input) -> str | None:
     if not inp.first:
         return "empty input: no events"
     head = inp.head()
-    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    s = head.removeprefix(BOM).lstrip(JSON_WS)
     if not s:
         return "empty input: no events (only whitespace)" if inp.whole() else None
     if s[:1] == b"<":

@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from ._bytes import BYTE_POS
+
 __all__ = [
     "DecodeError",
     "InvalidEvent",
@@ -18,7 +20,6 @@ __all__ = [
 ]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
-_POS_RE = re.compile(r"\(byte (\d+)\)$")
 
 
 class DecodeError(ValueError):
@@ -73,7 +74,7 @@ class DecodeError(ValueError):
             if prefix != "$":
                 msg = f"{msg} - at `{path}`"
         pos = None
-        p = _POS_RE.search(msg)
+        p = BYTE_POS.search(msg)
         if p:
             pos = int(p.group(1))
             if "trailing characters" in msg:  # msgspec reports one past the first trailing byte

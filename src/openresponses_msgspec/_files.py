@@ -27,9 +27,15 @@ from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
-from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, Framed, check_line_size, is_blank, too_long
+from ._bytes import BOM as _BOM
+from ._bytes import BYTE_POS as _BYTE
+from ._bytes import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, count_newlines, is_blank
+from ._bytes import JSON_WS as _WS
+from ._bytes import JSON_WS_SET as _WS_SET
 from ._decoder import Decoder, Event, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
+from ._kernel import Framed, check_errors
+from ._ndjson import check_line_size, too_long
 from ._sse import SSEDecoder
 
 __all__ = ["BLOCK_SIZE", "Format", "Source", "detect_format", "iter_batches", "iter_events"]
@@ -44,14 +50,10 @@ BLOCK_SIZE = 1 << 20  # bytes read (or sliced) at a time
 _SSE_FEED = 4 << 20  # bytes per SSEDecoder.feed call
 _BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
 _GZIP_MAGIC = b"\x1f\x8b"
-_WS = b" \t\r\n"
-_WS_SET = frozenset(_WS)
 _WS_BYTES = (b" ", b"\t", b"\r", b"\n")
 _PAD = b"\0 \t\r\n"  # what may follow a gzip member (see _gunzip)
 _GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
 _GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
-_BYTE = re.compile(r"\(byte \d+\)$")
-_BOM = b"\xef\xbb\xbf"
 _LFS = b"\n" * (1 << 18)
 _HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
@@ -61,8 +63,7 @@ _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes 
 def _check(format: str | None, errors: str, batch_size: int) -> None:
     if format not in (None, "ndjson", "sse", "array"):
         raise ValueError(f"format must be 'ndjson', 'sse', 'array' or None, not {format!r}")
-    if errors not in ("strict", "replace"):
-        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    check_errors(errors)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
 
@@ -444,8 +445,7 @@ def _newlines(data: bytes | bytearray | memoryview) -> int:
     for i in range(0, n, 1 << 18):
         j = min(n, i + (1 << 18))
         if b.count(b"\n", i, i + 2048) < 16:
-            piece = b[i:j] if i or j < n else b
-            total += len(piece) - len(piece.replace(b"\n", b""))
+            total += count_newlines(b, i, j)
         elif b.startswith(_LFS[: j - i], i):  # a run of empty lines: one memcmp
             total += j - i
         else:

@@ -20,12 +20,11 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, Literal, cast, overload
 
-from ._decode import Framed, paused
+from ._bytes import BOM as _BOM
 from ._decoder import Decoder
 from ._errors import DecodeError, InvalidEvent
+from ._kernel import Framed, check_errors, paused
 from ._values import DEFAULT, bulk_values, decode_value
-
-_BOM = b"\xef\xbb\xbf"
 
 __all__ = [
     "ConfluentDeserializer",
@@ -129,8 +128,7 @@ class KafkaInvalidEvent(InvalidEvent):
 def _check(format: str, errors: str) -> None:
     if format not in ("event", "ndjson", "sse"):
         raise ValueError(f"format must be 'event', 'ndjson' or 'sse', not {format!r}")
-    if errors not in ("strict", "replace"):
-        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    check_errors(errors)
 
 
 class _Codec:

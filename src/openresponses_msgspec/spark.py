@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
+from ._bytes import JSON_WS as _WS
+from ._bytes import count_newlines
 from ._decoder import Framed, decode_lines
 from ._errors import InvalidEvent
 from ._sse import decode_sse
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["EVENT_SCHEMA", "decode_arrow", "decode_values", "event_schema"]
 
 _SSE_STARTS = (b"data:", b"event:", b"id:", b"retry:", b":")
-_WS = b" \t\r\n"
 
 
 def event_schema() -> StructType:
@@ -66,7 +67,7 @@ def decode_values(values: list[bytes], *, raw: bool = False) -> list[Any] | list
     ``raw=True``: :class:`~openresponses_msgspec.Framed` ``(event, raw)`` pairs, ``raw`` each event's own bytes
     (the value, the NDJSON line, the SSE event's data)."""
     joined = b"\n".join(values)
-    if len(joined) - len(joined.replace(b"\n", b"")) == len(values) - 1 and not _is_sse(joined):
+    if count_newlines(joined, 0, len(joined)) == len(values) - 1 and not _is_sse(joined):
         out: list[Any] = decode_lines(joined, errors="replace", raw=raw)  # one line per value (blanks skipped)
         for i, item in enumerate(out):
             ev = item[0] if raw else item

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from openresponses_msgspec import corpus
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fuzz_invariants import (
     array_of,
     check_array,

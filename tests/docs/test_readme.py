@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 MARK = "<!-- README snippet: runs in tests/test_readme.py -->"
 SNIPPETS = re.findall(re.escape(MARK) + r"\n```python\n(.*?)\n```", README.read_text(), re.S)
 

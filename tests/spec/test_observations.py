@@ -15,7 +15,7 @@ import pytest
 import openresponses_msgspec as orm
 from openresponses_msgspec import EVENT_TYPES, decode, encode
 
-TABLE = Path(__file__).resolve().parents[1] / "tools" / "observations.toml"
+TABLE = Path(__file__).resolve().parents[2] / "tools" / "observations.toml"
 OBSERVATIONS = tomllib.loads(TABLE.read_text())["observation"]
 CASES = [(o["id"], i, line) for o in OBSERVATIONS for i, line in enumerate(o["examples"])]
 

@@ -346,7 +346,7 @@ README_FILES = {
 
 
 def test_the_readme_audit_example_prints_what_it_shows(tmp_path: Path) -> None:
-    text = Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
+    text = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
     m = re.search(r"```bash\n(openresponses-msgspec audit [^\n]*)\n```\n```text\n(.*?)```", text, re.S)
     assert m, "README: the audit example"
     for name, data in README_FILES.items():

@@ -180,7 +180,7 @@ def test_last_event_id_through_every_entry_point() -> None:
 def test_services_missing_redis_server_leaks_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: start() opened its log file, then raised from _argv(): the file stayed open (a ResourceWarning
     that failed an unrelated test) and the test that started it errored instead of skipping."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
     try:
         import services
     finally:

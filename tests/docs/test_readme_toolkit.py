@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _BLOCK = re.compile(r"<!-- example: (\w+) -->\n```(python|bash)\n(.*?)```\n[^\n]*\n```text\n(.*?)```", re.S)
 
 

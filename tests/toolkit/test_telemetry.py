@@ -366,7 +366,7 @@ def test_the_usage_worker_records_a_span_and_metrics_per_stream() -> None:
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "usage_worker.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / "usage_worker.py"
     mod = sys.modules.get("usage_worker")
     if mod is None:
         spec = importlib.util.spec_from_file_location("usage_worker", path)

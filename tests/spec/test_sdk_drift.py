@@ -18,7 +18,7 @@ import sdk_walk
 
 import openresponses_msgspec as orm
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Deliberate exceptions: "<walk line>": "why the model does not keep it". Reviewed: each entry must still be
 # drift (a stale entry fails below), so the list only holds what is true of the pinned SDKs. Empty at

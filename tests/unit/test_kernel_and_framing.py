@@ -204,11 +204,12 @@ class TestDecodeLines:
     @pytest.mark.parametrize("kind", ["text", "image"])
     def test_fast_and_exact_paths_agree(self, kind: str) -> None:
         """Short lines take msgspec's whole-buffer decode_lines, long ones the per-line loop: same result."""
-        from openresponses_msgspec._decode import _decode_lines_exact
+        from openresponses_msgspec._kernel import DEFAULT
+        from openresponses_msgspec._ndjson import decode_lines_exact
 
         data = corpus.ndjson(corpus.events(kind, 400, image_kb=2))
         exact: list[object] = []
-        _decode_lines_exact(data, 0, len(data), 0, exact, "strict", False)
+        decode_lines_exact(data, 0, len(data), 0, exact, "strict", False, DEFAULT)
         assert decode_lines(data) == exact and len(exact) == 400
 
     @pytest.mark.parametrize("sep", [b"\n", b"\r\n"])

@@ -379,7 +379,7 @@ def test_sse_raw_large_stream_bulk_regions(monkeypatch: pytest.MonkeyPatch) -> N
     commented = b"".join(
         b"data: " + line + b"\n\n" + (b": ping\n\n" if i % 40 == 0 else b"") for i, line in enumerate(lines)
     )
-    from openresponses_msgspec._decode import RawKernel
+    from openresponses_msgspec._kernel import RawKernel
 
     regions: list[int] = []  # events per bulk region decoded (-1: a region given up, then frame by frame)
     frames = RawKernel.frames
@@ -463,7 +463,7 @@ def test_raw_deep_nesting_under_a_raised_recursion_limit() -> None:
 def test_raw_pauses_and_restores_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
-    import openresponses_msgspec._decode as dec
+    import openresponses_msgspec._kernel as dec
 
     data = orm.corpus.ndjson(orm.corpus.events("text", 8000))  # over 256 KiB: paired with the collector paused
     assert gc.isenabled() and len(data) > 1 << 18

@@ -161,7 +161,7 @@ def union_sources(specs: dict[str, Schemas], doc: dict[str, Any]) -> dict[str, d
     }
 
 
-OBSERVATIONS = tomllib.loads((Path(__file__).resolve().parents[1] / "tools" / "observations.toml").read_text())[
+OBSERVATIONS = tomllib.loads((Path(__file__).resolve().parents[2] / "tools" / "observations.toml").read_text())[
     "observation"
 ]
 
@@ -412,7 +412,7 @@ def test_generated_module_is_up_to_date(specs: dict[str, Schemas]) -> None:
 def _generator() -> Any:
     import importlib.util
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "generate_models.py"
+    path = Path(__file__).resolve().parents[2] / "tools" / "generate_models.py"
     spec = importlib.util.spec_from_file_location("generate_models", path)
     assert spec and spec.loader
     gen = importlib.util.module_from_spec(spec)

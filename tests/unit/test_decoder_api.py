@@ -378,11 +378,11 @@ _MIX_LINES = [GEN, DELTA, _KEEP, _NESTED, b"", b"  ", b"{}", b'{"type":', GEN + 
 
 
 def _exact(data: bytes, decoder: Decoder[object] | None = None) -> list[object]:
-    from openresponses_msgspec._decode import _decode_lines_exact
+    from openresponses_msgspec._ndjson import decode_lines_exact
 
     out: list[object] = []
     kernel = (decoder or Decoder())._kernel
-    _decode_lines_exact(data, 0, len(data), 0, out, "replace", False, kernel)
+    decode_lines_exact(data, 0, len(data), 0, out, "replace", False, kernel)
     return out
 
 
