@@ -315,7 +315,8 @@ def _schema(columns: dict[str, str]) -> pyarrow.Schema:
         "bool": pa.bool_(),
         "binary": pa.binary(),
     }
-    return pa.schema([pa.field(name, types[t]) for name, t in columns.items()])
+    schema: pyarrow.Schema = pa.schema([pa.field(name, types[t]) for name, t in columns.items()])
+    return schema
 
 
 def _array(pa: Any, values: list[Any], typ: Any) -> Any:
@@ -346,7 +347,8 @@ def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.T
     for row in rows:
         for name, append in appends:
             append(row[name])
-    return pa.Table.from_arrays([_array(pa, cols[f.name], f.type) for f in schema], schema=schema)
+    table: pyarrow.Table = pa.Table.from_arrays([_array(pa, cols[f.name], f.type) for f in schema], schema=schema)
+    return table
 
 
 # -- to_arrow, class by class --------------------------------------------------------------------------------
@@ -462,8 +464,9 @@ def _response_columns(rs: list[Any]) -> dict[str, list[Any]]:
     }
 
 
-def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
-    evs: list[Any] = cast("list[Any]", events) if type(events) is list else list(events)
+def _split_pairs(events: Iterable[Any], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
+    # pyright narrows by `type(...) is list` to list[Unknown] (mypy: list[Any]); a cast would be redundant to mypy
+    evs: list[Any] = events if type(events) is list else list(events)  # pyright: ignore[reportUnknownVariableType]
     if evs and isinstance(evs[0], tuple):  # (event, raw) pairs, e.g. Framed
         if raw is not None:
             raise TypeError("to_arrow: raw= given with (event, raw) pairs")
@@ -518,7 +521,8 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
     schema: Any = _schema(EVENT_COLUMNS)  # as Any like `pa`: the stubs' Field is unparametrised
     n = len(evs)
     if n == 0:
-        return schema.empty_table()
+        empty: pyarrow.Table = schema.empty_table()
+        return empty
     classes = list(map(type, evs))
     kinds = set(classes)
     plans = {c: _plan(c) for c in kinds}
@@ -644,9 +648,10 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
             if raw_list[i] is None:
                 raw_list[i] = _enc(evs[i])
         arrays["raw"] = pa.array(raw_list, pa.binary())
-    return pa.Table.from_arrays(
+    table: pyarrow.Table = pa.Table.from_arrays(
         [arrays[f.name] if f.name in arrays else pa.nulls(n, f.type) for f in schema], schema=schema
     )
+    return table
 
 
 def responses_to_arrow(accumulators: Iterable[ResponseAccumulator]) -> pyarrow.Table:
