@@ -26,8 +26,9 @@ from typing import IO, Any, Literal, Union, cast
 import msgspec
 
 from ._builtins import JSONValue
-from ._bytes import BOM
+from ._bytes import BOM, RAW_ARRAY
 from ._errors import DecodeError
+from ._files import iter_events
 from ._models import EVENT_TYPES
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
@@ -464,7 +465,7 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
                 yield data, start
     else:
         try:
-            items = msgspec.json.decode(buf, type=list[msgspec.Raw])
+            items = RAW_ARRAY.decode(buf)
         except msgspec.DecodeError:  # broken somewhere: the elements up to the break, then the break itself
             yield from _array_up_to_break(buf)
             return
@@ -475,8 +476,6 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
 def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
     """The elements of an array that does not parse, as far as it parses; then one malformed piece (``b""``)
     standing for the rest, so that the break is counted instead of the source reading as empty."""
-    from ._files import iter_events
-
     try:
         for _, raw in iter_events(io.BytesIO(bytes(buf)), format="array", errors="replace", raw=True):
             yield raw, -1

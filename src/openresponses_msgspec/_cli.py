@@ -26,10 +26,12 @@ from typing import IO, Any, NoReturn, cast
 
 import msgspec
 
-from . import _startup, corpus
-from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
+from . import _startup, arrow, corpus
+from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
+from ._audit import audit
 from ._builtins import JSONValue, _lenient_json, to_builtins
 from ._bytes import BOM, JSON_WS
+from ._conformance import RULES, ConformanceChecker
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches
@@ -449,8 +451,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Every wire tag and field of the input that the model does not keep (issue #18); exit 1 if any."""
-    from ._audit import audit
-
     _check_inputs(args.files)
     sources: list[Any] = []
     try:
@@ -475,8 +475,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Protocol conformance (issue #21): every broken lifecycle rule as FILE:N: rule: message, a summary per
     rule; exit 1 if a fatal rule was broken (any rule with --strict)."""
-    from ._conformance import RULES, ConformanceChecker
-
     _check_inputs(args.files)
     by_rule: Counter[str] = Counter()
     found: list[dict[str, Any]] = []
@@ -664,9 +662,7 @@ def _same_file(path: str, st: os.stat_result) -> bool:
 
 
 def _response_json(acc: ResponseAccumulator) -> bytes:
-    from .arrow import response_row
-
-    row = response_row(acc)
+    row = arrow.response_row(acc)
     for k in ("function_calls", "problems", "response"):
         if row[k] is not None:
             row[k] = _lenient_json(row[k])
@@ -785,8 +781,6 @@ def _compact(raw: bytes) -> bytes:
 def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
     import pyarrow.parquet as pq
 
-    from . import arrow
-
     schema = arrow.RESPONSE_SCHEMA if responses else arrow.EVENT_SCHEMA
     with pq.ParquetWriter(out.stream, schema) as writer:
         for batch, raws in batches:
@@ -893,8 +887,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
         f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s"
     )
-
-    from ._accumulate import accumulate
 
     times = []
     accs: list[ResponseAccumulator] = []

@@ -131,7 +131,7 @@ class Decoder(DecoderBase[T_co]):
         try:
             return self._kernel.one(data)  # type: ignore[no-any-return]
         except DecodeError as err:
-            raise err._located(raw=bytes(data)) from None
+            raise err.relocated(raw=bytes(data)) from None
 
     @overload
     def decode_lines(

@@ -155,5 +155,15 @@ def test_unseen_omission_keeps_the_event_typed() -> None:
     ev = decode(b'{"type":"response.mcp_call_arguments.delta","delta":"{"}')
     assert type(ev) is orm.ResponseMcpCallArgumentsDeltaEvent and ev.delta == "{"
     assert ev.item_id is None and ev.sequence_number is None
-    ev = decode(b'{"type":"response.output_item.done","item":{"type":"function_call"}}')
-    assert type(ev.item) is orm.FunctionCallItem and ev.item.name is None
+    ev = decode(b'{"type":"response.output_item.done","item":{"type":"function_call","call_id":"c"}}')
+    # a nested object lacking a field every source requires (and no server was seen to omit) is kept in its
+    # slot as an InvalidValue naming the field; the event itself stays typed (docs/model.md)
+    assert type(ev) is orm.ResponseOutputItemDoneEvent and ev.output_index is None
+    assert isinstance(ev.item, orm.InvalidValue) and ev.item.type == "function_call"
+    assert ev.item.raw == b'{"type":"function_call","call_id":"c"}'
+    assert str(ev.item.error) == "Object missing required field `name` - at `$.item`"
+    ev = decode(
+        b'{"type":"response.output_item.done","item":{"type":"function_call","call_id":"c","name":"f",'
+        b'"arguments":"{}"}}'
+    )
+    assert type(ev.item) is orm.FunctionCallItem and (ev.item.name, ev.item.id, ev.item.status) == ("f", None, None)

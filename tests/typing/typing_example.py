@@ -82,7 +82,8 @@ for e in events:
         case ResponseCompletedEvent(response=response):
             assert_type(e, ResponseCompletedEvent)
             usage = response.usage  # a nested value that fails validation is kept as an InvalidValue
-            if isinstance(usage, Usage) and usage.output_tokens is not None:
+            if isinstance(usage, Usage):
+                assert_type(usage.output_tokens, int)  # every spec requires it, no server omits it
                 usage_out = usage.output_tokens
         case ResponseOutputTextDeltaEvent(delta=delta):
             assert_type(delta, str)
