@@ -626,7 +626,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             self._steering = []
         self._steering.append(ev)
 
-    def _on_other(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+    def _on_default(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        """Any event without a handler of its own: it says the response is running (nothing to fold)."""
         if self._status == "queued":
             self._status = "in_progress"
 
@@ -1067,7 +1068,7 @@ def _rebuild_item(item: Any, item_id: str, parts: dict[tuple[str, int], _Part]) 
 def _specs() -> dict[type, tuple[Any, ...]]:
     """event class -> what the fold does with it: ``(code, tag, handler or channel, ...)``."""
     acc = ResponseAccumulator
-    out: dict[type, tuple[Any, ...]] = {cls: (_EVENT, t, acc._on_other) for t, cls in EVENT_TYPES.items()}
+    out: dict[type, tuple[Any, ...]] = {cls: (_EVENT, t, acc._on_default) for t, cls in EVENT_TYPES.items()}
     for t, (chan, idx, done, field) in _CHANNELS.items():
         # (code, tag, channel, getter of the part index (output_index for channels without one: a constant per
         # item, so the hot path's check is the same for every class), name of the part index or None, which

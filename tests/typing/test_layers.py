@@ -91,7 +91,7 @@ def test_a_reintroduced_circle_breaks_the_contracts(tmp_path: Path) -> None:
 
 def test_the_architecture_page_maps_every_module() -> None:
     """docs/architecture.md has a row for every module, with its layer's number and a line count within a
-    quarter of the real one (refresh it with ``wc -l src/openresponses_msgspec/*.py``)."""
+    quarter of the real one (refresh them with ``python tools/architecture_counts.py``)."""
     page = (ROOT / "docs" / "architecture.md").read_text()
     rows: dict[str, int] = {}
     for line in page.splitlines():
