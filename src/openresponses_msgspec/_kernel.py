@@ -21,7 +21,7 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar
 import msgspec
 
 from . import _scan
-from ._bytes import BYTE_POS, JSON_WS, RAW_ARRAY, count_newlines, utf8_error, utf8_valid
+from ._bytes import BYTE_POS, JSON_WS, RAW_ARRAY, count_newlines, utf8_error
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._gc import run_paused
 from ._lenient import decode_struct, probe_tag
@@ -401,7 +401,7 @@ def can_decode_directly(data: bytes | bytearray, valid_utf8: bool | None = None)
         return False
     if valid_utf8 is not None:
         return valid_utf8
-    return data.isascii() or utf8_valid(data)
+    return data.isascii() or _scan.utf8_valid(data, 0, len(data))
 
 
 class RawKernel:
