@@ -24,7 +24,8 @@ API (the model classes follow it):
 
 from __future__ import annotations
 
-from . import _startup, corpus  # noqa: F401 - _startup first: Ctrl-C while the command line starts, exit 130
+# _startup first: Ctrl-C while the command line starts, exit 130
+from . import _startup, corpus  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 # isort: split
 from . import _models

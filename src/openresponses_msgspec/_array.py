@@ -144,7 +144,7 @@ def _array_elements(data: bytes | bytearray) -> list[tuple[int, int]]:
 def _deep_array(kernel: Kernel, data: Any, errors: str, valid_utf8: bool) -> list[Any]:
     """decode_array when an element nests too deep for msgspec's framing: each element on its own (the
     deep one reported as too deep, in place with ``errors="replace"``)."""
-    whole = bytes(data) if isinstance(data, memoryview) else data
+    whole = bytes(data) if isinstance(data, memoryview) else data  # pyright: ignore[reportUnknownArgumentType]
     out: list[Any] = []
     line, counted = 1, 0
     for index, (start, end) in enumerate(_array_elements(whole)):
@@ -186,7 +186,7 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
             passed[0] = i + 1
             return bad_framed(kernel, err, raw, errors, index=i, offset=offset, line=line)
 
-    direct = can_decode_directly(data, valid_utf8)  # type: ignore[arg-type]
+    direct = can_decode_directly(data, valid_utf8)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     if direct:  # a clean array: msgspec decodes it in one call, faster than element by element
         try:
             events = kernel.array_decoder.decode(data)

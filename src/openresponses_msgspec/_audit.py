@@ -565,12 +565,21 @@ def _scan(
         line_at = _LineCounter(buf, base)
         for raw, off in _events(buf, fmt):
             events += 1
+            # where it is, told only for a finding: the values bound now (defaults), the line counted then
             if off >= 0:
-                where: Any = lambda o=off, n=name, la=line_at: f"{n}:{la(o)}"  # noqa: E731
+
+                def at_offset(o: int = off, n: str = name, la: _LineCounter = line_at) -> str:
+                    return f"{n}:{la(o)}"
+
+                where: Callable[[], str] = at_offset
             else:
-                where = lambda r=raw, n=name, la=line_at: f"{n}:{la(la.find(r))}"  # noqa: E731
+
+                def at_element(r: bytes = raw, n: str = name, la: _LineCounter = line_at) -> str:
+                    return f"{n}:{la(la.find(r))}"
+
+                where = at_element
             try:
-                ev = strict.decoder.decode(raw)
+                ev: object = strict.decoder.decode(raw)
             except (msgspec.ValidationError, msgspec.DecodeError):
                 if not _slow(raw, tally, where, strict):
                     malformed += 1

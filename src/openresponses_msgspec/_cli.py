@@ -21,7 +21,7 @@ import sys
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any, NoReturn, cast
 
 import msgspec
@@ -499,7 +499,7 @@ def _stats_jobs(
     tasks = [
         (rng, ranges[k + 1] if k + 1 < len(ranges) else None, k + 2 == len(ranges)) for k, rng in enumerate(ranges)
     ]
-    results = []
+    results: list[tuple[Any, ...]] = []
     for r in imap(_stats_job, tasks, jobs):
         results.append(r)
         if bar is not None:
@@ -650,7 +650,7 @@ class _Notes:
 
 
 @contextlib.contextmanager
-def _scratch() -> Iterator[str]:
+def _scratch() -> Generator[str, None, None]:
     """A temporary directory for the workers' files (removed with whatever a stopped worker left in it)."""
     import shutil
     import tempfile
@@ -698,7 +698,7 @@ def _validate_jobs(
                 yield from notes.read(base)
                 base += lines
         finally:
-            results.close()  # type: ignore[attr-defined]
+            results.close()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -1101,7 +1101,7 @@ def _convert_jobs(
                     raise _BadInput(f"{path}:{line}:{offset}: {msg}")
                 base += lines
         finally:
-            results.close()  # type: ignore[attr-defined]
+            results.close()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 class _TextWriter:
@@ -1155,15 +1155,6 @@ class _TextWriter:
     def close(self) -> None:
         if self.fmt == "array" and self.whole:
             self.out.write(b"\n]\n" if not self.first else b"]\n")
-
-
-def _write_text(
-    out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool
-) -> None:
-    writer = _TextWriter(out, fmt, responses)
-    for batch, raws in batches:
-        writer.write(batch, raws)
-    writer.close()
 
 
 def _compact(raw: bytes) -> bytes:

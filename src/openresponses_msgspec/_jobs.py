@@ -41,6 +41,7 @@ from ._files import (
 
 if TYPE_CHECKING:  # (imported when a pool starts: multiprocessing costs every command line's start otherwise)
     from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.process import BaseProcess
 
 __all__ = ["MIN_SPLIT", "Range", "decode_range", "imap", "map_batches", "plan", "resolve_jobs"]
 
@@ -75,7 +76,7 @@ def plan(path: object, fmt: str | None, jobs: int) -> list[Range] | None:
     or no cut point found."""
     if jobs <= 1 or fmt not in ("ndjson", "sse") or not isinstance(path, (str, os.PathLike)):
         return None
-    p = os.fspath(path)
+    p = os.fspath(cast("str | os.PathLike[str] | os.PathLike[bytes]", path))
     if not isinstance(p, str) or p == "-":
         return None
     try:
@@ -206,7 +207,8 @@ def decode_range(
 
 def lines_before(counts: Iterable[int]) -> list[int]:
     """Each range's line base from the line ends counted in each (the prefix sums)."""
-    out, total = [], 0
+    out: list[int] = []
+    total = 0
     for c in counts:
         out.append(total)
         total += c
@@ -239,7 +241,9 @@ def _kill(jobs: int) -> None:
     pool = _pools.pop(jobs, None)
     if pool is None:
         return
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    # the pool's worker processes: a private attribute of ProcessPoolExecutor, read defensively
+    processes: dict[int, BaseProcess] = getattr(pool, "_processes", None) or {}
+    procs = list(processes.values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.is_alive():

@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
-from typing import Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast
 
 import msgspec
 
@@ -177,7 +177,8 @@ class Kernel:
         self.types = types
         self.decoder = msgspec.json.Decoder(union)  # one event, strict: the fast path
         self._lines = self.decoder.decode_lines
-        self.array_decoder = msgspec.json.Decoder(list[union])  # a whole clean JSON array at once
+        # a whole clean JSON array at once (list[union]: a type built at run time, which pyright cannot read)
+        self.array_decoder: msgspec.json.Decoder[list[Any]] = msgspec.json.Decoder(list[union])  # pyright: ignore[reportInvalidTypeForm]
         self.raw_array_decoder = RAW_ARRAY  # an array's elements, undecoded
 
     def one(self, data: bytes | bytearray | memoryview, utf8_checked: bool = False) -> Any:
@@ -345,7 +346,7 @@ class Kernel:
 # (an unknown tag, a blank line, a bad event) is handed to ``fail`` alone, and the loop goes on after it.
 
 _FRAME_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecodeError)
-_new = tuple.__new__
+_new = cast("Callable[[type[Framed[Any]], tuple[Any, bytes]], Framed[Any]]", tuple.__new__)
 
 
 def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
