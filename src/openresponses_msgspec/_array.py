@@ -48,22 +48,43 @@ def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     except RecursionError:  # an element nests deeper than msgspec may go: frame the array without it
         return _deep_array(kernel, data, errors, valid_utf8)
     out: list[Any] = []
-    whole = bytes(data) if isinstance(data, memoryview) else data
-    at = 0  # where the previous element ended: the next one is the first match after it
-    line, counted = 1, 0
+    where = ElementLocator(bytes(data) if isinstance(data, memoryview) else data)
     for index, item in enumerate(items):
         raw = bytes(item)
         try:
             out.append(kernel.one(raw, valid_utf8))
         except DecodeError as err:
-            offset = whole.find(raw, at)
-            line += count_newlines(whole, counted, offset)
-            counted = offset
-            at = offset + len(raw)
+            offset, line = where.locate(raw)
             kernel.bad(err, raw, errors, out, index=index, offset=offset, line=line)
             continue
-        at = whole.find(raw, at) + len(raw)
+        where.skip(raw)
     return out
+
+
+class ElementLocator:
+    """Where the elements of a JSON array are, found in order: each element's bytes (a ``Raw`` slice msgspec
+    framed, so they occur in the array as they are) are searched from where the previous element ended, and
+    lines are counted only up to the elements asked for (bad ones: clean arrays never pay for it)."""
+
+    __slots__ = ("data", "at", "line", "counted")
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self.data = data
+        self.at = 0  # where the previous element ended: the next one is the first match after it
+        self.line = 1  # the line of byte ``counted``
+        self.counted = 0
+
+    def skip(self, raw: bytes) -> None:
+        """Pass the next element (its bytes ``raw``) without asking where it is."""
+        self.at = self.data.find(raw, self.at) + len(raw)
+
+    def locate(self, raw: bytes) -> tuple[int, int]:
+        """``(offset, line)`` of the next element (its bytes ``raw``), and pass it."""
+        offset = self.data.find(raw, self.at)
+        self.line += count_newlines(self.data, self.counted, offset)
+        self.counted = offset
+        self.at = offset + len(raw)
+        return offset, self.line
 
 
 _ARRAY_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*+"|[\[\]{},]')
@@ -151,23 +172,21 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
         return paused(len(data), framed_pairs, _deep_array(kernel, data, errors, valid_utf8), raws)  # type: ignore[no-any-return]
     raws = list(map(bytes, items))
     del items
-    whole = bytes(data) if isinstance(data, memoryview) else data
-    located = [0, 0, 1, 0]  # elements located so far, where the next one is searched from, its line, counted
+    where = ElementLocator(bytes(data) if isinstance(data, memoryview) else data)
+    passed = [0]  # elements the locator has passed
 
     def fail(i: int, raw: bytes) -> Framed[Any] | None:
         try:
             return Framed(kernel.one(raw, valid_utf8), raw)
         except DecodeError as err:
-            k, at, line, counted = located
-            for j in range(k, i):  # (the elements before it are found in order, as decode_array does)
-                at = whole.find(raws[j], at) + len(raws[j])
-            offset = whole.find(raw, at)
-            line += count_newlines(whole, counted, offset)
-            located[:] = [i + 1, offset + len(raw), line, offset]
+            for j in range(passed[0], i):  # (the elements before it are found in order, as decode_array does)
+                where.skip(raws[j])
+            offset, line = where.locate(raw)
+            passed[0] = i + 1
             return bad_framed(kernel, err, raw, errors, index=i, offset=offset, line=line)
 
-    fast = can_decode_directly(data, valid_utf8)  # type: ignore[arg-type]
-    if fast:  # a clean array: msgspec decodes it in one call, faster than element by element
+    direct = can_decode_directly(data, valid_utf8)  # type: ignore[arg-type]
+    if direct:  # a clean array: msgspec decodes it in one call, faster than element by element
         try:
             events = kernel.array_decoder.decode(data)
         except (*MSGSPEC_ERRORS, RecursionError):
@@ -176,5 +195,5 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
             if len(events) == len(raws):
                 return paused(len(data), framed_pairs, events, raws)  # type: ignore[no-any-return]
     out: list[Any] = []
-    paused(len(data), frame_all, kernel.decoder.decode if fast else kernel.one, raws, raws, fail, out)
+    paused(len(data), frame_all, kernel.decoder.decode if direct else kernel.one, raws, raws, fail, out)
     return out

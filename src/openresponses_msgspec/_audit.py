@@ -20,13 +20,15 @@ import re
 import types
 import typing
 import zlib
-from collections.abc import Iterator
-from typing import IO, Any, Literal, Union
+from collections.abc import Callable, Iterator
+from typing import IO, Any, Literal, Union, cast
 
 import msgspec
 
-from ._bytes import BOM
+from ._builtins import JSONValue
+from ._bytes import BOM, RAW_ARRAY
 from ._errors import DecodeError
+from ._files import iter_events
 from ._jobs import imap, plan, resolve_jobs
 from ._models import EVENT_TYPES
 
@@ -95,7 +97,7 @@ class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
 # ("u", {tag: struct node}, fallback struct node or None), ("a", item node).
 
 _Node = Any
-_nodes: dict[type, _Node] = {}
+_nodes: dict[type[msgspec.Struct], _Node] = {}
 
 
 def _alternatives(tp: Any) -> list[Any]:
@@ -121,7 +123,7 @@ def _node(tp: Any) -> _Node:
     return None
 
 
-def _struct(cls: type) -> _Node:
+def _struct(cls: type[msgspec.Struct]) -> _Node:
     """("s", the wire names it keeps (its tag field too), [(wire name, node)] of the fields with a shape)."""
     node = _nodes.get(cls)
     if node is None:
@@ -129,8 +131,9 @@ def _struct(cls: type) -> _Node:
         nested: list[tuple[str, _Node]] = []
         node = ("s", keys, nested)
         _nodes[cls] = node  # before the fields: a recursive shape ends here
-        if cls.__struct_config__.tag is not None:  # type: ignore[attr-defined]
-            keys.add(cls.__struct_config__.tag_field)  # type: ignore[attr-defined]
+        cfg = cls.__struct_config__
+        if cfg.tag is not None and cfg.tag_field is not None:  # msgspec sets tag_field with tag
+            keys.add(cfg.tag_field)
         for f in msgspec.structs.fields(cls):
             keys.add(f.encode_name)
             child = _node(f.type)
@@ -141,10 +144,10 @@ def _struct(cls: type) -> _Node:
 
 # -- the strict twin: decodes, at C speed, exactly the events that lose nothing ---------------------------------
 
-_twins: dict[type, type] = {}
+_twins: dict[type[msgspec.Struct], type[msgspec.Struct]] = {}
 
 
-def _twin_type(tp: Any) -> Any:
+def _twin_type(tp: object) -> Any:
     origin = typing.get_origin(tp)
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         return _twin(tp)
@@ -157,13 +160,13 @@ def _twin_type(tp: Any) -> Any:
         return tuple[tuple(_twin_type(a) for a in args)]  # type: ignore[misc]
     if origin is list:
         return list[_twin_type(typing.get_args(tp)[0])]  # type: ignore[misc]
-    return tp
+    return tp  # pyright: ignore[reportUnknownVariableType]  # type[Unknown], left by the isinstance above
 
 
-def _twin(cls: type) -> type:
+def _twin(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
     twin = _twins.get(cls)
     if twin is None:
-        cfg = cls.__struct_config__  # type: ignore[attr-defined]
+        cfg = cls.__struct_config__
         fields = [
             (f.name, _twin_type(f.type) | None, msgspec.field(default=None, name=f.encode_name))
             for f in msgspec.structs.fields(cls)
@@ -207,7 +210,7 @@ class _Strict:
             fields,
             bases=(base,),
             tag=tag,
-            tag_field=base.__struct_config__.tag_field,  # type: ignore[attr-defined]
+            tag_field=base.__struct_config__.tag_field,
             kw_only=True,
             forbid_unknown_fields=True,
         )
@@ -228,7 +231,7 @@ class _Tally:
         self.first: dict[tuple[str, str, str | None], str] = {}
         self.kinds: dict[tuple[str, str, str | None], Kind] = {}
 
-    def add(self, key: tuple[str, str, str | None], kind: Kind, where: Any) -> None:
+    def add(self, key: tuple[str, str, str | None], kind: Kind, where: str | Callable[[], str]) -> None:
         n = self.counts.get(key)
         if n is None:
             self.counts[key] = 1
@@ -238,7 +241,9 @@ class _Tally:
             self.counts[key] = n + 1
 
 
-def _walk(v: Any, node: _Node, event: str, path: str, variant: str | None, tally: _Tally, where: Any) -> None:
+def _walk(
+    v: JSONValue, node: _Node, event: str, path: str, variant: str | None, tally: _Tally, where: Callable[[], str]
+) -> None:
     kind = node[0]
     if kind == "s":
         if type(v) is not dict:
@@ -275,10 +280,10 @@ _event_nodes: dict[str, _Node] = {}
 _plain = msgspec.json.Decoder()
 
 
-def _slow(raw: Any, tally: _Tally, where: Any, strict: _Strict) -> bool:
+def _slow(raw: Any, tally: _Tally, where: Callable[[], str], strict: _Strict) -> bool:
     """Walk one event that failed the strict twin; False when it is not a JSON object with a string type."""
     try:
-        v = _plain.decode(raw)
+        v: JSONValue = _plain.decode(raw)
     except msgspec.DecodeError:
         return False
     if type(v) is not dict or not isinstance(v.get("type"), str):
@@ -310,7 +315,7 @@ def _chunks(source: Any) -> tuple[str, Iterator[bytes], Any]:
     """(name, the input's bytes in chunks, gzip undone, thing to close). A path is read a block at a time; a
     file object or a buffer is taken whole."""
     if isinstance(source, (str, os.PathLike)):
-        f = open(source, "rb")
+        f = open(cast("str | os.PathLike[str]", source), "rb")
         reader: Any = gzip.GzipFile(fileobj=f) if f.peek(2)[:2] == b"\x1f\x8b" else f
 
         def blocks() -> Iterator[bytes]:
@@ -462,7 +467,7 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
                 yield data, start
     else:
         try:
-            items = msgspec.json.decode(buf, type=list[msgspec.Raw])
+            items = RAW_ARRAY.decode(buf)
         except msgspec.DecodeError:  # broken somewhere: the elements up to the break, then the break itself
             yield from _array_up_to_break(buf)
             return
@@ -473,8 +478,6 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
 def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
     """The elements of an array that does not parse, as far as it parses; then one malformed piece (``b""``)
     standing for the rest, so that the break is counted instead of the source reading as empty."""
-    from ._files import iter_events
-
     try:
         for _, raw in iter_events(io.BytesIO(bytes(buf)), format="array", errors="replace", raw=True):
             yield raw, -1

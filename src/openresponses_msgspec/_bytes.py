@@ -10,6 +10,8 @@ import codecs
 import re
 from typing import Any
 
+import msgspec
+
 __all__ = [
     "BOM",
     "BYTE_POS",
@@ -20,6 +22,7 @@ __all__ = [
     "KEEP_RAW",
     "LFS",
     "NONBLANK",
+    "RAW_ARRAY",
     "WINDOW",
     "count_newlines",
     "is_blank",
@@ -33,6 +36,7 @@ JSON_WS = b" \t\r\n"  # JSON's whitespace (RFC 8259): what a blank line may hold
 JSON_WS_SET = frozenset(JSON_WS)
 NONBLANK = re.compile(rb"[^ \t\r\n]")  # the first byte that is not JSON whitespace
 BYTE_POS = re.compile(r"\(byte (\d+)\)$")  # the position msgspec and this package end an error message with
+RAW_ARRAY = msgspec.json.Decoder(list[msgspec.Raw])  # a JSON array's elements as undecoded slices (framing only)
 
 # -- limits ------------------------------------------------------------------------------------------------
 

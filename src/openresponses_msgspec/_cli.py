@@ -11,6 +11,7 @@ import contextlib
 import errno
 import fnmatch
 import gzip
+import importlib
 import os
 import re
 import secrets
@@ -21,14 +22,16 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, cast
 
 import msgspec
 
-from . import _startup, corpus
-from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
-from ._builtins import _lenient_json, to_builtins
+from . import _startup, arrow, corpus
+from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
+from ._audit import audit
+from ._builtins import JSONValue, _lenient_json, to_builtins
 from ._bytes import BOM, JSON_WS
+from ._conformance import RULES, ConformanceChecker
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches, detect_format
@@ -205,7 +208,7 @@ def _told(head: bytes) -> bool:
         if nl < 0:
             return False
         try:
-            doc = _lenient_json(s[:nl])
+            doc: JSONValue = _lenient_json(s[:nl])
         except msgspec.DecodeError:
             return False
         return isinstance(doc, dict) and isinstance(doc.get("type"), str)
@@ -226,11 +229,11 @@ def _not_a_stream(inp: _Input) -> str | None:
         return f"not an event stream: an HTML page{title}, as a proxy or server error sends"
     if s[:1] == b"{" and inp.whole():
         try:
-            doc = _lenient_json(s)
+            doc: JSONValue = _lenient_json(s)
         except msgspec.DecodeError:
             return None  # NDJSON lines: the decoders tell what is wrong with them
         if isinstance(doc, dict) and not isinstance(doc.get("type"), str):
-            err = doc.get("error")
+            err: JSONValue = doc.get("error")
             if isinstance(err, dict):
                 what = ", ".join(str(err[k]) for k in ("type", "code") if isinstance(err.get(k), (str, int)))
                 msg = err.get("message")
@@ -733,8 +736,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Every wire tag and field of the input that the model does not keep (issue #18); exit 1 if any."""
-    from ._audit import audit
-
     _check_inputs(args.files)
     sources: list[Any] = []
     try:
@@ -759,8 +760,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Protocol conformance (issue #21): every broken lifecycle rule as FILE:N: rule: message, a summary per
     rule; exit 1 if a fatal rule was broken (any rule with --strict)."""
-    from ._conformance import RULES, ConformanceChecker
-
     _check_inputs(args.files)
     by_rule: Counter[str] = Counter()
     found: list[dict[str, Any]] = []
@@ -899,7 +898,7 @@ class _Output:
 
     @staticmethod
     def _wrap(f: IO[bytes], p: str) -> IO[bytes]:
-        return gzip.GzipFile(fileobj=f, mode="wb") if p.endswith(".gz") else f  # type: ignore[return-value]
+        return cast("IO[bytes]", gzip.GzipFile(fileobj=f, mode="wb")) if p.endswith(".gz") else f
 
     def commit(self) -> None:
         """Flush and close; move the temporary file over the path (created as a new file would be, mode 0666
@@ -948,9 +947,7 @@ def _same_file(path: str, st: os.stat_result) -> bool:
 
 
 def _response_json(acc: ResponseAccumulator) -> bytes:
-    from .arrow import response_row
-
-    row = response_row(acc)
+    row = arrow.response_row(acc)
     for k in ("function_calls", "problems", "response"):
         if row[k] is not None:
             row[k] = _lenient_json(row[k])
@@ -970,7 +967,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise _UsageError("Parquet needs an output file: -o FILE.parquet")
     if fmt == "parquet":
         try:
-            import pyarrow.parquet  # noqa: F401
+            importlib.import_module("pyarrow.parquet")  # here, before any input is read
         except ImportError:
             raise MissingExtraError("Parquet output", "arrow", "pyarrow") from None
     bar = _progress(args.files, args.progress)
@@ -983,7 +980,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
             for _, batch in _read([path], args, "replace", bar, raw=framed):
                 evs, raws = _split(batch, framed)
                 if InvalidEvent in set(map(type, evs)):
-                    kept, kept_raw = [], []
+                    kept: list[Any] = []
+                    kept_raw: list[bytes | None] = []
                     for ev, r in zip(evs, raws, strict=True):
                         if type(ev) is not InvalidEvent:
                             kept.append(ev)
@@ -1176,8 +1174,6 @@ def _compact(raw: bytes) -> bytes:
 def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
     import pyarrow.parquet as pq
 
-    from . import arrow
-
     schema = arrow.RESPONSE_SCHEMA if responses else arrow.EVENT_SCHEMA
     with pq.ParquetWriter(out.stream, schema) as writer:
         for batch, raws in batches:
@@ -1188,9 +1184,9 @@ def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes |
 
 
 def _select(d: Any, fields: list[list[str]]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for path in fields:
-        v = d
+        v: JSONValue = d
         for part in path:
             v = v.get(part) if isinstance(v, dict) else None
         out[".".join(path)] = v
@@ -1249,7 +1245,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("nothing to decode (--events 0)")
         return 0
 
-    times = []
+    times: list[float] = []
     decoded: list[Any] = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -1284,8 +1280,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
         f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s"
     )
-
-    from ._accumulate import accumulate
 
     times = []
     accs: list[ResponseAccumulator] = []

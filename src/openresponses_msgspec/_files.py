@@ -27,9 +27,10 @@ from typing import IO, Any, Literal, TypeVar, overload
 
 import msgspec
 
+from ._array import ElementLocator
 from ._bytes import BOM as _BOM
 from ._bytes import BYTE_POS as _BYTE
-from ._bytes import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, count_newlines, is_blank
+from ._bytes import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, RAW_ARRAY, count_newlines, is_blank
 from ._bytes import JSON_WS as _WS
 from ._bytes import JSON_WS_SET as _WS_SET
 from ._decoder import Decoder, Event, decode_array, decode_lines
@@ -56,7 +57,6 @@ _GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
 _GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
 _LFS = b"\n" * (1 << 18)
 _HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
-_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
 
 
@@ -392,18 +392,6 @@ def detect_format(head: bytes) -> Format:
 # -- framing -------------------------------------------------------------------------------------------------
 
 
-def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeError:
-    return DecodeError(
-        err.msg,
-        path=err.path,
-        pos=err.pos,
-        line=None if err.line is None else err.line + line,
-        offset=None if err.offset is None else err.offset + offset,
-        index=None if err.index is None else err.index + index,
-        raw=err.raw,
-    )
-
-
 def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place (also inside
     ``raw=True``'s Framed pairs)."""
@@ -412,13 +400,7 @@ def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     for k, ev in enumerate(events):
         bad = ev.event if type(ev) is Framed else ev
         if type(bad) is InvalidEvent:
-            moved = InvalidEvent(
-                _located(bad.error, line, offset, index),
-                bad.raw,
-                line=None if bad.line is None else bad.line + line,
-                offset=None if bad.offset is None else bad.offset + offset,
-                index=None if bad.index is None else bad.index + index,
-            )
+            moved = bad.shifted(line, offset, index)
             events[k] = Framed(moved, ev.raw) if bad is not ev else moved
 
 
@@ -479,7 +461,7 @@ class _Long:
                 raise self.error()
 
     def error(self) -> DecodeError:
-        return too_long(self.limit)._located(line=self.line, offset=self.offset, raw=self.head)
+        return too_long(self.limit).relocated(line=self.line, offset=self.offset, raw=self.head)
 
     def report(self) -> list[Any]:
         if self.blank:
@@ -506,7 +488,7 @@ def _ndjson(
         try:
             evs = lines_fn(b"\n" + data if shift else data, errors=errors, max_line_size=limit)
         except DecodeError as err:
-            raise _located(err, line - shift, offset - shift, 0) from None
+            raise err.shifted(line - shift, offset - shift) from None
         if errors == "replace":  # (strict mode raises instead: nothing to move)
             _relocate(evs, line - shift, offset - shift, 0)
         line += _newlines(data)
@@ -790,17 +772,13 @@ def _value_end(buf: bytearray, at: int) -> int:
 def _element_at(piece: bytes, k: int) -> int:
     """The byte position of element ``k`` in ``piece`` (comma-separated values): for locating an error."""
     try:
-        elements = _raw_list.decode(b"[" + piece + b"]")
+        elements = RAW_ARRAY.decode(b"[" + piece + b"]")
     except msgspec.DecodeError:
         return 0
-    pos = 0
-    for el in elements[: k + 1]:
-        raw = bytes(el)
-        found = piece.find(raw, pos)
-        if found < 0:
-            return pos
-        pos = found + (len(raw) if el is not elements[k] else 0)
-    return pos
+    where = ElementLocator(piece)
+    for el in elements[:k]:
+        where.skip(bytes(el))
+    return where.locate(bytes(elements[k]))[0] if k < len(elements) else where.at
 
 
 def _array_piece(
@@ -814,7 +792,7 @@ def _array_piece(
         evs = array_fn(b"[" + piece + b"]", errors=errors)
     except DecodeError as err:
         if err.index is not None and err.offset is not None and err.line is not None:
-            raise _located(err, line, offset - 1, index) from None
+            raise err.shifted(line, offset - 1, index) from None
         if err.index is not None:
             at = _element_at(piece, err.index)
         else:  # not a well-formed array: located by the byte position msgspec names
@@ -873,7 +851,7 @@ _EVENT_START = b'{"type":"response.'
 def _whole(buf: bytearray, end: int) -> bool:
     """Whether ``buf[:end]`` is whole JSON values separated by commas."""
     try:
-        _raw_list.decode(b"[" + bytes(buf[:end]) + b"]")
+        RAW_ARRAY.decode(b"[" + bytes(buf[:end]) + b"]")
     except (msgspec.DecodeError, RecursionError):
         return False
     return True

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+import openresponses_msgspec as orm
+from benchmarks.support import check, harness, report
+from benchmarks.support.corpora import SIZES
+from benchmarks.support.targets import OURS, Target
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-import check  # noqa: E402
-import harness  # noqa: E402
-from targets import OURS, Target  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +61,11 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     ours = [b for b in doc["benchmarks"] if b["extra_info"]["lib"] == OURS and b["extra_info"].get("kind") != "memory"]
     assert all(b["extra_info"]["events"] > 0 and b["stats"]["median"] > 0 for b in ours)
     by = {(b["group"], b["extra_info"]["lib"]): b for b in doc["benchmarks"]}
-    # the mixes hold the inserted events: 2000 text events + one per 100 (keep-alive) / per 99 (unknown nested)
-    assert by[("text+keepalive ndjson", OURS)]["extra_info"]["events"] == 2000 + 20
-    assert by[("text+unknown-nested ndjson", OURS)]["extra_info"]["events"] == 2000 + 2000 // 99
+    # the mixes hold the inserted events: the text events + one per 100 (keep-alive) / per 99 (unknown nested)
+    n = SIZES["text"][1]  # the smoke's text corpus
+    assert by[("text ndjson", OURS)]["extra_info"]["events"] == n
+    assert by[("text+keepalive ndjson", OURS)]["extra_info"]["events"] == n + n // 100
+    assert by[("text+unknown-nested ndjson", OURS)]["extra_info"]["events"] == n + n // 99
     assert by[("text ndjson", OURS)]["extra_info"]["interleaved"] == "decode: text"
     # issue #10's projections, timed in the same set as the full model and the newline scan they are held to
     for group, lib in (
@@ -72,23 +74,25 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     ):
         assert by[(group, lib)]["extra_info"]["interleaved"] == by[(group, OURS)]["extra_info"]["interleaved"]
     mem = by[("memory: text batch", OURS)]["extra_info"]
-    assert mem["kind"] == "memory" and mem["events"] == 2000 and mem["retained_per_event"] > 0
+    assert mem["kind"] == "memory" and mem["events"] == n and mem["retained_per_event"] > 0
     names = {t["name"] for t in doc["targets"]}  # the registry of the run is saved with it
-    assert "text NDJSON, full model vs the reference prototype" in names
+    assert "text NDJSON vs the reference prototype (#5)" in names
+    native = "text NDJSON vs the reference prototype, native scanner (#20)"  # the set of the path measured
+    pure = "text SSE whole buffer (data: frames) vs NDJSON, pure Python (#20)"
+    assert (native in names, pure in names) == ((True, False) if orm.NATIVE else (False, True))
     assert "memory retained by the text batch vs orjson dicts" in names
 
 
 def test_check_command_on_the_smoke_run(smoke_run: Path) -> None:
-    res = subprocess.run(
-        [sys.executable, str(BENCH / "check.py"), str(smoke_run)], capture_output=True, text=True, timeout=120
-    )
+    cmd = [sys.executable, "-m", "benchmarks.check", str(smoke_run)]  # report.py below runs as a script
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr  # without --strict a missed target is reported, not an exit status
     doc = json.loads(smoke_run.read_text())
     for t in doc["targets"]:
         assert t["name"] in res.stdout
     assert "(smoke scale: timings mean nothing)" in res.stdout
     results = check.evaluate(doc, check.targets_of(doc))
-    ratio = next(r for r in results if r.target.name == "text NDJSON, full model vs the reference prototype")
+    ratio = next(r for r in results if r.target.name == "text NDJSON vs the reference prototype (#5)")
     if ratio.status != check.UNMEASURED:  # the prototype is there (../shared/bench-reference)
         by = check.index(doc)
         a, b = by[("text ndjson", OURS)], by[("text ndjson", ratio.target.den[1])]  # type: ignore[index]
@@ -120,8 +124,6 @@ def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: p
     assert "| text + a keep-alive event per 100 vs clean text (NDJSON) | #10 |" in figures
     assert "| text ndjson | " in figures and "reference prototype (13 variants)" in figures
     # a smoke-scale run never writes docs/ (here a stand-in for it)
-    import report
-
     docs = tmp_path / "real-docs"
     monkeypatch.setattr(report, "DOCS", docs)
     with pytest.raises(SystemExit, match="docs/ is written only from a full run"):
@@ -130,8 +132,6 @@ def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: p
 
 
 def test_readme_figures_block_is_replaced_in_place(tmp_path: Path) -> None:
-    import report
-
     readme = (ROOT / "README.md").read_text()
     assert readme.count(report.BEGIN) == 1 and readme.count(report.END) == 1
     copy = tmp_path / "README.md"

@@ -91,6 +91,15 @@ def sdk_alternatives(tp: Any) -> list[Any]:
     return [tp]
 
 
+def _allows_none(tp: Any) -> bool:
+    tp = _strip(tp)
+    if tp is type(None) or tp is Any:
+        return True
+    return typing.get_origin(tp) in (typing.Union, types.UnionType) and any(
+        _allows_none(a) for a in typing.get_args(tp)
+    )
+
+
 def sdk_tag(cls: Any) -> str | None:
     f = cls.model_fields.get("type")
     if f is None:
@@ -147,6 +156,7 @@ class Walk:
     defined: dict[type, set[str]] = field(default_factory=dict)
     tags: set[str] = field(default_factory=set)  # every (event) tag the SDKs define
     member_tags: dict[str, set[str]] = field(default_factory=dict)  # family -> tags the SDKs put there
+    optional: dict[type, set[str]] = field(default_factory=dict)  # model class -> fields some SDK lets be absent/null
     _seen: set[tuple[int, int, str]] = field(default_factory=set)
 
     def report(self, tag: str, path: str, variant: str | None, what: str, source: Any) -> None:
@@ -160,6 +170,10 @@ class Walk:
         self._seen.add(key)
         fields = {f.encode_name: f for f in st.fields}
         mine = self.defined.setdefault(st.cls, set())
+        loose = self.optional.setdefault(st.cls, set())
+        for n, info in cls.model_fields.items():
+            if not info.is_required() or _allows_none(info.annotation):
+                loose.add(info.alias or n)
         for wire, ann in sdk_fields(cls).items():
             if wire == "type" and st.cls.__struct_config__.tag_field == "type":
                 continue

@@ -1,12 +1,14 @@
 """The generated Structs against the three OpenAPI specs, read with a resolver written independently of the
 generator: every tag maps to a class, every wire field exists, nullable follows the merge rule (nullable if any
-spec allows null), and required follows the README's rule (only the ``delta`` of a ``*.delta`` event and the
-``response`` of a lifecycle event); fields beyond the specs are exactly the observations' added fields and the
+spec allows null), and required follows the rule of docs/model.md (on an event only the ``delta`` of a ``*.delta``
+event and the ``response`` of a lifecycle event; in a nested object what every source requires and no server
+was seen to omit); fields beyond the specs are exactly the observations' added fields and the
 fields the pinned SDKs define (tests/sdk_walk.py; tests/test_sdk_drift.py checks that none is missing)."""
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import sys
 import tomllib
@@ -197,11 +199,45 @@ LIFECYCLE = {
 }
 
 
-def must_require(tag: str | None, name: str) -> bool:
-    """The README's rule, written again here: what an event means nothing without."""
-    if tag is None:
-        return False
-    return (name == "delta" and tag.endswith(".delta")) or (name == "response" and tag in LIFECYCLE)
+def _absent_in_examples() -> dict[type, set[str]]:
+    """class -> fields absent from some object of that class in an observation's example line (decoded, and
+    walked beside its JSON)."""
+    out: dict[type, set[str]] = {}
+
+    def walk(decoded: Any, wire: Any) -> None:
+        if isinstance(decoded, msgspec.Struct) and isinstance(wire, dict):
+            fields = {f.encode_name: f.name for f in msgspec.structs.fields(decoded)}
+            out.setdefault(type(decoded), set()).update(set(fields) - set(wire))
+            for k, v in wire.items():
+                if k in fields:
+                    walk(getattr(decoded, fields[k]), v)
+        elif isinstance(decoded, tuple) and isinstance(wire, list):
+            for d, w in zip(decoded, wire, strict=True):
+                walk(d, w)
+
+    for o in OBSERVATIONS:
+        for line in o["examples"]:
+            walk(orm.decode(line.encode()), json.loads(line))
+    return out
+
+
+SEEN_ABSENT = _absent_in_examples()
+
+
+def must_require(cls: type, tag: str | None, name: str, every_spec_requires: bool, nullable: bool) -> bool:
+    """The rule (docs/model.md, "Required fields"), written again here. On an event: only what it means nothing
+    without. In a nested object but the response object: what every spec requires, none allows null, no SDK
+    lets be absent or null, and no observation (nor an observation's example line) saw absent."""
+    if tag is not None:
+        return (name == "delta" and tag.endswith(".delta")) or (name == "response" and tag in LIFECYCLE)
+    return (
+        cls is not orm.Response
+        and every_spec_requires
+        and not nullable
+        and name not in OMITTED.get(cls, ())
+        and name not in SEEN_ABSENT.get(cls, ())
+        and name not in SDK.optional.get(cls, ())
+    )
 
 
 def is_number(schemas: Schemas, s: Any) -> bool:
@@ -214,10 +250,12 @@ def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None,
     numbers as ``int | float``, and no field beyond the specs but the observed ones."""
     fields = {f.encode_name: f for f in msgspec.structs.fields(cls)}
     spec_fields: dict[str, list[tuple[bool, bool]]] = {}
+    spec_required: dict[str, int] = {}
     for schemas, schema in defs:
-        props, _ = obj(schemas, schema)
+        props, req = obj(schemas, schema)
         for name, p in props.items():
             spec_fields.setdefault(name, []).append((is_nullable(schemas, p), is_number(schemas, p)))
+            spec_required[name] = spec_required.get(name, 0) + (name in req)
     if tag is not None or issubclass(cls, orm._base._Tagged):
         spec_fields.pop("type", None)
         assert "type" not in fields
@@ -227,8 +265,10 @@ def check_struct(cls: type, defs: list[tuple[Schemas, Any]], *, tag: str | None,
         if f is None:
             problems.append(f"{name}: missing")
             continue
-        required = must_require(tag, name) and name not in OMITTED.get(cls, ())
         nullable = any(n for n, _ in seen)
+        required = must_require(cls, tag, name, spec_required[name] == len(defs), nullable) and name not in OMITTED.get(
+            cls, ()
+        )
         if f.required != required:
             problems.append(f"{name}: required={f.required}, the rule says {required}")
         if (nullable or not required) and not admits_none(f.type):
@@ -403,7 +443,7 @@ def test_camel_case_wire_names_are_kept_on_the_wire() -> None:
 
 def test_generated_module_is_up_to_date(specs: dict[str, Schemas]) -> None:
     """tools/generate_models.py run on ../shared/spec reproduces the committed _models.py byte for byte."""
-    from conftest import SPEC_DIR
+    from helpers import SPEC_DIR
 
     gen = _generator()
     assert gen.build(SPEC_DIR) == gen.OUT.read_text(), "stale: run python tools/generate_models.py"
@@ -438,7 +478,7 @@ def test_generator_says_where_the_specs_come_from(tmp_path: Path, monkeypatch: p
 def test_generated_header_names_each_spec_with_its_sha256(specs: dict[str, Schemas]) -> None:
     import hashlib
 
-    from conftest import SPEC_DIR
+    from helpers import SPEC_DIR
 
     head = Path(orm._models.__file__).read_text().split('"""', 2)[1]
     for rel in ("in.openapi.yaml", "openai/openapi.yaml", "openresponses/openapi.json"):

@@ -167,7 +167,7 @@ class TestNewerValues:
             "invalid": True,
             "type": None,
             "value": {"input_tokens": "x"},
-            "error": "Expected `int | null`, got `str` - at `$.response.usage.input_tokens`",
+            "error": "Expected `int`, got `str` - at `$.response.usage.input_tokens`",
         }
 
         class Delta(View, tag="response.output_text.delta"):

@@ -4,8 +4,10 @@ encode writes its bytes back. A bad field directly on the event (or a required o
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
+import pickle
 
 import msgspec
 import pytest
@@ -68,7 +70,7 @@ def test_innermost_value_is_kept() -> None:
     """A bad content part inside a message keeps the message typed; a bad annotation keeps the part typed."""
     line = (
         b'{"type":"response.output_item.done","output_index":0,"item":{"type":"message","id":"m",'
-        b'"content":[{"type":"output_text","text":"ok","annotations":[{"type":"url_citation","url":"u"},'
+        b'"role":"assistant","content":[{"type":"output_text","text":"ok","annotations":[{"type":"url_citation","url":"u"},'
         b'{"type":"url_citation","url":7}]},{"type":"refusal","refusal":false}]}}'
     )
     ev = decode(line)
@@ -88,7 +90,7 @@ def test_untagged_struct_and_non_object_values() -> None:
     assert isinstance(usage, InvalidValue) and usage.type is None
     assert usage.raw == b'{"input_tokens":"many"}' and usage.error.path == "$.response.usage.input_tokens"
     ev = decode(
-        b'{"type":"response.output_item.done","item":{"type":"web_search_call","action":{"type":"search",'
+        b'{"type":"response.output_item.done","item":{"type":"web_search_call","id":"ws","status":"completed","action":{"type":"search",'
         b'"sources":[{"type":"url","url":7},{"type":"api","name":"oai-weather"}]}}}'
     )
     bad, good = ev.item.action.sources
@@ -145,7 +147,10 @@ def test_decode_struct_works_for_any_struct_class() -> None:
         output_index: int = -1
 
     v = _lenient.decode_struct(
-        b'{"item":{"type":"message","content":[{"type":"output_text","text":5}]},"output_index":3}', View, "$"
+        b'{"item":{"type":"message","id":"m","role":"assistant","content":[{"type":"output_text","text":5}]},'
+        b'"output_index":3}',
+        View,
+        "$",
     )
     assert v.output_index == 3 and isinstance(v.item, orm.MessageItem)
     assert isinstance(v.item.content[0], InvalidValue) and v.item.content[0].error.path == "$.item.content[0].text"
@@ -173,3 +178,37 @@ def test_a_wrong_hint_only_costs_time() -> None:
     null_item, bad_item = right.response.output  # an item slot does not take null: kept, with its error
     assert null_item == InvalidValue(None, b"null", null_item.error) and null_item.error.path == "$.response.output[0]"
     assert isinstance(bad_item, InvalidValue) and bad_item.error.path == "$.response.output[1].arguments"
+
+
+def test_reading_a_field_of_an_invalid_value_says_why() -> None:
+    """``InvalidValue.__getattr__`` (typed ``NoReturn``, so ``(Usage | InvalidValue).input_tokens`` is an ``int``
+    to type checkers) raises an AttributeError naming the field and the validation error; its own slots, repr,
+    equality, copy, pickle, encode and hasattr behave as before."""
+    ev = decode(b'{"type":"response.completed","response":{"usage":{"input_tokens":"many"}}}')
+    usage = ev.response.usage
+    assert isinstance(usage, InvalidValue)
+    with pytest.raises(AttributeError) as ei:
+        usage.input_tokens  # noqa: B018
+    assert ei.value.name == "input_tokens" and ei.value.obj is usage
+    assert str(ei.value) == (
+        "'input_tokens': the value was invalid and is kept as an InvalidValue (Expected `int`, got `str` - at "
+        "`$.response.usage.input_tokens`); check isinstance(value, InvalidValue) before reading its fields"
+    )
+    assert (usage.type, usage.raw, usage.error.path) == (
+        None,
+        b'{"input_tokens":"many"}',
+        "$.response.usage.input_tokens",
+    )
+    assert not hasattr(usage, "output_tokens") and getattr(usage, "output_tokens", 7) == 7
+    assert repr(usage) == (
+        'InvalidValue(type=None, raw=b\'{"input_tokens":"many"}\', '
+        "error='Expected `int`, got `str` - at `$.response.usage.input_tokens`')"
+    )
+    assert copy.copy(usage) == usage and copy.deepcopy(usage) == usage and copy.deepcopy(ev) == ev
+    assert pickle.loads(pickle.dumps(usage)) == usage
+    assert encode(ev) == b'{"type":"response.completed","response":{"usage":{"input_tokens":"many"}}}'
+    with pytest.raises(AttributeError, match="^__array__$"):
+        usage.__array__  # noqa: B018 - protocol look-ups get the plain error, no message built
+    blank = InvalidValue.__new__(InvalidValue)  # what unpickling starts from: no slot set, no recursion
+    with pytest.raises(AttributeError):
+        blank.input_tokens  # noqa: B018

@@ -1,8 +1,9 @@
 """Memory of one stack decoding one NDJSON file, measured in a fresh process (run by bench_memory.py).
 
-Usage: python memory_probe.py STACK FILE [EVENTS]. Prints one JSON object: the bytes still allocated while
-the decoded batch is held (``retained``, the input buffer excluded) and the peak during the decode, both from
-tracemalloc, which sees every allocation through Python's allocators (msgspec's and orjson's included).
+Usage, from the repository root: python -m benchmarks.support.memory_probe STACK FILE [EVENTS]. Prints one JSON
+object: the bytes still allocated while the decoded batch is held (``retained``, the input buffer excluded) and
+the peak during the decode, both from tracemalloc, which sees every allocation through Python's allocators
+(msgspec's and orjson's included).
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ import sys
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 
 def main() -> None:
     stack, path = sys.argv[1], sys.argv[2]
     limit = int(sys.argv[3]) if len(sys.argv) > 3 else None
-    import bench_decode
-    import peers
-    from conftest import _reference_module
+    from benchmarks import bench_decode
+    from benchmarks.support import peers
+    from benchmarks.support.corpora import _reference_module
 
     data = Path(path).read_bytes()
     if limit is not None:

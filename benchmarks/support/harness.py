@@ -11,7 +11,7 @@ through ``pedantic``, so the medians, the terminal table and ``--benchmark-json`
 
 Declaring a set (in a ``bench_*.py``)::
 
-    from harness import Case, InterleavedSet
+    from benchmarks.support.harness import Case, InterleavedSet
 
     LINEAR = InterleavedSet("hostile: linearity")
 
@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from targets import REGISTRY
+
+from benchmarks.support.targets import REGISTRY
 
 SMOKE = os.environ.get("BENCH_SCALE", "full") == "smoke"  # tiny corpora, one round: checks, not timings
 ROUNDS = 1 if SMOKE else 3  # the default rounds of a case that no target compares
