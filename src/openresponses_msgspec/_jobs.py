@@ -31,7 +31,6 @@ from ._files import (
     Source,
     _batches,
     _check,
-    _located,
     _ndjson,
     _newlines,
     _Parts,
@@ -202,7 +201,7 @@ def decode_range(
                 _relocate(evs, line_shift, offset_shift, 0)
             yield evs, n
     except DecodeError as err:
-        raise _located(err, line_shift, offset_shift, 0) from None
+        raise err.shifted(line_shift, offset_shift, 0) from None
 
 
 def lines_before(counts: Iterable[int]) -> list[int]:
@@ -344,7 +343,7 @@ def map_batches(
         _map_job, [(rng, fn, base, opts) for rng, base in zip(ranges, bases, strict=True)], n
     ):
         if failed is not None:
-            raise _located(failed, lines, 0, index) from None
+            raise failed.shifted(lines, 0, index) from None
         out.append(cast("R", result))  # (None only beside an error)
         lines += counted
         index += events
