@@ -26,7 +26,7 @@ from typing import IO, Any, NoReturn, cast
 
 import msgspec
 
-from . import _startup, arrow, corpus
+from . import _jobs, _startup, arrow, corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
 from ._audit import audit
 from ._builtins import JSONValue, _lenient_json, to_builtins
@@ -410,6 +410,12 @@ def _ranges(path: str, args: argparse.Namespace) -> list[Range] | None:
 
     jobs = _jobs_of(args)
     if jobs <= 1 or path == "-":
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size < _jobs.MIN_SPLIT:  # (a FIFO is not opened twice: one job)
         return None
     inp = _open_stream(path)
     head = inp.head()

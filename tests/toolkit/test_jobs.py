@@ -182,6 +182,42 @@ def test_small_files_stdin_and_fifos_are_one_job(
     assert plan(str(path), "ndjson", 2) is None
 
 
+def test_a_fifo_with_jobs_is_read_once_in_one_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]
+) -> None:
+    import os
+    import threading
+
+    plain = _edge_file(tmp_path, events, "ndjson", 2, crlf=False, blanks=False)
+    fifo = tmp_path / "fifo.ndjson"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        try:
+            with open(fifo, "wb") as f:
+                f.write(plain.read_bytes())
+        except BrokenPipeError:  # (a reader that stopped after the head)
+            pass
+
+    def unblock() -> None:  # (a reader that opened the FIFO again would wait for a writer for ever: end it)
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    guard = threading.Timer(30, unblock)
+    guard.start()
+    try:
+        got = _run(capsys, ["validate", str(fifo), "--jobs", "2"])
+    finally:
+        guard.cancel()
+        writer.join()
+    status, out, err = _run(capsys, ["validate", str(plain), "--jobs", "2"])
+    assert got == (status, out.replace(str(plain), str(fifo)), err) and status == 1 and out.count("\n") == 2
+
+
 # -- map_batches ------------------------------------------------------------------------------------------------
 
 
