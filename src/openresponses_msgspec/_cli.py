@@ -411,11 +411,7 @@ def _ranges(path: str, args: argparse.Namespace) -> list[Range] | None:
     jobs = _jobs_of(args)
     if jobs <= 1 or path == "-":
         return None
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode) or st.st_size < _jobs.MIN_SPLIT:  # (a FIFO is not opened twice: one job)
+    if not _jobs.splittable(path):  # (decided by stat: a FIFO's first bytes are read once, by the one job)
         return None
     inp = _open_stream(path)
     head = inp.head()

@@ -69,6 +69,18 @@ def resolve_jobs(jobs: int | None) -> int:
     return jobs or os.cpu_count() or 1
 
 
+def splittable(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` may be split, by ``stat`` alone (nothing is read: a FIFO's bytes are read once): a
+    regular file of :data:`MIN_SPLIT` bytes or more."""
+    if os.fspath(path) == "-":
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size >= MIN_SPLIT
+
+
 def plan(path: object, fmt: str | None, jobs: int) -> list[Range] | None:
     """The byte ranges of ``path`` for ``jobs`` workers, or None when it is read in one job: one job asked
     for, not a regular file (stdin, a FIFO, a device), smaller than :data:`MIN_SPLIT`, gzip, a JSON array,
@@ -315,7 +327,7 @@ def map_batches(
     n = resolve_jobs(jobs)
     _check(format, errors, batch_size)
     ranges = None
-    if n > 1 and isinstance(source, (str, os.PathLike)):
+    if n > 1 and isinstance(source, (str, os.PathLike)) and splittable(source):
         fmt = format or _path_format(source)
         if not (fmt == "sse" and errors == "replace"):
             ranges = plan(source, fmt, n)

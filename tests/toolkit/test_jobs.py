@@ -182,20 +182,15 @@ def test_small_files_stdin_and_fifos_are_one_job(
     assert plan(str(path), "ndjson", 2) is None
 
 
-def test_a_fifo_with_jobs_is_read_once_in_one_job(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]
-) -> None:
+def _through_fifo(fifo: Path, data: bytes, read: Any) -> Any:
+    """``read()`` while a thread writes ``data`` into the FIFO ``fifo`` (once)."""
     import os
     import threading
-
-    plain = _edge_file(tmp_path, events, "ndjson", 2, crlf=False, blanks=False)
-    fifo = tmp_path / "fifo.ndjson"
-    os.mkfifo(fifo)
 
     def feed() -> None:
         try:
             with open(fifo, "wb") as f:
-                f.write(plain.read_bytes())
+                f.write(data)
         except BrokenPipeError:  # (a reader that stopped after the head)
             pass
 
@@ -210,12 +205,32 @@ def test_a_fifo_with_jobs_is_read_once_in_one_job(
     guard = threading.Timer(30, unblock)
     guard.start()
     try:
-        got = _run(capsys, ["validate", str(fifo), "--jobs", "2"])
+        return read()
     finally:
         guard.cancel()
         writer.join()
+
+
+def test_a_fifo_with_jobs_is_read_once_in_one_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]
+) -> None:
+    import os
+
+    plain = _edge_file(tmp_path, events, "ndjson", 2, crlf=False, blanks=False)
+    data = plain.read_bytes()
+    fifo = tmp_path / "fifo.ndjson"
+    os.mkfifo(fifo)
+    got = _through_fifo(fifo, data, lambda: _run(capsys, ["validate", str(fifo), "--jobs", "2"]))
     status, out, err = _run(capsys, ["validate", str(plain), "--jobs", "2"])
     assert got == (status, out.replace(str(plain), str(fifo)), err) and status == 1 and out.count("\n") == 2
+    # the same in Python: map_batches and audit take the FIFO's path, and read it once
+    want = orm.map_batches(plain, count_and_errors, jobs=2, errors="replace")
+    assert len(want) == 2
+    assert _through_fifo(fifo, data, lambda: orm.map_batches(fifo, count_and_errors, jobs=2, errors="replace")) == [
+        _merged(want)
+    ]
+    report = orm.audit(plain, jobs=2)
+    assert _through_fifo(fifo, data, lambda: orm.audit(fifo, jobs=2)).events == report.events == len(events)
 
 
 # -- map_batches ------------------------------------------------------------------------------------------------
