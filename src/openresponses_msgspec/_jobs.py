@@ -81,13 +81,13 @@ def splittable(path: str | os.PathLike[str]) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size >= MIN_SPLIT
 
 
-def plan(path: object, fmt: str | None, jobs: int) -> list[Range] | None:
+def plan(path: str | os.PathLike[str] | object, fmt: str | None, jobs: int) -> list[Range] | None:
     """The byte ranges of ``path`` for ``jobs`` workers, or None when it is read in one job: one job asked
     for, not a regular file (stdin, a FIFO, a device), smaller than :data:`MIN_SPLIT`, gzip, a JSON array,
     or no cut point found."""
     if jobs <= 1 or fmt not in ("ndjson", "sse") or not isinstance(path, (str, os.PathLike)):
         return None
-    p = os.fspath(path)
+    p: object = os.fspath(cast("str | os.PathLike[str]", path))
     if not isinstance(p, str) or p == "-":
         return None
     try:
@@ -218,7 +218,8 @@ def decode_range(
 
 def lines_before(counts: Iterable[int]) -> list[int]:
     """Each range's line base from the line ends counted in each (the prefix sums)."""
-    out, total = [], 0
+    out: list[int] = []
+    total = 0
     for c in counts:
         out.append(total)
         total += c
@@ -251,7 +252,10 @@ def _kill(jobs: int) -> None:
     pool = _pools.pop(jobs, None)
     if pool is None:
         return
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    from multiprocessing.process import BaseProcess
+
+    running: dict[int, BaseProcess] = getattr(pool, "_processes", None) or {}
+    procs = list(running.values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.is_alive():
