@@ -315,7 +315,7 @@ def map_batches(
 ) -> list[R]:
     """``fn`` over the batches of each byte range of ``source``, in worker processes: its results in file order.
 
-    ``fn`` takes an iterator of batches (as :func:`iter_batches` gives them) and returns an aggregate (a
+    ``fn`` takes an iterator of batches (lists of at most ``batch_size`` events) and returns an aggregate (a
     count, a ``Counter``, a small summary): a module-level function, and a picklable result. Decoded events
     never cross processes (pickling them costs 12 times their decode). ``jobs``: ``None`` or ``1``, one call
     ``fn(iter_batches(source, ...))`` in this process (a list of one result); ``0``, one worker per CPU; ``N``,
