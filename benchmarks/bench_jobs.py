@@ -21,10 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import SMOKE
-from harness import Case, InterleavedSet
-from targets import Target, register
-
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 from openresponses_msgspec import corpus
 
 JOBS = InterleavedSet("toolkit: jobs")
