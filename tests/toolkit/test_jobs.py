@@ -154,6 +154,23 @@ def test_gzip_is_one_job_with_the_same_output(
         )
 
 
+def test_stats_over_websocket_lanes_falls_back_to_one_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]
+) -> None:
+    """Interleaved lanes (``stream_id``): the workers' folds cannot be joined by a clean start; the file is read
+    again in one job, and the report is one job's."""
+    laned = [dict(e, stream_id=f"lane-{i % 2}") for i, e in enumerate(events)]
+    path = tmp_path / "lanes.ndjson"
+    path.write_bytes(corpus.ndjson(laned))
+    ranges = plan(str(path), "ndjson", 2)
+    assert ranges is not None
+    e, r = _cli._Events(), _cli._Responses()
+    assert _cli._stats_jobs(ranges, 2, e, r, None) is False and e.n == r.responses == 0
+    one = _run(capsys, ["stats", "--json", str(path)])
+    many = _run(capsys, ["stats", "--json", str(path), "--jobs", "2"])
+    assert _stats(one[1]) == _stats(many[1]) and _stats(one[1])["events"] == len(events)
+
+
 def test_jobs_zero_is_one_per_cpu_and_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     import os
 
