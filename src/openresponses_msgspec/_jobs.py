@@ -188,11 +188,14 @@ def decode_range(
     counter: list[int] | None = None,
     eols: bool = True,
     line_base: int = 0,
+    locate: bool = True,
 ) -> _Parts:
     """``(events, input bytes)`` of one range, as one job's framers give them, errors moved to file-absolute
     offsets and range-relative lines (strict: the first error raised as :class:`DecodeError`; replace:
     :class:`InvalidEvent` in place). ``.index`` (SSE) counts from the range's first event. ``counter``: see
-    :func:`_blocks`. ``line_base``: the line ends before the range, when known (added to every line)."""
+    :func:`_blocks`. ``line_base``: the line ends before the range, when known (added to every line).
+    ``locate=False``: replace mode's InvalidEvents keep range coordinates (for a caller that never reads them:
+    one pass over each part's types fewer)."""
     blocks = _blocks(rng, counter, eols and rng.fmt == "sse")
     if rng.start == 0:
         line_shift, offset_shift = line_base, 0
@@ -204,7 +207,7 @@ def decode_range(
         parts = _ndjson(blocks, errors, partial(fn, raw=True) if raw else fn, max_line_size, raw)
     else:
         parts = _sse(blocks, errors, decoder, raw)
-    if not (line_shift or offset_shift):
+    if not (line_shift or offset_shift) or (errors == "replace" and not locate):
         yield from parts
         return
     try:
