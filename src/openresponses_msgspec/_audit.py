@@ -29,7 +29,7 @@ from ._builtins import JSONValue
 from ._bytes import BOM, RAW_ARRAY
 from ._errors import DecodeError
 from ._files import iter_events
-from ._jobs import imap, plan, resolve_jobs
+from ._jobs import imap, plan, resolve_jobs, splittable
 from ._models import EVENT_TYPES
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
@@ -506,7 +506,7 @@ def audit(
     for source in sources:
         ranges = None
         path = ""
-        if n_jobs > 1 and isinstance(source, (str, os.PathLike)):
+        if n_jobs > 1 and isinstance(source, (str, os.PathLike)) and splittable(source):
             path = os.fspath(source)
             ranges = plan(path, format or _head_format(path), n_jobs)
         if ranges is not None:

@@ -26,7 +26,7 @@ from typing import IO, Any, NoReturn, cast
 
 import msgspec
 
-from . import _startup, arrow, corpus
+from . import _jobs, _startup, arrow, corpus
 from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
 from ._audit import audit
 from ._builtins import JSONValue, _lenient_json, to_builtins
@@ -411,6 +411,8 @@ def _ranges(path: str, args: argparse.Namespace) -> list[Range] | None:
     jobs = _jobs_of(args)
     if jobs <= 1 or path == "-":
         return None
+    if not _jobs.splittable(path):  # (decided by stat: a FIFO's first bytes are read once, by the one job)
+        return None
     inp = _open_stream(path)
     head = inp.head()
     inp.close()
@@ -460,7 +462,7 @@ def _stats_job(rng: Range, nxt: Range | None, last: bool) -> tuple[Any, ...]:
         return False
 
     lead = 0 if rng.start == 0 else 1 if rng.fmt == "ndjson" else 2
-    for batch, nbytes in decode_range(rng, errors="replace"):
+    for batch, nbytes in decode_range(rng, errors="replace", locate=False):  # (stats reads no error's line)
         evs.nbytes += nbytes
         if batch:
             evs.add(batch)
@@ -472,7 +474,7 @@ def _stats_job(rng: Range, nxt: Range | None, last: bool) -> tuple[Any, ...]:
     if nxt is None:
         emitted(splitter.close(), False)
     else:
-        for batch, _ in decode_range(nxt, errors="replace"):
+        for batch, _ in decode_range(nxt, errors="replace", locate=False):
             if not batch:
                 continue
             pos += len(batch)

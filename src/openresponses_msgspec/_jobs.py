@@ -70,13 +70,25 @@ def resolve_jobs(jobs: int | None) -> int:
     return jobs or os.cpu_count() or 1
 
 
-def plan(path: object, fmt: str | None, jobs: int) -> list[Range] | None:
+def splittable(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` may be split, by ``stat`` alone (nothing is read: a FIFO's bytes are read once): a
+    regular file of :data:`MIN_SPLIT` bytes or more."""
+    if os.fspath(path) == "-":
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size >= MIN_SPLIT
+
+
+def plan(path: str | os.PathLike[str] | object, fmt: str | None, jobs: int) -> list[Range] | None:
     """The byte ranges of ``path`` for ``jobs`` workers, or None when it is read in one job: one job asked
     for, not a regular file (stdin, a FIFO, a device), smaller than :data:`MIN_SPLIT`, gzip, a JSON array,
     or no cut point found."""
     if jobs <= 1 or fmt not in ("ndjson", "sse") or not isinstance(path, (str, os.PathLike)):
         return None
-    p = os.fspath(cast("str | os.PathLike[str] | os.PathLike[bytes]", path))
+    p: object = os.fspath(cast("str | os.PathLike[str]", path))
     if not isinstance(p, str) or p == "-":
         return None
     try:
@@ -177,11 +189,14 @@ def decode_range(
     counter: list[int] | None = None,
     eols: bool = True,
     line_base: int = 0,
+    locate: bool = True,
 ) -> _Parts:
     """``(events, input bytes)`` of one range, as one job's framers give them, errors moved to file-absolute
     offsets and range-relative lines (strict: the first error raised as :class:`DecodeError`; replace:
     :class:`InvalidEvent` in place). ``.index`` (SSE) counts from the range's first event. ``counter``: see
-    :func:`_blocks`. ``line_base``: the line ends before the range, when known (added to every line)."""
+    :func:`_blocks`. ``line_base``: the line ends before the range, when known (added to every line).
+    ``locate=False``: replace mode's InvalidEvents keep range coordinates (for a caller that never reads them:
+    one pass over each part's types fewer)."""
     blocks = _blocks(rng, counter, eols and rng.fmt == "sse")
     if rng.start == 0:
         line_shift, offset_shift = line_base, 0
@@ -193,7 +208,7 @@ def decode_range(
         parts = _ndjson(blocks, errors, partial(fn, raw=True) if raw else fn, max_line_size, raw)
     else:
         parts = _sse(blocks, errors, decoder, raw)
-    if not (line_shift or offset_shift):
+    if not (line_shift or offset_shift) or (errors == "replace" and not locate):
         yield from parts
         return
     try:
@@ -241,9 +256,8 @@ def _kill(jobs: int) -> None:
     pool = _pools.pop(jobs, None)
     if pool is None:
         return
-    # the pool's worker processes: a private attribute of ProcessPoolExecutor, read defensively
-    processes: dict[int, BaseProcess] = getattr(pool, "_processes", None) or {}
-    procs = list(processes.values())
+    running: dict[int, BaseProcess] = getattr(pool, "_processes", None) or {}
+    procs = list(running.values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.is_alive():
@@ -303,7 +317,7 @@ def map_batches(
 ) -> list[R]:
     """``fn`` over the batches of each byte range of ``source``, in worker processes: its results in file order.
 
-    ``fn`` takes an iterator of batches (as :func:`iter_batches` gives them) and returns an aggregate (a
+    ``fn`` takes an iterator of batches (lists of at most ``batch_size`` events) and returns an aggregate (a
     count, a ``Counter``, a small summary): a module-level function, and a picklable result. Decoded events
     never cross processes (pickling them costs 12 times their decode). ``jobs``: ``None`` or ``1``, one call
     ``fn(iter_batches(source, ...))`` in this process (a list of one result); ``0``, one worker per CPU; ``N``,
@@ -319,7 +333,7 @@ def map_batches(
     n = resolve_jobs(jobs)
     _check(format, errors, batch_size)
     ranges = None
-    if n > 1 and isinstance(source, (str, os.PathLike)):
+    if n > 1 and isinstance(source, (str, os.PathLike)) and splittable(source):
         fmt = format or _path_format(source)
         if not (fmt == "sse" and errors == "replace"):
             ranges = plan(source, fmt, n)

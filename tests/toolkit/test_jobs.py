@@ -154,6 +154,23 @@ def test_gzip_is_one_job_with_the_same_output(
         )
 
 
+def test_stats_over_websocket_lanes_falls_back_to_one_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]
+) -> None:
+    """Interleaved lanes (``stream_id``): the workers' folds cannot be joined by a clean start; the file is read
+    again in one job, and the report is one job's."""
+    laned = [dict(e, stream_id=f"lane-{i % 2}") for i, e in enumerate(events)]
+    path = tmp_path / "lanes.ndjson"
+    path.write_bytes(corpus.ndjson(laned))
+    ranges = plan(str(path), "ndjson", 2)
+    assert ranges is not None
+    e, r = _cli._Events(), _cli._Responses()
+    assert _cli._stats_jobs(ranges, 2, e, r, None) is False and e.n == r.responses == 0
+    one = _run(capsys, ["stats", "--json", str(path)])
+    many = _run(capsys, ["stats", "--json", str(path), "--jobs", "2"])
+    assert _stats(one[1]) == _stats(many[1]) and _stats(one[1])["events"] == len(events)
+
+
 def test_jobs_zero_is_one_per_cpu_and_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     import os
 
@@ -180,6 +197,57 @@ def test_small_files_stdin_and_fifos_are_one_job(
     assert plan(str(fifo), "ndjson", 2) is None
     monkeypatch.setattr(_jobs, "MIN_SPLIT", 8 << 20)
     assert plan(str(path), "ndjson", 2) is None
+
+
+def _through_fifo(fifo: Path, data: bytes, read: Any) -> Any:
+    """``read()`` while a thread writes ``data`` into the FIFO ``fifo`` (once)."""
+    import os
+    import threading
+
+    def feed() -> None:
+        try:
+            with open(fifo, "wb") as f:
+                f.write(data)
+        except BrokenPipeError:  # (a reader that stopped after the head)
+            pass
+
+    def unblock() -> None:  # (a reader that opened the FIFO again would wait for a writer for ever: end it)
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    guard = threading.Timer(30, unblock)
+    guard.start()
+    try:
+        return read()
+    finally:
+        guard.cancel()
+        writer.join()
+
+
+def test_a_fifo_with_jobs_is_read_once_in_one_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]
+) -> None:
+    import os
+
+    plain = _edge_file(tmp_path, events, "ndjson", 2, crlf=False, blanks=False)
+    data = plain.read_bytes()
+    fifo = tmp_path / "fifo.ndjson"
+    os.mkfifo(fifo)
+    got = _through_fifo(fifo, data, lambda: _run(capsys, ["validate", str(fifo), "--jobs", "2"]))
+    status, out, err = _run(capsys, ["validate", str(plain), "--jobs", "2"])
+    assert got == (status, out.replace(str(plain), str(fifo)), err) and status == 1 and out.count("\n") == 2
+    # the same in Python: map_batches and audit take the FIFO's path, and read it once
+    want = orm.map_batches(plain, count_and_errors, jobs=2, errors="replace")
+    assert len(want) == 2
+    assert _through_fifo(fifo, data, lambda: orm.map_batches(fifo, count_and_errors, jobs=2, errors="replace")) == [
+        _merged(want)
+    ]
+    report = orm.audit(plain, jobs=2)
+    assert _through_fifo(fifo, data, lambda: orm.audit(fifo, jobs=2)).events == report.events == len(events)
 
 
 # -- map_batches ------------------------------------------------------------------------------------------------
