@@ -198,9 +198,7 @@ def console_script(code: str) -> tuple[str, str]:
 def run_console(block: Block, cwd: Path, env: Mapping[str, str]) -> tuple[str, str, str]:
     """(stdout, what the block shows, stderr) of a console block run with bash in ``cwd``."""
     script, shown = console_script(block.code)
-    r = subprocess.run(
-        ["bash", "-c", script], cwd=cwd, capture_output=True, text=True, env=dict(env), timeout=600
-    )
+    r = subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, text=True, env=dict(env), timeout=600)
     return r.stdout, shown, r.stderr
 
 
@@ -232,7 +230,8 @@ def run_page(
                     with contextlib.redirect_stdout(buf):
                         exec(compile(b.code, b.where, "exec", dont_inherit=True), namespace)
                 except Exception as exc:
-                    raise SnippetFailure(f"{b.where}: the block raised {exc!r}\nprinted so far:\n{buf.getvalue()}") from exc
+                    said = buf.getvalue()
+                    raise SnippetFailure(f"{b.where}: the block raised {exc!r}\nprinted so far:\n{said}") from exc
                 want = b.output if b.output is not None else ""
                 if buf.getvalue() != want:
                     raise SnippetFailure(_diff(b, buf.getvalue(), want))
