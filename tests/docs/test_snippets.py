@@ -60,6 +60,7 @@ def responses_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{srv.server_address[1]}/api/v1/responses"
     finally:
         srv.shutdown()
+        srv.server_close()
         t.join(10)
 
 
