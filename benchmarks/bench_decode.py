@@ -14,13 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-import peers
 import pytest
-from conftest import SMOKE, SUBSET, TINY_SUBSET, Corpus, get_corpus, reference_module
-from harness import Case, InterleavedSet, interleaved
-from targets import OURS, REFERENCE, SCAN, Target, register
 
 import openresponses_msgspec as orm
+from benchmarks.support import peers
+from benchmarks.support.corpora import SUBSET, TINY_SUBSET, Corpus, get_corpus, reference_module
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet, interleaved
+from benchmarks.support.targets import OURS, REFERENCE, SCAN, Target, register
 
 FORMATS = ("ndjson", "array", "sse", "sse-chunks")
 CORPORA = ("text", "reasoning", "image", "generating", "mixed")

@@ -23,9 +23,9 @@ from typing import Any
 
 import msgspec
 import pytest
-from harness import SMOKE, Case, InterleavedSet
-from targets import OURS, Target, register
 
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet
+from benchmarks.support.targets import OURS, Target, register
 from openresponses_msgspec import corpus
 from openresponses_msgspec.kafka import decode_messages
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import SMOKE, Case, InterleavedSet
-from targets import OURS, Target, register
+
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet
+from benchmarks.support.targets import OURS, Target, register
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))

@@ -24,9 +24,9 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
-from ._decode import Framed
 from ._errors import InvalidEvent, InvalidValue, UnknownEvent
 from ._gc import run_paused
+from ._kernel import Framed
 from ._models import (
     EVENT_TYPES,
     ErrorEvent,

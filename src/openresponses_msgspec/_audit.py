@@ -25,7 +25,9 @@ from typing import IO, Any, Literal, Union
 
 import msgspec
 
+from ._bytes import BOM, RAW_ARRAY
 from ._errors import DecodeError
+from ._files import iter_events
 from ._models import EVENT_TYPES
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
@@ -391,7 +393,7 @@ def _blocks(chunks: Iterator[bytes], format: str | None) -> Iterator[tuple[bytes
 
 def _no_bom(data: bytes) -> bytes:
     """A UTF-8 byte order mark at the start is no part of the first event (its line number stays 1)."""
-    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    return data[3:] if data[:3] == BOM else data
 
 
 def _format(buf: Any) -> str:
@@ -459,7 +461,7 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
                 yield data, start
     else:
         try:
-            items = msgspec.json.decode(buf, type=list[msgspec.Raw])
+            items = RAW_ARRAY.decode(buf)
         except msgspec.DecodeError:  # broken somewhere: the elements up to the break, then the break itself
             yield from _array_up_to_break(buf)
             return
@@ -470,8 +472,6 @@ def _events(buf: Any, fmt: str) -> Iterator[tuple[Any, int]]:
 def _array_up_to_break(buf: Any) -> Iterator[tuple[Any, int]]:
     """The elements of an array that does not parse, as far as it parses; then one malformed piece (``b""``)
     standing for the rest, so that the break is counted instead of the source reading as empty."""
-    from ._files import iter_events
-
     try:
         for _, raw in iter_events(io.BytesIO(bytes(buf)), format="array", errors="replace", raw=True):
             yield raw, -1

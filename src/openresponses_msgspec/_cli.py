@@ -25,13 +25,16 @@ from typing import IO, Any, NoReturn
 
 import msgspec
 
-from . import _startup, corpus
-from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
+from . import _startup, arrow, corpus
+from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
+from ._audit import audit
 from ._builtins import _lenient_json, to_builtins
-from ._decode import encode
+from ._bytes import BOM, JSON_WS
+from ._conformance import RULES, ConformanceChecker
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
 from ._files import _batches
+from ._kernel import encode
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -124,7 +127,6 @@ def _check_inputs(paths: list[str]) -> None:
 _HEAD = 64 << 10  # bytes looked at to tell an event stream from an error body, an HTML page or nothing
 _SSE_FIELD = re.compile(rb"^(?:data|event|id|retry)[ \t]*(?::|\r?$)|^:", re.M)
 _TITLE = re.compile(rb"<title[^>]*>\s*(.*?)\s*</title>", re.I | re.S)
-_WS = b" \t\r\n"
 
 
 class _Input:
@@ -193,7 +195,7 @@ class _Input:
 
 def _told(head: bytes) -> bool:
     """Whether the first bytes (not the whole input) are enough to tell an event stream from other bodies."""
-    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    s = head.removeprefix(BOM).lstrip(JSON_WS)
     if not s:
         return False
     if s[:1] in (b"<", b"["):
@@ -215,7 +217,7 @@ def _not_a_stream(inp: _Input) -> str | None:
     if not inp.first:
         return "empty input: no events"
     head = inp.head()
-    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    s = head.removeprefix(BOM).lstrip(JSON_WS)
     if not s:
         return "empty input: no events (only whitespace)" if inp.whole() else None
     if s[:1] == b"<":
@@ -448,8 +450,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Every wire tag and field of the input that the model does not keep (issue #18); exit 1 if any."""
-    from ._audit import audit
-
     _check_inputs(args.files)
     sources: list[Any] = []
     try:
@@ -474,8 +474,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Protocol conformance (issue #21): every broken lifecycle rule as FILE:N: rule: message, a summary per
     rule; exit 1 if a fatal rule was broken (any rule with --strict)."""
-    from ._conformance import RULES, ConformanceChecker
-
     _check_inputs(args.files)
     by_rule: Counter[str] = Counter()
     found: list[dict[str, Any]] = []
@@ -663,9 +661,7 @@ def _same_file(path: str, st: os.stat_result) -> bool:
 
 
 def _response_json(acc: ResponseAccumulator) -> bytes:
-    from .arrow import response_row
-
-    row = response_row(acc)
+    row = arrow.response_row(acc)
     for k in ("function_calls", "problems", "response"):
         if row[k] is not None:
             row[k] = _lenient_json(row[k])
@@ -783,8 +779,6 @@ def _compact(raw: bytes) -> bytes:
 def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
     import pyarrow.parquet as pq
 
-    from . import arrow
-
     schema = arrow.RESPONSE_SCHEMA if responses else arrow.EVENT_SCHEMA
     with pq.ParquetWriter(out.stream, schema) as writer:
         for batch, raws in batches:
@@ -891,8 +885,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
         f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s"
     )
-
-    from ._accumulate import accumulate
 
     times = []
     accs: list[ResponseAccumulator] = []

@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from ._bytes import RAW_ARRAY
 from ._errors import _PATH_RE, DecodeError, InvalidValue, UnknownValue
 
 __all__ = ["decode_struct", "decode_value", "probe_tag"]
@@ -52,7 +53,6 @@ class _TagProbe(msgspec.Struct):
 
 
 _probe = msgspec.json.Decoder(_TagProbe)
-_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def probe_tag(raw: Any, path: str = "$") -> str:
@@ -251,7 +251,7 @@ def _build_value_fn(tp: Any, keep: bool) -> ValueFn:
 
         def finish(raw: Any, path: str, hint: str | None) -> Any:
             try:
-                items = _raw_list.decode(raw)
+                items = RAW_ARRAY.decode(raw)
             except _Errors:
                 return strict_error(raw, path)
             at, sub = -1, None

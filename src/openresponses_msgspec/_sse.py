@@ -27,24 +27,26 @@ from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
 from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
-from ._decode import JSON_WS as _JSON_WS
-from ._decode import WINDOW as _WINDOW
-from ._decode import Buffer, Framed, RawKernel
-from ._decode import check_errors as _check_errors
-from ._decode import count_newlines as _count_newlines
-from ._decode import paused as _paused
-from ._decode import utf8_valid as _utf8_valid
-from ._decoder import _DEFAULT, Decoder, Event
+from ._bytes import BOM as _BOM
+from ._bytes import DEFAULT_MAX_EVENT_SIZE
+from ._bytes import JSON_WS as _JSON_WS
+from ._bytes import KEEP_RAW as _KEEP_RAW
+from ._bytes import LFS as _LFS
+from ._bytes import WINDOW as _WINDOW
+from ._bytes import count_newlines as _count_newlines
+from ._bytes import utf8_valid as _utf8_valid
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
+from ._kernel import DEFAULT as _DEFAULT_KERNEL
+from ._kernel import Buffer, DecoderBase, Event, Framed, RawKernel
+from ._kernel import check_errors as _check_errors
+from ._kernel import paused as _paused
 
 T = TypeVar("T")
 E = TypeVar("E")
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "iter_sse"]
 
-DEFAULT_MAX_EVENT_SIZE = 64 * 1024 * 1024
 _FIELD_LIMIT = 64 * 1024  # a line of a field other than data (id:, event:, retry:, unknown) longer than this is dropped
-_KEEP_RAW = 1024  # bytes of an oversized event, a cut event or a body that is not SSE kept in its error
 _RETRY_DIGITS = 18  # a longer retry: value is ignored (WHATWG ignores what it cannot use; Python's int() would raise)
 _BLOCK = 1 << 18  # bytes per read() when iter_sse/aiter_sse are given a file object
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -52,9 +54,7 @@ _EOL = re.compile(rb"\r\n|\r|\n")
 # line (a search with a literal first byte runs near memchr speed); with CR in the input, one possessive match
 # (no backtracking state per line, so no memory that grows with the run).
 _QUIET_END = re.compile(rb"\n[^:\n]")
-_LFS = [b"\n" * (1 << k) for k in range(13)]  # runs of 1 .. 4096 LFs, for skipping blank lines by memcmp
 _QUIET = re.compile(rb"(?:(?::[^\r\n]*+)?[\r\n]++)++")
-_BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
 
 
@@ -158,7 +158,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
@@ -168,7 +168,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
@@ -198,7 +198,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
@@ -208,7 +208,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
@@ -218,7 +218,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: str = ...,
         max_event_size: int = ...,
-        decoder: Decoder[Any] | None = None,
+        decoder: DecoderBase[Any] | None = None,
         last_event_id: str = "",
         raw: bool = ...,
     ) -> None: ...
@@ -227,7 +227,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: str = "strict",
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        decoder: Decoder[Any] | None = None,
+        decoder: DecoderBase[Any] | None = None,
         last_event_id: str = "",
         raw: bool = False,
     ) -> None:
@@ -237,7 +237,7 @@ class SSEDecoder(Generic[T]):
             raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
         self.max_event_size = max_event_size
-        kernel = (decoder if decoder is not None else _DEFAULT)._kernel
+        kernel = decoder._kernel if decoder is not None else _DEFAULT_KERNEL
         self._raw = bool(raw)  # results are Framed (event, data) pairs
         self._kernel: Any = RawKernel(kernel) if raw else kernel
         self.last_event_id = last_event_id  # the id of the last dispatched event
@@ -902,10 +902,10 @@ def decode_sse(buf: Buffer, *, errors: str = "strict", raw: bool = False) -> lis
     body that is not SSE at all are reported too). ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs,
     ``raw`` the event's data as decoded (its ``data:`` lines joined by ``\\n``).
     """
-    return _decode_sse(_DEFAULT, buf, errors, raw)
+    return _decode_sse(None, buf, errors, raw)
 
 
-def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str, raw: bool = False) -> list[Any]:
+def _decode_sse(decoder: DecoderBase[Any] | None, buf: Buffer, errors: str, raw: bool = False) -> list[Any]:
     dec: SSEDecoder[Any] = SSEDecoder(errors=errors, max_event_size=1 << 62, decoder=decoder, raw=raw)
     out = dec.feed(buf)
     return out + dec.close()
@@ -950,7 +950,7 @@ def _sse_decoder(
                     f"({name}={have!r}): set it on that SSEDecoder"
                 )
         return decoder
-    if decoder is not None and not isinstance(decoder, Decoder):
+    if decoder is not None and not isinstance(decoder, DecoderBase):
         raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
     return SSEDecoder(
         errors=errors if errors is not None else "strict",
@@ -979,7 +979,7 @@ def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T], raw: None = None) -> Ite
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -989,7 +989,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1019,7 +1019,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1029,7 +1029,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1059,7 +1059,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[Any] | None = None,
+    decoder: DecoderBase[Any] | None = None,
     errors: str = ...,
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1068,7 +1068,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    decoder: SSEDecoder[Any] | DecoderBase[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
     last_event_id: str | None = None,
@@ -1104,7 +1104,7 @@ def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T], raw: None = None) 
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1114,7 +1114,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1144,7 +1144,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1154,7 +1154,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1184,7 +1184,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[Any] | None = None,
+    decoder: DecoderBase[Any] | None = None,
     errors: str = ...,
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -1193,7 +1193,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    decoder: SSEDecoder[Any] | DecoderBase[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
     last_event_id: str | None = None,

@@ -20,12 +20,11 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Literal, overload
 
-from ._decode import Framed, paused
+from ._bytes import BOM as _BOM
 from ._decoder import Decoder
 from ._errors import DecodeError, InvalidEvent
-from ._values import DEFAULT, bulk_values, decode_value
-
-_BOM = b"\xef\xbb\xbf"
+from ._kernel import Framed, check_errors, paused
+from ._messages import DEFAULT, bulk_values, decode_value
 
 __all__ = [
     "ConfluentDeserializer",
@@ -129,8 +128,7 @@ class KafkaInvalidEvent(InvalidEvent):
 def _check(format: str, errors: str) -> None:
     if format not in ("event", "ndjson", "sse"):
         raise ValueError(f"format must be 'event', 'ndjson' or 'sse', not {format!r}")
-    if errors not in ("strict", "replace"):
-        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    check_errors(errors)
 
 
 class _Codec:
@@ -175,7 +173,7 @@ class _Codec:
                 out = dec.decode_sse(data, errors=self.errors, raw=raw)
         except DecodeError as err:
             if self.format == "event" and err.offset is None:
-                err = err._located(offset=0)
+                err = err.relocated(offset=0)
             if self.errors == "strict":
                 raise self._error_type._wrap(err, data, topic, partition, message_offset) from None
             return self.invalid(err, data, topic, partition, message_offset)
@@ -419,7 +417,7 @@ def _kafka_error(
 def _bulk_events(
     codec: _Codec, fields: list[tuple[bytes | None, str | None, int | None, int | None, Any]]
 ) -> list[Any] | None:
-    """All values decoded in one call (see :func:`._values.bulk_values`); ``None``: go message by message."""
+    """All values decoded in one call (see :func:`._messages.bulk_values`); ``None``: go message by message."""
     if len(fields) < 2:
         return None
     values = []

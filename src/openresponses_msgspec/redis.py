@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._decoder import Decoder
 from ._errors import InvalidEvent
-from ._values import DEFAULT, bulk_values, one_value
+from ._messages import DEFAULT, bulk_values, one_value
 
 if TYPE_CHECKING:
     import redis
