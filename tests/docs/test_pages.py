@@ -4,7 +4,6 @@ must hold, links that lead somewhere, figures that are the published measurement
 from __future__ import annotations
 
 import re
-import sys
 
 from doc_snippets import ROOT, blocks, console_script, doc_files
 
@@ -79,9 +78,7 @@ def test_readme_holds_the_three_typed_snippets() -> None:
 def test_readme_performance_figures_are_the_published_run() -> None:
     """Every number of the headline is in what benchmarks/report.py makes of docs/benchmarks.json, and so is
     every number of docs/performance.md's figures block, which is that output exactly."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import check
-    import report
+    from benchmarks.support import check, report
 
     groups, doc = report.load(DOCS / "benchmarks.json")
     results = check.evaluate(doc, check.targets_of(doc))

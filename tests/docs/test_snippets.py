@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -95,13 +96,6 @@ def test_marks_are_known_and_no_python_block_is_skipped() -> None:
     assert sum(b.lang == "python" for b in seen) >= 20
 
 
-def test_text_blocks_follow_python_blocks_only() -> None:
-    """A ```text block anywhere else would be output no test checks."""
-    for page in doc_files():
-        for b in blocks(page):
-            assert b.lang != "text", f"{b.where}: a text block must follow a python block (its checked output)"
-
-
 # -- type checks: every page's python blocks as one module, all pages in one call per checker ---------------
 
 
@@ -178,4 +172,4 @@ def test_snippets_pass_basedpyright_strict(
         timeout=900,
     )
     assert r.returncode == 0, _located(r.stdout, snippet_modules)[-8000:] + r.stderr[-2000:]
-    assert " 0 errors" in r.stdout
+    assert re.search(r"^0 errors, ", r.stdout, re.M), r.stdout[-2000:]
