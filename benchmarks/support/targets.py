@@ -40,6 +40,8 @@ from typing import Any, Literal
 OURS = "openresponses_msgspec"
 REFERENCE = "reference prototype (13 variants)"
 SCAN = "bytes.count(b'\\n') scan"  # the memory-bandwidth yardstick for image-heavy batches
+PROJ_TEXT = "openresponses_msgspec projection (usage + text deltas)"
+PROJ_IMAGE = "openresponses_msgspec projection (partial_image_b64 as Raw)"
 METRICS = ("speed", "throughput", "time")
 OVER = ("median", "every round")
 
@@ -133,3 +135,72 @@ def register(*targets: Target) -> tuple[Target, ...]:
             raise ValueError(f"target {t.name!r} registered twice with different definitions")
         REGISTRY[t.name] = t
     return targets
+
+
+def issue20_targets(native: bool) -> tuple[Target, ...]:
+    """Issue #20's targets for a run with the C line scanner (``openresponses_msgspec.NATIVE``) or without it
+    (``OPENRESPONSES_MSGSPEC_PURE=1``, or no compiler at install): a run registers the set of the path it
+    measured, so ``check.py`` judges it by the right goals. They replace #10's ">= 1.0x the prototype" and
+    ">= 2.0x the full model", which were beyond what msgspec allows (msgspec alone with the 73-tag model is
+    0.92-0.97x the prototype; alone with the usage-and-deltas views, 1.92x)."""
+    if not native:
+        return (
+            Target(
+                "text SSE whole buffer (data: frames) vs NDJSON, pure Python (#20)",
+                issue=20,
+                num="text sse",
+                den="text ndjson",
+                goal=0.85,
+            ),
+            Target(
+                "text SSE whole buffer (event: + data: frames) vs NDJSON, pure Python (#20)",
+                issue=20,
+                num="text sse-event",
+                den="text ndjson",
+                goal=0.85,
+            ),
+        )
+    return (
+        Target(
+            "text NDJSON vs the reference prototype, native scanner (#20)",
+            issue=20,
+            num="text ndjson",
+            den=("text ndjson", REFERENCE),
+            goal=0.92,
+        ),
+        Target(
+            "image NDJSON vs the reference prototype, native scanner (#20)",
+            issue=20,
+            num="image ndjson",
+            den=("image ndjson", REFERENCE),
+            goal=0.92,
+        ),
+        Target(
+            "text SSE whole buffer (data: frames) vs NDJSON, native scanner (#20)",
+            issue=20,
+            num="text sse",
+            den="text ndjson",
+            goal=0.95,
+        ),
+        Target(
+            "text SSE whole buffer (event: + data: frames) vs NDJSON, native scanner (#20)",
+            issue=20,
+            num="text sse-event",
+            den="text ndjson",
+            goal=0.95,
+        ),
+        Target(
+            "text projection (usage + text deltas) vs the full model, native scanner (#20)",
+            issue=20,
+            num=("text ndjson", PROJ_TEXT),
+            den="text ndjson",
+            goal=1.8,
+        ),
+        Target(
+            "image projection (partial_image_b64 as Raw) vs a bare newline count, native scanner (#20)",
+            issue=20,
+            num=("image ndjson", PROJ_IMAGE),
+            den=("image ndjson", SCAN),
+            goal=0.85,
+        ),
+    )

@@ -12,6 +12,8 @@ API (the model classes follow it):
 - ``iter_events``/``iter_batches`` (files and streams), ``ResponseAccumulator``/``accumulate``,
   ``to_builtins``, ``to_arrow``/``responses_to_arrow``.
 - ``audit(*files)`` (``AuditReport``, ``AuditFinding``): every wire tag and field the model does not keep.
+- ``NATIVE``: whether the C line scanner is active (``docs/native.md``; ``OPENRESPONSES_MSGSPEC_PURE=1`` turns it
+  off), else its pure-Python twin: the results are the same.
 
 >>> from openresponses_msgspec import decode
 >>> ev = decode(b'{"type":"response.output_text.delta","item_id":"m","output_index":0,'
@@ -45,6 +47,7 @@ from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError,
 from ._files import iter_batches, iter_events
 from ._kernel import Buffer, encode
 from ._models import *  # noqa: F403 - every generated Struct is public (_models.__all__)
+from ._scan import NATIVE
 from ._sse import SSEDecoder, aiter_sse, decode_sse, iter_sse
 from ._telemetry import (
     GENAI_SEMCONV_VERSION,
@@ -59,6 +62,7 @@ from .arrow import EVENT_COLUMNS, RESPONSE_COLUMNS, responses_to_arrow, to_arrow
 __version__ = "0.1.0"
 
 __all__ = [
+    "NATIVE",
     "Decoder",
     "Event",
     "Skipped",

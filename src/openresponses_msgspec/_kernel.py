@@ -20,7 +20,8 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import msgspec
 
-from ._bytes import BYTE_POS, JSON_WS, JSON_WS_SET, RAW_ARRAY, count_newlines, utf8_error, utf8_valid
+from . import _scan
+from ._bytes import BYTE_POS, JSON_WS, RAW_ARRAY, count_newlines, utf8_error, utf8_valid
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._gc import run_paused
 from ._lenient import decode_struct, probe_tag
@@ -170,7 +171,7 @@ class Kernel:
     ``union`` is the msgspec type of one event.
     """
 
-    __slots__ = ("types", "decoder", "_lines", "array_decoder", "raw_array_decoder", "_mode")
+    __slots__ = ("types", "decoder", "_lines", "array_decoder", "raw_array_decoder")
 
     def __init__(self, union: Any, types: Mapping[str, type[msgspec.Struct]]) -> None:
         self.types = types
@@ -178,7 +179,6 @@ class Kernel:
         self._lines = self.decoder.decode_lines
         self.array_decoder = msgspec.json.Decoder(list[union])  # a whole clean JSON array at once
         self.raw_array_decoder = RAW_ARRAY  # an array's elements, undecoded
-        self._mode = 0  # which boundary count proved the last region (a hint, see prove)
 
     def one(self, data: bytes | bytearray | memoryview, utf8_checked: bool = False) -> Any:
         """Decode one payload: a typed event, :class:`UnknownEvent`, or what the union holds. Raises only
@@ -231,7 +231,9 @@ class Kernel:
             return None
         return None if got is None else got[0]
 
-    def bulk(self, data: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None:
+    def bulk(
+        self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int] | None | bool = False
+    ) -> tuple[list[Any], int] | None:
         """Decode the lines of ``data[pos:end]`` with one msgspec ``decode_lines`` call; return the values and
         the number of newlines, ``None`` when the counting proof does not hold, or raise :class:`BulkFailure`
         when it holds but msgspec rejects a value (an unknown tag, bad JSON, a wrong type).
@@ -242,9 +244,10 @@ class Kernel:
         counting those patterns, then every non-empty line starts with ``{`` and ends with ``}`` (a raw newline
         cannot occur inside a JSON string), so no value can span lines: ``}`` then ``{`` never occurs inside
         one value. Each non-empty line then holds at least one value, and as many values as non-empty lines
-        means exactly one per line. ``data[pos:end]`` must be valid UTF-8.
+        means exactly one per line. ``data[pos:end]`` must be valid UTF-8. ``proof``: what ``_scan`` said
+        for this region, when the caller asked it already.
         """
-        proof = self.prove(data, pos, end)
+        proof = self.prove(data, pos, end, proof)
         if proof is None:
             return None
         last, newlines, blank = proof
@@ -253,45 +256,32 @@ class Kernel:
             return None
         return events, newlines + data.count(b"\n", last, end)  # (a few bytes: the plain count is fine)
 
-    def prove(self, data: bytes | bytearray, pos: int, end: int) -> tuple[int, int, int] | None:
+    def prove(
+        self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int] | None | bool = False
+    ) -> tuple[int, int, int] | None:
         """The counting proof of :meth:`bulk` for ``data[pos:end]``: ``(last, newlines, empty lines)``, where
-        ``last`` ends the region before its trailing whitespace, or ``None`` when it does not hold."""
-        if pos >= end or data[pos] != 123:  # "{"
+        ``last`` ends the region before its trailing whitespace, or ``None`` when it does not hold (see
+        ``_scan.prove_lines``: the C scanner, or its pure-Python twin). ``proof``: what ``_scan`` already
+        said for this region (``False``: not asked yet)."""
+        if proof is False:
+            proof = _scan.prove_lines(data, pos, end)
+        if proof is None or proof is True:
             return None
-        last = end
-        while last > pos and data[last - 1] in JSON_WS_SET:
-            last -= 1
-        if data[last - 1] != 125:  # "}"
-            return None
-        newlines = count_newlines(data, pos, last)
-        blank = 0
-        if newlines:
-            # The longer patterns are stricter boundaries and found faster (longer skips), so they go first;
-            # the kind that held last time is tried first (a hint shared by threads: any order is correct).
-            mode = self._mode
-            if mode == 0 and data.count(b'}\n{"type":"response.', pos, last) == newlines:
-                pass
-            elif (
-                mode <= 1
-                and (joined := data.count(b'}\n{"type":"response.', pos, last))
-                + 2 * (two := data.count(b'}\n\n{"type":"response.', pos, last))
-                == newlines
-            ):
-                blank = two
-                self._mode = 1 if two else 0
-            elif (joined := data.count(b"}\n{", pos, last)) == newlines:
-                self._mode = 2
-            else:
-                joined += data.count(b"}\r\n{", pos, last)
-                if joined != newlines:
-                    blank = data.count(b"}\n\n{", pos, last) + data.count(b"}\r\n\r\n{", pos, last)
-                    if joined + 2 * blank != newlines:
-                        self._mode = 0
-                        return None
-                self._mode = 2
         if sys.getrecursionlimit() > GUARD_ABOVE and too_deep(memoryview(data)[pos:end]):
             return None
-        return last, newlines, blank
+        return proof
+
+    def bulk_joined(self, body: bytes, count: int) -> list[Any] | None:
+        """The values of ``body``, ``count`` lines each ``{...}`` (none empty, valid UTF-8; what
+        ``_scan.sse_frames`` returns), one per line: one ``decode_lines`` call, whose result is line-exact iff
+        it holds ``count`` values (a value cannot span ``}\n{``). ``None``: go payload by payload."""
+        if sys.getrecursionlimit() > GUARD_ABOVE and too_deep(body):
+            return None
+        try:
+            events = self._decode(body, 0, len(body))
+        except BulkFailure:
+            return None
+        return events if len(events) == count else None
 
     def bulk_proven(
         self, data: bytes | bytearray, pos: int, end: int, proof: tuple[int, int, int]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _scan
 from ._bytes import (
     BOM,
     DEFAULT_MAX_LINE_SIZE,
@@ -22,7 +23,6 @@ from ._bytes import (
     WINDOW,
     is_blank,
     skip_lf_run,
-    utf8_error,
 )
 from ._errors import DecodeError
 from ._kernel import (
@@ -139,26 +139,34 @@ class _Lines:
 
     def region(self, data: bytes | bytearray, pos: int, n: int, base: int) -> None:
         """Decode the lines of ``data[pos:n]``; ``base`` is the input offset of ``data[0]``."""
-        check_utf8 = not data.isascii()
+        # The C scanner checks UTF-8 in the same pass as the proof, window by window; without it one isascii()
+        # over the region spares the UTF-8 check of ASCII windows.
+        check_utf8 = _scan.NATIVE or not data.isascii()
         long = _long_lines(data, pos)  # then per-line calls cost little, and bulk's extra passes would not pay
         window = min(WINDOW, self.limit + 1)  # every line inside a window is within the limit
         while pos < n:
             end = n if n - pos < window else data.rfind(b"\n", pos, pos + window) + 1
-            over = False
             if end <= pos:  # a line longer than the window
                 end = data.find(b"\n", pos + window) + 1 or n
-                over = end - pos - (data[end - 1] == 10) > self.limit
-            bad_utf8 = not over and check_utf8 and utf8_error(memoryview(data)[pos:end]) is not None
-            if long or bad_utf8 or over:
-                self.exact(data, pos, end, base, bad_utf8)
+                if end - pos - (data[end - 1] == 10) > self.limit:
+                    self.exact(data, pos, end, base, False)
+                    pos = end
+                    continue
+            if long:
+                self.exact(data, pos, end, base, check_utf8 and not _scan.utf8_valid(data, pos, end))
             else:
-                self.needles.reset()
-                self.fails = 0
-                self.bulk(data, pos, end, base)
+                valid, proof = _scan.ndjson_window(data, pos, end, check_utf8)
+                if not valid:
+                    self.exact(data, pos, end, base, True)
+                else:
+                    self.needles.reset()
+                    self.fails = 0
+                    self.bulk(data, pos, end, base, proof)
             pos = end
 
-    def bulk(self, data: bytes | bytearray, lo: int, hi: int, base: int) -> None:
-        """Lines ``data[lo:hi]`` (valid UTF-8) in as few msgspec calls as the counting proof allows."""
+    def bulk(self, data: bytes | bytearray, lo: int, hi: int, base: int, scanned: tuple[int, int, int] | None) -> None:
+        """Lines ``data[lo:hi]`` (valid UTF-8) in as few msgspec calls as the counting proof allows;
+        ``scanned``: what ``_scan`` said of the window."""
         needles = self.needles
         kernel = self.kernel
         start = lo
@@ -176,13 +184,13 @@ class _Lines:
                 try:
                     if cut < hi or lo > start:  # a part of the window: prove the whole window once
                         if proven is False:
-                            proven = kernel.prove(data, start, hi)
+                            proven = kernel.prove(data, start, hi, scanned)
                         if proven is not None and proven is not True:
                             got = kernel.bulk_proven(data, lo, cut, proven)
                         else:
                             got = kernel.bulk(data, lo, cut)
                     else:
-                        got = kernel.bulk(data, lo, cut)
+                        got = kernel.bulk(data, lo, cut, scanned)
                 except BulkFailure as fail:
                     self.fails += 1
                     lo = self.failed(data, lo, cut, base, fail)

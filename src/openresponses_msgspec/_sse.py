@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
 from typing import Any, Generic, Literal, Protocol, TypeVar, overload
 
+from . import _scan
 from ._bytes import BOM as _BOM
 from ._bytes import DEFAULT_MAX_EVENT_SIZE
 from ._bytes import JSON_WS as _JSON_WS
@@ -34,7 +35,6 @@ from ._bytes import KEEP_RAW as _KEEP_RAW
 from ._bytes import LFS as _LFS
 from ._bytes import WINDOW as _WINDOW
 from ._bytes import count_newlines as _count_newlines
-from ._bytes import utf8_valid as _utf8_valid
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
 from ._kernel import DEFAULT as _DEFAULT_KERNEL
 from ._kernel import Buffer, DecoderBase, Event, Framed, RawKernel
@@ -635,6 +635,15 @@ class SSEDecoder(Generic[T]):
         """
         if b[end - 3] != 125:  # "}"
             return None
+        if _scan.NATIVE:  # the C scanner frames the region in one pass: its payloads, joined by newlines
+            scanned = _scan.sse_frames(b, pos, end)
+            if scanned is not None and scanned[0] == end:
+                _, frames, lines, body = scanned
+                if self._raw:
+                    got = self._kernel.frames(body.split(b"\n"))
+                else:
+                    got = self._kernel.bulk_joined(body, frames)
+                return None if got is None else (got, lines)
         if b.startswith(b"data: {", pos):
             if self._raw:  # the frames' payloads, each decoded alone (no proof needed), paired with it
                 inner = b[pos + 6 : end - 2]  # (without the last frame's blank line)
@@ -811,7 +820,8 @@ def _flags(b: bytes | bytearray, pos: int) -> int:
     """What holds for ``b[pos:]`` (whose end may cut a UTF-8 sequence): no CR in it (_NO_CR), valid UTF-8
     (_UTF8). Computed once per chunk, kept with it when a strict error leaves a rest."""
     flags = _NO_CR if b.find(b"\r", pos) < 0 else 0
-    if b.isascii() or _utf8_valid(memoryview(b)[pos:], final=False):  # type: ignore[arg-type]
+    # (the C check is one fast pass; without it, isascii() first spares the codec an ASCII buffer)
+    if (not _scan.NATIVE and b.isascii()) or _scan.utf8_valid(b, pos, len(b), False):
         flags |= _UTF8
     return flags
 

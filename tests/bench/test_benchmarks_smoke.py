@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import openresponses_msgspec as orm
 from benchmarks.support import check, harness, report
 from benchmarks.support.targets import OURS, Target
 
@@ -72,7 +73,10 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     mem = by[("memory: text batch", OURS)]["extra_info"]
     assert mem["kind"] == "memory" and mem["events"] == 2000 and mem["retained_per_event"] > 0
     names = {t["name"] for t in doc["targets"]}  # the registry of the run is saved with it
-    assert "text NDJSON, full model vs the reference prototype" in names
+    assert "text NDJSON vs the reference prototype (#5)" in names
+    native = "text NDJSON vs the reference prototype, native scanner (#20)"  # the set of the path measured
+    pure = "text SSE whole buffer (data: frames) vs NDJSON, pure Python (#20)"
+    assert (native in names, pure in names) == ((True, False) if orm.NATIVE else (False, True))
     assert "memory retained by the text batch vs orjson dicts" in names
 
 
@@ -85,7 +89,7 @@ def test_check_command_on_the_smoke_run(smoke_run: Path) -> None:
         assert t["name"] in res.stdout
     assert "(smoke scale: timings mean nothing)" in res.stdout
     results = check.evaluate(doc, check.targets_of(doc))
-    ratio = next(r for r in results if r.target.name == "text NDJSON, full model vs the reference prototype")
+    ratio = next(r for r in results if r.target.name == "text NDJSON vs the reference prototype (#5)")
     if ratio.status != check.UNMEASURED:  # the prototype is there (../shared/bench-reference)
         by = check.index(doc)
         a, b = by[("text ndjson", OURS)], by[("text ndjson", ratio.target.den[1])]  # type: ignore[index]
