@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-SPEC_DIR = Path(os.environ.get("OPENRESPONSES_SPEC_DIR", Path(__file__).resolve().parents[2] / "shared" / "spec"))
+from helpers import OPENRESPONSES_SPEC, SPEC_DIR
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -30,9 +28,6 @@ def specs() -> dict[str, dict[str, Any]]:
         "openai": _load(oai)["components"]["schemas"],
         "openresponses": json.loads(opr.read_bytes())["components"]["schemas"],
     }
-
-
-OPENRESPONSES_SPEC = SPEC_DIR / "openresponses" / "openapi.json"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Benchmark corpora, built once per session and deterministic. Run: ``pytest benchmarks/`` (the 'bench' extra);
 see benchmarks/README.md for subsets, saving a run, the target check and the report.
 
-``BENCH_SCALE=smoke`` shrinks every corpus to a few thousand events (used by the test suite's smoke run);
+``BENCH_SCALE=smoke`` shrinks every corpus to a few hundred events (used by the test suite's smoke run);
 ``BENCH_EVENTS`` overrides the text-heavy batch size (default 200000, the reference corpus size).
 
 Each corpus has the wire formats ``ndjson``, ``array``, ``sse`` (OpenRouter style: ``data:`` frames, comments,
@@ -32,14 +32,14 @@ REFERENCE_DIR = Path(os.environ.get("BENCH_REFERENCE_DIR", _DEFAULT_REFERENCE))
 
 # events per corpus: (full, smoke)
 SIZES = {
-    "text": (int(os.environ.get("BENCH_EVENTS", "200000")), 2000),
-    "reasoning": (100_000, 1000),
+    "text": (int(os.environ.get("BENCH_EVENTS", "200000")), 500),
+    "reasoning": (100_000, 250),
     "image": (300, 20),
-    "generating": (1_000_000, 5000),
-    "mixed": (100_000, 2000),
+    "generating": (1_000_000, 1000),
+    "mixed": (100_000, 500),
 }
-SUBSET = 2000 if SMOKE else 10_000  # events for the peers that run at a few thousand events/s
-TINY_SUBSET = 200 if SMOKE else 1000  # for the ones that run at a few hundred
+SUBSET = 500 if SMOKE else 10_000  # events for the peers that run at a few thousand events/s
+TINY_SUBSET = 50 if SMOKE else 1000  # for the ones that run at a few hundred
 
 
 @dataclass

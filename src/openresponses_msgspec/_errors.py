@@ -61,7 +61,7 @@ class DecodeError(ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        where = []
+        where: list[str] = []
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.index is not None:
@@ -288,7 +288,7 @@ class InvalidEvent:
             str(other.error),
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
     def __repr__(self) -> str:
         return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"

@@ -9,15 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from openresponses_msgspec import corpus
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fuzz_invariants import (
     array_of,
     check_array,
@@ -29,6 +21,10 @@ from fuzz_invariants import (
     check_sse_text,
     detected,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openresponses_msgspec import corpus
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 NONBLOCKING = True  # file objects whose read1() sometimes returns None (nothing ready yet)

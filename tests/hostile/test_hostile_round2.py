@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import kafka_records
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import DecodeError, Decoder, InvalidEvent, SSEDecoder, UnknownEvent
@@ -30,12 +31,6 @@ BOM = b"\xef\xbb\xbf"
 # -- case 7: a BOM decodes the same wherever the value sits ----------------------------------------------------
 
 
-def _records(values: list[bytes]) -> list[Any]:
-    from aiokafka.structs import ConsumerRecord  # what aiokafka's getmany() returns
-
-    return [ConsumerRecord("t", 0, i, 0, 0, None, v, None, 0, len(v), ()) for i, v in enumerate(values)]
-
-
 @pytest.mark.parametrize("where", ["first", "middle", "last", "alone"])
 def test_kafka_bom_value_decodes_in_every_position(where: str) -> None:
     """Before: decoded only as the first message of a batch of two or more (the batch buffer's BOM)."""
@@ -45,7 +40,7 @@ def test_kafka_bom_value_decodes_in_every_position(where: str) -> None:
         "last": [GEN, GEN, BOM + GEN],
         "alone": [BOM + GEN],
     }[where]
-    assert decode_messages(_records(values)) == [orm.decode(GEN)] * len(values)
+    assert decode_messages(kafka_records(values)) == [orm.decode(GEN)] * len(values)
 
 
 def test_kafka_bom_value_through_the_deserializers_and_chunks() -> None:
@@ -60,13 +55,13 @@ def test_kafka_bad_value_after_a_bom_is_located_after_it() -> None:
     the whole value; only one BOM is skipped, and a BOM inside a value is no part of JSON."""
     bad = BOM + b'{"type":"response.output_text.delta","output_index":"zero"}'
     for values in ([bad], [bad, GEN], [GEN, bad], [GEN, bad, GEN]):
-        out = decode_messages(_records(values))
+        out = decode_messages(kafka_records(values))
         ev = next(e for e in out if isinstance(e, InvalidEvent))
         assert isinstance(ev, KafkaInvalidEvent) and ev.raw == bad and ev.offset == 3 and ev.error.offset == 3
         assert ev.error.path == "$.output_index"
         assert [e for e in out if not isinstance(e, InvalidEvent)] == [orm.decode(GEN)] * (len(values) - 1)
     for values in ([BOM + BOM + GEN], [GEN, BOM + BOM + GEN], [GEN, b" " + BOM + GEN]):
-        out = decode_messages(_records(values))
+        out = decode_messages(kafka_records(values))
         assert isinstance(out[-1], KafkaInvalidEvent) and out[-1].raw == values[-1], values
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from helpers import kafka_records
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import (
@@ -138,22 +139,16 @@ def _events_file() -> list[Any]:
     return list(orm.iter_events(io.BytesIO(_ndjson()), errors="replace"))
 
 
-def _records(values: list[bytes]) -> list[Any]:
-    from aiokafka.structs import ConsumerRecord  # what getmany() returns
-
-    return [ConsumerRecord("t", 0, i, 0, 0, None, v, None, 0, len(v), ()) for i, v in enumerate(values)]
-
-
 def _kafka_batch() -> list[Any]:
     from openresponses_msgspec.kafka import decode_messages
 
-    return decode_messages(_records(VALUES * COPIES))
+    return decode_messages(kafka_records(VALUES * COPIES))
 
 
 def _kafka_chunks() -> list[Any]:
     from openresponses_msgspec.kafka import decode_messages
 
-    return decode_messages(_records([_sse()] * 3), format="sse")
+    return decode_messages(kafka_records([_sse()] * 3), format="sse")
 
 
 def _kafka_deserializers() -> list[Any]:

@@ -12,6 +12,9 @@ import tracemalloc
 from collections.abc import Iterator
 
 import pytest
+from helpers import GEN, feed_sse
+from helpers import camel_keys as _camel
+from helpers import chunked as _split
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import (
@@ -26,7 +29,6 @@ from openresponses_msgspec import (
     iter_sse,
 )
 
-GEN = b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,"sequence_number":2}'
 KEEP = b'{"type":"response.keep_alive"}'
 DEEP = GEN[:-1] + b',"x":' + b"[" * 5000 + b"]" * 5000 + b"}"  # deeper than the interpreter's recursion limit
 
@@ -35,16 +37,8 @@ def _frame(payload: bytes) -> bytes:
     return b"data: " + payload + b"\n\n"
 
 
-def _split(data: bytes, size: int) -> list[bytes]:
-    return [data[i : i + size] for i in range(0, len(data), size)]
-
-
 def _feed_all(chunks: list[bytes] | list[str], **options: object) -> list[object]:
-    dec = SSEDecoder(**options)  # type: ignore[arg-type]
-    out: list[object] = []
-    for c in chunks:
-        out += dec.feed(c)
-    return out + dec.close()
+    return feed_sse(chunks, **options)[0]
 
 
 def _strict_all(chunks: list[bytes], **options: object) -> tuple[list[object], list[DecodeError]]:
@@ -403,17 +397,6 @@ class TestThreads:
         assert not failures, failures
         assert len(got) == 4 and all(g == want for g in got)
         assert len(want) == 1500 and sum(isinstance(e, InvalidEvent) for e in want) < 15
-
-
-def _camel(value: object) -> object:
-    if isinstance(value, dict):
-        return {
-            ("".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))) if k != "type" else k): _camel(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_camel(v) for v in value]
-    return value
 
 
 class TestFramingFixes:

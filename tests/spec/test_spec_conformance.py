@@ -443,7 +443,7 @@ def test_camel_case_wire_names_are_kept_on_the_wire() -> None:
 
 def test_generated_module_is_up_to_date(specs: dict[str, Schemas]) -> None:
     """tools/generate_models.py run on ../shared/spec reproduces the committed _models.py byte for byte."""
-    from conftest import SPEC_DIR
+    from helpers import SPEC_DIR
 
     gen = _generator()
     assert gen.build(SPEC_DIR) == gen.OUT.read_text(), "stale: run python tools/generate_models.py"
@@ -478,7 +478,7 @@ def test_generator_says_where_the_specs_come_from(tmp_path: Path, monkeypatch: p
 def test_generated_header_names_each_spec_with_its_sha256(specs: dict[str, Schemas]) -> None:
     import hashlib
 
-    from conftest import SPEC_DIR
+    from helpers import SPEC_DIR
 
     head = Path(orm._models.__file__).read_text().split('"""', 2)[1]
     for rel in ("in.openapi.yaml", "openai/openapi.yaml", "openresponses/openapi.json"):

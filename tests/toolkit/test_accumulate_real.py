@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from helpers import camel_keys
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import Problem, ResponseAccumulator, StreamSplitter, accumulate
@@ -368,18 +369,6 @@ class TestWholeItems:
         assert _fold(evs).arguments == {"fc_x1": '{"a":1}'}
 
 
-def _camel(x: Any) -> Any:
-    if isinstance(x, dict):
-        out = {}
-        for k, v in x.items():
-            head, *rest = k.split("_")
-            out[head + "".join(p[:1].upper() + p[1:] for p in rest)] = _camel(v)
-        return out
-    if isinstance(x, list):
-        return [_camel(v) for v in x]
-    return x
-
-
 def _state(a: ResponseAccumulator) -> tuple[Any, ...]:
     usage = a.usage
     return (
@@ -403,7 +392,7 @@ def test_camel_named_results_fold_like_snake_ones(kind: str) -> None:
     """Decoder(naming="camel") returns subclasses of the wire classes: folded exactly as the snake ones."""
     evs = orm.corpus.events(kind, 400 if kind != "image" else 24)
     snake = accumulate(orm.decode_lines(orm.corpus.ndjson(evs)))
-    camel = accumulate(orm.Decoder(naming="camel").decode_lines(orm.corpus.ndjson([_camel(e) for e in evs])))
+    camel = accumulate(orm.Decoder(naming="camel").decode_lines(orm.corpus.ndjson([camel_keys(e) for e in evs])))
     assert [_state(a) for a in camel] == [_state(a) for a in snake]
     assert all(a.status in ("completed", "cut_short") for a in camel) and camel[0].status == "completed"
 
@@ -413,7 +402,7 @@ def test_camel_copilot_and_old_streams() -> None:
         _copilot(["r1", "r2", "r3"], [f"i{k}" for k in range(9)]),
         _text_stream("resp_o", "msg_o", ["a", "b"], _usage(1, 2), seq=False),
     ):
-        assert _state(_fold([_camel(e) for e in evs], naming="camel")) == _state(_fold(evs))
+        assert _state(_fold([camel_keys(e) for e in evs], naming="camel")) == _state(_fold(evs))
 
 
 class TestFuzzFindings:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from helpers import DELTA, GEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,12 +32,6 @@ from openresponses_msgspec import (
     decode_lines,
     encode,
     iter_sse,
-)
-
-GEN = b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,"sequence_number":2}'
-DELTA = (
-    b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
-    b'"delta":"Hi","logprobs":[],"sequence_number":4}'
 )
 
 

@@ -6,6 +6,7 @@ import json
 
 import msgspec
 import pytest
+from helpers import DELTA, GEN
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import (
@@ -21,11 +22,6 @@ from openresponses_msgspec import (
     encode,
 )
 
-GEN = b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,"sequence_number":2}'
-DELTA = (
-    b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
-    b'"delta":"Hi","logprobs":[],"sequence_number":4}'
-)
 ERROR = b'{"type":"error","code":null,"message":"boom","param":null,"sequence_number":9}'
 
 

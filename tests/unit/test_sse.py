@@ -7,6 +7,9 @@ import json
 import tracemalloc
 
 import pytest
+from helpers import GEN
+from helpers import chunked as _split
+from helpers import feed_sse as _feed_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +26,6 @@ from openresponses_msgspec import (
     iter_sse,
 )
 
-GEN = b'{"type":"response.image_generation_call.generating","item_id":"ig_1","output_index":0,"sequence_number":2}'
 DELTA = (
     b'{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,'
     b'"delta":"caf\xc3\xa9 \xe6\x9d\xb1 \xf0\x9f\x98\x80 \xe2\x80\xa8","logprobs":[],"sequence_number":4}'
@@ -58,19 +60,6 @@ def _expected() -> list[object]:
         b'{"type":"response.image_generation_call.generating","item_id":"ig_2","output_index":1,"sequence_number":6}'
     )
     return [orm.decode(GEN), orm.decode(DELTA), UnknownEvent("response.future.thing", FUTURE), second]
-
-
-def _feed_all(chunks: list[bytes], **options: object) -> tuple[list[object], SSEDecoder]:
-    dec = SSEDecoder(**options)  # type: ignore[arg-type]
-    out: list[object] = []
-    for c in chunks:
-        out += dec.feed(c)
-    out += dec.close()
-    return out, dec
-
-
-def _split(data: bytes, size: int) -> list[bytes]:
-    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 class TestFraming:
