@@ -12,7 +12,8 @@ The rules (docs/index.md, "How the pages are tested"):
 - Every python block of a file, concatenated, passes ``mypy --strict`` and basedpyright strict.
 - A ```console block runs in the same directory, in order with the python blocks: ``$ `` lines are commands
   (``> `` lines continue them, as a terminal shows), the other lines are what the commands print on stdout,
-  exactly. ``<!-- skip: reason -->`` before the fence leaves it unrun (installing, the whole test suite, a
+  exactly; every command must exit 0 (one that shows a failure ends with ``; echo "exit status $?"``).
+  ``<!-- skip: reason -->`` before the fence leaves it unrun (installing, the whole test suite, a
   full benchmark run): the reason is required.
 """
 
@@ -169,6 +170,10 @@ def make_samples(cwd: Path) -> None:
 # -- running ------------------------------------------------------------------------------------------------
 
 
+class SnippetFailure(AssertionError):
+    pass
+
+
 def env_for(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of console commands: this checkout's package first, this interpreter's scripts on PATH."""
     env = dict(os.environ)
@@ -179,8 +184,8 @@ def env_for(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def console_script(code: str) -> tuple[str, str]:
-    """A console block's commands (``$ `` and ``> `` continuation lines) and the stdout it shows."""
+def console_commands(code: str) -> tuple[list[str], str]:
+    """A console block's commands (``$ `` lines, ``> `` lines continuing them) and the stdout it shows."""
     cmds: list[str] = []
     shown: list[str] = []
     for line in code.splitlines():
@@ -192,18 +197,27 @@ def console_script(code: str) -> tuple[str, str]:
             cmds[-1] += "\n" + line[2:]
         else:
             shown.append(line)
-    return "\n".join(cmds) + "\n", "".join(s + "\n" for s in shown)
+    return cmds, "".join(s + "\n" for s in shown)
+
+
+def console_script(code: str) -> tuple[str, str]:
+    """A console block's commands as one script, and the stdout it shows."""
+    cmds, shown = console_commands(code)
+    return "\n".join(cmds) + "\n", shown
 
 
 def run_console(block: Block, cwd: Path, env: Mapping[str, str]) -> tuple[str, str, str]:
-    """(stdout, what the block shows, stderr) of a console block run with bash in ``cwd``."""
-    script, shown = console_script(block.code)
-    r = subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, text=True, env=dict(env), timeout=600)
-    return r.stdout, shown, r.stderr
-
-
-class SnippetFailure(AssertionError):
-    pass
+    """(stdout, what the block shows, stderr) of a console block: each command run by bash in ``cwd``, in order;
+    every command must succeed (a command that shows a failure ends with ``; echo "exit status $?"``)."""
+    cmds, shown = console_commands(block.code)
+    out, err = [], []
+    for cmd in cmds:
+        r = subprocess.run(["bash", "-c", cmd], cwd=cwd, capture_output=True, text=True, env=dict(env), timeout=600)
+        out.append(r.stdout)
+        err.append(r.stderr)
+        if r.returncode != 0:
+            raise SnippetFailure(f"{block.where}: `{cmd}` exited {r.returncode}\nstderr:\n{r.stderr[-3000:]}")
+    return "".join(out), shown, "".join(err)
 
 
 def run_page(
