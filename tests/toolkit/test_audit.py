@@ -300,6 +300,7 @@ def test_mutated_streams_never_raise_and_report_exactly_what_was_added(
     assert {(f.event, f.path): f.count for f in audit(sse).findings} == expected
 
 
+@pytest.mark.slow
 def test_cli_audit_prints_the_findings_and_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "log.ndjson"
     path.write_bytes(DATA)
@@ -357,6 +358,7 @@ def test_the_readme_audit_example_prints_what_it_shows(tmp_path: Path) -> None:
     assert r.stdout == m.group(2)
 
 
+@pytest.mark.slow
 def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

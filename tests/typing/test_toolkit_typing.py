@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).with_name("typing_toolkit_example.py")
 
 
@@ -14,6 +16,7 @@ def test_example_runs() -> None:
     runpy.run_path(str(EXAMPLE), run_name="typing_toolkit_example")
 
 
+@pytest.mark.slow
 def test_mypy_strict(tmp_path: Path) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "c"), str(EXAMPLE)],
