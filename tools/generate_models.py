@@ -17,10 +17,13 @@ overlap and disagree. Writing them by hand invites drift; this script applies on
 * objects are merged by *position* (the event or item tag, then the field path), so OpenRouter's
   ``OpenResponsesResult``, OpenAI's ``Response`` and Open Responses' ``ResponseResource`` become one
   ``Response`` struct; a field is nullable if any spec allows ``null``;
-* **required** is decided by the rule of the README ("The model"), not by the specs: only what an event means
-  nothing without (the ``delta`` of a ``*.delta`` event, the ``response`` of the six lifecycle events) is
-  required; every other field, on events and on nested objects, is optional and ``None`` when absent
-  (arrays too: an absent array and ``[]`` stay distinct, so ``encode`` writes back what came);
+* **required** (docs/model.md, "Required fields"): on an event only what it means nothing without (the
+  ``delta`` of a ``*.delta`` event, the ``response`` of a lifecycle event); in a nested object what every
+  source requires, none allows ``null`` and no server was seen to omit; the response object requires nothing.
+  Optional fields are ``None`` when absent (arrays too: an absent array and ``[]`` stay distinct, so ``encode``
+  writes back what came);
+* **field order** is wire order (``generator/wire.py``): the order servers write the keys, so msgspec matches
+  each key with one comparison;
 * unions whose members all carry a single-valued ``type`` and belong to a known family (output items,
   content parts, annotations, ...) become msgspec tagged unions, members merged by tag across specs;
 * every other union, and a field the specs type differently, is ``Any`` (plain JSON values); a JSON number
@@ -31,9 +34,11 @@ overlap and disagree. Writing them by hand invites drift; this script applies on
   members left out); spec property order and spec ``$ref`` merges come first, so class names stay put;
 * ``tools/observations.toml`` (what real servers were seen to send) is applied last: added fields become
   typed fields, omitted fields optional, new events classes;
-* nested objects with identical generated bodies that come from the same ``$ref`` become one class.
+* nested objects with identical generated bodies that are one concept become one class; names follow
+  ``generator/naming.py`` (brands, shortening), and every name of release 0.1.0 stays as an alias.
 
-The output is committed; ``tests/test_spec_conformance.py`` checks it against the specs independently, and
+The parts live in ``tools/generator/`` (its ``__init__`` lists them). The output is committed;
+``tests/spec/test_spec_conformance.py`` checks it against the specs independently, and
 ``--check`` fails when the committed file is stale. Requires PyYAML (a test dependency, never a runtime one).
 """
 

@@ -61,6 +61,7 @@ class Case:
     rounds: int | None = None  # timed calls; None: TARGET_ROUNDS for a side of a registered target, else ROUNDS
     subset: bool = False  # timed on a subset of the corpus (ratios are then per event)
     extra: dict[str, Any] = field(default_factory=dict)  # more extra_info (numbers a target may use)
+    before: Callable[[], object] | None = None  # called (untimed) before each of its rounds: e.g. a load check
 
 
 class _Replay:
@@ -128,6 +129,8 @@ class InterleavedSet:
             for r in range(max((c.rounds or 0 for _, c in cases), default=0)):
                 for cid, case in cases:
                     if r < (case.rounds or 0):
+                        if case.before is not None:
+                            case.before()
                         fn = case.fn
                         t0 = time.perf_counter()
                         out = fn()

@@ -24,7 +24,8 @@ API (the model classes follow it):
 
 from __future__ import annotations
 
-from . import _startup, corpus  # noqa: F401 - _startup first: Ctrl-C while the command line starts, exit 130
+# _startup first: Ctrl-C while the command line starts, exit 130
+from . import _startup, corpus  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 # isort: split
 from . import _models
@@ -45,6 +46,7 @@ from ._conformance import RULES, ConformanceChecker, Rule, Violation, check_even
 from ._decoder import Decoder, Event, Framed, Skipped, View, decode, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, InvalidValue, MissingExtraError, UnknownEvent, UnknownValue
 from ._files import iter_batches, iter_events
+from ._jobs import map_batches
 from ._kernel import Buffer, encode
 from ._models import *  # noqa: F403 - every generated Struct is public (_models.__all__)
 from ._scan import NATIVE
@@ -78,6 +80,7 @@ __all__ = [
     "Framed",
     "iter_events",
     "iter_batches",
+    "map_batches",
     "DEFAULT_MAX_EVENT_SIZE",
     "DEFAULT_MAX_LINE_SIZE",
     "corpus",

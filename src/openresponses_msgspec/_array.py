@@ -10,7 +10,8 @@ import re
 import sys
 from typing import Any
 
-from ._bytes import JSON_WS, JSON_WS_SET, count_newlines, utf8_error
+from . import _scan
+from ._bytes import JSON_WS, JSON_WS_SET, count_newlines
 from ._errors import DecodeError
 from ._kernel import (
     GUARD_ABOVE,
@@ -33,7 +34,7 @@ __all__ = ["decode_array", "decode_array_raw"]
 def decode_array(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     check_errors(errors)
     data, _ = source(buf)
-    valid_utf8 = (data.isascii() if not isinstance(data, memoryview) else False) or utf8_error(data) is None
+    valid_utf8 = (not isinstance(data, memoryview) and data.isascii()) or _scan.utf8_valid(data, 0, len(data))
     if valid_utf8 and not (sys.getrecursionlimit() > GUARD_ABOVE and too_deep(data)):
         try:
             return kernel.array_decoder.decode(data)
@@ -143,7 +144,7 @@ def _array_elements(data: bytes | bytearray) -> list[tuple[int, int]]:
 def _deep_array(kernel: Kernel, data: Any, errors: str, valid_utf8: bool) -> list[Any]:
     """decode_array when an element nests too deep for msgspec's framing: each element on its own (the
     deep one reported as too deep, in place with ``errors="replace"``)."""
-    whole = bytes(data) if isinstance(data, memoryview) else data
+    whole = bytes(data) if isinstance(data, memoryview) else data  # pyright: ignore[reportUnknownArgumentType]
     out: list[Any] = []
     line, counted = 1, 0
     for index, (start, end) in enumerate(_array_elements(whole)):
@@ -161,7 +162,7 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
     """``decode_array`` with ``raw=True``: Framed pairs, one per element (its text as in the input)."""
     check_errors(errors)
     data, _ = source(buf)
-    valid_utf8 = (data.isascii() if not isinstance(data, memoryview) else False) or utf8_error(data) is None
+    valid_utf8 = (not isinstance(data, memoryview) and data.isascii()) or _scan.utf8_valid(data, 0, len(data))
     try:
         items = kernel.raw_array_decoder.decode(data)
     except MSGSPEC_ERRORS as exc:
@@ -185,7 +186,7 @@ def decode_array_raw(kernel: Kernel, buf: Any, errors: str) -> list[Any]:
             passed[0] = i + 1
             return bad_framed(kernel, err, raw, errors, index=i, offset=offset, line=line)
 
-    direct = can_decode_directly(data, valid_utf8)  # type: ignore[arg-type]
+    direct = can_decode_directly(data, valid_utf8)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     if direct:  # a clean array: msgspec decodes it in one call, faster than element by element
         try:
             events = kernel.array_decoder.decode(data)

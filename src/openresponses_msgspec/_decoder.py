@@ -67,6 +67,24 @@ class Decoder(DecoderBase[T_co]):
         only: Iterable[str],
         naming: Naming = "snake",
     ) -> None: ...
+    # Several view classes in one list: pyright types it as the union of the views (above), mypy joins the
+    # classes to their metaclass and cannot solve V; these two give it a Decoder[View | Skipped] instead of an
+    # error. Both checkers call them unreachable, which is true only of pyright's inference.
+    @overload
+    def __init__(  # type: ignore[overload-cannot-match]  # pyright: ignore[reportOverlappingOverload]
+        self: Decoder[View | Skipped],
+        *,
+        views: Iterable[type[View]],
+        naming: Naming = "snake",
+    ) -> None: ...
+    @overload
+    def __init__(  # type: ignore[overload-cannot-match]  # pyright: ignore[reportOverlappingOverload]
+        self: Decoder[View | StreamEvent | Skipped],
+        *,
+        views: Iterable[type[View]],
+        only: Iterable[str],
+        naming: Naming = "snake",
+    ) -> None: ...
     def __init__(
         self,
         *,
@@ -455,7 +473,7 @@ def decode_lines(
     buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_lines(
+def decode_lines(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
     buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[True]
 ) -> list[Framed[Event]]: ...
 @overload
@@ -497,7 +515,9 @@ def decode_array(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_array(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+def decode_array(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
+    buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+) -> list[Framed[Event]]: ...
 @overload
 def decode_array(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]

@@ -61,7 +61,7 @@ class DecodeError(ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        where = []
+        where: list[str] = []
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.index is not None:
@@ -182,7 +182,7 @@ class InvalidValue:
     ``type`` is its ``type`` tag when it has a string one (else ``None``); ``raw`` its exact JSON bytes, which
     :func:`encode` writes back unchanged; ``error`` the :class:`DecodeError` that explains it, with the
     absolute JSON path (``$.response.output[2].content[0].text``), detached (no traceback or context, so that
-    an event holding it reaches no frame: events are ``gc=False``, see the README's "The model").
+    an event holding it reaches no frame: events are ``gc=False``, see docs/errors.md, "Limits").
     """
 
     __slots__ = ("type", "raw", "error")
@@ -288,7 +288,7 @@ class InvalidEvent:
             str(other.error),
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
     def __repr__(self) -> str:
         return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from operator import itemgetter
-from typing import IO, Any, Literal, TypeVar, overload
+from typing import IO, Any, Literal, TypeVar, cast, overload
 
 import msgspec
 
@@ -131,7 +131,7 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     if isinstance(source, (str, os.PathLike)):
         if source == "-":
             return _file_blocks(sys.stdin.buffer, size)
-        f = open(source, "rb")
+        f = open(cast("str | os.PathLike[str]", source), "rb")
         opened.append(f)
         return _file_blocks(f, size)
     if hasattr(source, "read"):
@@ -398,8 +398,9 @@ def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     if not _has_invalid(events):
         return
     for k, ev in enumerate(events):
-        bad = ev.event if type(ev) is Framed else ev
-        if type(bad) is InvalidEvent:
+        # (pyright: the event of a Framed[Unknown]; a cast per event would cost a call)
+        bad = ev.event if type(ev) is Framed else ev  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        if type(bad) is InvalidEvent:  # pyright: ignore[reportUnknownArgumentType]
             moved = bad.shifted(line, offset, index)
             events[k] = Framed(moved, ev.raw) if bad is not ev else moved
 
@@ -669,7 +670,7 @@ class _Scan:
     __slots__ = ("pos", "depth", "in_str", "end", "need")
 
     def __init__(self) -> None:
-        self.pos = 0  # the next byte of the buffer to read
+        self.pos: int = 0  # the next byte of the buffer to read
         self.depth = 0  # nesting inside an element being read by the regex (0: between elements)
         self.in_str = False
         self.end = -1  # where the array's closing bracket was met (nothing is cut after it)

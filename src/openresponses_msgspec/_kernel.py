@@ -16,12 +16,12 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
-from typing import Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast
 
 import msgspec
 
 from . import _scan
-from ._bytes import BYTE_POS, JSON_WS, RAW_ARRAY, count_newlines, utf8_error, utf8_valid
+from ._bytes import BYTE_POS, JSON_WS, RAW_ARRAY, count_newlines, utf8_error
 from ._errors import DecodeError, InvalidEvent, UnknownEvent, kept_raw
 from ._gc import run_paused
 from ._lenient import decode_struct, probe_tag
@@ -177,7 +177,8 @@ class Kernel:
         self.types = types
         self.decoder = msgspec.json.Decoder(union)  # one event, strict: the fast path
         self._lines = self.decoder.decode_lines
-        self.array_decoder = msgspec.json.Decoder(list[union])  # a whole clean JSON array at once
+        # a whole clean JSON array at once (list[union]: a type built at run time, which pyright cannot read)
+        self.array_decoder: msgspec.json.Decoder[list[Any]] = msgspec.json.Decoder(list[union])  # pyright: ignore[reportInvalidTypeForm]
         self.raw_array_decoder = RAW_ARRAY  # an array's elements, undecoded
 
     def one(self, data: bytes | bytearray | memoryview, utf8_checked: bool = False) -> Any:
@@ -345,7 +346,7 @@ class Kernel:
 # (an unknown tag, a blank line, a bad event) is handed to ``fail`` alone, and the loop goes on after it.
 
 _FRAME_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecodeError)
-_new = tuple.__new__
+_new = cast("Callable[[type[Framed[Any]], tuple[Any, bytes]], Framed[Any]]", tuple.__new__)
 
 
 def paused(size: int, fn: Callable[..., Any], *args: Any) -> Any:
@@ -401,7 +402,7 @@ def can_decode_directly(data: bytes | bytearray, valid_utf8: bool | None = None)
         return False
     if valid_utf8 is not None:
         return valid_utf8
-    return data.isascii() or utf8_valid(data)
+    return data.isascii() or _scan.utf8_valid(data, 0, len(data))
 
 
 class RawKernel:

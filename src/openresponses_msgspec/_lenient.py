@@ -45,7 +45,7 @@ failed (then the strict attempt is skipped), or ``None``."""
 
 
 def _join(parent: str, key: str | int) -> str:
-    return f"{parent}[{key}]" if type(key) is int else parent + key  # type: ignore[operator]
+    return f"{parent}[{key}]" if type(key) is int else parent + key  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnknownVariableType]
 
 
 class _TagProbe(msgspec.Struct):
@@ -257,7 +257,7 @@ def _build_value_fn(tp: Any, keep: bool) -> ValueFn:
             at, sub = -1, None
             m = _INDEX.match(hint) if hint else None
             if m:
-                at, sub = int(m.group(1)), hint[m.end() :]  # type: ignore[index]
+                at, sub = int(m.group(1)), m.string[m.end() :]  # (m.string is hint)
             out = [item_fn(it, path, i, sub if i == at else None) for i, it in enumerate(items)]
             return tuple(out) if as_tuple else out
 

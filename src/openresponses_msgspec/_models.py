@@ -7,9 +7,11 @@ Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here)
     openai==3.51.0, openrouter==1.3.84 (the SDKs' event unions, walked)
     tools/observations.toml (what real servers were seen to send)
 
-Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
-lifecycle event are required; every other field is optional (``None`` when absent), nullable where any
-spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enums are plain ``str``.
+Required fields (docs/model.md): on an event, the tag, the ``delta`` of a ``*.delta`` event and the
+``response`` of a lifecycle event; in a nested object, what every source requires, none allows null and no
+server was seen to omit (the response object requires nothing). Other fields are optional (``None`` when
+absent), nullable where any source allows null. Fields come in wire order. Numbers are ``int | float`` (an
+integer stays an integer). Enums are plain ``str``.
 """
 # ruff: noqa: E501
 

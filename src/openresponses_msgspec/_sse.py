@@ -638,11 +638,11 @@ class SSEDecoder(Generic[T]):
         if _scan.NATIVE:  # the C scanner frames the region in one pass: its payloads, joined by newlines
             scanned = _scan.sse_frames(b, pos, end)
             if scanned is not None and scanned[0] == end:
-                _, frames, lines, body = scanned
+                _, frames, lines, joined = scanned
                 if self._raw:
-                    got = self._kernel.frames(body.split(b"\n"))
+                    got = self._kernel.frames(joined.split(b"\n"))
                 else:
-                    got = self._kernel.bulk_joined(body, frames)
+                    got = self._kernel.bulk_joined(joined, frames)
                 return None if got is None else (got, lines)
         if b.startswith(b"data: {", pos):
             if self._raw:  # the frames' payloads, each decoded alone (no proof needed), paired with it

@@ -18,7 +18,7 @@ built on first use); the functions run on the executors, which must have this pa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from ._bytes import JSON_WS as _WS
 from ._decoder import Framed, decode_lines
@@ -27,10 +27,12 @@ from ._sse import decode_sse
 from .arrow import EVENT_COLUMNS, to_arrow
 
 if TYPE_CHECKING:
-    import pyarrow  # type: ignore[import-untyped]
+    import pyarrow
     from pyspark.sql.types import StructType
 
-__all__ = ["EVENT_SCHEMA", "decode_arrow", "decode_values", "event_schema"]  # noqa: F822 - EVENT_SCHEMA: lazy
+    EVENT_SCHEMA: StructType  # built by event_schema() on first use (module __getattr__)
+
+__all__ = ["EVENT_SCHEMA", "decode_arrow", "decode_values", "event_schema"]
 
 _SSE_STARTS = (b"data:", b"event:", b"id:", b"retry:", b":")
 
@@ -77,12 +79,13 @@ def decode_values(values: list[bytes], *, raw: bool = False) -> list[Any] | list
 def _column_bytes(batch: pyarrow.RecordBatch) -> list[bytes]:
     import pyarrow as pa
 
-    col = batch.column(batch.schema.get_field_index("value"))
+    # as Any, like arrow.py's `pa`: the stubs leave Array's element type unknown here
+    col: Any = cast(Any, batch.column(batch.schema.get_field_index("value")))
     if col.null_count:
         col = col.filter(col.is_valid())
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         col = col.cast(pa.large_binary() if pa.types.is_large_string(col.type) else pa.binary())
-    return col.to_pylist()  # type: ignore[no-any-return]
+    return cast("list[bytes]", col.to_pylist())  # nulls filtered out above
 
 
 def decode_arrow(batches: Iterator[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:

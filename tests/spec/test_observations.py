@@ -7,6 +7,7 @@ import fnmatch
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -82,7 +83,7 @@ def test_added_fields_are_typed_fields() -> None:
 
 
 def test_error_event_nested_and_flat() -> None:
-    """The real OpenAI error event, the WebSocket one and the spec's flat form, read the way the README does."""
+    """The real OpenAI error event, the WebSocket one and the spec's flat form, read the way docs/decoding.md does."""
     nested = decode(
         b'{"type":"error","sequence_number":2,"error":{"type":"invalid_request_error","code":"x",'
         b'"message":"y","param":null}}'
@@ -146,3 +147,24 @@ def test_unseen_omission_keeps_the_event_typed() -> None:
         b'"arguments":"{}"}}'
     )
     assert type(ev.item) is orm.FunctionCallItem and (ev.item.name, ev.item.id, ev.item.status) == ("f", None, None)
+
+
+WIRE_ORDER = tomllib.loads(TABLE.read_text())["wire_order"]
+
+
+@pytest.mark.parametrize("entry", WIRE_ORDER, ids=[",".join(e["targets"]) for e in WIRE_ORDER])
+def test_classes_list_their_fields_in_recorded_wire_order(entry: dict[str, Any]) -> None:
+    """A ``[[wire_order]]`` entry (the order servers write an object's keys) is the order of the class's fields,
+    so msgspec matches each key with one comparison; every field it names exists."""
+    for target in entry["targets"]:
+        wire_names = [f.encode_name for f in msgspec.structs.fields(getattr(orm, target))]
+        assert set(entry["order"]) <= set(wire_names), target
+        assert [n for n in wire_names if n in entry["order"]] == entry["order"], target
+
+
+def test_events_put_sequence_number_right_after_the_tag() -> None:
+    """Where recorded servers write it (OpenAI's documented examples put it last)."""
+    for tag, cls in EVENT_TYPES.items():
+        names = [f.encode_name for f in msgspec.structs.fields(cls)]
+        if "sequence_number" in names:
+            assert names[0] == "sequence_number", tag

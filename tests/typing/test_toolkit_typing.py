@@ -1,7 +1,9 @@
-"""The toolkit's annotations hold for a user's code: the typed example runs, and mypy --strict accepts it."""
+"""The toolkit's annotations hold for a user's code: the typed example runs, and mypy --strict and basedpyright
+(strict) accept it."""
 
 from __future__ import annotations
 
+import json
 import runpy
 import subprocess
 import sys
@@ -27,3 +29,28 @@ def test_mypy_strict(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert "Success: no issues found in 1 source file" in r.stdout
+
+
+def test_basedpyright_strict(tmp_path: Path) -> None:
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(
+        json.dumps(
+            {
+                "typeCheckingMode": "strict",
+                "reportUnnecessaryTypeIgnoreComment": "error",
+                "enableTypeIgnoreComments": False,  # the `# pyright: ignore[...]` comments must match errors
+                "pythonVersion": "3.11",
+            }
+        )
+    )
+    exe = Path(sys.executable).with_name("basedpyright")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "basedpyright"]
+    r = subprocess.run(
+        [*cmd, "-p", str(config), "--pythonpath", sys.executable, str(EXAMPLE)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert "0 errors" in r.stdout

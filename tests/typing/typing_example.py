@@ -146,6 +146,21 @@ assert deltas == ["Hi"]
 
 one_view = Decoder(views=[Delta])
 assert_type(one_view, Decoder[Delta | Skipped])
+
+
+class TextDone(View, tag="response.output_text.done", frozen=True):
+    text: str
+
+
+# several views in one list, as the README writes them: pyright types the decoder by the union of the views
+# (Decoder[Completed | Delta | TextDone | Skipped]), mypy joins the classes (Decoder[View | Skipped]);
+# isinstance narrows to each view in both
+several = Decoder(views=[Completed, Delta, TextDone])
+texts = [p.delta for p in several.decode_lines(NDJSON) if isinstance(p, Delta)]
+usages = [p.response.usage for p in several.decode_lines(NDJSON) if isinstance(p, Completed)]
+assert texts == ["Hi"] and usages == [SlimUsage(output_tokens=7)]
+several_only = Decoder(views=(Completed, Delta), only=["error"])
+assert [type(p).__name__ for p in several_only.decode_lines(NDJSON)] == ["Delta", "UnknownEvent", "Completed"]
 camel = Decoder(naming="camel")
 assert_type(camel, Decoder[StreamEvent])
 

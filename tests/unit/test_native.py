@@ -248,6 +248,11 @@ def test_decoder_big_inputs_same_either_path(monkeypatch: pytest.MonkeyPatch) ->
     dec = orm.Decoder()
     out = decode_both(monkeypatch, lambda: dec.decode_lines(text, errors="replace"))
     assert isinstance(out, str) and out.count("InvalidEvent(") >= 1
+    arr = corpus.array(evs[:500])
+    for data in (arr, arr.replace(b"fox", b"f\xffx", 3), arr.replace(b"\xc3\xa9", b"\xc3(")):
+        decode_both(monkeypatch, lambda data=data: dec.decode_array(data, errors="replace"))
+        decode_both(monkeypatch, lambda data=data: dec.decode_array(memoryview(data), errors="replace", raw=True))
+        decode_both(monkeypatch, lambda data=data: dec.decode_lines(data.replace(b"},{", b"}\n{"), raw=True))
     bad = b'data: {"type":"response.output_text.delta","delta":1}\n\n'  # located by line after the bulk regions
     sse = sse[: len(sse) // 3] + bad + sse[len(sse) // 3 :] + bad
     for data in (sse, sse.replace(b"data: {", b"event: e\ndata: {"), sse.replace(b"\n", b"\r\n")):

@@ -161,8 +161,8 @@ class Generator:
         return path not in self.merged_into
 
 
-def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
-    specs = load_specs(spec_dir) + load_sdk_sources()
+def read_sources(specs: list[Spec]) -> tuple[Model, dict[str, int]]:
+    """Every event of every source filed into one model; the number of tags per source."""
     model = Model()
     model.added_types = {}
     tag_counts = {}
@@ -175,7 +175,13 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
             model.events.setdefault(tag, f"Event:{tag}")
             model.add_object(spec, m, f"Event:{tag}", spec.deref(m)[1])
         tag_counts[spec.name] = len(tags)
+    return model, tag_counts
 
+
+def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
+    """The text of ``_models.py`` (``stats``, if given, receives the figures of ``--stats``)."""
+    specs = load_specs(spec_dir) + load_sdk_sources()
+    model, tag_counts = read_sources(specs)
     gen = Generator(model)
     name_to_path = {base_class_name(p): p for p in model.objects}
     apply_observations(model, load_observations(), name_to_path)
@@ -197,16 +203,7 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
         + "".join(f"    {f!r}: {map_name(f)},\n" for f in FAMILY_ORDER)
         + "}"
     )
-    aliases = sorted(gen.slot_aliases.items())
-    out.append(
-        "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
-        "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
-        "# see the wider slot types; at run time each alias is the plain class or union.\n"
-        "if typing.TYPE_CHECKING:\n"
-        + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases)
-        + "else:\n"
-        + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases)
-    )
+    aliases = _slot_aliases(gen, out)
     old = _old_names(gen, set(public))
     out.append(
         "# The names of release 0.1.0 that changed (brands spelled OpenRouter, long names shortened, identical\n"
@@ -223,6 +220,20 @@ def build(spec_dir: Path, stats: dict[str, Any] | None = None) -> str:
         stats["slot_aliases"] = len(aliases)
         stats["old_names"] = len(old)
     return "\n\n\n".join(out) + "\n"
+
+
+def _slot_aliases(gen: Generator, out: list[str]) -> list[tuple[str, str]]:
+    aliases = sorted(gen.slot_aliases.items())
+    out.append(
+        "# A nested value that fails validation is kept as InvalidValue, one of an unknown tag as UnknownValue\n"
+        "# (the slow path, _lenient.py). msgspec cannot take those in a union with Structs, so only type checkers\n"
+        "# see the wider slot types; at run time each alias is the plain class or union.\n"
+        "if typing.TYPE_CHECKING:\n"
+        + "".join(f"    {a}: TypeAlias = {t}\n" for a, t in aliases)
+        + "else:\n"
+        + "".join(f"    {a} = {t.split('[', 1)[1].split(',', 1)[0]}\n" for a, t in aliases)
+    )
+    return aliases
 
 
 def map_name(family: str) -> str:
@@ -305,9 +316,11 @@ Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here)
 {lines}
     tools/observations.toml (what real servers were seen to send)
 
-Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
-lifecycle event are required; every other field is optional (``None`` when absent), nullable where any
-spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enums are plain ``str``.
+Required fields (docs/model.md): on an event, the tag, the ``delta`` of a ``*.delta`` event and the
+``response`` of a lifecycle event; in a nested object, what every source requires, none allows null and no
+server was seen to omit (the response object requires nothing). Other fields are optional (``None`` when
+absent), nullable where any source allows null. Fields come in wire order. Numbers are ``int | float`` (an
+integer stays an integer). Enums are plain ``str``.
 """
 # ruff: noqa: E501
 
