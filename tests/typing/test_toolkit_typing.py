@@ -31,6 +31,7 @@ def test_mypy_strict(tmp_path: Path) -> None:
     assert "Success: no issues found in 1 source file" in r.stdout
 
 
+@pytest.mark.slow
 def test_basedpyright_strict(tmp_path: Path) -> None:
     config = tmp_path / "pyrightconfig.json"
     config.write_text(
