@@ -51,6 +51,7 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_json
 
 
+@pytest.mark.slow
 def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     doc = json.loads(smoke_run.read_text())
     groups = {b["group"] for b in doc["benchmarks"]}
@@ -83,6 +84,7 @@ def test_benchmark_suite_smoke_run(smoke_run: Path) -> None:
     assert "memory retained by the text batch vs orjson dicts" in names
 
 
+@pytest.mark.slow
 def test_check_command_on_the_smoke_run(smoke_run: Path) -> None:
     cmd = [sys.executable, "-m", "benchmarks.check", str(smoke_run)]  # report.py below runs as a script
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -100,6 +102,7 @@ def test_check_command_on_the_smoke_run(smoke_run: Path) -> None:
         assert ratio.ratio == pytest.approx(want)
 
 
+@pytest.mark.slow
 def test_report_on_the_smoke_run(smoke_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "docs"
     rep = subprocess.run(

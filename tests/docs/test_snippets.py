@@ -132,6 +132,7 @@ def _located(report: str, mods: dict[Path, tuple[Path, list[tuple[int, int]]]]) 
     return report
 
 
+@pytest.mark.slow
 def test_snippets_pass_mypy_strict(snippet_modules: dict[Path, tuple[Path, list[tuple[int, int]]]]) -> None:
     files = [str(m) for m, _ in snippet_modules.values()]
     cache = next(iter(snippet_modules.values()))[0].parent / ".mypy_cache"
@@ -145,6 +146,7 @@ def test_snippets_pass_mypy_strict(snippet_modules: dict[Path, tuple[Path, list[
     assert r.returncode == 0, _located(r.stdout, snippet_modules)[-8000:] + r.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_snippets_pass_basedpyright_strict(
     snippet_modules: dict[Path, tuple[Path, list[tuple[int, int]]]],
 ) -> None:

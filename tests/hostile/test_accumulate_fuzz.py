@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
 from mutated_streams import EXAMPLES, STEPS, MutatedStreams
 
 import openresponses_msgspec as orm
 from openresponses_msgspec import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
+
+pytestmark = pytest.mark.slow  # a hypothesis state machine folding every decoder's output
 
 STATUSES = {"queued", "in_progress", "completed", "failed", "incomplete", "cancelled", "cut_short"}
 

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
 from mutated_streams import MutatedStreams
@@ -21,6 +22,8 @@ from mutated_streams import MutatedStreams
 import openresponses_msgspec as orm
 from openresponses_msgspec._cli import main
 from openresponses_msgspec.arrow import EVENT_COLUMNS, _table, event_row
+
+pytestmark = pytest.mark.slow  # a hypothesis state machine running the command line
 
 EXAMPLES = int(os.environ.get("CLI_FUZZ_EXAMPLES", "8"))
 

@@ -61,6 +61,7 @@ class TestDetection:
         assert list(iter_events(blank + NDJSON)) == EXPECTED
         assert list(iter_events(blank + corpus.array(EVENTS), errors="replace")) == EXPECTED
 
+    @pytest.mark.slow
     def test_blank_prefix_longer_than_what_is_held(self) -> None:
         """A blank run past _HOLD is replayed from its summary: lines and offsets after it are exact."""
         blank = (b"\r\n \t\r\r\n\n  " * ((_files._HOLD + 3 * BLOCK_SIZE) // 11))[:-1] + b"\r"  # ends in CR
@@ -395,6 +396,7 @@ def _peak(setup: str, tmp_path: Path) -> tuple[int, list[str]]:
 
 
 class TestLineLimitMemory:
+    @pytest.mark.slow
     def test_a_1_gb_line_in_a_small_gzip_file(self, tmp_path: Path) -> None:
         """The issue's case: a 1 MB gzip holding one 1 GB line cost +3 GB RSS; now the default limit's 64 MiB
         is held at most, and the line is reported with its first KiB."""
@@ -491,6 +493,7 @@ def _where(evs: list[Any]) -> list[Any]:
 
 
 class TestArrays:
+    @pytest.mark.slow
     @pytest.mark.parametrize("shape", list(SHAPES))
     @pytest.mark.parametrize("step", [10**9, 4099, 7])
     def test_same_as_decode_array(self, shape: str, step: int) -> None:
@@ -558,6 +561,7 @@ def run():
 """
 
 
+@pytest.mark.slow
 class TestArrayMemory:
     """Peak RSS while a big array is consumed batch by batch (the old code held an array it could not cut at a
     top-level ``},`` whole, and re-decoded it for every block)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from fuzz_invariants import (
     array_of,
     check_array,
@@ -25,6 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openresponses_msgspec import corpus
+
+pytestmark = pytest.mark.slow  # hypothesis properties, FUZZ_EXAMPLES each
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 NONBLOCKING = True  # file objects whose read1() sometimes returns None (nothing ready yet)

@@ -31,6 +31,8 @@ from openresponses_msgspec import (
     View,
 )
 
+pytestmark = pytest.mark.slow  # each test loops a decode path until the collector's count settles
+
 GOOD = (
     b'{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,'
     b'"delta":"Hi","logprobs":[],"sequence_number":1}'

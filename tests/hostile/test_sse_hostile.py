@@ -173,6 +173,7 @@ class TestMemory:
         finally:
             tracemalloc.stop()
 
+    @pytest.mark.slow
     def test_many_short_data_lines(self) -> None:
         """One-byte data lines: held as one bytearray (was ~15x the limit in small bytes objects)."""
         data = b"data: x\n" * (self.LIMIT // 2 + 100) + b"\n" + _frame(GEN)

@@ -116,6 +116,7 @@ def struct_strategy(cls: type, depth: int = 0) -> st.SearchStrategy[Any]:
 events = st.sampled_from(sorted(EVENT_TYPES)).flatmap(lambda tag: struct_strategy(EVENT_TYPES[tag]))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events)
 def test_generated_events_round_trip(ev: Any) -> None:
@@ -127,6 +128,7 @@ def _normalised(ev: Any) -> Any:
     return decode(msgspec.json.encode(ev))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(events)
 def test_encode_is_stable(ev: Any) -> None:
@@ -177,6 +179,7 @@ def test_random_bytes_never_raise_in_replace_mode(data: bytes) -> None:
     assert len(out) == _non_blank(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

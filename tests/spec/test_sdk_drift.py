@@ -14,9 +14,12 @@ import tomllib
 from pathlib import Path
 
 import msgspec
+import pytest
 import sdk_walk
 
 import openresponses_msgspec as orm
+
+pytestmark = pytest.mark.slow  # walks the pinned SDKs' pydantic classes
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -645,6 +645,7 @@ class TestCollector:
     """Folding a batch keeps the garbage collector out of the way (issue #16: one full collection of a large
     heap cost more than the whole fold, and each call allocated ~37k collector-counted containers)."""
 
+    @pytest.mark.slow
     def test_few_collector_counted_objects_per_stream(self) -> None:
         events = orm.decode_lines(orm.corpus.ndjson(orm.corpus.events("mixed", 20_000)))
         was = gc.isenabled()

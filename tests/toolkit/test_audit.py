@@ -299,6 +299,7 @@ def test_mutated_streams_never_raise_and_report_exactly_what_was_added(
     assert {(f.event, f.path): f.count for f in audit(sse).findings} == expected
 
 
+@pytest.mark.slow
 def test_cli_audit_prints_the_findings_and_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "log.ndjson"
     path.write_bytes(DATA)
@@ -316,6 +317,7 @@ def test_cli_audit_prints_the_findings_and_exits_1(tmp_path: Path) -> None:
     assert r.returncode == 2 and "no such file" in r.stderr
 
 
+@pytest.mark.slow
 def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -69,6 +69,7 @@ class TestArguments:
         assert main(["convert", str(logs / "log.ndjson"), "--to", "parquet"]) == 2
         assert "needs an output file" in capsys.readouterr().err
 
+    @pytest.mark.slow
     def test_help_has_examples(self) -> None:
         r = _run("--help")
         assert r.returncode == 0 and b"examples:" in r.stdout and b"convert log.sse -o log.parquet" in r.stdout
@@ -421,6 +422,7 @@ def _umask() -> int:
 
 
 class TestIOFailures:
+    @pytest.mark.slow
     def test_full_disk_on_stdout(self, logs: Path) -> None:
         for argv in (
             ["stats", str(logs / "log.ndjson")],

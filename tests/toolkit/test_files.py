@@ -224,6 +224,7 @@ def _peak_rss_delta(path: Path) -> tuple[int, int]:
     return int(peak), int(n)
 
 
+@pytest.mark.slow
 def test_memory_bounded_batch_by_batch(tmp_path: Path) -> None:
     """The 1 GB benchmark's bound (100 MB) scaled to a 256 MB file: 25.6 MB above the baseline."""
     block = corpus.ndjson(corpus.events("mixed", 20000))

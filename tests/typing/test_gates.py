@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON_TREES = ["src", "tests", "benchmarks", "tools", "examples"]
 
@@ -32,12 +34,14 @@ def _report(r: subprocess.CompletedProcess[str]) -> str:
     return r.stdout[-8000:] + r.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_mypy_strict_src(tmp_path: Path) -> None:
     r = _run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "src"])
     assert r.returncode == 0, _report(r)
     assert r.stdout.startswith("Success: no issues found in "), _report(r)
 
 
+@pytest.mark.slow
 def test_basedpyright_strict_src() -> None:
     # --pythonpath: resolve imports (msgspec, pyarrow, the stubs) in this interpreter's environment, not in
     # whichever python is first on PATH

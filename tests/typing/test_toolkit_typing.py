@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).with_name("typing_toolkit_example.py")
 
 
@@ -16,6 +18,7 @@ def test_example_runs() -> None:
     runpy.run_path(str(EXAMPLE), run_name="typing_toolkit_example")
 
 
+@pytest.mark.slow
 def test_mypy_strict(tmp_path: Path) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "c"), str(EXAMPLE)],
@@ -28,6 +31,7 @@ def test_mypy_strict(tmp_path: Path) -> None:
     assert "Success: no issues found in 1 source file" in r.stdout
 
 
+@pytest.mark.slow
 def test_basedpyright_strict(tmp_path: Path) -> None:
     config = tmp_path / "pyrightconfig.json"
     config.write_text(

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import openresponses_msgspec as orm
 from openresponses_msgspec import _models
 
@@ -24,12 +26,14 @@ def test_typed_example_runs() -> None:
     runpy.run_path(str(EXAMPLE), run_name="typing_example")
 
 
+@pytest.mark.slow
 def test_mypy_strict_accepts_the_typed_example(tmp_path: Path) -> None:
     r = _run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(EXAMPLE)], tmp_path)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
     assert "Success: no issues found in 1 source file" in r.stdout
 
 
+@pytest.mark.slow
 def test_pyright_strict_accepts_the_typed_example(tmp_path: Path) -> None:
     config = tmp_path / "pyrightconfig.json"
     config.write_text(

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).with_name("usage_example.py")
 
 
@@ -18,6 +20,7 @@ def test_usage_example_runs() -> None:
     assert ns["billed"] == [(12, 3), (12, 3), (12, 3)]
 
 
+@pytest.mark.slow
 def test_mypy_strict_accepts_the_usage_example(tmp_path: Path) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(EXAMPLE)],
@@ -29,6 +32,7 @@ def test_mypy_strict_accepts_the_usage_example(tmp_path: Path) -> None:
     assert r.returncode == 0 and "Success: no issues found in 1 source file" in r.stdout, r.stdout[-6000:]
 
 
+@pytest.mark.slow
 def test_basedpyright_strict_accepts_the_usage_example(tmp_path: Path) -> None:
     config = tmp_path / "pyrightconfig.json"
     config.write_text(json.dumps({"typeCheckingMode": "strict", "pythonVersion": "3.11"}))

@@ -107,6 +107,7 @@ class TestFraming:
             assert got == decode_lines(corpus.ndjson(evs)), kind
             assert len(got) == 300
 
+    @pytest.mark.slow
     @pytest.mark.parametrize(("comments", "event_lines"), [(False, False), (True, False), (True, True)])
     def test_bulk_path_matches_per_event_path(self, comments: bool, event_lines: bool) -> None:
         """Long runs of frames (decoded in bulk, around comments, with or without `event:` lines) give what
