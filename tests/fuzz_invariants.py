@@ -204,7 +204,7 @@ def gzip_members(data: bytes, cuts: Sequence[int]) -> bytes:
 
 
 def detected(data: bytes) -> str:
-    """The format rule (README, files): the first byte that is not blank, after a UTF-8 BOM at the very start
+    """The format rule (docs/files.md): the first byte that is not blank, after a UTF-8 BOM at the very start
     (a BOM later is data), however far: ``[`` an array, ``{`` (or nothing) NDJSON, anything else SSE."""
     head = data.removeprefix(_BOM).lstrip(_WS_BYTES)
     if not head or head[:1] == b"{":

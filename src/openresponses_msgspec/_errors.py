@@ -182,7 +182,7 @@ class InvalidValue:
     ``type`` is its ``type`` tag when it has a string one (else ``None``); ``raw`` its exact JSON bytes, which
     :func:`encode` writes back unchanged; ``error`` the :class:`DecodeError` that explains it, with the
     absolute JSON path (``$.response.output[2].content[0].text``), detached (no traceback or context, so that
-    an event holding it reaches no frame: events are ``gc=False``, see the README's "The model").
+    an event holding it reaches no frame: events are ``gc=False``, see docs/errors.md, "Limits").
     """
 
     __slots__ = ("type", "raw", "error")

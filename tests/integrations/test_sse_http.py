@@ -127,5 +127,5 @@ def test_an_error_page_is_not_an_empty_stream(server: str, status: int) -> None:
         out = list(iter_sse(resp.iter_bytes(), errors="replace"))
     assert len(out) == 1 and isinstance(out[0], InvalidEvent) and out[0].raw == body[:1024]
     with httpx.Client() as client, client.stream("GET", f"{server}/status/{status}") as resp:
-        with pytest.raises(httpx.HTTPStatusError):  # the README's pattern stops before decoding
+        with pytest.raises(httpx.HTTPStatusError):  # docs/sse-streams.md's pattern stops before decoding
             resp.raise_for_status()

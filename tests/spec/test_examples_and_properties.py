@@ -40,7 +40,7 @@ def spec_examples(specs: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 # OpenAI's x-oaiMeta examples that break OpenAI's own schema (its `required` lists, or a string timestamp):
 # they must fail loudly, naming the field, rather than decode into a half-filled object.
-OPENAI_EXAMPLES_AGAINST_THEIR_SCHEMA = {  # the rest omit fields: optional by the rule (README, "The model")
+OPENAI_EXAMPLES_AGAINST_THEIR_SCHEMA = {  # the rest omit fields: optional by the rule (docs/model.md)
     "response.queued": "got `str` - at `$.response.created_at`",
 }
 

@@ -83,7 +83,7 @@ def test_added_fields_are_typed_fields() -> None:
 
 
 def test_error_event_nested_and_flat() -> None:
-    """The real OpenAI error event, the WebSocket one and the spec's flat form, read the way the README does."""
+    """The real OpenAI error event, the WebSocket one and the spec's flat form, read the way docs/decoding.md does."""
     nested = decode(
         b'{"type":"error","sequence_number":2,"error":{"type":"invalid_request_error","code":"x",'
         b'"message":"y","param":null}}'

@@ -3,7 +3,7 @@ unions (SSE and WebSocket, GA and beta) are walked recursively beside the model 
 tag, every wire field of every event, item, part, annotation, the response, usage and errors, by tag inside
 tagged unions. A tag or field the model lacks fails here with where it is; a deliberate exception goes in
 EXCEPTIONS with its reason. Bumping a pin (pyproject.toml's ``test`` extra, ``PINS``, the generator's
-``SDK_PINS``) shows the drift at once: README, "Drift"."""
+``SDK_PINS``) shows the drift at once: CONTRIBUTING.md, "Bumping an SDK pin"."""
 
 from __future__ import annotations
 

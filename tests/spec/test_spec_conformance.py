@@ -26,7 +26,7 @@ from openresponses_msgspec import EVENT_TYPES, FAMILIES
 
 Schemas = dict[str, Any]
 
-# Request-echo fields that are deliberately loose (plain JSON values, documented in the README). Fields typed
+# Request-echo fields that are deliberately loose (plain JSON values, documented in docs/events.md). Fields typed
 # ``Any`` elsewhere are untagged unions (string-or-array and the like) and admit any JSON value by design.
 LOOSE_RESPONSE_FIELDS = {"instructions", "tools", "tool_choice", "prompt", "text", "reasoning", "conversation"}
 

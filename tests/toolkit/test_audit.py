@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -315,46 +314,6 @@ def test_cli_audit_prints_the_findings_and_exits_1(tmp_path: Path) -> None:
     assert msgspec.json.decode(r.stdout) == {"events": 50, "malformed": 0, "findings": []}
     r = subprocess.run([*run, str(tmp_path / "missing.ndjson")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no such file" in r.stderr
-
-
-# -- the README's example: its command, on these files, prints exactly what the README shows ---------------------
-
-_IMG = (
-    '{"type":"image_generation_call","id":"ig_1","status":"completed","action":"generate","result":"iVBO",'
-    '"render_ms":412}'
-)
-README_FILES = {
-    "capture.sse": (
-        ": OPENROUTER PROCESSING\n\n"
-        'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1",'
-        '"status":"in_progress","output":[]}}\n\n'
-        'event: response.output_item.done\ndata: {"type":"response.output_item.done","sequence_number":1,'
-        f'"output_index":0,"item":{_IMG}}}\n\n'
-        'event: response.teleport.started\ndata: {"type":"response.teleport.started","sequence_number":2}\n\n'
-        'event: response.completed\ndata: {"type":"response.completed","sequence_number":3,"response":{"id":'
-        f'"resp_1","status":"completed","output":[{_IMG},{{"type":"x_widget","id":"w_1"}}]}}}}\n\n'
-        "data: [DONE]\n\n"
-    ).encode(),
-    "log.ndjson.gz": gzip.compress(
-        b'{"type":"response.created","sequence_number":0,"response":{"id":"resp_2","status":"in_progress"}}\n'
-        b'{"type":"keepalive","sequence_number":1}\n'
-        b'{"type":"response.output_text.delta","sequence_number":2,"item_id":"m","output_index":0,'
-        b'"content_index":0,"delta":"Hi","stream_id":"lane-a"}\n'
-        b'{"type":"response.output_item.done","sequence_number":3,"output_index":0,"item":' + _IMG.encode() + b"}\n"
-    ),
-}
-
-
-def test_the_readme_audit_example_prints_what_it_shows(tmp_path: Path) -> None:
-    text = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
-    m = re.search(r"```bash\n(openresponses-msgspec audit [^\n]*)\n```\n```text\n(.*?)```", text, re.S)
-    assert m, "README: the audit example"
-    for name, data in README_FILES.items():
-        (tmp_path / name).write_bytes(data)
-    cmd = m.group(1).replace("openresponses-msgspec", f"{sys.executable} -m openresponses_msgspec", 1)
-    r = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1, r.stderr
-    assert r.stdout == m.group(2)
 
 
 def test_a_file_read_block_by_block_gives_what_the_whole_buffer_gives(

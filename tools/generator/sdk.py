@@ -11,7 +11,7 @@ from .specs import Spec
 # The SDKs whose types are walked as sources of facts beside the specs (their types are generated from the
 # vendors' own, newer specs: WebSocket lanes, steering, multi-agent items, ...). Pinned: the same versions as
 # the ``test`` extra in pyproject.toml; tests/test_sdk_drift.py fails on anything they define that the model
-# lacks. Bumping a pin: change it here and in pyproject.toml, install, regenerate (README, "Drift").
+# lacks. Bumping a pin: change it here and in pyproject.toml, install, regenerate (CONTRIBUTING.md).
 SDK_PINS = {"openai": "3.51.0", "openrouter": "1.3.84"}
 
 
