@@ -565,19 +565,13 @@ def _scan(
         line_at = _LineCounter(buf, base)
         for raw, off in _events(buf, fmt):
             events += 1
-            # where it is, told only for a finding: the values bound now (defaults), the line counted then
+            # where it is, told only for a finding: the values bound now (defaults), the line counted then. Lambdas,
+            # not annotated defs (a def per event costs more); pyright types a lambda's defaulted parameter as
+            # "its default's type | Unknown", hence the ignores.
             if off >= 0:
-
-                def at_offset(o: int = off, n: str = name, la: _LineCounter = line_at) -> str:
-                    return f"{n}:{la(o)}"
-
-                where: Callable[[], str] = at_offset
+                where: Any = lambda o=off, n=name, la=line_at: f"{n}:{la(o)}"  # noqa: E731  # pyright: ignore[reportUnknownLambdaType, reportUnknownVariableType]
             else:
-
-                def at_element(r: bytes = raw, n: str = name, la: _LineCounter = line_at) -> str:
-                    return f"{n}:{la(la.find(r))}"
-
-                where = at_element
+                where = lambda r=raw, n=name, la=line_at: f"{n}:{la(la.find(r))}"  # noqa: E731  # pyright: ignore[reportUnknownLambdaType, reportUnknownVariableType, reportUnknownMemberType, reportUnknownArgumentType]
             try:
                 ev: object = strict.decoder.decode(raw)
             except (msgspec.ValidationError, msgspec.DecodeError):

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
-from typing import Any, Generic, Literal, Protocol, TypeVar, overload
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
 from . import _scan
 from ._bytes import BOM as _BOM
@@ -894,7 +894,9 @@ def decode_sse(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+def decode_sse(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
+    buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+) -> list[Framed[Event]]: ...
 @overload
 def decode_sse(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
@@ -959,13 +961,13 @@ def _sse_decoder(
                     f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
                     f"({name}={have!r}): set it on that SSEDecoder"
                 )
-        return decoder
+        return decoder  # pyright: ignore[reportUnknownVariableType]  # (an SSEDecoder[Unknown], narrowed from Any)
     if decoder is not None and not isinstance(decoder, DecoderBase):
         raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
     return SSEDecoder(
         errors=errors if errors is not None else "strict",
         max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
-        decoder=decoder,
+        decoder=decoder,  # pyright: ignore[reportUnknownArgumentType]  # (a DecoderBase[Unknown], narrowed from Any)
         last_event_id=last_event_id if last_event_id is not None else "",
         raw=bool(raw),
     )
@@ -974,7 +976,7 @@ def _sse_decoder(
 def _not_a_buffer(chunks: object, fn: str) -> None:
     if isinstance(chunks, (bytes, bytearray, memoryview, str)):
         raise TypeError(
-            f"{fn}() takes an iterable of chunks or a binary file, not one {type(chunks).__name__} "
+            f"{fn}() takes an iterable of chunks or a binary file, not one {type(cast(object, chunks)).__name__} "
             f"buffer: decode a whole buffer with decode_sse(buf)"
         )
 
@@ -1098,12 +1100,12 @@ def iter_sse(
 
 
 def _iter(dec: SSEDecoder[Any], chunks: Chunks) -> Iterator[Any]:
-    read = getattr(chunks, "read", None)
+    read: Callable[[int], bytes] | None = getattr(chunks, "read", None)
     if callable(read):
         while block := read(_BLOCK):
             yield from dec.feed(block)
     else:
-        for chunk in chunks:  # type: ignore[union-attr]
+        for chunk in cast("Iterable[Buffer]", chunks):  # (not a reader: an iterable)
             yield from dec.feed(chunk)
     yield from dec.close()
 
@@ -1217,7 +1219,7 @@ def aiter_sse(
 
 
 async def _aiter(dec: SSEDecoder[Any], chunks: AsyncChunks) -> AsyncIterator[Any]:
-    read = getattr(chunks, "read", None)
+    read: Callable[[int], Awaitable[Buffer] | Buffer] | None = getattr(chunks, "read", None)
     if callable(read):
         while True:
             block = read(_BLOCK)
@@ -1228,7 +1230,7 @@ async def _aiter(dec: SSEDecoder[Any], chunks: AsyncChunks) -> AsyncIterator[Any
             for ev in dec.feed(block):
                 yield ev
     else:
-        async for chunk in chunks:  # type: ignore[union-attr]
+        async for chunk in cast("AsyncIterable[Buffer]", chunks):  # (not a reader: an async iterable)
             for ev in dec.feed(chunk):
                 yield ev
     for ev in dec.close():
