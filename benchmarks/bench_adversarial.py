@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness import SMOKE, Case, InterleavedSet
-from targets import Target, register
-
 import openresponses_msgspec as orm
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 from openresponses_msgspec import InvalidEvent, SSEDecoder, corpus
 
 ADV = "adversarial"

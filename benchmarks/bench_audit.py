@@ -12,11 +12,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import get_corpus
-from harness import Case, InterleavedSet
-from targets import Target, register
-
 import openresponses_msgspec as orm
+from benchmarks.support.corpora import get_corpus
+from benchmarks.support.harness import Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 from openresponses_msgspec import corpus
 
 AUDIT = InterleavedSet("toolkit: audit")

@@ -9,10 +9,9 @@ import io
 import os
 import tempfile
 
-from conftest import get_corpus
-from harness import Case, InterleavedSet
-from targets import Target, register
-
+from benchmarks.support.corpora import get_corpus
+from benchmarks.support.harness import Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 from openresponses_msgspec._cli import main
 
 CHECK = InterleavedSet("toolkit: check")

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SMOKE, get_corpus
-from harness import Case, InterleavedSet
-from targets import Target, register
 
 import openresponses_msgspec as orm
+from benchmarks.support.corpora import get_corpus
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 
 FILES = InterleavedSet("toolkit: files")
 _DIR = Path(tempfile.mkdtemp(prefix="bench_files_"))

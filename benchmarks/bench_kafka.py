@@ -23,15 +23,15 @@ from typing import Any
 
 import msgspec
 import pytest
-from harness import SMOKE, Case, InterleavedSet
-from targets import OURS, Target, register
 
+from benchmarks.support.harness import SMOKE, Case, InterleavedSet
+from benchmarks.support.targets import OURS, Target, register
 from openresponses_msgspec import corpus
 from openresponses_msgspec.kafka import decode_messages
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-N = 5000 if SMOKE else int(os.environ.get("BENCH_KAFKA_EVENTS", "1000000"))
+N = 1000 if SMOKE else int(os.environ.get("BENCH_KAFKA_EVENTS", "1000000"))
 N_SLOW = min(N, 50_000)
 ROUNDS = 1 if SMOKE else 3
 GROUP = "kafka consume+decode"

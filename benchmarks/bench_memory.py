@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SUBSET, get_corpus
-from targets import OURS, REFERENCE, Target, register
 
-HERE = Path(__file__).resolve().parent
+from benchmarks.support.corpora import SUBSET, get_corpus
+from benchmarks.support.targets import OURS, REFERENCE, Target, register
+
+ROOT = Path(__file__).resolve().parents[1]
 GROUP = "memory: text batch"
 STACKS = {
     OURS: None,
@@ -57,8 +58,9 @@ def test_memory(benchmark, stack: str, text_file: Path, request: pytest.FixtureR
     if stack.startswith("orjson"):
         pytest.importorskip("orjson", reason="orjson is in the 'bench' extra")
     limit = STACKS[stack]
-    cmd = [sys.executable, str(HERE / "memory_probe.py"), stack, str(text_file)] + ([str(limit)] if limit else [])
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
+    probe = [sys.executable, "-m", "benchmarks.support.memory_probe"]
+    cmd = [*probe, stack, str(text_file)] + ([str(limit)] if limit else [])
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True)
     got = json.loads(res.stdout.strip().splitlines()[-1])
     n = min(limit or 10**9, get_corpus("text").n)
     assert got["events"] == n and got["retained"] > 0 and got["peak"] >= got["retained"]

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import get_corpus
-from harness import Case, InterleavedSet
-from targets import Target, register
-
 import openresponses_msgspec as orm
+from benchmarks.support.corpora import get_corpus
+from benchmarks.support.harness import Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 
 RAW = InterleavedSet("raw: original bytes")
 PLAIN = "decode alone"

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import get_corpus
-from harness import Case, InterleavedSet
-from targets import Target, register
-
 import openresponses_msgspec as orm
+from benchmarks.support.corpora import get_corpus
+from benchmarks.support.harness import Case, InterleavedSet
+from benchmarks.support.targets import Target, register
 
 ROWS = InterleavedSet("toolkit: rows")
 DECODE = "decode_lines"

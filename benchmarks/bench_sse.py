@@ -8,11 +8,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import peers
 import pytest
-from conftest import ROUNDS, SMOKE, get_corpus
 
 import openresponses_msgspec as orm
+from benchmarks.support import peers
+from benchmarks.support.corpora import get_corpus
+from benchmarks.support.harness import ROUNDS, SMOKE
 
 MB = 1 if SMOKE else 20
 CHUNK = 1024

@@ -1,15 +1,14 @@
-"""Shared fixtures: the three OpenAPI specs from ../shared/spec (never copied into this repo)."""
+"""Shared fixtures: the three OpenAPI specs from ../shared/spec (never copied into this repo); the slow marker
+for every test that needs a service or the specs."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-SPEC_DIR = Path(os.environ.get("OPENRESPONSES_SPEC_DIR", Path(__file__).resolve().parents[2] / "shared" / "spec"))
+from helpers import OPENRESPONSES_SPEC, SPEC_DIR
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -32,9 +31,6 @@ def specs() -> dict[str, dict[str, Any]]:
     }
 
 
-OPENRESPONSES_SPEC = SPEC_DIR / "openresponses" / "openapi.json"
-
-
 @pytest.fixture(scope="session")
 def openresponses_doc() -> dict[str, Any]:
     """The whole Open Responses document (its stream union is inline under ``paths``)."""
@@ -42,3 +38,15 @@ def openresponses_doc() -> dict[str, Any]:
         pytest.skip(f"spec files not found under {SPEC_DIR} (set OPENRESPONSES_SPEC_DIR)")
     doc: dict[str, Any] = json.loads(OPENRESPONSES_SPEC.read_bytes())
     return doc
+
+
+# a test using one of these is slow: a service started on 127.0.0.1 (tests/integrations/conftest.py), or the
+# three OpenAPI specs parsed (seconds of YAML)
+SLOW_FIXTURES = frozenset({"kafka", "redis_server", "redis_client", "spark", "specs"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

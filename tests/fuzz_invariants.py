@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from helpers import kafka_records
+
 import openresponses_msgspec as orm
 from openresponses_msgspec import DecodeError, InvalidEvent, SSEDecoder, UnknownEvent
 
@@ -202,7 +204,7 @@ def gzip_members(data: bytes, cuts: Sequence[int]) -> bytes:
 
 
 def detected(data: bytes) -> str:
-    """The format rule (README, files): the first byte that is not blank, after a UTF-8 BOM at the very start
+    """The format rule (docs/files.md): the first byte that is not blank, after a UTF-8 BOM at the very start
     (a BOM later is data), however far: ``[`` an array, ``{`` (or nothing) NDJSON, anything else SSE."""
     head = data.removeprefix(_BOM).lstrip(_WS_BYTES)
     if not head or head[:1] == b"{":
@@ -326,12 +328,6 @@ def check_array(elements: Sequence[bytes], seps: Sequence[bytes]) -> None:
         assert strict == out
 
 
-def _records(values: Sequence[bytes | None]) -> list[object]:
-    from aiokafka.structs import ConsumerRecord  # what aiokafka's getmany() returns: no broker needed
-
-    return [ConsumerRecord("t", 0, i, 0, 0, None, v, None, 0, len(v or b""), ()) for i, v in enumerate(values)]
-
-
 def _same_kafka(a: object, b: object) -> bool:
     if isinstance(a, InvalidEvent) or isinstance(b, InvalidEvent):
         return (
@@ -351,23 +347,23 @@ def check_kafka(values: Sequence[bytes | None]) -> None:
     CALLS["check_kafka"] += 1
     from openresponses_msgspec.kafka import KafkaDecodeError, KafkaInvalidEvent, aiokafka_deserializer, decode_messages
 
-    batch = decode_messages(_records(values))
+    batch = decode_messages(kafka_records(values))
     assert len(batch) == len(values)
     deser = aiokafka_deserializer()
     for i, (v, ev) in enumerate(zip(values, batch, strict=True)):
-        alone = decode_messages(_records([v]))[0]
+        alone = decode_messages(kafka_records([v]))[0]
         assert _same_kafka(ev, alone), (i, v, ev, alone)
         assert _same_kafka(ev, deser(v)), (i, v, ev)
         if isinstance(ev, InvalidEvent):
             assert isinstance(ev, KafkaInvalidEvent) and ev.message_offset == i and ev.raw == v
     bad = [i for i, ev in enumerate(batch) if isinstance(ev, InvalidEvent)]
     try:
-        strict = decode_messages(_records(values), errors="strict")
+        strict = decode_messages(kafka_records(values), errors="strict")
     except KafkaDecodeError as e:
         assert bad and e.message_offset == bad[0], (e, bad)
     else:
         assert not bad and strict == batch
-    chunks = decode_messages(_records(values), format="ndjson")
+    chunks = decode_messages(kafka_records(values), format="ndjson")
     want: list[object] = []
     for v in values:
         want += aiokafka_deserializer(format="ndjson")(v)

@@ -7,7 +7,7 @@ against a real redis-server (started by the integration conftest; without one th
     .venv/bin/pip install atheris                             # optional: coverage-guided
     .venv/bin/python tools/fuzz.py --atheris -atheris_runs=2000000 [corpus_dir]
 
-The normal test command runs a short hypothesis pass of the same checks (tests/test_fuzz.py and
+The normal test command runs a short hypothesis pass of the same checks (tests/hostile/test_fuzz.py and
 tests/integrations/test_fuzz_redis.py, 100 examples per property, 25 for Redis; FUZZ_EXAMPLES=N). Here the
 properties run round-robin in rounds of ``--round`` examples (a progress line per round) until ``--examples``
 each or ``--minutes``; a failing property prints its shrunk example and is not run again (the others go on);
@@ -28,6 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "hostile"))
 
 
 def _atheris(argv: list[str]) -> None:
@@ -64,7 +65,7 @@ def _atheris(argv: list[str]) -> None:
 
 
 def _properties(only: list[str]) -> dict[str, Any]:
-    """The hypothesis properties of tests/test_fuzz.py and tests/integrations/test_fuzz_redis.py, by name."""
+    """The hypothesis properties of tests/hostile/test_fuzz.py and tests/integrations/test_fuzz_redis.py, by name."""
     import test_fuzz
 
     sys.path.insert(0, str(ROOT / "tests" / "integrations"))

@@ -3,9 +3,9 @@
 
 Used three ways:
 - ``python tools/services.py install``: install what the tests need that pip cannot (Debian's redis-server,
-  a Java runtime if none is found). The README's test command runs it; without root it only reports.
+  a Java runtime if none is found). The README's test command (.ci/run) runs it; without root it only reports.
 - ``python tools/services.py kafka|redis``: start one service in the foreground and print its address
-  (for trying the README snippets and the worker example by hand; Ctrl-C stops it).
+  (for trying the docs' service snippets and the worker example by hand; Ctrl-C stops it).
 - ``from services import Kafka, Redis``: the pytest session fixtures start and stop them with these.
 
 Every process started here is started by the caller and stopped by the caller (``stop()``, or the context

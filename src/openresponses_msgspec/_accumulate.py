@@ -24,9 +24,9 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
-from ._decode import Framed
 from ._errors import InvalidEvent, InvalidValue, UnknownEvent
 from ._gc import run_paused
+from ._kernel import Framed
 from ._models import (
     EVENT_TYPES,
     ErrorEvent,
@@ -171,18 +171,20 @@ def as_batch(x: object) -> list[Any]:
     """What ``feed`` was given, as a list of values: a batch (list or other iterable) or one value (anything
     else, a ``str``/``bytes``/``dict`` included), with ``raw=True``'s Framed pairs unwrapped to their events
     (the first value tells: a decoder's raw results are all pairs)."""
+    # pyright narrows an object by `type(x) is list` to list[Unknown] (mypy: list[Any]), and a cast per call
+    # would cost a feed of one event a call: hence the pyright ignores
     if type(x) is list:
-        events: list[Any] = x
+        events: list[Any] = x  # pyright: ignore[reportUnknownVariableType]
     elif type(x) is Framed:  # one pair (a tuple: not a batch)
-        return [x.event]
+        return [x.event]  # pyright: ignore[reportUnknownMemberType]
     elif isinstance(
         x, (str, bytes, bytearray, memoryview, dict, msgspec.Struct, UnknownEvent, InvalidEvent)
     ) or not isinstance(x, Iterable):
         return [x]  # one value (anything not a batch is one value: folded if it is an event)
     else:
-        events = list(x)
+        events = list(x)  # pyright: ignore[reportUnknownArgumentType]
     if events and type(events[0]) is Framed:
-        return [e.event if type(e) is Framed else e for e in events]
+        return [e.event if type(e) is Framed else e for e in events]  # pyright: ignore[reportUnknownMemberType]
     return events
 
 
@@ -259,10 +261,10 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         run_ci: Any = None
         it = iter(events)
         if start:
-            it.__setstate__(start)  # type: ignore[attr-defined]
+            it.__setstate__(start)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
         for ev in it:
-            cls = type(ev)
-            spec = spec_of(cls) or _spec_of(cls)
+            cls = type(ev)  # pyright: ignore[reportUnknownVariableType]  # type[Unknown] of an Any
+            spec = spec_of(cls) or _spec_of(cls)  # pyright: ignore[reportUnknownArgumentType]
             code = spec[0]
             if lanes and (ev.stream_id is not None if code >= _DELTA else _names_lane(ev)):
                 at = len(events) - length_hint(it) - 1  # a WebSocket lane: the caller routes from here
@@ -312,7 +314,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         at = len(events) - length_hint(it) - 1
                         self.events += at - first
                         self.closed = True
-                        out.append(self)  # type: ignore[union-attr]
+                        out.append(self)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
                         prev = self
                         self = ResponseAccumulator()
                         if prev._terminal == "response.incomplete":
@@ -373,7 +375,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                     self._status = "in_progress"
             elif got.deltas is None:
                 got.deltas = []
-            append = got.deltas.append  # type: ignore[union-attr]
+            append = got.deltas.append  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
             append(ev.delta)
             if type(raw_id) is str and (spec[4] is None or type(ci) is int):  # (else .done reports what it lacks)
                 run, run_chan, run_id, run_ci = got, spec[2], raw_id, ci
@@ -394,7 +396,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         expect += 1
                         append(ev.delta)
                     else:
-                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
                         break
             elif spec[5] == 2:
                 for ev in it:
@@ -408,7 +410,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         expect += 1
                         append(ev.delta)
                     else:
-                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
                         break
             else:
                 for ev in it:
@@ -422,7 +424,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                         expect += 1
                         append(ev.delta)
                     else:
-                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]
+                        it.__setstate__(len(events) - length_hint(it) - 1)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
                         break
         self._expect = expect
         self.events += len(events) - first
@@ -483,7 +485,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             lo = self._gap_lo
             if lo is not None:
                 k = bisect_right(lo, s) - 1
-                if k >= 0 and s < self._gap_hi[k]:  # type: ignore[index]
+                if k >= 0 and s < self._gap_hi[k]:  # type: ignore[index]  # pyright: ignore[reportOptionalSubscript]
                     late = self._late
                     if late is None:
                         late = self._late = set()
@@ -500,7 +502,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         if self._gap_lo is None:
             self._gap_lo, self._gap_hi = [], []
         self._gap_lo.append(lo)
-        self._gap_hi.append(hi)  # type: ignore[union-attr]
+        self._gap_hi.append(hi)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
 
     def _foreign(self, ev: Any, code: int) -> None:
         """An UnknownEvent (its sequence number, if any, is checked) or an InvalidEvent (a problem)."""
@@ -556,7 +558,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                     f"output_index {at} is {alias}: filed under {alias} (reported once)",
                 )
             got = raw_id if alias is None else alias
-            self._seen_ids[raw_id] = got  # type: ignore[index]  # (created above for a str id)
+            # (created above for a str id)
+            self._seen_ids[raw_id] = got  # type: ignore[index]  # pyright: ignore[reportOptionalSubscript]
             return got
         self._missing(tag, "item_id", getattr(ev, "sequence_number", None))
         return alias or ""
@@ -623,7 +626,8 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
             self._steering = []
         self._steering.append(ev)
 
-    def _on_other(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+    def _on_default(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
+        """Any event without a handler of its own: it says the response is running (nothing to fold)."""
         if self._status == "queued":
             self._status = "in_progress"
 
@@ -678,7 +682,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         return got
 
     def _on_done(self, ev: Any, spec: tuple[Any, ...], s: int | None) -> None:
-        _, tag, _, chan, idx, field = spec
+        _, tag, _, chan, idx, _ = spec
         if self._status == "queued":
             self._status = "in_progress"
         self._done_into(self._part_of(ev, tag, chan, idx, s), ev, spec, s)
@@ -813,7 +817,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
         the terminal event; ``cut_short`` after :meth:`close` when no terminal event came."""
         if self._terminal is None and self.closed:
             return "cut_short"
-        return self._status  # type: ignore[return-value]
+        return self._status  # type: ignore[return-value]  # pyright: ignore[reportReturnType]
 
     @property
     def last_sequence_number(self) -> int | None:
@@ -866,7 +870,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
     @property
     def output_text(self) -> str:
         """The text of every ``output_text`` part of every message item, in order (as the SDKs define it)."""
-        out = []
+        out: list[str] = []
         for item in self.output:
             if isinstance(item, MessageItem):
                 out += [p.text or "" for p in item.content or () if isinstance(p, OutputTextPart)]
@@ -962,7 +966,7 @@ class ResponseAccumulator(msgspec.Struct, gc=False, eq=False):
                 return index_of.get(key, _BIG)
             return key[1] if type(key[1]) is int else _BIG
 
-        out = []
+        out: list[Any] = []
         for key in sorted(keys, key=position):
             slot = items.get(key)
             item = None if slot is None else slot.item
@@ -1009,7 +1013,7 @@ def _rebuild_item(item: Any, item_id: str, parts: dict[tuple[str, int], _Part]) 
     """One output item brought up to date with its parts' texts (an item without ``output_item.done``)."""
     replace = msgspec.structs.replace
     if item is None or isinstance(item, MessageItem):
-        built = []
+        built: list[Any] = []
         for ci in sorted({i for c, i in parts if c in ("text", "refusal")}):
             tp, rp = parts.get(("text", ci)), parts.get(("refusal", ci))
             part = None if tp is None else tp.part
@@ -1064,7 +1068,7 @@ def _rebuild_item(item: Any, item_id: str, parts: dict[tuple[str, int], _Part]) 
 def _specs() -> dict[type, tuple[Any, ...]]:
     """event class -> what the fold does with it: ``(code, tag, handler or channel, ...)``."""
     acc = ResponseAccumulator
-    out: dict[type, tuple[Any, ...]] = {cls: (_EVENT, t, acc._on_other) for t, cls in EVENT_TYPES.items()}
+    out: dict[type, tuple[Any, ...]] = {cls: (_EVENT, t, acc._on_default) for t, cls in EVENT_TYPES.items()}
     for t, (chan, idx, done, field) in _CHANNELS.items():
         # (code, tag, channel, getter of the part index (output_index for channels without one: a constant per
         # item, so the hot path's check is the same for every class), name of the part index or None, which

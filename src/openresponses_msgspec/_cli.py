@@ -11,6 +11,7 @@ import contextlib
 import errno
 import fnmatch
 import gzip
+import importlib
 import os
 import re
 import secrets
@@ -20,18 +21,22 @@ import sys
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from collections.abc import Callable, Generator, Iterator
+from typing import IO, Any, NoReturn, cast
 
 import msgspec
 
-from . import _startup, corpus
-from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter
-from ._builtins import _lenient_json, to_builtins
-from ._decode import encode
+from . import _jobs, _startup, arrow, corpus
+from ._accumulate import PROBLEM_KINDS, ResponseAccumulator, StreamSplitter, accumulate
+from ._audit import audit
+from ._builtins import JSONValue, _lenient_json, to_builtins
+from ._bytes import BOM, JSON_WS
+from ._conformance import RULES, ConformanceChecker
 from ._decoder import decode_lines
 from ._errors import DecodeError, InvalidEvent, MissingExtraError, UnknownEvent
-from ._files import _batches
+from ._files import _batches, detect_format
+from ._jobs import Range, decode_range, imap, plan, resolve_jobs
+from ._kernel import encode
 from ._sse import decode_sse
 
 PROG = "openresponses-msgspec"
@@ -40,6 +45,7 @@ EPILOG = f"""\
 examples:
   {PROG} demo --events 20000
   {PROG} stats log.ndjson.gz --json
+  {PROG} stats big.ndjson --jobs 0   (a worker process per CPU, each on a byte range)
   {PROG} validate capture.sse --max-errors 5
   {PROG} check capture.sse log.ndjson.gz
   {PROG} convert log.sse -o log.parquet
@@ -124,7 +130,6 @@ def _check_inputs(paths: list[str]) -> None:
 _HEAD = 64 << 10  # bytes looked at to tell an event stream from an error body, an HTML page or nothing
 _SSE_FIELD = re.compile(rb"^(?:data|event|id|retry)[ \t]*(?::|\r?$)|^:", re.M)
 _TITLE = re.compile(rb"<title[^>]*>\s*(.*?)\s*</title>", re.I | re.S)
-_WS = b" \t\r\n"
 
 
 class _Input:
@@ -193,7 +198,7 @@ class _Input:
 
 def _told(head: bytes) -> bool:
     """Whether the first bytes (not the whole input) are enough to tell an event stream from other bodies."""
-    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    s = head.removeprefix(BOM).lstrip(JSON_WS)
     if not s:
         return False
     if s[:1] in (b"<", b"["):
@@ -203,7 +208,7 @@ def _told(head: bytes) -> bool:
         if nl < 0:
             return False
         try:
-            doc = _lenient_json(s[:nl])
+            doc: JSONValue = _lenient_json(s[:nl])
         except msgspec.DecodeError:
             return False
         return isinstance(doc, dict) and isinstance(doc.get("type"), str)
@@ -215,7 +220,7 @@ def _not_a_stream(inp: _Input) -> str | None:
     if not inp.first:
         return "empty input: no events"
     head = inp.head()
-    s = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    s = head.removeprefix(BOM).lstrip(JSON_WS)
     if not s:
         return "empty input: no events (only whitespace)" if inp.whole() else None
     if s[:1] == b"<":
@@ -224,11 +229,11 @@ def _not_a_stream(inp: _Input) -> str | None:
         return f"not an event stream: an HTML page{title}, as a proxy or server error sends"
     if s[:1] == b"{" and inp.whole():
         try:
-            doc = _lenient_json(s)
+            doc: JSONValue = _lenient_json(s)
         except msgspec.DecodeError:
             return None  # NDJSON lines: the decoders tell what is wrong with them
         if isinstance(doc, dict) and not isinstance(doc.get("type"), str):
-            err = doc.get("error")
+            err: JSONValue = doc.get("error")
             if isinstance(err, dict):
                 what = ", ".join(str(err[k]) for k in ("type", "code") if isinstance(err.get(k), (str, int)))
                 msg = err.get("message")
@@ -321,57 +326,246 @@ def _message(err: DecodeError) -> str:
 # -- verbs ----------------------------------------------------------------------------------------------------
 
 
+class _Responses:
+    """What ``stats`` sums over responses (picklable: a worker returns one)."""
+
+    __slots__ = ("by_model", "by_status", "problems", "responses", "tokens")
+
+    def __init__(self) -> None:
+        self.by_status: Counter[str] = Counter()
+        self.by_model: Counter[str] = Counter()
+        self.problems: Counter[str] = Counter()
+        self.tokens = dict.fromkeys(("input", "output", "total", "reasoning", "cached"), 0)
+        self.responses = 0
+
+    def fold(self, accs: list[ResponseAccumulator]) -> None:
+        for acc in accs:
+            self.add(_summary(acc))
+
+    def add(self, s: tuple[str, str, tuple[str, ...], tuple[int, ...] | None]) -> None:
+        self.responses += 1
+        self.by_status[s[0]] += 1
+        self.by_model[s[1]] += 1
+        self.problems.update(s[2])
+        if s[3] is not None:
+            for k, v in zip(self.tokens, s[3], strict=True):
+                self.tokens[k] += v
+
+    def merge(self, other: _Responses) -> None:
+        self.responses += other.responses
+        self.by_status.update(other.by_status)
+        self.by_model.update(other.by_model)
+        self.problems.update(other.problems)
+        for k, v in other.tokens.items():
+            self.tokens[k] += v
+
+
+def _summary(acc: ResponseAccumulator) -> tuple[str, str, tuple[str, ...], tuple[int, ...] | None]:
+    """What ``stats`` counts of one response: status, model, problem kinds, tokens."""
+    u = acc.usage
+    tokens = None
+    if u is not None:
+        tokens = (
+            _int(u.input_tokens),
+            _int(u.output_tokens),
+            _int(u.total_tokens),
+            _int(getattr(u.output_tokens_details, "reasoning_tokens", None)),
+            _int(getattr(u.input_tokens_details, "cached_tokens", None)),
+        )
+    return acc.status, acc.model or "(none)", tuple(p.kind for p in acc.problems), tokens
+
+
+class _Events:
+    """What ``stats`` counts over events (picklable: a worker returns one)."""
+
+    __slots__ = ("invalid", "n", "nbytes", "types", "unknown")
+
+    def __init__(self) -> None:
+        self.types: Counter[str] = Counter()
+        self.n = self.unknown = self.invalid = self.nbytes = 0
+
+    def add(self, batch: list[Any]) -> None:
+        self.n += len(batch)
+        kinds = Counter(map(type, batch))
+        self.unknown += kinds[UnknownEvent]
+        self.invalid += kinds[InvalidEvent]
+        self.types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
+
+    def merge(self, other: _Events) -> None:
+        self.n += other.n
+        self.unknown += other.unknown
+        self.invalid += other.invalid
+        self.nbytes += other.nbytes
+        self.types.update(other.types)
+
+
+def _jobs_of(args: argparse.Namespace) -> int:
+
+    return resolve_jobs(getattr(args, "jobs", None))
+
+
+def _ranges(path: str, args: argparse.Namespace) -> list[Range] | None:
+    """The byte ranges ``--jobs`` splits ``path`` into, or None: one job (``--jobs 1``, stdin, a FIFO, gzip,
+    a JSON array, a file under 8 MiB). What is no event stream is refused here as one job refuses it."""
+
+    jobs = _jobs_of(args)
+    if jobs <= 1 or path == "-":
+        return None
+    if not _jobs.splittable(path):  # (decided by stat: a FIFO's first bytes are read once, by the one job)
+        return None
+    inp = _open_stream(path)
+    head = inp.head()
+    inp.close()
+    fmt = args.format
+    if fmt is None:
+        s = head.removeprefix(BOM).lstrip(JSON_WS)
+        if not s:
+            return None
+        fmt = detect_format(s[:1])
+    return plan(path, fmt, jobs)
+
+
+# stats with --jobs: a response may straddle two ranges. Each worker folds its range with a splitter of its
+# own, then goes on into the next range until its splitter starts a stream there "cleanly" (a new accumulator
+# not linked to the one before it, no WebSocket lanes): from that event on, one job's splitter is in the same
+# state as a fresh one. The next worker notes where its own fresh splitter started streams cleanly in its
+# first _SYNC events; where both agree, the second takes over. Where they cannot agree (no clean start found,
+# lanes), the file is read again in one job: slower, never different.
+_SYNC = 1 << 16
+_NOSYNC, _TO_EOF = -2, -1
+
+
+def _stats_job(rng: Range, nxt: Range | None, last: bool) -> tuple[Any, ...]:
+    """One range's stats (in a worker): events, responses, and how its folds meet its neighbours'."""
+
+    evs = _Events()
+    resp = _Responses()
+    head: list[tuple[int, bool, Any]] = []  # (start event, started cleanly, summary) of the first streams
+    splitter = StreamSplitter()
+    pos = 0  # events folded so far
+    at = 0  # where the next stream to come out starts
+    clean = True  # ... and whether it started cleanly
+    sync: int | None = None
+
+    def emitted(accs: list[ResponseAccumulator], overlap: bool) -> bool:
+        nonlocal at, clean, sync
+        for acc in accs:
+            if rng.start and at < _SYNC:
+                head.append((at, clean, _summary(acc)))
+            else:
+                resp.add(_summary(acc))
+            at += acc.events
+            clean = acc.steered_into is None and not splitter._laned
+            if overlap and clean:
+                sync = at - own
+                return True
+        return False
+
+    lead = 0 if rng.start == 0 else 1 if rng.fmt == "ndjson" else 2
+    for batch, nbytes in decode_range(rng, errors="replace", locate=False):  # (stats reads no error's line)
+        evs.nbytes += nbytes
+        if batch:
+            evs.add(batch)
+            pos += len(batch)
+            emitted(splitter.feed(batch), False)
+    evs.nbytes -= lead
+    own = pos
+    laned = splitter._laned
+    if nxt is None:
+        emitted(splitter.close(), False)
+    else:
+        for batch, _ in decode_range(nxt, errors="replace", locate=False):
+            if not batch:
+                continue
+            pos += len(batch)
+            if emitted(splitter.feed(batch), True):
+                break
+            if pos - own >= _SYNC:
+                break
+        else:
+            if last:
+                emitted(splitter.close(), False)
+                sync = _TO_EOF
+        if sync is None or sync >= _SYNC:
+            sync = _NOSYNC
+        laned = laned or splitter._laned
+    return evs, resp, head, sync, laned
+
+
+def _stats_jobs(
+    ranges: list[Range], jobs: int, evs: _Events, resp: _Responses, bar: Callable[[int], object] | None
+) -> bool:
+    """Stats of one file by ``jobs`` workers, added to ``evs`` and ``resp``; False (nothing added) when the
+    workers' folds cannot be joined exactly: the caller reads the file in one job."""
+
+    tasks = [
+        (rng, ranges[k + 1] if k + 1 < len(ranges) else None, k + 2 == len(ranges)) for k, rng in enumerate(ranges)
+    ]
+    results: list[tuple[Any, ...]] = []
+    for r in imap(_stats_job, tasks, jobs):
+        results.append(r)
+        if bar is not None:
+            bar(r[0].nbytes)
+    file_resp = _Responses()
+    sync: int | None = 0
+    for k, (_, r_resp, head, r_sync, laned) in enumerate(results):
+        if laned:
+            return False
+        if sync == _TO_EOF:  # the range before read to the end of the file
+            continue
+        if k:
+            if sync not in {at for at, clean, _ in head if clean} and not (sync == 0 and not head):
+                return False
+            for at, _, summary in head:
+                if at >= sync:
+                    file_resp.add(summary)
+        file_resp.merge(r_resp)
+        sync = r_sync
+        if sync == _NOSYNC:
+            return False
+    for r in results:
+        evs.merge(r[0])
+    resp.merge(file_resp)
+    return True
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     _check_inputs(args.files)
     t0 = time.perf_counter()
-    types: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    by_model: Counter[str] = Counter()
-    problems: Counter[str] = Counter()
-    tokens = dict.fromkeys(("input", "output", "total", "reasoning", "cached"), 0)
-    n = unknown = invalid = responses = 0
-    nbytes = 0
+    evs = _Events()
+    resp = _Responses()
 
     def count(n_: int) -> object:
-        nonlocal nbytes
-        nbytes += n_
+        evs.nbytes += n_
         if bar is not None:
             bar(n_)
         return None
-
-    def fold(accs: list[ResponseAccumulator]) -> None:
-        nonlocal responses
-        for acc in accs:
-            responses += 1
-            by_status[acc.status] += 1
-            by_model[acc.model or "(none)"] += 1
-            problems.update(p.kind for p in acc.problems)
-            u = acc.usage
-            if u is not None:
-                tokens["input"] += _int(u.input_tokens)
-                tokens["output"] += _int(u.output_tokens)
-                tokens["total"] += _int(u.total_tokens)
-                tokens["reasoning"] += _int(getattr(u.output_tokens_details, "reasoning_tokens", None))
-                tokens["cached"] += _int(getattr(u.input_tokens_details, "cached_tokens", None))
 
     bar = _progress(args.files, args.progress)
     failed: list[_BadInput] = []  # inputs that are no event stream (or break off): reported, the others counted
     for path in args.files:
         splitter = StreamSplitter()
         try:
+            ranges = _ranges(path, args)
+            if ranges is not None and _stats_jobs(ranges, _jobs_of(args), evs, resp, bar):
+                continue
             for _, batch in _read([path], args, "replace", count):
-                n += len(batch)
-                kinds = Counter(map(type, batch))
-                unknown += kinds[UnknownEvent]
-                invalid += kinds[InvalidEvent]
-                types.update(ev.type for ev in batch if type(ev) is not InvalidEvent)
-                fold(splitter.feed(batch))
+                evs.add(batch)
+                resp.fold(splitter.feed(batch))
         except _BadInput as err:
             if len(args.files) == 1:
                 raise
             print(str(err), file=sys.stderr)
             failed.append(err)
-        fold(splitter.close())
+        resp.fold(splitter.close())
+    n, unknown, invalid, nbytes, types = evs.n, evs.unknown, evs.invalid, evs.nbytes, evs.types
+    responses, by_status, by_model, problems, tokens = (
+        resp.responses,
+        resp.by_status,
+        resp.by_model,
+        resp.problems,
+        resp.tokens,
+    )
     if failed and len(failed) == len(args.files):
         raise _BadInput(f"{PROG} stats: no input was an event stream")
     seconds = time.perf_counter() - t0
@@ -422,12 +616,108 @@ def _table(title: str, rows: list[tuple[str, int]]) -> None:
         print(f"  {k:<{width}}  {v:>12,}")
 
 
+class _Notes:
+    """Messages a worker found, with range-relative lines, kept in a temporary file (memory stays bounded
+    however many there are): ``[line, offset, message]`` per line."""
+
+    def __init__(self, directory: str) -> None:
+        import tempfile
+
+        fd, self.path = tempfile.mkstemp(dir=directory, suffix=".notes")
+        self._f: IO[bytes] | None = os.fdopen(fd, "wb")
+        self.n = 0
+
+    def add(self, ev: InvalidEvent, verdict: str = "") -> None:
+        assert self._f is not None
+        self._f.write(_encoder.encode((ev.line, ev.offset, verdict + _message(ev.error))) + b"\n")
+        self.n += 1
+
+    def close(self) -> _Notes:
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+        return self
+
+    def read(self, base: int) -> Iterator[tuple[str, str, str]]:
+        """(line, offset, message), lines made file-absolute by ``base`` (the lines before the range); the file
+        is removed once read."""
+        try:
+            with open(self.path, "rb") as f:
+                for rec in f:
+                    line, offset, msg = msgspec.json.decode(rec)
+                    yield ("-" if line is None else str(line + base)), ("-" if offset is None else str(offset)), msg
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+
+@contextlib.contextmanager
+def _scratch() -> Generator[str, None, None]:
+    """A temporary directory for the workers' files (removed with whatever a stopped worker left in it)."""
+    import shutil
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix="openresponses-msgspec-jobs-")
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _validate_job(rng: Range, limit: int, scratch: str) -> tuple[_Notes, int, int]:
+    """One range's bad events (in a worker), at most ``limit`` (0: all); its line ends; its bytes."""
+
+    notes = _Notes(scratch)
+    lines = [0]
+    nbytes = 0
+    try:
+        for batch, n in decode_range(rng, errors="replace", counter=lines):
+            nbytes += n
+            if InvalidEvent not in set(map(type, batch)):
+                continue
+            for ev in batch:
+                if type(ev) is InvalidEvent:
+                    notes.add(ev)
+                    if limit and notes.n >= limit:
+                        return notes.close(), lines[0], nbytes
+    finally:
+        notes.close()
+    return notes, lines[0], nbytes
+
+
+def _validate_jobs(
+    ranges: list[Range], jobs: int, limit: int, bar: Callable[[int], object] | None
+) -> Iterator[tuple[str, str, str]]:
+    """The bad events of a file's ranges, read by ``jobs`` workers, in file order with file-absolute lines."""
+
+    base = 0
+    with _scratch() as scratch:
+        results = imap(_validate_job, [(rng, limit, scratch) for rng in ranges], jobs)
+        try:
+            for notes, lines, nbytes in results:
+                if bar is not None:
+                    bar(nbytes)
+                yield from notes.read(base)
+                base += lines
+        finally:
+            results.close()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     _check_inputs(args.files)
     bad = 0
     bar = _progress(args.files, args.progress)
     for path in args.files:
         try:
+            ranges = _ranges(path, args)
+            if ranges is not None:
+                for line, offset, msg in _validate_jobs(ranges, _jobs_of(args), args.max_errors, bar):
+                    bad += 1
+                    print(f"{path}:{line}:{offset}: {msg}")
+                    if args.max_errors and bad >= args.max_errors:
+                        print(f"{PROG}: stopped after {bad} errors (--max-errors)", file=sys.stderr)
+                        return 1
+                continue
             for _, batch in _read([path], args, "replace", bar):
                 if InvalidEvent not in set(map(type, batch)):
                     continue
@@ -448,8 +738,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Every wire tag and field of the input that the model does not keep (issue #18); exit 1 if any."""
-    from ._audit import audit
-
     _check_inputs(args.files)
     sources: list[Any] = []
     try:
@@ -460,7 +748,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 inp.close()
                 sources[-1] = p
         try:
-            report = audit(*sources, format=args.format)
+            report = audit(*sources, format=args.format, jobs=_jobs_of(args))
         except DecodeError as err:  # a corrupt or truncated gzip input (the message names it)
             raise _BadInput(err.msg) from None
     finally:
@@ -474,8 +762,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Protocol conformance (issue #21): every broken lifecycle rule as FILE:N: rule: message, a summary per
     rule; exit 1 if a fatal rule was broken (any rule with --strict)."""
-    from ._conformance import RULES, ConformanceChecker
-
     _check_inputs(args.files)
     by_rule: Counter[str] = Counter()
     found: list[dict[str, Any]] = []
@@ -614,7 +900,7 @@ class _Output:
 
     @staticmethod
     def _wrap(f: IO[bytes], p: str) -> IO[bytes]:
-        return gzip.GzipFile(fileobj=f, mode="wb") if p.endswith(".gz") else f  # type: ignore[return-value]
+        return cast("IO[bytes]", gzip.GzipFile(fileobj=f, mode="wb")) if p.endswith(".gz") else f
 
     def commit(self) -> None:
         """Flush and close; move the temporary file over the path (created as a new file would be, mode 0666
@@ -663,9 +949,7 @@ def _same_file(path: str, st: os.stat_result) -> bool:
 
 
 def _response_json(acc: ResponseAccumulator) -> bytes:
-    from .arrow import response_row
-
-    row = response_row(acc)
+    row = arrow.response_row(acc)
     for k in ("function_calls", "problems", "response"):
         if row[k] is not None:
             row[k] = _lenient_json(row[k])
@@ -685,20 +969,21 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise _UsageError("Parquet needs an output file: -o FILE.parquet")
     if fmt == "parquet":
         try:
-            import pyarrow.parquet  # noqa: F401
+            importlib.import_module("pyarrow.parquet")  # here, before any input is read
         except ImportError:
             raise MissingExtraError("Parquet output", "arrow", "pyarrow") from None
     bar = _progress(args.files, args.progress)
     keep_invalid = fmt == "parquet" and not args.responses  # bad lines stay rows (known=false), as in to_arrow
     framed = not args.reencode and not args.responses
 
-    def items() -> Iterator[tuple[list[Any], list[bytes | None]]]:
-        for path in args.files:
+    def items(paths: list[str]) -> Iterator[tuple[list[Any], list[bytes | None]]]:
+        for path in paths:
             splitter = StreamSplitter() if args.responses else None
             for _, batch in _read([path], args, "replace", bar, raw=framed):
                 evs, raws = _split(batch, framed)
                 if InvalidEvent in set(map(type, evs)):
-                    kept, kept_raw = [], []
+                    kept: list[Any] = []
+                    kept_raw: list[bytes | None] = []
                     for ev, r in zip(evs, raws, strict=True):
                         if type(ev) is not InvalidEvent:
                             kept.append(ev)
@@ -730,9 +1015,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out = _Output(args.output, args.files)
     try:
         if fmt == "parquet":
-            _write_parquet(out, items(), args.responses)
+            _write_parquet(out, items(args.files), args.responses)
         else:
-            _write_text(out.stream, fmt, items(), args.responses)
+            writer = _TextWriter(out.stream, fmt, args.responses)
+            for path in args.files:
+                ranges = None if args.responses else _ranges(path, args)
+                if ranges is None:
+                    for batch, raws in items([path]):
+                        writer.write(batch, raws)
+                else:
+                    _convert_jobs(path, ranges, _jobs_of(args), args, fmt, framed, writer, bar)
+            writer.close()
         out.commit()
     except BaseException:
         out.abort()
@@ -740,14 +1033,92 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_text(
-    out: IO[bytes], fmt: str, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool
+def _convert_job(rng: Range, fmt: str, errors: str, framed: bool, scratch: str) -> tuple[str, _Notes, int, int, bool]:
+    """One range converted (in a worker) into a file of its own (array elements each after a comma); its
+    stderr messages in notes (strict: the bad event that stopped it); its line ends; its bytes; stopped."""
+    import tempfile
+
+    notes = _Notes(scratch)
+    lines = [0]
+    nbytes = 0
+    fd, out_path = tempfile.mkstemp(dir=scratch, suffix=".out")
+    stopped = False
+    with os.fdopen(fd, "wb") as f:
+        writer = _TextWriter(f, fmt, False, first=False)
+        try:
+            for batch, n in decode_range(rng, errors="replace", raw=framed, counter=lines):
+                nbytes += n
+                evs, raws = _split(batch, framed)
+                if InvalidEvent in set(map(type, evs)):
+                    kept: list[Any] = []
+                    kept_raw: list[bytes | None] = []
+                    for ev, r in zip(evs, raws, strict=True):
+                        if type(ev) is not InvalidEvent:
+                            kept.append(ev)
+                            kept_raw.append(r)
+                        elif errors == "strict":
+                            notes.add(ev)
+                            writer.write(kept, kept_raw)
+                            stopped = True
+                            break
+                        else:
+                            notes.add(ev, "skipped: ")
+                    if stopped:
+                        break
+                    evs, raws = kept, kept_raw
+                writer.write(evs, raws)
+        finally:
+            notes.close()
+    return out_path, notes, lines[0], nbytes, stopped
+
+
+def _convert_jobs(
+    path: str,
+    ranges: list[Range],
+    jobs: int,
+    args: argparse.Namespace,
+    fmt: str,
+    framed: bool,
+    writer: _TextWriter,
+    bar: Callable[[int], object] | None,
 ) -> None:
-    write = out.write
-    first = True
-    if fmt == "array":
-        write(b"[")
-    for batch, raws in batches:
+    """A file's events converted by ``jobs`` workers, written in file order: each range's output is copied
+    after the one before it, its messages printed with file-absolute lines; strict: the output up to the
+    first bad event, then :class:`_BadInput` for it, exactly as one job."""
+
+    base = 0
+    with _scratch() as scratch:
+        results = imap(_convert_job, [(rng, fmt, args.errors, framed, scratch) for rng in ranges], jobs)
+        try:
+            for out_path, notes, lines, nbytes, stopped in results:
+                if bar is not None:
+                    bar(nbytes)
+                msgs = list(notes.read(base)) if stopped else None
+                if msgs is None:
+                    for line, offset, msg in notes.read(base):
+                        print(f"{path}:{line}:{offset}: {msg}", file=sys.stderr)
+                writer.copy(out_path)
+                if msgs:
+                    line, offset, msg = msgs[0]
+                    raise _BadInput(f"{path}:{line}:{offset}: {msg}")
+                base += lines
+        finally:
+            results.close()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
+class _TextWriter:
+    """Events (or responses) written as NDJSON, SSE or the elements of a JSON array. ``first=False``: every
+    array element after a comma (a worker's part of an array, see :meth:`copy`); no brackets."""
+
+    def __init__(self, out: IO[bytes], fmt: str, responses: bool, first: bool = True) -> None:
+        self.out, self.fmt, self.responses = out, fmt, responses
+        self.whole = first  # brackets around an array
+        self.first = first
+        if fmt == "array" and first:
+            out.write(b"[")
+
+    def write(self, batch: list[Any], raws: list[bytes | None]) -> None:
+        write, fmt, responses = self.out.write, self.fmt, self.responses
         for item, raw in zip(batch, raws, strict=True):
             if responses:
                 data = _response_json(item)
@@ -769,10 +1140,23 @@ def _write_text(
                     named = b"event: " + kind.encode() + b"\n"
                 write(named + b"data: " + body + b"\n\n")
             else:
-                write((b"\n" if first else b",\n") + data)
-            first = False
-    if fmt == "array":
-        write(b"\n]\n" if not first else b"]\n")
+                write((b"\n" if self.first else b",\n") + data)
+            self.first = False
+
+    def copy(self, path: str) -> None:
+        """Append what a worker's writer (``first=False``) wrote to ``path``."""
+        with open(path, "rb") as f:
+            head = True
+            while b := f.read(1 << 20):
+                if head and self.fmt == "array" and self.first:
+                    b = b[1:]  # the comma before the array's first element
+                head = False
+                self.first = False
+                self.out.write(b)
+
+    def close(self) -> None:
+        if self.fmt == "array" and self.whole:
+            self.out.write(b"\n]\n" if not self.first else b"]\n")
 
 
 def _compact(raw: bytes) -> bytes:
@@ -782,8 +1166,6 @@ def _compact(raw: bytes) -> bytes:
 
 def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes | None]]], responses: bool) -> None:
     import pyarrow.parquet as pq
-
-    from . import arrow
 
     schema = arrow.RESPONSE_SCHEMA if responses else arrow.EVENT_SCHEMA
     with pq.ParquetWriter(out.stream, schema) as writer:
@@ -795,9 +1177,9 @@ def _write_parquet(out: _Output, batches: Iterator[tuple[list[Any], list[bytes |
 
 
 def _select(d: Any, fields: list[list[str]]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for path in fields:
-        v = d
+        v: JSONValue = d
         for part in path:
             v = v.get(part) if isinstance(v, dict) else None
         out[".".join(path)] = v
@@ -856,7 +1238,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("nothing to decode (--events 0)")
         return 0
 
-    times = []
+    times: list[float] = []
     decoded: list[Any] = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -891,8 +1273,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"decode_sse (same events as SSE, {len(sse) / 1e6:.1f} MB): median {med * 1e3:.1f} ms = "
         f"{len(from_sse) / med / 1e6:.2f} M events/s, {len(sse) / med / 1e6:.0f} MB/s"
     )
-
-    from ._accumulate import accumulate
 
     times = []
     accs: list[ResponseAccumulator] = []
@@ -974,6 +1354,17 @@ def parser() -> argparse.ArgumentParser:
             help="draw a progress bar on stderr even when it is not a terminal (needs tqdm: the cli extra)",
         )
 
+    def jobs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--jobs",
+            type=_count,
+            default=1,
+            metavar="N",
+            help="worker processes, each decoding a byte range of a file (0: one per CPU; default 1). A "
+            "regular NDJSON or SSE file of 8 MiB or more is split; stdin, FIFOs, gzip and JSON arrays are "
+            "read in one job. The output is the same as with one job",
+        )
+
     d = sub.add_parser(
         "demo",
         help="decode and fold a realistic in-memory batch; print events by type and speed",
@@ -992,6 +1383,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(s)
+    jobs(s)
     s.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     s.set_defaults(run=cmd_stats)
 
@@ -1002,6 +1394,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(v)
+    jobs(v)
     v.add_argument("--max-errors", type=_count, default=0, metavar="N", help="stop after N errors (0: no limit)")
     v.set_defaults(run=cmd_validate)
 
@@ -1014,6 +1407,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(c)
+    jobs(c)
     c.add_argument("-o", "--output", metavar="FILE", help="output path (default: stdout); .gz compresses")
     c.add_argument("--to", choices=_OUT_FORMATS, help="output format (default: from the output's extension)")
     c.add_argument("--responses", action="store_true", help="write accumulated responses instead of events")
@@ -1061,6 +1455,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     inputs(a)
+    jobs(a)
     a.add_argument("--json", action="store_true", help="the report as one JSON object")
     a.set_defaults(run=cmd_audit)
 

@@ -300,7 +300,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
         expect = self._expect
         at = self.events
         for ev in events:
-            cls = type(ev)
+            cls = type(ev)  # pyright: ignore[reportUnknownVariableType]  # type[Unknown] of an Any
             if cls is cur_cls:  # the next delta of the same part, in sequence
                 s = ev.sequence_number
                 if (
@@ -313,7 +313,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                     append(ev.delta)
                     at += 1
                     continue
-            spec = spec_of(cls) or _spec_of(cls)
+            spec = spec_of(cls) or _spec_of(cls)  # pyright: ignore[reportUnknownArgumentType]
             self._expect = expect
             self.events = at
             got = self._event(ev, spec, at)
@@ -322,7 +322,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             if got is None:
                 cur_cls = None
             else:
-                cur_cls, cur_id, cur_idx, cur_ci, cur_oi, append = (
+                cur_cls, cur_id, cur_idx, cur_ci, cur_oi, append = (  # pyright: ignore[reportUnknownVariableType]
                     cls,
                     ev.item_id,
                     spec[3] or "item_id",
@@ -659,7 +659,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
             if item is None:
                 if type(item_id) is not str:
                     self._missing(tag, "item_id", s, at)
-                alias = self._at.get(i) if type(i) is int else None  # type: ignore[union-attr]
+                alias = self._at.get(i) if type(i) is int else None  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
                 if alias is not None and not alias.done and type(item_id) is str:
                     if alias.id[:1] == "@":  # added without an id (or item): this id names it
                         self._items[item_id] = alias
@@ -680,7 +680,7 @@ class ConformanceChecker(msgspec.Struct, gc=False, eq=False, dict=False):
                         self._v("item_not_added", s, at, f"{tag} of item {key} without response.output_item.added")
                     item = self._items[key] = _Item(key, i if type(i) is int else None)
                     if type(i) is int:
-                        self._at.setdefault(i, item)  # type: ignore[union-attr]
+                        self._at.setdefault(i, item)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
             self._last_item = item
         assert item is not None
         if item.done:

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import msgspec
 
-from . import _decode
-from ._decode import DEFAULT_MAX_LINE_SIZE, Buffer, Framed, Kernel
+from . import _array, _ndjson, _sse
+from ._bytes import DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_LINE_SIZE
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
+from ._kernel import DEFAULT, Buffer, DecoderBase, Event, Framed, Kernel, as_bytes, source
 from ._models import EVENT_TYPES, StreamEvent
 from ._projection import Skipped, View, camel_twin, skipped_class
-
-if TYPE_CHECKING:
-    from ._sse import SSEDecoder
+from ._sse import SSEDecoder
 
 __all__ = ["Decoder", "Event", "Framed", "Skipped", "View", "decode", "decode_array", "decode_lines"]
 
@@ -25,13 +24,8 @@ T_co = TypeVar("T_co", covariant=True)
 V = TypeVar("V", bound=View)
 Naming = Literal["snake", "camel"]
 
-Event = StreamEvent | UnknownEvent
-"""What the default decoder returns for one event: a typed event, or :class:`UnknownEvent` for a new type."""
 
-_DEFAULT_MAX_EVENT_SIZE = 64 * 1024 * 1024
-
-
-class Decoder(Generic[T_co]):
+class Decoder(DecoderBase[T_co]):
     """Decodes Responses stream events from bytes, in every input form.
 
     ``Decoder()`` decodes to the full typed model (a ``Decoder[StreamEvent]``). Each method returns typed
@@ -57,9 +51,7 @@ class Decoder(Generic[T_co]):
     writes it back in camelCase (``Decoder(naming="camel").decode(encode(e)) == e``).
     """
 
-    __slots__ = ("_kernel",)
-
-    _kernel: Kernel
+    __slots__ = ()
 
     @overload
     def __init__(self: Decoder[StreamEvent], *, naming: Naming = "snake") -> None: ...
@@ -72,6 +64,24 @@ class Decoder(Generic[T_co]):
         self: Decoder[V | StreamEvent | Skipped],
         *,
         views: Iterable[type[V]],
+        only: Iterable[str],
+        naming: Naming = "snake",
+    ) -> None: ...
+    # Several view classes in one list: pyright types it as the union of the views (above), mypy joins the
+    # classes to their metaclass and cannot solve V; these two give it a Decoder[View | Skipped] instead of an
+    # error. Both checkers call them unreachable, which is true only of pyright's inference.
+    @overload
+    def __init__(  # type: ignore[overload-cannot-match]  # pyright: ignore[reportOverlappingOverload]
+        self: Decoder[View | Skipped],
+        *,
+        views: Iterable[type[View]],
+        naming: Naming = "snake",
+    ) -> None: ...
+    @overload
+    def __init__(  # type: ignore[overload-cannot-match]  # pyright: ignore[reportOverlappingOverload]
+        self: Decoder[View | StreamEvent | Skipped],
+        *,
+        views: Iterable[type[View]],
         only: Iterable[str],
         naming: Naming = "snake",
     ) -> None: ...
@@ -101,6 +111,9 @@ class Decoder(Generic[T_co]):
                 raise ValueError(f"only: {tag!r} also has a view")
             types[tag] = EVENT_TYPES[tag]
         projection = views is not None or only is not None
+        if not projection and naming == "snake":
+            self._kernel = DEFAULT  # (the full model's kernel, built once)
+            return
         if projection:
             for tag in EVENT_TYPES:
                 if tag not in types:
@@ -109,16 +122,16 @@ class Decoder(Generic[T_co]):
             types.update(EVENT_TYPES)
         if naming == "camel":
             types = {tag: camel_twin(cls) for tag, cls in types.items()}
-        union: Any = typing.Union[tuple(types.values())] if projection or naming == "camel" else StreamEvent  # noqa: UP007
+        union: Any = typing.Union[tuple(types.values())]  # noqa: UP007
         self._kernel = Kernel(union, types)
 
     def decode(self, buf: Buffer) -> T_co | UnknownEvent:
         """Decode one JSON event. Raises :class:`DecodeError` (with ``.path`` or ``.pos``, and ``.raw``)."""
-        data = _decode.as_bytes(buf) if isinstance(buf, str) else _decode.source(buf)[0]
+        data = as_bytes(buf) if isinstance(buf, str) else source(buf)[0]
         try:
             return self._kernel.one(data)  # type: ignore[no-any-return]
         except DecodeError as err:
-            raise err._located(raw=bytes(data)) from None
+            raise err.relocated(raw=bytes(data)) from None
 
     @overload
     def decode_lines(
@@ -167,8 +180,8 @@ class Decoder(Generic[T_co]):
         ``raw=True``: each item is a :class:`Framed` ``(event, raw)``, ``raw`` the line without its line end.
         """
         if raw:
-            return _decode.decode_lines_raw(self._kernel, buf, errors, max_line_size)
-        return _decode.decode_lines(self._kernel, buf, errors, max_line_size)
+            return _ndjson.decode_lines_raw(self._kernel, buf, errors, max_line_size)
+        return _ndjson.decode_lines(self._kernel, buf, errors, max_line_size)
 
     @overload
     def decode_array(
@@ -202,8 +215,8 @@ class Decoder(Generic[T_co]):
         ``raw=True``: each item is a :class:`Framed` ``(event, raw)``, ``raw`` the element's text as in the input.
         """
         if raw:
-            return _decode.decode_array_raw(self._kernel, buf, errors)
-        return _decode.decode_array(self._kernel, buf, errors)
+            return _array.decode_array_raw(self._kernel, buf, errors)
+        return _array.decode_array(self._kernel, buf, errors)
 
     @overload
     def decode_sse(
@@ -235,7 +248,7 @@ class Decoder(Generic[T_co]):
         ``[DONE]`` markers and comments are skipped; errors follow :class:`SSEDecoder`. ``raw=True``: each
         item is a :class:`Framed` ``(event, raw)``, ``raw`` the event's data (its data lines joined by ``\\n``).
         """
-        return _sse()._decode_sse(self, buf, errors, raw)  # type: ignore[no-any-return]
+        return _sse._decode_sse(self, buf, errors, raw)
 
     @overload
     def sse_decoder(
@@ -280,12 +293,12 @@ class Decoder(Generic[T_co]):
         self,
         *,
         errors: str = "strict",
-        max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         last_event_id: str = "",
         raw: bool = False,
     ) -> Any:
         """An incremental :class:`SSEDecoder` decoding with this decoder (one per stream: it holds state)."""
-        return _sse().SSEDecoder(
+        return SSEDecoder(
             errors=errors, max_event_size=max_event_size, decoder=self, raw=raw, last_event_id=last_event_id
         )
 
@@ -354,13 +367,13 @@ class Decoder(Generic[T_co]):
         chunks: Iterable[Buffer],
         *,
         errors: str = "strict",
-        max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         last_event_id: str = "",
         raw: bool = False,
     ) -> Iterator[Any]:
         """Events from an iterable of byte chunks (``httpx.Response.iter_bytes()``, a file read in blocks)."""
         dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id, raw=raw)
-        return _sse().iter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
+        return _sse.iter_sse(chunks, decoder=dec)
 
     @overload
     def aiter_sse(
@@ -427,19 +440,13 @@ class Decoder(Generic[T_co]):
         chunks: AsyncIterable[Buffer],
         *,
         errors: str = "strict",
-        max_event_size: int = _DEFAULT_MAX_EVENT_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         last_event_id: str = "",
         raw: bool = False,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`iter_sse` (``httpx.Response.aiter_bytes()``, aiohttp's ``iter_chunked``)."""
         dec = self.sse_decoder(errors=errors, max_event_size=max_event_size, last_event_id=last_event_id, raw=raw)
-        return _sse().aiter_sse(chunks, decoder=dec)  # type: ignore[no-any-return]
-
-
-def _sse() -> Any:
-    from . import _sse as module  # (imported late: _sse imports this module)
-
-    return module
+        return _sse.aiter_sse(chunks, decoder=dec)
 
 
 _DEFAULT: Decoder[StreamEvent] = Decoder()
@@ -466,7 +473,7 @@ def decode_lines(
     buf: Buffer, *, errors: Literal["replace"], max_line_size: int = ..., raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_lines(
+def decode_lines(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
     buf: Buffer, *, errors: Literal["strict"] = "strict", max_line_size: int = ..., raw: Literal[True]
 ) -> list[Framed[Event]]: ...
 @overload
@@ -497,8 +504,8 @@ def decode_lines(
     its line end (a UTF-8 BOM before the first line is not part of it), the same events in the same places.
     """
     if raw:
-        return _decode.decode_lines_raw(_DEFAULT._kernel, buf, errors, max_line_size)
-    return _decode.decode_lines(_DEFAULT._kernel, buf, errors, max_line_size)
+        return _ndjson.decode_lines_raw(DEFAULT, buf, errors, max_line_size)
+    return _ndjson.decode_lines(DEFAULT, buf, errors, max_line_size)
 
 
 @overload
@@ -508,7 +515,9 @@ def decode_array(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_array(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+def decode_array(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
+    buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+) -> list[Framed[Event]]: ...
 @overload
 def decode_array(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
@@ -527,5 +536,5 @@ def decode_array(buf: Buffer, *, errors: str = "strict", raw: bool = False) -> l
     ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs, ``raw`` the element's text as in the input.
     """
     if raw:
-        return _decode.decode_array_raw(_DEFAULT._kernel, buf, errors)
-    return _decode.decode_array(_DEFAULT._kernel, buf, errors)
+        return _array.decode_array_raw(DEFAULT, buf, errors)
+    return _array.decode_array(DEFAULT, buf, errors)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
+
+from ._bytes import BYTE_POS
 
 __all__ = [
     "DecodeError",
@@ -18,7 +21,14 @@ __all__ = [
 ]
 
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
-_POS_RE = re.compile(r"\(byte (\d+)\)$")
+
+
+class _Keep(enum.Enum):
+    KEEP = enum.auto()
+
+
+KEEP = _Keep.KEEP
+"""What :meth:`DecodeError.relocated` and :meth:`InvalidEvent.relocated` take for "keep this coordinate"."""
 
 
 class DecodeError(ValueError):
@@ -51,7 +61,7 @@ class DecodeError(ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        where = []
+        where: list[str] = []
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.index is not None:
@@ -73,7 +83,7 @@ class DecodeError(ValueError):
             if prefix != "$":
                 msg = f"{msg} - at `{path}`"
         pos = None
-        p = _POS_RE.search(msg)
+        p = BYTE_POS.search(msg)
         if p:
             pos = int(p.group(1))
             if "trailing characters" in msg:  # msgspec reports one past the first trailing byte
@@ -81,11 +91,39 @@ class DecodeError(ValueError):
                 msg = msg[: p.start()] + f"(byte {pos})"
         return cls(msg, path=path, pos=pos, **kw)
 
-    def _located(self, **kw: Any) -> DecodeError:
-        """A copy of this error with batch coordinates (line, offset, index, raw) filled in."""
-        fields = {k: getattr(self, k) for k in ("path", "pos", "line", "offset", "index", "raw")}
-        fields.update(kw)
-        return DecodeError(self.msg, **fields)
+    def relocated(
+        self,
+        *,
+        line: int | None | _Keep = KEEP,
+        offset: int | None | _Keep = KEEP,
+        index: int | None | _Keep = KEEP,
+        raw: bytes | None | _Keep = KEEP,
+    ) -> DecodeError:
+        """A copy of this error at other coordinates: each one given replaces this error's (``None`` clears
+        it), the others are kept. How a framer or an integration places an error in its input (a file, a
+        message): see also :meth:`shifted`."""
+        return DecodeError(
+            self.msg,
+            path=self.path,
+            pos=self.pos,
+            line=self.line if line is KEEP else line,
+            offset=self.offset if offset is KEEP else offset,
+            index=self.index if index is KEEP else index,
+            raw=self.raw if raw is KEEP else raw,
+        )
+
+    def shifted(self, line: int = 0, offset: int = 0, index: int = 0) -> DecodeError:
+        """A copy of this error with the coordinates it has moved by these amounts (from a block of the input,
+        where they were counted, to the whole input); a coordinate it does not have stays ``None``."""
+        return DecodeError(
+            self.msg,
+            path=self.path,
+            pos=self.pos,
+            line=None if self.line is None else self.line + line,
+            offset=None if self.offset is None else self.offset + offset,
+            index=None if self.index is None else self.index + index,
+            raw=self.raw,
+        )
 
 
 def _detached(error: DecodeError) -> DecodeError:
@@ -144,7 +182,7 @@ class InvalidValue:
     ``type`` is its ``type`` tag when it has a string one (else ``None``); ``raw`` its exact JSON bytes, which
     :func:`encode` writes back unchanged; ``error`` the :class:`DecodeError` that explains it, with the
     absolute JSON path (``$.response.output[2].content[0].text``), detached (no traceback or context, so that
-    an event holding it reaches no frame: events are ``gc=False``, see the README's "The model").
+    an event holding it reaches no frame: events are ``gc=False``, see docs/errors.md, "Limits").
     """
 
     __slots__ = ("type", "raw", "error")
@@ -170,6 +208,23 @@ class InvalidValue:
     def __repr__(self) -> str:
         raw = self.raw if len(self.raw) <= 80 else self.raw[:77] + b"..."
         return f"InvalidValue(type={self.type!r}, raw={raw!r}, error={self.error.msg!r})"
+
+    def __getattr__(self, name: str) -> NoReturn:
+        """Reading a field of the value this one stands in for raises an ``AttributeError`` that says the value
+        was invalid, where and why. Typed ``NoReturn``, so a field read on a slot typed ``Usage | InvalidValue``
+        has the field's type (``int``), honestly: the read never returns a wrong value, it raises."""
+        if name.startswith("__") or name in ("type", "raw", "error"):
+            raise AttributeError(name)  # protocol look-ups (copy, pickle), and an unset slot while unpickling
+        try:
+            error = object.__getattribute__(self, "error")
+        except AttributeError:
+            raise AttributeError(name) from None
+        raise AttributeError(
+            f"{name!r}: the value was invalid and is kept as an InvalidValue ({error.msg});"
+            " check isinstance(value, InvalidValue) before reading its fields",
+            name=name,
+            obj=self,
+        )
 
 
 def kept_raw(obj: object) -> msgspec.Raw:
@@ -205,6 +260,23 @@ class InvalidEvent:
 
     type = None  # an invalid event has no trustworthy tag
 
+    def relocated(
+        self,
+        *,
+        line: int | None | _Keep = KEEP,
+        offset: int | None | _Keep = KEEP,
+        index: int | None | _Keep = KEEP,
+        raw: bytes | _Keep = KEEP,
+    ) -> InvalidEvent:
+        """This event at other coordinates, its error moved with it (see :meth:`DecodeError.relocated`): the
+        event's ``line``/``offset``/``index``/``raw`` and its error's always agree."""
+        return _moved(self, self.error.relocated(line=line, offset=offset, index=index, raw=raw), raw)
+
+    def shifted(self, line: int = 0, offset: int = 0, index: int = 0) -> InvalidEvent:
+        """This event with its coordinates (and its error's) moved by these amounts (see
+        :meth:`DecodeError.shifted`)."""
+        return _moved(self, self.error.shifted(line, offset, index), KEEP)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, InvalidEvent):
             return NotImplemented
@@ -216,10 +288,16 @@ class InvalidEvent:
             str(other.error),
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
     def __repr__(self) -> str:
         return f"InvalidEvent(line={self.line}, offset={self.offset}, index={self.index}, error={str(self.error)!r})"
+
+
+def _moved(event: InvalidEvent, error: DecodeError, raw: bytes | _Keep) -> InvalidEvent:
+    return InvalidEvent(
+        error, event.raw if raw is KEEP else raw, line=error.line, offset=error.offset, index=error.index
+    )
 
 
 class MissingExtraError(ImportError):

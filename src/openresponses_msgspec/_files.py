@@ -23,13 +23,20 @@ import zlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from operator import itemgetter
-from typing import IO, Any, Literal, TypeVar, overload
+from typing import IO, Any, Literal, TypeVar, cast, overload
 
 import msgspec
 
-from ._decode import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, Framed, check_line_size, is_blank, too_long
+from ._array import ElementLocator
+from ._bytes import BOM as _BOM
+from ._bytes import BYTE_POS as _BYTE
+from ._bytes import DEFAULT_MAX_LINE_SIZE, KEEP_RAW, RAW_ARRAY, count_newlines, is_blank
+from ._bytes import JSON_WS as _WS
+from ._bytes import JSON_WS_SET as _WS_SET
 from ._decoder import Decoder, Event, decode_array, decode_lines
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
+from ._kernel import Framed, check_errors
+from ._ndjson import check_line_size, too_long
 from ._sse import SSEDecoder
 
 __all__ = ["BLOCK_SIZE", "Format", "Source", "detect_format", "iter_batches", "iter_events"]
@@ -44,25 +51,19 @@ BLOCK_SIZE = 1 << 20  # bytes read (or sliced) at a time
 _SSE_FEED = 4 << 20  # bytes per SSEDecoder.feed call
 _BATCH_BYTES = 1 << 20  # a batch is handed out once it holds this much input, whatever batch_size says
 _GZIP_MAGIC = b"\x1f\x8b"
-_WS = b" \t\r\n"
-_WS_SET = frozenset(_WS)
 _WS_BYTES = (b" ", b"\t", b"\r", b"\n")
 _PAD = b"\0 \t\r\n"  # what may follow a gzip member (see _gunzip)
 _GZ_FEED = 1 << 16  # compressed bytes per decompress call, at most ...
 _GZ_OUT = 1 << 18  # ... and uncompressed bytes out of it (zlib keeps back a failing call's output)
-_BYTE = re.compile(r"\(byte \d+\)$")
-_BOM = b"\xef\xbb\xbf"
 _LFS = b"\n" * (1 << 18)
 _HOLD = 4 * BLOCK_SIZE  # blank bytes before the first non-blank one held as read; a longer run is summarised
-_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 _Parts = Iterator[tuple[list[Any], int]]  # decoded events, and the input bytes they came from
 
 
 def _check(format: str | None, errors: str, batch_size: int) -> None:
     if format not in (None, "ndjson", "sse", "array"):
         raise ValueError(f"format must be 'ndjson', 'sse', 'array' or None, not {format!r}")
-    if errors not in ("strict", "replace"):
-        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    check_errors(errors)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
 
@@ -130,7 +131,7 @@ def _raw_blocks(source: Any, size: int, opened: list[Any]) -> Iterator[Any]:
     if isinstance(source, (str, os.PathLike)):
         if source == "-":
             return _file_blocks(sys.stdin.buffer, size)
-        f = open(source, "rb")
+        f = open(cast("str | os.PathLike[str]", source), "rb")
         opened.append(f)
         return _file_blocks(f, size)
     if hasattr(source, "read"):
@@ -391,33 +392,16 @@ def detect_format(head: bytes) -> Format:
 # -- framing -------------------------------------------------------------------------------------------------
 
 
-def _located(err: DecodeError, line: int, offset: int, index: int) -> DecodeError:
-    return DecodeError(
-        err.msg,
-        path=err.path,
-        pos=err.pos,
-        line=None if err.line is None else err.line + line,
-        offset=None if err.offset is None else err.offset + offset,
-        index=None if err.index is None else err.index + index,
-        raw=err.raw,
-    )
-
-
 def _relocate(events: list[Any], line: int, offset: int, index: int) -> None:
     """Block-relative InvalidEvents (``errors="replace"``) to file coordinates, in place (also inside
     ``raw=True``'s Framed pairs)."""
     if not _has_invalid(events):
         return
     for k, ev in enumerate(events):
-        bad = ev.event if type(ev) is Framed else ev
-        if type(bad) is InvalidEvent:
-            moved = InvalidEvent(
-                _located(bad.error, line, offset, index),
-                bad.raw,
-                line=None if bad.line is None else bad.line + line,
-                offset=None if bad.offset is None else bad.offset + offset,
-                index=None if bad.index is None else bad.index + index,
-            )
+        # (pyright: the event of a Framed[Unknown]; a cast per event would cost a call)
+        bad = ev.event if type(ev) is Framed else ev  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        if type(bad) is InvalidEvent:  # pyright: ignore[reportUnknownArgumentType]
+            moved = bad.shifted(line, offset, index)
             events[k] = Framed(moved, ev.raw) if bad is not ev else moved
 
 
@@ -444,8 +428,7 @@ def _newlines(data: bytes | bytearray | memoryview) -> int:
     for i in range(0, n, 1 << 18):
         j = min(n, i + (1 << 18))
         if b.count(b"\n", i, i + 2048) < 16:
-            piece = b[i:j] if i or j < n else b
-            total += len(piece) - len(piece.replace(b"\n", b""))
+            total += count_newlines(b, i, j)
         elif b.startswith(_LFS[: j - i], i):  # a run of empty lines: one memcmp
             total += j - i
         else:
@@ -479,7 +462,7 @@ class _Long:
                 raise self.error()
 
     def error(self) -> DecodeError:
-        return too_long(self.limit)._located(line=self.line, offset=self.offset, raw=self.head)
+        return too_long(self.limit).relocated(line=self.line, offset=self.offset, raw=self.head)
 
     def report(self) -> list[Any]:
         if self.blank:
@@ -506,7 +489,7 @@ def _ndjson(
         try:
             evs = lines_fn(b"\n" + data if shift else data, errors=errors, max_line_size=limit)
         except DecodeError as err:
-            raise _located(err, line - shift, offset - shift, 0) from None
+            raise err.shifted(line - shift, offset - shift) from None
         if errors == "replace":  # (strict mode raises instead: nothing to move)
             _relocate(evs, line - shift, offset - shift, 0)
         line += _newlines(data)
@@ -687,7 +670,7 @@ class _Scan:
     __slots__ = ("pos", "depth", "in_str", "end", "need")
 
     def __init__(self) -> None:
-        self.pos = 0  # the next byte of the buffer to read
+        self.pos: int = 0  # the next byte of the buffer to read
         self.depth = 0  # nesting inside an element being read by the regex (0: between elements)
         self.in_str = False
         self.end = -1  # where the array's closing bracket was met (nothing is cut after it)
@@ -790,17 +773,13 @@ def _value_end(buf: bytearray, at: int) -> int:
 def _element_at(piece: bytes, k: int) -> int:
     """The byte position of element ``k`` in ``piece`` (comma-separated values): for locating an error."""
     try:
-        elements = _raw_list.decode(b"[" + piece + b"]")
+        elements = RAW_ARRAY.decode(b"[" + piece + b"]")
     except msgspec.DecodeError:
         return 0
-    pos = 0
-    for el in elements[: k + 1]:
-        raw = bytes(el)
-        found = piece.find(raw, pos)
-        if found < 0:
-            return pos
-        pos = found + (len(raw) if el is not elements[k] else 0)
-    return pos
+    where = ElementLocator(piece)
+    for el in elements[:k]:
+        where.skip(bytes(el))
+    return where.locate(bytes(elements[k]))[0] if k < len(elements) else where.at
 
 
 def _array_piece(
@@ -814,7 +793,7 @@ def _array_piece(
         evs = array_fn(b"[" + piece + b"]", errors=errors)
     except DecodeError as err:
         if err.index is not None and err.offset is not None and err.line is not None:
-            raise _located(err, line, offset - 1, index) from None
+            raise err.shifted(line, offset - 1, index) from None
         if err.index is not None:
             at = _element_at(piece, err.index)
         else:  # not a well-formed array: located by the byte position msgspec names
@@ -873,7 +852,7 @@ _EVENT_START = b'{"type":"response.'
 def _whole(buf: bytearray, end: int) -> bool:
     """Whether ``buf[:end]`` is whole JSON values separated by commas."""
     try:
-        _raw_list.decode(b"[" + bytes(buf[:end]) + b"]")
+        RAW_ARRAY.decode(b"[" + bytes(buf[:end]) + b"]")
     except (msgspec.DecodeError, RecursionError):
         return False
     return True

@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from ._bytes import RAW_ARRAY
 from ._errors import _PATH_RE, DecodeError, InvalidValue, UnknownValue
 
 __all__ = ["decode_struct", "decode_value", "probe_tag"]
@@ -44,7 +45,7 @@ failed (then the strict attempt is skipped), or ``None``."""
 
 
 def _join(parent: str, key: str | int) -> str:
-    return f"{parent}[{key}]" if type(key) is int else parent + key  # type: ignore[operator]
+    return f"{parent}[{key}]" if type(key) is int else parent + key  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnknownVariableType]
 
 
 class _TagProbe(msgspec.Struct):
@@ -52,7 +53,6 @@ class _TagProbe(msgspec.Struct):
 
 
 _probe = msgspec.json.Decoder(_TagProbe)
-_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def probe_tag(raw: Any, path: str = "$") -> str:
@@ -251,13 +251,13 @@ def _build_value_fn(tp: Any, keep: bool) -> ValueFn:
 
         def finish(raw: Any, path: str, hint: str | None) -> Any:
             try:
-                items = _raw_list.decode(raw)
+                items = RAW_ARRAY.decode(raw)
             except _Errors:
                 return strict_error(raw, path)
             at, sub = -1, None
             m = _INDEX.match(hint) if hint else None
             if m:
-                at, sub = int(m.group(1)), hint[m.end() :]  # type: ignore[index]
+                at, sub = int(m.group(1)), m.string[m.end() :]  # (m.string is hint)
             out = [item_fn(it, path, i, sub if i == at else None) for i, it in enumerate(items)]
             return tuple(out) if as_tuple else out
 

@@ -7,9 +7,11 @@ Sources (read from ../shared/spec or $OPENRESPONSES_SPEC_DIR, never copied here)
     openai==3.51.0, openrouter==1.3.84 (the SDKs' event unions, walked)
     tools/observations.toml (what real servers were seen to send)
 
-Rule (README, "The model"): only the tag, the ``delta`` of a ``*.delta`` event and the ``response`` of a
-lifecycle event are required; every other field is optional (``None`` when absent), nullable where any
-spec allows null. Numbers are ``int | float`` (an integer stays an integer). Enums are plain ``str``.
+Required fields (docs/model.md): on an event, the tag, the ``delta`` of a ``*.delta`` event and the
+``response`` of a lifecycle event; in a nested object, what every source requires, none allows null and no
+server was seen to omit (the response object requires nothing). Other fields are optional (``None`` when
+absent), nullable where any source allows null. Fields come in wire order. Numbers are ``int | float`` (an
+integer stays an integer). Enums are plain ``str``.
 """
 # ruff: noqa: E501
 
@@ -33,41 +35,41 @@ class Response(_Struct, frozen=True, kw_only=True):
     id: str | None = None
     object: str | None = None
     created_at: int | float | None = None
-    completed_at: int | float | None = None
     status: str | None = None
-    incomplete_details: _IncompleteDetails | None = None
-    model: str | None = None
-    previous_response_id: str | None = None
-    instructions: Any = None
-    output: tuple[_OutputItem, ...] | None = None
+    background: bool | None = None
+    completed_at: int | float | None = None
+    conversation: Any = None
     error: _ResponseError | None = None
-    tools: Any = None
-    tool_choice: Any = None
-    truncation: str | None = None
-    parallel_tool_calls: bool | None = None
-    text: Any = None
-    top_p: int | float | None = None
-    presence_penalty: int | float | None = None
     frequency_penalty: int | float | None = None
-    top_logprobs: int | None = None
-    temperature: int | float | None = None
-    reasoning: Any = None
-    usage: _Usage | None = None
+    incomplete_details: _IncompleteDetails | None = None
+    instructions: Any = None
     max_output_tokens: int | None = None
     max_tool_calls: int | None = None
-    store: bool | None = None
-    background: bool | None = None
-    service_tier: str | None = None
-    metadata: Any = None
-    safety_identifier: str | None = None
-    prompt_cache_key: str | None = None
-    user: str | None = None
-    prompt_cache_retention: str | None = None
+    model: str | None = None
+    output: tuple[_OutputItem, ...] | None = None
+    parallel_tool_calls: bool | None = None
+    presence_penalty: int | float | None = None
+    previous_response_id: str | None = None
     prompt: Any = None
+    prompt_cache_key: str | None = None
+    prompt_cache_retention: str | None = None
+    reasoning: Any = None
+    safety_identifier: str | None = None
+    service_tier: str | None = None
+    store: bool | None = None
+    temperature: int | float | None = None
+    text: Any = None
+    tool_choice: Any = None
+    tools: Any = None
+    top_logprobs: int | None = None
+    top_p: int | float | None = None
+    truncation: str | None = None
+    usage: _Usage | None = None
+    user: str | None = None
+    metadata: Any = None
     output_text: str | None = None
     prompt_cache_options: _ResponsePromptCacheOptions | None = None
     moderation: _ResponseModeration | None = None
-    conversation: Any = None
     error_type: str | None = None
     openrouter_metadata: _OpenRouterMetadata | None = None
     access_programs: _ResponseAccessPrograms | None = None
@@ -83,9 +85,9 @@ class Response(_Struct, frozen=True, kw_only=True):
 
 class ResponseError(_Struct, frozen=True, kw_only=True):
     """Error information returned from the API."""
-    code: str | None = None
-    message: str | None = None
-    misalignment: _ResponseErrorMisalignment | None = None
+    code: str
+    message: str
+    misalignment: _ErrorPayloadMisalignment | None = None
     param: str | None = None
     type: str | None = None
     metadata: _ResponseErrorMetadata | None = None
@@ -98,146 +100,146 @@ class IncompleteDetails(_Struct, frozen=True, kw_only=True):
 
 class OutputTextPartLogprobs(_Struct, frozen=True, kw_only=True):
     """The log probability of a token."""
-    token: str | None = None
-    logprob: int | float | None = None
-    bytes: tuple[int, ...] | None = None
-    top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...] | None = None
+    token: str
+    logprob: int | float
+    bytes: tuple[int, ...]
+    top_logprobs: tuple[_OutputTextPartLogprobsTopLogprobs, ...]
 
 
 class OutputTextPartLogprobsTopLogprobs(_Struct, frozen=True, kw_only=True):
     """The top log probability of a token."""
-    token: str | None = None
-    logprob: int | float | None = None
-    bytes: tuple[int, ...] | None = None
+    token: str
+    logprob: int | float
+    bytes: tuple[int, ...]
 
 
 class FunctionCallItemSubagentItems(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    type: str | None = None
+    type: str
 
 
 class SearchActionSources(_Struct, frozen=True, kw_only=True):
     """A source used in the search."""
-    type: str | None = None
+    type: str
     url: str | None = None
     name: str | None = None
 
 
 class ComputerCallItemPendingSafetyChecks(_Struct, frozen=True, kw_only=True):
     """A pending safety check for the computer call."""
-    id: str | None = None
+    id: str
     code: str | None = None
     message: str | None = None
 
 
-class OpenrouterWebSearchItemAction(_Struct, frozen=True, kw_only=True):
+class OpenRouterWebSearchItemAction(_Struct, frozen=True, kw_only=True):
     """The search action performed, matching OpenAI web_search_call.action shape."""
-    query: str | None = None
-    sources: tuple[_OpenrouterWebSearchItemActionSources, ...] | None = None
-    type: str | None = None
+    query: str
+    sources: tuple[_OpenRouterWebSearchItemActionSources, ...] | None = None
+    type: str
 
 
-class OpenrouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
+class OpenRouterWebSearchItemActionSources(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    type: str | None = None
-    url: str | None = None
+    type: str
+    url: str
 
 
 class ShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command."""
-    commands: tuple[str, ...] | None = None
+    commands: tuple[str, ...]
     timeout_ms: int | None = None
     max_output_length: int | None = None
 
 
 class ShellCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     """Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome."""
-    stdout: str | None = None
-    stderr: str | None = None
-    outcome: _ShellOutcome | None = None
+    stdout: str
+    stderr: str
+    outcome: _ShellOutcome
     created_by: str | None = None
 
 
-class OpenrouterShellItemAction(_Struct, frozen=True, kw_only=True):
+class OpenRouterShellItemAction(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    commands: tuple[str, ...] | None = None
+    commands: tuple[str, ...]
     max_output_length: int | None = None
     timeout_ms: int | None = None
 
 
-class OpenrouterShellItemOutput(_Struct, frozen=True, kw_only=True):
+class OpenRouterShellItemOutput(_Struct, frozen=True, kw_only=True):
     """Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome."""
-    outcome: _ShellOutcome | None = None
-    stderr: str | None = None
-    stdout: str | None = None
+    outcome: _ShellOutcome
+    stderr: str
+    stdout: str
 
 
-class OpenrouterFusionItemAnalysis(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemAnalysis(_Struct, frozen=True, kw_only=True):
     """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...] | None = None
-    consensus: tuple[str, ...] | None = None
-    contradictions: tuple[_OpenrouterFusionItemAnalysisContradictions, ...] | None = None
-    partial_coverage: tuple[_OpenrouterFusionItemAnalysisPartialCoverage, ...] | None = None
-    unique_insights: tuple[_OpenrouterFusionItemAnalysisUniqueInsights, ...] | None = None
+    blind_spots: tuple[str, ...]
+    consensus: tuple[str, ...]
+    contradictions: tuple[_OpenRouterFusionItemContradictions, ...]
+    partial_coverage: tuple[_OpenRouterFusionItemPartialCoverage, ...]
+    unique_insights: tuple[_OpenRouterFusionItemUniqueInsights, ...]
 
 
-class OpenrouterFusionItemAnalysisContradictions(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemContradictions(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    stances: tuple[_OpenrouterFusionItemAnalysisContradictionsStances, ...] | None = None
-    topic: str | None = None
+    stances: tuple[_OpenRouterFusionItemStances, ...]
+    topic: str
 
 
-class OpenrouterFusionItemAnalysisContradictionsStances(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemStances(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    stance: str | None = None
+    model: str
+    stance: str
 
 
-class OpenrouterFusionItemAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemPartialCoverage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    models: tuple[str, ...] | None = None
-    point: str | None = None
+    models: tuple[str, ...]
+    point: str
 
 
-class OpenrouterFusionItemAnalysisUniqueInsights(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemUniqueInsights(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    insight: str | None = None
-    model: str | None = None
+    insight: str
+    model: str
 
 
-class OpenrouterFusionItemFailedModels(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemFailedModels(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    error: str | None = None
-    model: str | None = None
+    error: str
+    model: str
     status_code: int | None = None
 
 
-class OpenrouterFusionItemResponses(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemResponses(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     content: str | None = None
-    model: str | None = None
+    model: str
 
 
-class OpenrouterFusionItemSources(_Struct, frozen=True, kw_only=True):
+class OpenRouterFusionItemSources(_Struct, frozen=True, kw_only=True):
     """A web page retrieved via web search during a fusion run."""
-    title: str | None = None
-    url: str | None = None
+    title: str
+    url: str
 
 
 class ResponsePromptCacheOptions(_Struct, frozen=True, kw_only=True):
     """Request-level prompt-cache controls."""
     ttl: str | None = None
-    mode: str | None = None
+    mode: str
     comparison_response_id: str | None = None
 
 
 class Usage(_Struct, frozen=True, kw_only=True):
     """Represents token usage details including input tokens, output tokens, a breakdown of output tokens, and the total tokens used."""
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    total_tokens: int | None = None
+    input_tokens: int
     input_tokens_details: _UsageInputTokensDetails | None = None
+    output_tokens: int
     output_tokens_details: _UsageOutputTokensDetails | None = None
+    total_tokens: int
     cost: int | float | None = None
     cost_details: _UsageCostDetails | None = None
     is_byok: bool | None = None
@@ -251,21 +253,21 @@ class Usage(_Struct, frozen=True, kw_only=True):
 
 class UsageInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the input tokens."""
-    cached_tokens: int | None = None
+    cached_tokens: int
     cache_write_tokens: int | None = None
-    cache_write_tokens_details: _UsageInputTokensDetailsCacheWriteTokensDetails | None = None
+    cache_write_tokens_details: _UsageCacheWriteTokensDetails | None = None
 
 
 class UsageOutputTokensDetails(_Struct, frozen=True, kw_only=True):
     """A detailed breakdown of the output tokens."""
-    reasoning_tokens: int | None = None
+    reasoning_tokens: int
 
 
 class UsageCostDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
     upstream_inference_cost: int | float | None = None
-    upstream_inference_input_cost: int | float | None = None
-    upstream_inference_output_cost: int | float | None = None
+    upstream_inference_input_cost: int | float
+    upstream_inference_output_cost: int | float
     server_tool_cost: int | float | None = None
 
 
@@ -278,37 +280,37 @@ class UsageServerToolUseDetails(_Struct, frozen=True, kw_only=True):
 
 class OpenRouterMetadata(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    attempt: int | None = None
+    attempt: int
     attempts: tuple[_OpenRouterMetadataAttempts, ...] | None = None
-    endpoints: _OpenRouterMetadataEndpoints | None = None
-    is_byok: bool | None = None
+    endpoints: OpenRouterMetadataEndpoints
+    is_byok: bool
     params: _OpenRouterMetadataParams | None = None
     pipeline: tuple[_OpenRouterMetadataPipeline, ...] | None = None
     region: str | None = None
-    requested: str | None = None
-    strategy: str | None = None
-    summary: str | None = None
+    requested: str
+    strategy: str
+    summary: str
     generation_time: int | None = None
 
 
 class OpenRouterMetadataAttempts(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    provider: str | None = None
-    status: int | None = None
+    model: str
+    provider: str
+    status: int
 
 
 class OpenRouterMetadataEndpoints(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    available: tuple[_OpenRouterMetadataEndpointsAvailable, ...] | None = None
-    total: int | None = None
+    available: tuple[_OpenRouterMetadataEndpointsAvailable, ...]
+    total: int
 
 
 class OpenRouterMetadataEndpointsAvailable(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    model: str | None = None
-    provider: str | None = None
-    selected: bool | None = None
+    model: str
+    provider: str
+    selected: bool
 
 
 class OpenRouterMetadataParams(_Struct, frozen=True, kw_only=True):
@@ -324,42 +326,24 @@ class OpenRouterMetadataPipeline(_Struct, frozen=True, kw_only=True):
     data: dict[str, Any] | None = None
     guardrail_id: str | None = None
     guardrail_scope: str | None = None
-    name: str | None = None
+    name: str
     summary: str | None = None
-    type: str | None = None
+    type: str
 
 
-class ResponseFusionCallAnalysisCompletedEventAnalysis(_Struct, frozen=True, kw_only=True):
-    """Structured analysis produced by the fusion analyst model."""
-    blind_spots: tuple[str, ...] | None = None
-    consensus: tuple[str, ...] | None = None
-    contradictions: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, ...] | None = None
-    partial_coverage: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, ...] | None = None
-    unique_insights: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, ...] | None = None
+class ResponseOutputTextDoneEventLogprobs(_Struct, frozen=True, kw_only=True):
+    """Log probability information for a token."""
+    token: str
+    logprob: int | float
+    bytes: tuple[int, ...] | None = None
+    top_logprobs: tuple[_ResponseOutputTextDoneEventTopLogprobs, ...] | None = None
 
 
-class ResponseFusionCallAnalysisCompletedEventAnalysisContradictions(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    stances: tuple[_ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, ...] | None = None
-    topic: str | None = None
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    model: str | None = None
-    stance: str | None = None
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    models: tuple[str, ...] | None = None
-    point: str | None = None
-
-
-class ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    insight: str | None = None
-    model: str | None = None
+class ResponseOutputTextDoneEventTopLogprobs(_Struct, frozen=True, kw_only=True):
+    """Alternative token with its log probability."""
+    token: str | None = None
+    logprob: int | float | None = None
+    bytes: tuple[int, ...] | None = None
 
 
 class ResponseDebugEventDebug(_Struct, frozen=True, kw_only=True):
@@ -370,9 +354,9 @@ class ResponseDebugEventDebug(_Struct, frozen=True, kw_only=True):
 
 class ResponseDebugEventDebugTimings(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    epoch_ms: int | None = None
-    event: str | None = None
-    start_ms: int | None = None
+    epoch_ms: int
+    event: str
+    start_ms: int
 
 
 class FileSearchCallItemResults(_Struct, frozen=True, kw_only=True):
@@ -386,33 +370,33 @@ class FileSearchCallItemResults(_Struct, frozen=True, kw_only=True):
 
 class ComputerCallOutputItemOutput(_Struct, frozen=True, kw_only=True):
     """A computer screenshot image used with the computer use tool."""
-    type: str | None = None
+    type: str
     image_url: str | None = None
     file_id: str | None = None
 
 
 class LocalShellCallItemAction(_Struct, frozen=True, kw_only=True):
     """Execute a shell command on the server."""
-    type: str | None = None
-    command: tuple[str, ...] | None = None
+    type: str
+    command: tuple[str, ...]
     timeout_ms: int | None = None
     working_directory: str | None = None
-    env: dict[str, Any] | None = None
+    env: dict[str, Any]
     user: str | None = None
 
 
 class McpListToolsItemTools(_Struct, frozen=True, kw_only=True):
     """A tool available on an MCP server."""
-    name: str | None = None
+    name: str
     description: str | None = None
-    input_schema: Any = None
+    input_schema: Any
     annotations: Any = None
 
 
 class ResponseModeration(_Struct, frozen=True, kw_only=True):
     """Moderation results or errors for the response input and output."""
-    input: Any = None
-    output: Any = None
+    input: Any
+    output: Any
 
 
 class ResponseShellCallOutputContentDeltaEventDelta(_Struct, frozen=True, kw_only=True):
@@ -425,7 +409,7 @@ class ErrorPayload(_Struct, frozen=True, kw_only=True):
     """An error payload that was emitted for a streaming error event."""
     type: str | None = None
     code: str | None = None
-    message: str | None = None
+    message: str
     param: str | None = None
     headers: dict[str, Any] | None = None
     misalignment: _ErrorPayloadMisalignment | None = None
@@ -433,95 +417,82 @@ class ErrorPayload(_Struct, frozen=True, kw_only=True):
 
 class ResponseAccessPrograms(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    cyber: str | None = None
-
-
-class ResponseErrorMisalignment(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    detailed_explanation: str | None = None
-    error_type: str | None = None
-    review_target: str | None = None
-    steer: _ResponseErrorMisalignmentSteer | None = None
-
-
-class ResponseErrorMisalignmentSteer(_Struct, frozen=True, kw_only=True):
-    """An optional public continuation instruction."""
-    message: str | None = None
+    cyber: str
 
 
 class ImageGenerationCallItemError(_Struct, frozen=True, kw_only=True):
     """Details of a moderation failure, when available."""
     code: str | None = None
-    message: str | None = None
+    message: str
     param: str | None = None
-    type: str | None = None
-    moderation_details: _ImageGenerationCallItemErrorModerationDetails | None = None
+    type: str
+    moderation_details: _ImageGenerationCallItemModerationDetails | None = None
 
 
-class ImageGenerationCallItemErrorModerationDetails(_Struct, frozen=True, kw_only=True):
+class ImageGenerationCallItemModerationDetails(_Struct, frozen=True, kw_only=True):
     """Public details for a `moderation_blocked` error, when available."""
-    categories: tuple[str, ...] | None = None
-    moderation_stage: str | None = None
+    categories: tuple[str, ...]
+    moderation_stage: str
 
 
 class ImageGenerationCallItemSvgUsage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    input_tokens: int | None = None
-    model: str | None = None
-    output_tokens: int | None = None
-    reasoning_tokens: int | None = None
-    total_tokens: int | None = None
+    input_tokens: int
+    model: str
+    output_tokens: int
+    reasoning_tokens: int
+    total_tokens: int
 
 
 class ResponseImage(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    context_compression: str | None = None
+    context_compression: str
 
 
 class ResponseToolUsage(_Struct, frozen=True, kw_only=True):
     """Usage reported by hosted tools, separate from base model `usage`."""
     image_gen: _ResponseToolUsageImageGen | None = None
-    web_search: _ResponseToolUsageWebSearch | None = None
+    web_search: ResponseToolUsageWebSearch
 
 
 class ResponseToolUsageImageGen(_Struct, frozen=True, kw_only=True):
     """Aggregated usage statistics for image generation tool calls."""
-    input_tokens: int | None = None
-    input_tokens_details: _ResponseToolUsageImageGenInputTokensDetails | None = None
-    output_tokens: int | None = None
-    total_tokens: int | None = None
+    input_tokens: int
+    input_tokens_details: ResponseImageGenInputTokensDetails
+    output_tokens: int
+    total_tokens: int
     cached_tokens: int | None = None
-    cached_tokens_details: _ResponseToolUsageImageGenCachedTokensDetails | None = None
-    output_tokens_details: _ResponseToolUsageImageGenOutputTokensDetails | None = None
+    cached_tokens_details: _ResponseImageGenCachedTokensDetails | None = None
+    output_tokens_details: _ResponseImageGenOutputTokensDetails | None = None
 
 
-class ResponseToolUsageImageGenInputTokensDetails(_Struct, frozen=True, kw_only=True):
+class ResponseImageGenInputTokensDetails(_Struct, frozen=True, kw_only=True):
     """The input tokens detailed information for the image generation."""
-    image_tokens: int | None = None
-    text_tokens: int | None = None
+    image_tokens: int
+    text_tokens: int
 
 
-class ResponseToolUsageImageGenCachedTokensDetails(_Struct, frozen=True, kw_only=True):
+class ResponseImageGenCachedTokensDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    cached_image_tokens: int | None = None
-    cached_text_tokens: int | None = None
+    cached_image_tokens: int
+    cached_text_tokens: int
 
 
-class ResponseToolUsageImageGenOutputTokensDetails(_Struct, frozen=True, kw_only=True):
+class ResponseImageGenOutputTokensDetails(_Struct, frozen=True, kw_only=True):
     """The output token details for the image generation."""
-    image_tokens: int | None = None
-    text_tokens: int | None = None
+    image_tokens: int
+    text_tokens: int
 
 
 class ResponseToolUsageWebSearch(_Struct, frozen=True, kw_only=True):
     """Aggregated billable usage statistics for web search tool calls."""
-    num_requests: int | None = None
+    num_requests: int
 
 
-class UsageInputTokensDetailsCacheWriteTokensDetails(_Struct, frozen=True, kw_only=True):
+class UsageCacheWriteTokensDetails(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    ttl_12h_tokens: int | None = None
-    ttl_30m_tokens: int | None = None
+    ttl_12h_tokens: int
+    ttl_30m_tokens: int
 
 
 class ErrorPayloadMisalignment(_Struct, frozen=True, kw_only=True):
@@ -534,56 +505,44 @@ class ErrorPayloadMisalignment(_Struct, frozen=True, kw_only=True):
 
 class ErrorPayloadMisalignmentSteer(_Struct, frozen=True, kw_only=True):
     """An optional public continuation instruction."""
-    message: str | None = None
-
-
-class ResponseSteerAcceptedEventSteer(_Struct, frozen=True, kw_only=True):
-    """The accepted steering submission."""
-    id: str | None = None
-    previous_response_id: str | None = None
+    message: str
 
 
 class ResponseSteerPendingEventSteer(_Struct, frozen=True, kw_only=True):
     """The steering submission that remains queued."""
-    id: str | None = None
-    previous_response_id: str | None = None
+    id: str
+    previous_response_id: str
 
 
 class ResponseSteerFailedEventError(_Struct, frozen=True, kw_only=True):
     """Information about why the input could not be committed."""
-    code: str | None = None
-    message: str | None = None
-    type: str | None = None
+    code: str
+    message: str
+    type: str
 
 
 class ResponseSteerFailedEventSteer(_Struct, frozen=True, kw_only=True):
     """The steering submission that could not be committed."""
-    input: Any = None
-    previous_response_id: str | None = None
+    input: Any
+    previous_response_id: str
     id: str | None = None
 
 
 class Agent(_Struct, frozen=True, kw_only=True):
     """The agent that owns this multi-agent streaming event."""
-    agent_name: str | None = None
+    agent_name: str
 
 
 class InputTextPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
     """Marks the exact end of a reusable prompt prefix."""
-    mode: str | None = None
-    ttl: str | None = None
-
-
-class ComputerScreenshotPartPromptCacheBreakpoint(_Struct, frozen=True, kw_only=True):
-    """Marks the exact end of a reusable prompt prefix."""
-    mode: str | None = None
+    mode: str
     ttl: str | None = None
 
 
 class ResponseInjectFailedEventError(_Struct, frozen=True, kw_only=True):
     """Information about why the input was not committed."""
-    code: str | None = None
-    message: str | None = None
+    code: str
+    message: str
 
 
 class ResponseErrorMetadata(_Struct, frozen=True, kw_only=True):
@@ -593,62 +552,42 @@ class ResponseErrorMetadata(_Struct, frozen=True, kw_only=True):
 
 class ResponseErrorMetadataAlignment(_Struct, frozen=True, kw_only=True):
     """Beta."""
-    calls: tuple[Any, ...] | None = None
+    calls: tuple[Any, ...]
     rejected: Any = None
 
 
-class OpenrouterBashItemFiles(_Struct, frozen=True, kw_only=True):
+class OpenRouterBashItemFiles(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    container_id: str | None = None
-    end_index: int | None = None
-    file_id: str | None = None
-    filename: str | None = None
-    start_index: int | None = None
-    type: str | None = None
+    container_id: str
+    end_index: int
+    file_id: str
+    filename: str
+    start_index: int
+    type: str
 
 
-class OpenrouterShellItemFiles(_Struct, frozen=True, kw_only=True):
+class OpenRouterToolSearchItemMatches(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    container_id: str | None = None
-    end_index: int | None = None
-    file_id: str | None = None
-    filename: str | None = None
-    start_index: int | None = None
-    type: str | None = None
-
-
-class OpenrouterToolSearchItemMatches(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    definition: dict[str, Any] | None = None
-    schema_digest: str | None = None
-    tool_id: str | None = None
-
-
-class ShellCallOutputItemFiles(_Struct, frozen=True, kw_only=True):
-    """(No description in the specs.)"""
-    container_id: str | None = None
-    end_index: int | None = None
-    file_id: str | None = None
-    filename: str | None = None
-    start_index: int | None = None
-    type: str | None = None
+    definition: dict[str, Any]
+    schema_digest: str
+    tool_id: str
 
 
 class ResponseAlignment(_Struct, frozen=True, kw_only=True):
     """Beta."""
-    calls: tuple[Any, ...] | None = None
+    calls: tuple[Any, ...]
 
 
 class ResponseSafeguardResults(_Struct, frozen=True, kw_only=True):
     """The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards."""
-    status: _ResponseSafeguardResultsStatus | None = None
-    type: str | None = None
+    status: ResponseSafeguardResultsStatus
+    type: str
 
 
 class ResponseSafeguardResultsStatus(_Struct, frozen=True, kw_only=True):
     """(No description in the specs.)"""
-    tool_uses: dict[str, Any] | None = None
-    type: str | None = None
+    tool_uses: dict[str, Any]
+    type: str
 
 
 class CacheHitDiagnostics(_Tagged, tag="cache_hit", frozen=True, kw_only=True):
@@ -659,8 +598,8 @@ class CacheHitDiagnostics(_Tagged, tag="cache_hit", frozen=True, kw_only=True):
 class CacheMissDiagnostics(_Tagged, tag="cache_miss", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["cache_miss"]] = "cache_miss"
-    cache_missed_tokens: int | None = None
-    reason: str | None = None
+    cache_missed_tokens: int
+    reason: str
     comparison_reusable_tokens: int | None = None
 
 
@@ -683,7 +622,7 @@ PromptCacheDiagnostics = Union[
 """Tagged union of the 4 PromptCacheDiagnostics variants (discriminated by ``type``)."""
 
 
-PROMPTCACHEDIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
+PROMPT_CACHE_DIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
     'cache_hit': CacheHitDiagnostics,
     'cache_miss': CacheMissDiagnostics,
     'comparison_response_not_found': ComparisonResponseNotFoundDiagnostics,
@@ -694,7 +633,7 @@ PROMPTCACHEDIAGNOSTICS_TYPES: dict[str, type[_Tagged]] = {
 class ExitOutcome(_Tagged, tag="exit", frozen=True, kw_only=True):
     """Indicates that the shell commands finished and returned an exit code."""
     type: ClassVar[Literal["exit"]] = "exit"
-    exit_code: int | None = None
+    exit_code: int
 
 
 class TimeoutOutcome(_Tagged, tag="timeout", frozen=True, kw_only=True):
@@ -709,7 +648,7 @@ ShellOutcome = Union[
 """Tagged union of the 2 ShellOutcome variants (discriminated by ``type``)."""
 
 
-SHELLOUTCOME_TYPES: dict[str, type[_Tagged]] = {
+SHELL_OUTCOME_TYPES: dict[str, type[_Tagged]] = {
     'exit': ExitOutcome,
     'timeout': TimeoutOutcome,
 }
@@ -718,21 +657,21 @@ SHELLOUTCOME_TYPES: dict[str, type[_Tagged]] = {
 class CreateFileOperation(_Tagged, tag="create_file", frozen=True, kw_only=True):
     """The `create_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["create_file"]] = "create_file"
-    path: str | None = None
-    diff: str | None = None
+    path: str
+    diff: str
 
 
 class DeleteFileOperation(_Tagged, tag="delete_file", frozen=True, kw_only=True):
     """The `delete_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["delete_file"]] = "delete_file"
-    path: str | None = None
+    path: str
 
 
 class UpdateFileOperation(_Tagged, tag="update_file", frozen=True, kw_only=True):
     """The `update_file` variant of an `apply_patch_call.operation`."""
     type: ClassVar[Literal["update_file"]] = "update_file"
-    path: str | None = None
-    diff: str | None = None
+    path: str
+    diff: str
 
 
 ApplyPatchOperation = Union[
@@ -743,7 +682,7 @@ ApplyPatchOperation = Union[
 """Tagged union of the 3 ApplyPatchOperation variants (discriminated by ``type``)."""
 
 
-APPLYPATCHOPERATION_TYPES: dict[str, type[_Tagged]] = {
+APPLY_PATCH_OPERATION_TYPES: dict[str, type[_Tagged]] = {
     'create_file': CreateFileOperation,
     'delete_file': DeleteFileOperation,
     'update_file': UpdateFileOperation,
@@ -767,13 +706,13 @@ class FileOutput(_Tagged, tag="file", frozen=True, kw_only=True):
 class ImageOutput(_Tagged, tag="image", frozen=True, kw_only=True):
     """The image output from the code interpreter."""
     type: ClassVar[Literal["image"]] = "image"
-    url: str | None = None
+    url: str
 
 
 class LogsOutput(_Tagged, tag="logs", frozen=True, kw_only=True):
     """The logs output from the code interpreter."""
     type: ClassVar[Literal["logs"]] = "logs"
-    logs: str | None = None
+    logs: str
 
 
 CodeInterpreterOutput = Union[
@@ -784,7 +723,7 @@ CodeInterpreterOutput = Union[
 """Tagged union of the 3 CodeInterpreterOutput variants (discriminated by ``type``)."""
 
 
-CODEINTERPRETEROUTPUT_TYPES: dict[str, type[_Tagged]] = {
+CODE_INTERPRETER_OUTPUT_TYPES: dict[str, type[_Tagged]] = {
     'file': FileOutput,
     'image': ImageOutput,
     'logs': LogsOutput,
@@ -794,8 +733,8 @@ CODEINTERPRETEROUTPUT_TYPES: dict[str, type[_Tagged]] = {
 class FindInPageAction(_Tagged, tag="find_in_page", frozen=True, kw_only=True):
     """Action type "find_in_page": Searches for a pattern within a loaded page."""
     type: ClassVar[Literal["find_in_page"]] = "find_in_page"
-    url: str | None = None
-    pattern: str | None = None
+    url: str
+    pattern: str
 
 
 class OpenPageAction(_Tagged, tag="open_page", frozen=True, kw_only=True):
@@ -820,7 +759,7 @@ WebSearchAction = Union[
 """Tagged union of the 3 WebSearchAction variants (discriminated by ``type``)."""
 
 
-WEBSEARCHACTION_TYPES: dict[str, type[_Tagged]] = {
+WEB_SEARCH_ACTION_TYPES: dict[str, type[_Tagged]] = {
     'find_in_page': FindInPageAction,
     'open_page': OpenPageAction,
     'search': SearchAction,
@@ -830,32 +769,32 @@ WEBSEARCHACTION_TYPES: dict[str, type[_Tagged]] = {
 class ContainerFileCitationAnnotation(_Tagged, tag="container_file_citation", frozen=True, kw_only=True):
     """A citation for a container file used to generate a model response."""
     type: ClassVar[Literal["container_file_citation"]] = "container_file_citation"
-    container_id: str | None = None
-    file_id: str | None = None
-    start_index: int | None = None
-    end_index: int | None = None
-    filename: str | None = None
+    container_id: str
+    file_id: str
+    start_index: int
+    end_index: int
+    filename: str
 
 
 class FileCitationAnnotation(_Tagged, tag="file_citation", frozen=True, kw_only=True):
     """A citation to a file."""
     type: ClassVar[Literal["file_citation"]] = "file_citation"
-    file_id: str | None = None
-    index: int | None = None
-    filename: str | None = None
+    file_id: str
+    index: int
+    filename: str
 
 
 class FilePathAnnotation(_Tagged, tag="file_path", frozen=True, kw_only=True):
     """A path to a file."""
     type: ClassVar[Literal["file_path"]] = "file_path"
-    file_id: str | None = None
-    index: int | None = None
+    file_id: str
+    index: int
 
 
 class UrlCitationAnnotation(_Tagged, tag="url_citation", frozen=True, kw_only=True):
     """A citation for a web resource used to generate a model response."""
     type: ClassVar[Literal["url_citation"]] = "url_citation"
-    url: str | None = None
+    url: str
     start_index: int | None = None
     end_index: int | None = None
     title: str | None = None
@@ -882,16 +821,16 @@ ANNOTATION_TYPES: dict[str, type[_Tagged]] = {
 class ComputerScreenshotPart(_Tagged, tag="computer_screenshot", frozen=True, kw_only=True):
     """A screenshot of a computer."""
     type: ClassVar[Literal["computer_screenshot"]] = "computer_screenshot"
-    detail: str | None = None
+    detail: str
     file_id: str | None = None
     image_url: str | None = None
-    prompt_cache_breakpoint: _ComputerScreenshotPartPromptCacheBreakpoint | None = None
+    prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class EncryptedContentPart(_Tagged, tag="encrypted_content", frozen=True, kw_only=True):
     """Opaque encrypted content that Responses API decrypts inside trusted model execution."""
     type: ClassVar[Literal["encrypted_content"]] = "encrypted_content"
-    encrypted_content: str | None = None
+    encrypted_content: str
 
 
 class InputFilePart(_Tagged, tag="input_file", frozen=True, kw_only=True):
@@ -909,7 +848,7 @@ class InputImagePart(_Tagged, tag="input_image", frozen=True, kw_only=True):
     """An image input to the model."""
     type: ClassVar[Literal["input_image"]] = "input_image"
     image_url: str | None = None
-    detail: str | None = None
+    detail: str
     file_id: str | None = None
     prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
@@ -917,46 +856,46 @@ class InputImagePart(_Tagged, tag="input_image", frozen=True, kw_only=True):
 class InputTextPart(_Tagged, tag="input_text", frozen=True, kw_only=True):
     """A text input to the model."""
     type: ClassVar[Literal["input_text"]] = "input_text"
-    text: str | None = None
+    text: str
     prompt_cache_breakpoint: _InputTextPartPromptCacheBreakpoint | None = None
 
 
 class InputVideoPart(_Tagged, tag="input_video", frozen=True, kw_only=True):
     """A content block representing a video input to the model."""
     type: ClassVar[Literal["input_video"]] = "input_video"
-    video_url: str | None = None
+    video_url: str
 
 
 class OutputTextPart(_Tagged, tag="output_text", frozen=True, kw_only=True):
     """A text output from the model."""
     type: ClassVar[Literal["output_text"]] = "output_text"
-    text: str | None = None
     annotations: tuple[_Annotation, ...] | None = None
     logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    text: str
 
 
 class ReasoningTextPart(_Tagged, tag="reasoning_text", frozen=True, kw_only=True):
     """Reasoning text from the model."""
     type: ClassVar[Literal["reasoning_text"]] = "reasoning_text"
-    text: str | None = None
+    text: str
 
 
 class RefusalPart(_Tagged, tag="refusal", frozen=True, kw_only=True):
     """A refusal from the model."""
     type: ClassVar[Literal["refusal"]] = "refusal"
-    refusal: str | None = None
+    refusal: str
 
 
 class SummaryTextPart(_Tagged, tag="summary_text", frozen=True, kw_only=True):
     """A summary text from the model."""
     type: ClassVar[Literal["summary_text"]] = "summary_text"
-    text: str | None = None
+    text: str
 
 
 class TextPart(_Tagged, tag="text", frozen=True, kw_only=True):
     """A text content."""
     type: ClassVar[Literal["text"]] = "text"
-    text: str | None = None
+    text: str
 
 
 ContentPart = Union[
@@ -975,7 +914,7 @@ ContentPart = Union[
 """Tagged union of the 11 ContentPart variants (discriminated by ``type``)."""
 
 
-CONTENTPART_TYPES: dict[str, type[_Tagged]] = {
+CONTENT_PART_TYPES: dict[str, type[_Tagged]] = {
     'computer_screenshot': ComputerScreenshotPart,
     'encrypted_content': EncryptedContentPart,
     'input_file': InputFilePart,
@@ -993,30 +932,30 @@ CONTENTPART_TYPES: dict[str, type[_Tagged]] = {
 class AdditionalToolsItem(_Tagged, tag="additional_tools", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["additional_tools"]] = "additional_tools"
-    id: str | None = None
-    role: str | None = None
-    tools: tuple[Any, ...] | None = None
+    id: str
+    role: str
+    tools: tuple[Any, ...]
     agent: _Agent | None = None
 
 
 class AgentMessageItem(_Tagged, tag="agent_message", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["agent_message"]] = "agent_message"
-    id: str | None = None
-    author: str | None = None
-    content: tuple[_ContentPart, ...] | None = None
-    recipient: str | None = None
+    id: str
+    author: str
+    content: tuple[_ContentPart, ...]
+    recipient: str
     agent: _Agent | None = None
 
 
 class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=True):
     """A native `apply_patch_call` output item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["apply_patch_call"]] = "apply_patch_call"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    status: str | None = None
-    operation: _ApplyPatchOperation | None = None
+    status: str
+    operation: _ApplyPatchOperation
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1024,10 +963,10 @@ class ApplyPatchCallItem(_Tagged, tag="apply_patch_call", frozen=True, kw_only=T
 class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=True, kw_only=True):
     """The output emitted by an apply patch tool call."""
     type: ClassVar[Literal["apply_patch_call_output"]] = "apply_patch_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    status: str | None = None
+    status: str
     output: str | None = None
     created_by: str | None = None
     agent: _Agent | None = None
@@ -1036,8 +975,8 @@ class ApplyPatchCallOutputItem(_Tagged, tag="apply_patch_call_output", frozen=Tr
 class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True, kw_only=True):
     """A code interpreter execution call with outputs."""
     type: ClassVar[Literal["code_interpreter_call"]] = "code_interpreter_call"
-    id: str | None = None
-    status: str | None = None
+    id: str
+    status: str
     container_id: str | None = None
     code: str | None = None
     outputs: tuple[_CodeInterpreterOutput, ...] | None = None
@@ -1047,8 +986,8 @@ class CodeInterpreterCallItem(_Tagged, tag="code_interpreter_call", frozen=True,
 class CompactionItem(_Tagged, tag="compaction", frozen=True, kw_only=True):
     """A compaction item generated by the [`v1/responses/compact` API](/docs/api-reference/responses/compact)."""
     type: ClassVar[Literal["compaction"]] = "compaction"
-    id: str | None = None
-    encrypted_content: str | None = None
+    id: str
+    encrypted_content: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1057,22 +996,22 @@ class ComputerCallItem(_Tagged, tag="computer_call", frozen=True, kw_only=True):
     """A tool call to a computer use tool."""
     type: ClassVar[Literal["computer_call"]] = "computer_call"
     id: str | None = None
-    call_id: str | None = None
+    call_id: str
     action: Any = None
     actions: tuple[Any, ...] | None = None
-    pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
-    status: str | None = None
+    pending_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...]
+    status: str
     agent: _Agent | None = None
 
 
 class ComputerCallOutputItem(_Tagged, tag="computer_call_output", frozen=True, kw_only=True):
     """Computer tool call output."""
     type: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     acknowledged_safety_checks: tuple[_ComputerCallItemPendingSafetyChecks, ...] | None = None
-    output: _ComputerCallOutputItemOutput | None = None
-    status: str | None = None
+    output: ComputerCallOutputItemOutput
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1081,11 +1020,11 @@ class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=T
     """A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`."""
     type: ClassVar[Literal["custom_tool_call"]] = "custom_tool_call"
     id: str | None = None
-    call_id: str | None = None
+    call_id: str
     caller: Any = None
     namespace: str | None = None
-    name: str | None = None
-    input: str | None = None
+    name: str
+    input: str
     async_: bool | None = msgspec.field(default=None, name='async')
     agent: _Agent | None = None
     status: str | None = None
@@ -1094,11 +1033,11 @@ class CustomToolCallItem(_Tagged, tag="custom_tool_call", frozen=True, kw_only=T
 class CustomToolCallOutputItem(_Tagged, tag="custom_tool_call_output", frozen=True, kw_only=True):
     """ResponseCustomToolCallOutputItem."""
     type: ClassVar[Literal["custom_tool_call_output"]] = "custom_tool_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    output: Any = None
-    status: str | None = None
+    output: Any
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1106,9 +1045,9 @@ class CustomToolCallOutputItem(_Tagged, tag="custom_tool_call_output", frozen=Tr
 class FileSearchCallItem(_Tagged, tag="file_search_call", frozen=True, kw_only=True):
     """The results of a file search tool call."""
     type: ClassVar[Literal["file_search_call"]] = "file_search_call"
-    id: str | None = None
-    status: str | None = None
-    queries: tuple[str, ...] | None = None
+    id: str
+    status: str
+    queries: tuple[str, ...]
     results: tuple[_FileSearchCallItemResults, ...] | None = None
     agent: _Agent | None = None
 
@@ -1117,9 +1056,9 @@ class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
     """A tool call to run a function."""
     type: ClassVar[Literal["function_call"]] = "function_call"
     id: str | None = None
-    call_id: str | None = None
-    name: str | None = None
-    arguments: str | None = None
+    call_id: str
+    name: str
+    arguments: str
     status: str | None = None
     caller: Any = None
     namespace: str | None = None
@@ -1132,10 +1071,10 @@ class FunctionCallItem(_Tagged, tag="function_call", frozen=True, kw_only=True):
 class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, kw_only=True):
     """Function tool call output."""
     type: ClassVar[Literal["function_call_output"]] = "function_call_output"
-    id: str | None = None
+    id: str
     call_id: str | None = None
-    output: Any = None
-    status: str | None = None
+    output: Any
+    status: str
     name: str | None = None
     namespace: str | None = None
     caller: Any = None
@@ -1146,8 +1085,8 @@ class FunctionCallOutputItem(_Tagged, tag="function_call_output", frozen=True, k
 class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True, kw_only=True):
     """An image generation request made by the model."""
     type: ClassVar[Literal["image_generation_call"]] = "image_generation_call"
-    id: str | None = None
-    status: str | None = None
+    id: str
+    status: str
     result: str | None = None
     prompt: str | None = None
     action: str | None = None
@@ -1164,18 +1103,18 @@ class ImageGenerationCallItem(_Tagged, tag="image_generation_call", frozen=True,
 class LocalShellCallItem(_Tagged, tag="local_shell_call", frozen=True, kw_only=True):
     """A tool call to run a command on the local shell."""
     type: ClassVar[Literal["local_shell_call"]] = "local_shell_call"
-    id: str | None = None
-    call_id: str | None = None
-    action: _LocalShellCallItemAction | None = None
-    status: str | None = None
+    id: str
+    call_id: str
+    action: LocalShellCallItemAction
+    status: str
     agent: _Agent | None = None
 
 
 class LocalShellCallOutputItem(_Tagged, tag="local_shell_call_output", frozen=True, kw_only=True):
     """The output of a local shell tool call."""
     type: ClassVar[Literal["local_shell_call_output"]] = "local_shell_call_output"
-    id: str | None = None
-    output: str | None = None
+    id: str
+    output: str
     status: str | None = None
     agent: _Agent | None = None
 
@@ -1183,19 +1122,19 @@ class LocalShellCallOutputItem(_Tagged, tag="local_shell_call_output", frozen=Tr
 class McpApprovalRequestItem(_Tagged, tag="mcp_approval_request", frozen=True, kw_only=True):
     """A request for human approval of a tool invocation."""
     type: ClassVar[Literal["mcp_approval_request"]] = "mcp_approval_request"
-    id: str | None = None
-    server_label: str | None = None
-    name: str | None = None
-    arguments: str | None = None
+    id: str
+    server_label: str
+    name: str
+    arguments: str
     agent: _Agent | None = None
 
 
 class McpApprovalResponseItem(_Tagged, tag="mcp_approval_response", frozen=True, kw_only=True):
     """A response to an MCP approval request."""
     type: ClassVar[Literal["mcp_approval_response"]] = "mcp_approval_response"
-    id: str | None = None
-    approval_request_id: str | None = None
-    approve: bool | None = None
+    id: str
+    approval_request_id: str
+    approve: bool
     reason: str | None = None
     agent: _Agent | None = None
 
@@ -1203,10 +1142,10 @@ class McpApprovalResponseItem(_Tagged, tag="mcp_approval_response", frozen=True,
 class McpCallItem(_Tagged, tag="mcp_call", frozen=True, kw_only=True):
     """An invocation of a tool on an MCP server."""
     type: ClassVar[Literal["mcp_call"]] = "mcp_call"
-    id: str | None = None
-    server_label: str | None = None
-    name: str | None = None
-    arguments: str | None = None
+    id: str
+    server_label: str
+    name: str
+    arguments: str
     output: str | None = None
     error: Any = None
     status: str | None = None
@@ -1217,9 +1156,9 @@ class McpCallItem(_Tagged, tag="mcp_call", frozen=True, kw_only=True):
 class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True):
     """A list of tools available on an MCP server."""
     type: ClassVar[Literal["mcp_list_tools"]] = "mcp_list_tools"
-    id: str | None = None
-    server_label: str | None = None
-    tools: tuple[_McpListToolsItemTools, ...] | None = None
+    id: str
+    server_label: str
+    tools: tuple[_McpListToolsItemTools, ...]
     error: str | None = None
     agent: _Agent | None = None
 
@@ -1227,10 +1166,10 @@ class McpListToolsItem(_Tagged, tag="mcp_list_tools", frozen=True, kw_only=True)
 class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
     """An output message item."""
     type: ClassVar[Literal["message"]] = "message"
-    id: str | None = None
+    id: str
     status: str | None = None
-    role: str | None = None
-    content: tuple[_ContentPart, ...] | None = None
+    content: tuple[_ContentPart, ...]
+    role: str
     phase: str | None = None
     agent: _Agent | None = None
 
@@ -1238,24 +1177,24 @@ class MessageItem(_Tagged, tag="message", frozen=True, kw_only=True):
 class MultiAgentCallItem(_Tagged, tag="multi_agent_call", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["multi_agent_call"]] = "multi_agent_call"
-    id: str | None = None
-    action: str | None = None
-    arguments: str | None = None
-    call_id: str | None = None
+    id: str
+    action: str
+    arguments: str
+    call_id: str
     agent: _Agent | None = None
 
 
 class MultiAgentCallOutputItem(_Tagged, tag="multi_agent_call_output", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["multi_agent_call_output"]] = "multi_agent_call_output"
-    id: str | None = None
-    action: str | None = None
-    call_id: str | None = None
-    output: tuple[_ContentPart, ...] | None = None
+    id: str
+    action: str
+    call_id: str
+    output: tuple[_ContentPart, ...]
     agent: _Agent | None = None
 
 
-class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_only=True):
+class OpenRouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_only=True):
     """An openrouter:advisor server tool output item."""
     type: ClassVar[Literal["openrouter:advisor"]] = "openrouter:advisor"
     advice: str | None = None
@@ -1264,33 +1203,33 @@ class OpenrouterAdvisorItem(_Tagged, tag="openrouter:advisor", frozen=True, kw_o
     instance_name: str | None = None
     model: str | None = None
     prompt: str | None = None
-    status: str | None = None
+    status: str
 
 
-class OpenrouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=True, kw_only=True):
+class OpenRouterApplyPatchItem(_Tagged, tag="openrouter:apply_patch", frozen=True, kw_only=True):
     """An openrouter:apply_patch server tool output item."""
     type: ClassVar[Literal["openrouter:apply_patch"]] = "openrouter:apply_patch"
     call_id: str | None = None
     id: str | None = None
     operation: _ApplyPatchOperation | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
-class OpenrouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen=True, kw_only=True):
+class OpenRouterArmorBlockedItem(_Tagged, tag="openrouter:armor_blocked", frozen=True, kw_only=True):
     """A client tool call that OpenRouter Armor blocked."""
     type: ClassVar[Literal["openrouter:armor_blocked"]] = "openrouter:armor_blocked"
-    arguments: str | None = None
-    call_id: str | None = None
-    explanation: str | None = None
-    id: str | None = None
-    name: str | None = None
-    reason: str | None = None
-    status: str | None = None
+    arguments: str
+    call_id: str
+    explanation: str
+    id: str
+    name: str
+    reason: str
+    status: str
     namespace: str | None = None
 
 
-class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=True):
+class OpenRouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=True):
     """An openrouter:bash server tool output item."""
     type: ClassVar[Literal["openrouter:bash"]] = "openrouter:bash"
     arguments: str | None = None
@@ -1298,64 +1237,64 @@ class OpenrouterBashItem(_Tagged, tag="openrouter:bash", frozen=True, kw_only=Tr
     command: str | None = None
     exit_code: int | None = msgspec.field(default=None, name='exitCode')
     id: str | None = None
-    status: str | None = None
+    status: str
     stderr: str | None = None
     stdout: str | None = None
     container_id: str | None = None
     error: str | None = None
-    files: tuple[_OpenrouterBashItemFiles, ...] | None = None
+    files: tuple[_OpenRouterBashItemFiles, ...] | None = None
 
 
-class OpenrouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=True, kw_only=True):
+class OpenRouterBrowserUseItem(_Tagged, tag="openrouter:browser_use", frozen=True, kw_only=True):
     """An openrouter:browser_use server tool output item."""
     type: ClassVar[Literal["openrouter:browser_use"]] = "openrouter:browser_use"
     action: str | None = None
     id: str | None = None
     screenshot_b64: str | None = msgspec.field(default=None, name='screenshotB64')
-    status: str | None = None
+    status: str
 
 
-class OpenrouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", frozen=True, kw_only=True):
+class OpenRouterCodeInterpreterItem(_Tagged, tag="openrouter:code_interpreter", frozen=True, kw_only=True):
     """An openrouter:code_interpreter server tool output item."""
     type: ClassVar[Literal["openrouter:code_interpreter"]] = "openrouter:code_interpreter"
     code: str | None = None
     exit_code: int | None = msgspec.field(default=None, name='exitCode')
     id: str | None = None
     language: str | None = None
-    status: str | None = None
+    status: str
     stderr: str | None = None
     stdout: str | None = None
 
 
-class OpenrouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw_only=True):
+class OpenRouterDatetimeItem(_Tagged, tag="openrouter:datetime", frozen=True, kw_only=True):
     """An openrouter:datetime server tool output item."""
     type: ClassVar[Literal["openrouter:datetime"]] = "openrouter:datetime"
-    datetime: str | None = None
+    datetime: str
     id: str | None = None
-    status: str | None = None
-    timezone: str | None = None
+    status: str
+    timezone: str
     error: str | None = None
 
 
-class OpenrouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experimental__search_models", frozen=True, kw_only=True):
+class OpenRouterExperimentalSearchModelsItem(_Tagged, tag="openrouter:experimental__search_models", frozen=True, kw_only=True):
     """An openrouter:experimental__search_models server tool output item."""
     type: ClassVar[Literal["openrouter:experimental__search_models"]] = "openrouter:experimental__search_models"
     arguments: str | None = None
     id: str | None = None
     query: str | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
-class OpenrouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=True, kw_only=True):
+class OpenRouterFileSearchItem(_Tagged, tag="openrouter:file_search", frozen=True, kw_only=True):
     """An openrouter:file_search server tool output item."""
     type: ClassVar[Literal["openrouter:file_search"]] = "openrouter:file_search"
     id: str | None = None
     queries: tuple[str, ...] | None = None
-    status: str | None = None
+    status: str
 
 
-class OpenrouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=True):
+class OpenRouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=True):
     """An openrouter:files server tool output item."""
     type: ClassVar[Literal["openrouter:files"]] = "openrouter:files"
     arguments: str | None = None
@@ -1366,23 +1305,23 @@ class OpenrouterFilesItem(_Tagged, tag="openrouter:files", frozen=True, kw_only=
     id: str | None = None
     operation: str | None = None
     result: str | None = None
-    status: str | None = None
+    status: str
 
 
-class OpenrouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_only=True):
+class OpenRouterFusionItem(_Tagged, tag="openrouter:fusion", frozen=True, kw_only=True):
     """An openrouter:fusion server tool output item."""
     type: ClassVar[Literal["openrouter:fusion"]] = "openrouter:fusion"
-    analysis: _OpenrouterFusionItemAnalysis | None = None
+    analysis: _OpenRouterFusionItemAnalysis | None = None
     error: str | None = None
-    failed_models: tuple[_OpenrouterFusionItemFailedModels, ...] | None = None
+    failed_models: tuple[_OpenRouterFusionItemFailedModels, ...] | None = None
     failure_reason: str | None = None
     id: str | None = None
-    responses: tuple[_OpenrouterFusionItemResponses, ...] | None = None
-    sources: tuple[_OpenrouterFusionItemSources, ...] | None = None
-    status: str | None = None
+    responses: tuple[_OpenRouterFusionItemResponses, ...] | None = None
+    sources: tuple[_OpenRouterFusionItemSources, ...] | None = None
+    status: str
 
 
-class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", frozen=True, kw_only=True):
+class OpenRouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", frozen=True, kw_only=True):
     """An openrouter:image_generation server tool output item."""
     type: ClassVar[Literal["openrouter:image_generation"]] = "openrouter:image_generation"
     id: str | None = None
@@ -1391,44 +1330,44 @@ class OpenrouterImageGenerationItem(_Tagged, tag="openrouter:image_generation", 
     prompt: str | None = None
     result: str | None = None
     revised_prompt: str | None = msgspec.field(default=None, name='revisedPrompt')
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
-class OpenrouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True):
+class OpenRouterMcpItem(_Tagged, tag="openrouter:mcp", frozen=True, kw_only=True):
     """An openrouter:mcp server tool output item."""
     type: ClassVar[Literal["openrouter:mcp"]] = "openrouter:mcp"
     id: str | None = None
     server_label: str | None = msgspec.field(default=None, name='serverLabel')
-    status: str | None = None
+    status: str
     tool_name: str | None = msgspec.field(default=None, name='toolName')
 
 
-class OpenrouterMemoryItem(_Tagged, tag="openrouter:memory", frozen=True, kw_only=True):
+class OpenRouterMemoryItem(_Tagged, tag="openrouter:memory", frozen=True, kw_only=True):
     """An openrouter:memory server tool output item."""
     type: ClassVar[Literal["openrouter:memory"]] = "openrouter:memory"
     action: str | None = None
     id: str | None = None
     key: str | None = None
-    status: str | None = None
+    status: str
     value: Any = None
 
 
-class OpenrouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=True):
+class OpenRouterShellItem(_Tagged, tag="openrouter:shell", frozen=True, kw_only=True):
     """An openrouter:shell server tool output item."""
     type: ClassVar[Literal["openrouter:shell"]] = "openrouter:shell"
-    action: _OpenrouterShellItemAction | None = None
+    action: _OpenRouterShellItemAction | None = None
     arguments: str | None = None
     call_id: str | None = None
     id: str | None = None
-    output: tuple[_OpenrouterShellItemOutput, ...] | None = None
-    status: str | None = None
+    output: tuple[_OpenRouterShellItemOutput, ...] | None = None
+    status: str
     container_id: str | None = None
     error: str | None = None
-    files: tuple[_OpenrouterShellItemFiles, ...] | None = None
+    files: tuple[_OpenRouterBashItemFiles, ...] | None = None
 
 
-class OpenrouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw_only=True):
+class OpenRouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw_only=True):
     """An openrouter:subagent server tool output item."""
     type: ClassVar[Literal["openrouter:subagent"]] = "openrouter:subagent"
     call_id: str | None = None
@@ -1438,77 +1377,77 @@ class OpenrouterSubagentItem(_Tagged, tag="openrouter:subagent", frozen=True, kw
     model: str | None = None
     name: str | None = None
     outcome: str | None = None
-    status: str | None = None
+    status: str
     task_description: str | None = None
     task_name: str | None = None
 
 
-class OpenrouterTextEditorItem(_Tagged, tag="openrouter:text_editor", frozen=True, kw_only=True):
+class OpenRouterTextEditorItem(_Tagged, tag="openrouter:text_editor", frozen=True, kw_only=True):
     """An openrouter:text_editor server tool output item."""
     type: ClassVar[Literal["openrouter:text_editor"]] = "openrouter:text_editor"
     command: str | None = None
     file_path: str | None = msgspec.field(default=None, name='filePath')
     id: str | None = None
-    status: str | None = None
+    status: str
 
 
-class OpenrouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=True, kw_only=True):
+class OpenRouterToolSearchItem(_Tagged, tag="openrouter:tool_search", frozen=True, kw_only=True):
     """An openrouter:tool_search server tool output item."""
     type: ClassVar[Literal["openrouter:tool_search"]] = "openrouter:tool_search"
     id: str | None = None
     query: str | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
-    matches: tuple[_OpenrouterToolSearchItemMatches, ...] | None = None
+    matches: tuple[_OpenRouterToolSearchItemMatches, ...] | None = None
 
 
-class OpenrouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, kw_only=True):
+class OpenRouterWebFetchItem(_Tagged, tag="openrouter:web_fetch", frozen=True, kw_only=True):
     """An openrouter:web_fetch server tool output item."""
     type: ClassVar[Literal["openrouter:web_fetch"]] = "openrouter:web_fetch"
     content: str | None = None
     error: str | None = None
     http_status: int | None = msgspec.field(default=None, name='httpStatus')
     id: str | None = None
-    status: str | None = None
+    status: str
     title: str | None = None
     url: str | None = None
 
 
-class OpenrouterWebSearchItem(_Tagged, tag="openrouter:web_search", frozen=True, kw_only=True):
+class OpenRouterWebSearchItem(_Tagged, tag="openrouter:web_search", frozen=True, kw_only=True):
     """An openrouter:web_search server tool output item."""
     type: ClassVar[Literal["openrouter:web_search"]] = "openrouter:web_search"
-    action: _OpenrouterWebSearchItemAction | None = None
+    action: _OpenRouterWebSearchItemAction | None = None
     id: str | None = None
-    status: str | None = None
+    status: str
     error: str | None = None
 
 
 class ProgramItem(_Tagged, tag="program", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["program"]] = "program"
-    id: str | None = None
-    call_id: str | None = None
-    code: str | None = None
-    fingerprint: str | None = None
+    id: str
+    call_id: str
+    code: str
+    fingerprint: str
     agent: _Agent | None = None
 
 
 class ProgramOutputItem(_Tagged, tag="program_output", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["program_output"]] = "program_output"
-    id: str | None = None
-    call_id: str | None = None
-    result: str | None = None
-    status: str | None = None
+    id: str
+    call_id: str
+    result: str
+    status: str
     agent: _Agent | None = None
 
 
 class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
     """An output item containing reasoning."""
     type: ClassVar[Literal["reasoning"]] = "reasoning"
-    id: str | None = None
+    id: str
     content: tuple[_ContentPart, ...] | None = None
-    summary: tuple[_ContentPart, ...] | None = None
+    summary: tuple[_ContentPart, ...]
     encrypted_content: str | None = None
     status: str | None = None
     format: str | None = None
@@ -1521,11 +1460,11 @@ class ReasoningItem(_Tagged, tag="reasoning", frozen=True, kw_only=True):
 class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
     """A native `shell_call` output item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["shell_call"]] = "shell_call"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
     action: _ShellCallItemAction | None = None
-    status: str | None = None
+    status: str
     environment: Any = None
     created_by: str | None = None
     arguments: str | None = None
@@ -1535,17 +1474,17 @@ class ShellCallItem(_Tagged, tag="shell_call", frozen=True, kw_only=True):
 class ShellCallOutputItem(_Tagged, tag="shell_call_output", frozen=True, kw_only=True):
     """A native `shell_call_output` item matching OpenAI's Responses API shape."""
     type: ClassVar[Literal["shell_call_output"]] = "shell_call_output"
-    id: str | None = None
-    call_id: str | None = None
+    id: str
+    call_id: str
     caller: Any = None
-    status: str | None = None
-    output: tuple[_ShellCallOutputItemOutput, ...] | None = None
+    status: str
+    output: tuple[_ShellCallOutputItemOutput, ...]
     max_output_length: int | None = None
     created_by: str | None = None
     agent: _Agent | None = None
     container_id: str | None = None
     error: str | None = None
-    files: tuple[_ShellCallOutputItemFiles, ...] | None = None
+    files: tuple[_OpenRouterBashItemFiles, ...] | None = None
 
 
 class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=True):
@@ -1553,9 +1492,9 @@ class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=T
     type: ClassVar[Literal["tool_search_call"]] = "tool_search_call"
     id: str | None = None
     call_id: str | None = None
-    execution: str | None = None
+    execution: str
     arguments: Any = None
-    status: str | None = None
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1563,11 +1502,11 @@ class ToolSearchCallItem(_Tagged, tag="tool_search_call", frozen=True, kw_only=T
 class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_only=True):
     """(No description in the specs.)"""
     type: ClassVar[Literal["tool_search_output"]] = "tool_search_output"
-    id: str | None = None
+    id: str
     call_id: str | None = None
-    execution: str | None = None
-    tools: tuple[Any, ...] | None = None
-    status: str | None = None
+    execution: str
+    tools: tuple[Any, ...]
+    status: str
     created_by: str | None = None
     agent: _Agent | None = None
 
@@ -1575,8 +1514,8 @@ class ToolSearchOutputItem(_Tagged, tag="tool_search_output", frozen=True, kw_on
 class WebSearchCallItem(_Tagged, tag="web_search_call", frozen=True, kw_only=True):
     """The results of a web search tool call."""
     type: ClassVar[Literal["web_search_call"]] = "web_search_call"
-    id: str | None = None
-    status: str | None = None
+    id: str
+    status: str
     action: _WebSearchAction | None = None
     agent: _Agent | None = None
     arguments: str | None = None
@@ -1608,26 +1547,26 @@ OutputItem = Union[
     MessageItem,
     MultiAgentCallItem,
     MultiAgentCallOutputItem,
-    OpenrouterAdvisorItem,
-    OpenrouterApplyPatchItem,
-    OpenrouterArmorBlockedItem,
-    OpenrouterBashItem,
-    OpenrouterBrowserUseItem,
-    OpenrouterCodeInterpreterItem,
-    OpenrouterDatetimeItem,
-    OpenrouterExperimentalSearchModelsItem,
-    OpenrouterFileSearchItem,
-    OpenrouterFilesItem,
-    OpenrouterFusionItem,
-    OpenrouterImageGenerationItem,
-    OpenrouterMcpItem,
-    OpenrouterMemoryItem,
-    OpenrouterShellItem,
-    OpenrouterSubagentItem,
-    OpenrouterTextEditorItem,
-    OpenrouterToolSearchItem,
-    OpenrouterWebFetchItem,
-    OpenrouterWebSearchItem,
+    OpenRouterAdvisorItem,
+    OpenRouterApplyPatchItem,
+    OpenRouterArmorBlockedItem,
+    OpenRouterBashItem,
+    OpenRouterBrowserUseItem,
+    OpenRouterCodeInterpreterItem,
+    OpenRouterDatetimeItem,
+    OpenRouterExperimentalSearchModelsItem,
+    OpenRouterFileSearchItem,
+    OpenRouterFilesItem,
+    OpenRouterFusionItem,
+    OpenRouterImageGenerationItem,
+    OpenRouterMcpItem,
+    OpenRouterMemoryItem,
+    OpenRouterShellItem,
+    OpenRouterSubagentItem,
+    OpenRouterTextEditorItem,
+    OpenRouterToolSearchItem,
+    OpenRouterWebFetchItem,
+    OpenRouterWebSearchItem,
     ProgramItem,
     ProgramOutputItem,
     ReasoningItem,
@@ -1640,7 +1579,7 @@ OutputItem = Union[
 """Tagged union of the 51 OutputItem variants (discriminated by ``type``)."""
 
 
-OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
+OUTPUT_ITEM_TYPES: dict[str, type[_Tagged]] = {
     'additional_tools': AdditionalToolsItem,
     'agent_message': AgentMessageItem,
     'apply_patch_call': ApplyPatchCallItem,
@@ -1664,26 +1603,26 @@ OUTPUTITEM_TYPES: dict[str, type[_Tagged]] = {
     'message': MessageItem,
     'multi_agent_call': MultiAgentCallItem,
     'multi_agent_call_output': MultiAgentCallOutputItem,
-    'openrouter:advisor': OpenrouterAdvisorItem,
-    'openrouter:apply_patch': OpenrouterApplyPatchItem,
-    'openrouter:armor_blocked': OpenrouterArmorBlockedItem,
-    'openrouter:bash': OpenrouterBashItem,
-    'openrouter:browser_use': OpenrouterBrowserUseItem,
-    'openrouter:code_interpreter': OpenrouterCodeInterpreterItem,
-    'openrouter:datetime': OpenrouterDatetimeItem,
-    'openrouter:experimental__search_models': OpenrouterExperimentalSearchModelsItem,
-    'openrouter:file_search': OpenrouterFileSearchItem,
-    'openrouter:files': OpenrouterFilesItem,
-    'openrouter:fusion': OpenrouterFusionItem,
-    'openrouter:image_generation': OpenrouterImageGenerationItem,
-    'openrouter:mcp': OpenrouterMcpItem,
-    'openrouter:memory': OpenrouterMemoryItem,
-    'openrouter:shell': OpenrouterShellItem,
-    'openrouter:subagent': OpenrouterSubagentItem,
-    'openrouter:text_editor': OpenrouterTextEditorItem,
-    'openrouter:tool_search': OpenrouterToolSearchItem,
-    'openrouter:web_fetch': OpenrouterWebFetchItem,
-    'openrouter:web_search': OpenrouterWebSearchItem,
+    'openrouter:advisor': OpenRouterAdvisorItem,
+    'openrouter:apply_patch': OpenRouterApplyPatchItem,
+    'openrouter:armor_blocked': OpenRouterArmorBlockedItem,
+    'openrouter:bash': OpenRouterBashItem,
+    'openrouter:browser_use': OpenRouterBrowserUseItem,
+    'openrouter:code_interpreter': OpenRouterCodeInterpreterItem,
+    'openrouter:datetime': OpenRouterDatetimeItem,
+    'openrouter:experimental__search_models': OpenRouterExperimentalSearchModelsItem,
+    'openrouter:file_search': OpenRouterFileSearchItem,
+    'openrouter:files': OpenRouterFilesItem,
+    'openrouter:fusion': OpenRouterFusionItem,
+    'openrouter:image_generation': OpenRouterImageGenerationItem,
+    'openrouter:mcp': OpenRouterMcpItem,
+    'openrouter:memory': OpenRouterMemoryItem,
+    'openrouter:shell': OpenRouterShellItem,
+    'openrouter:subagent': OpenRouterSubagentItem,
+    'openrouter:text_editor': OpenRouterTextEditorItem,
+    'openrouter:tool_search': OpenRouterToolSearchItem,
+    'openrouter:web_fetch': OpenRouterWebFetchItem,
+    'openrouter:web_search': OpenRouterWebSearchItem,
     'program': ProgramItem,
     'program_output': ProgramOutputItem,
     'reasoning': ReasoningItem,
@@ -1699,12 +1638,12 @@ class ErrorEvent(_Event, tag="error", frozen=True, kw_only=True):
     """Event emitted when an error occurs during streaming."""
     type: ClassVar[Literal["error"]] = "error"
     sequence_number: int | None = None
-    error: _ErrorPayload | None = None
-    status: int | None = None
     code: str | None = None
     message: str | None = None
     param: str | None = None
+    status: int | None = None
     stream_id: str | None = None
+    error: _ErrorPayload | None = None
     agent: _Agent | None = None
 
 
@@ -1718,10 +1657,10 @@ class KeepaliveEvent(_Event, tag="keepalive", frozen=True, kw_only=True):
 class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_patch_call_operation_diff.delta", frozen=True, kw_only=True):
     """Incremental chunk of `operation.diff` for an `apply_patch_call`."""
     type: ClassVar[Literal["response.apply_patch_call_operation_diff.delta"]] = "response.apply_patch_call_operation_diff.delta"
+    sequence_number: int | None = None
     delta: str
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
 
@@ -1729,10 +1668,10 @@ class ResponseApplyPatchCallOperationDiffDeltaEvent(_Event, tag="response.apply_
 class ResponseApplyPatchCallOperationDiffDoneEvent(_Event, tag="response.apply_patch_call_operation_diff.done", frozen=True, kw_only=True):
     """Emitted when `operation.diff` streaming completes for an `apply_patch_call`."""
     type: ClassVar[Literal["response.apply_patch_call_operation_diff.done"]] = "response.apply_patch_call_operation_diff.done"
+    sequence_number: int | None = None
     diff: str | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
@@ -1757,8 +1696,8 @@ class ResponseAudioDoneEvent(_Event, tag="response.audio.done", frozen=True, kw_
 class ResponseAudioTranscriptDeltaEvent(_Event, tag="response.audio.transcript.delta", frozen=True, kw_only=True):
     """Emitted when there is a partial transcript of audio."""
     type: ClassVar[Literal["response.audio.transcript.delta"]] = "response.audio.transcript.delta"
-    delta: str
     sequence_number: int | None = None
+    delta: str
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -1775,9 +1714,9 @@ class ResponseAudioTranscriptDoneEvent(_Event, tag="response.audio.transcript.do
 class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_interpreter_call.completed", frozen=True, kw_only=True):
     """Code interpreter call completed."""
     type: ClassVar[Literal["response.code_interpreter_call.completed"]] = "response.code_interpreter_call.completed"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1785,9 +1724,9 @@ class ResponseCodeInterpreterCallCompletedEvent(_Event, tag="response.code_inter
 class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_interpreter_call.in_progress", frozen=True, kw_only=True):
     """Code interpreter call in progress."""
     type: ClassVar[Literal["response.code_interpreter_call.in_progress"]] = "response.code_interpreter_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1795,9 +1734,9 @@ class ResponseCodeInterpreterCallInProgressEvent(_Event, tag="response.code_inte
 class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_interpreter_call.interpreting", frozen=True, kw_only=True):
     """Code interpreter is executing the code."""
     type: ClassVar[Literal["response.code_interpreter_call.interpreting"]] = "response.code_interpreter_call.interpreting"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1805,10 +1744,10 @@ class ResponseCodeInterpreterCallInterpretingEvent(_Event, tag="response.code_in
 class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_interpreter_call_code.delta", frozen=True, kw_only=True):
     """Incremental chunk of code being streamed for a `code_interpreter_call`."""
     type: ClassVar[Literal["response.code_interpreter_call_code.delta"]] = "response.code_interpreter_call_code.delta"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     delta: str
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -1817,10 +1756,10 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(_Event, tag="response.code_inter
 class ResponseCodeInterpreterCallCodeDoneEvent(_Event, tag="response.code_interpreter_call_code.done", frozen=True, kw_only=True):
     """Emitted when code streaming completes for a `code_interpreter_call`."""
     type: ClassVar[Literal["response.code_interpreter_call_code.done"]] = "response.code_interpreter_call_code.done"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     code: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1828,9 +1767,9 @@ class ResponseCodeInterpreterCallCodeDoneEvent(_Event, tag="response.code_interp
 class ResponseCompactionCompactingEvent(_Event, tag="response.compaction.compacting", frozen=True, kw_only=True):
     """Emitted when new summary content is sampled for a compaction trigger."""
     type: ClassVar[Literal["response.compaction.compacting"]] = "response.compaction.compacting"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1904,8 +1843,8 @@ class ResponseCustomToolCallInputDoneEvent(_Event, tag="response.custom_tool_cal
 class ResponseDebugEvent(_Event, tag="response.debug", frozen=True, kw_only=True):
     """Debug event emitted when debug.echo_upstream_body is true."""
     type: ClassVar[Literal["response.debug"]] = "response.debug"
-    debug: _ResponseDebugEventDebug | None = None
     sequence_number: int | None = None
+    debug: _ResponseDebugEventDebug | None = None
     stream_id: str | None = None
 
 
@@ -1921,9 +1860,9 @@ class ResponseFailedEvent(_Event, tag="response.failed", frozen=True, kw_only=Tr
 class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_call.completed", frozen=True, kw_only=True):
     """Emitted when a file search call is completed (results found)."""
     type: ClassVar[Literal["response.file_search_call.completed"]] = "response.file_search_call.completed"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1931,9 +1870,9 @@ class ResponseFileSearchCallCompletedEvent(_Event, tag="response.file_search_cal
 class ResponseFileSearchCallInProgressEvent(_Event, tag="response.file_search_call.in_progress", frozen=True, kw_only=True):
     """Emitted when a file search call is initiated."""
     type: ClassVar[Literal["response.file_search_call.in_progress"]] = "response.file_search_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1941,9 +1880,9 @@ class ResponseFileSearchCallInProgressEvent(_Event, tag="response.file_search_ca
 class ResponseFileSearchCallSearchingEvent(_Event, tag="response.file_search_call.searching", frozen=True, kw_only=True):
     """Emitted when a file search is currently searching."""
     type: ClassVar[Literal["response.file_search_call.searching"]] = "response.file_search_call.searching"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1965,9 +1904,9 @@ class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call
     type: ClassVar[Literal["response.function_call_arguments.done"]] = "response.function_call_arguments.done"
     sequence_number: int | None = None
     item_id: str | None = None
+    name: str | None = None
     output_index: int | None = None
     arguments: str | None = None
-    name: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -1975,71 +1914,71 @@ class ResponseFunctionCallArgumentsDoneEvent(_Event, tag="response.function_call
 class ResponseFusionCallAnalysisCompletedEvent(_Event, tag="response.fusion_call.analysis.completed", frozen=True, kw_only=True):
     """Emitted when the fusion analyst completes with the structured analysis."""
     type: ClassVar[Literal["response.fusion_call.analysis.completed"]] = "response.fusion_call.analysis.completed"
-    analysis: _ResponseFusionCallAnalysisCompletedEventAnalysis | None = None
+    sequence_number: int | None = None
+    analysis: _OpenRouterFusionItemAnalysis | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallAnalysisInProgressEvent(_Event, tag="response.fusion_call.analysis.in_progress", frozen=True, kw_only=True):
     """Emitted when the fusion analyst starts producing the structured analysis."""
     type: ClassVar[Literal["response.fusion_call.analysis.in_progress"]] = "response.fusion_call.analysis.in_progress"
+    sequence_number: int | None = None
     analyst_model: str | None = None
     item_id: str | None = None
     judge_model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallCompletedEvent(_Event, tag="response.fusion_call.completed", frozen=True, kw_only=True):
     """Emitted when the openrouter:fusion tool call finishes."""
     type: ClassVar[Literal["response.fusion_call.completed"]] = "response.fusion_call.completed"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallInProgressEvent(_Event, tag="response.fusion_call.in_progress", frozen=True, kw_only=True):
     """Emitted when an openrouter:fusion tool call begins executing."""
     type: ClassVar[Literal["response.fusion_call.in_progress"]] = "response.fusion_call.in_progress"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallPanelAddedEvent(_Event, tag="response.fusion_call.panel.added", frozen=True, kw_only=True):
     """Emitted when a fusion analysis-panel model starts."""
     type: ClassVar[Literal["response.fusion_call.panel.added"]] = "response.fusion_call.panel.added"
+    sequence_number: int | None = None
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallPanelCompletedEvent(_Event, tag="response.fusion_call.panel.completed", frozen=True, kw_only=True):
     """Emitted when a fusion panel model finishes with its full content."""
     type: ClassVar[Literal["response.fusion_call.panel.completed"]] = "response.fusion_call.panel.completed"
+    sequence_number: int | None = None
     content: str | None = None
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
 
 
 class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.delta", frozen=True, kw_only=True):
     """Incremental content token from a fusion panel model."""
     type: ClassVar[Literal["response.fusion_call.panel.delta"]] = "response.fusion_call.panel.delta"
+    sequence_number: int | None = None
     delta: str
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
 
@@ -2047,11 +1986,11 @@ class ResponseFusionCallPanelDeltaEvent(_Event, tag="response.fusion_call.panel.
 class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel.failed", frozen=True, kw_only=True):
     """Emitted when a fusion panel model fails."""
     type: ClassVar[Literal["response.fusion_call.panel.failed"]] = "response.fusion_call.panel.failed"
+    sequence_number: int | None = None
     error: str | None = None
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     status_code: int | None = None
     stream_id: str | None = None
 
@@ -2059,11 +1998,11 @@ class ResponseFusionCallPanelFailedEvent(_Event, tag="response.fusion_call.panel
 class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_call.panel.reasoning.delta", frozen=True, kw_only=True):
     """Incremental reasoning token from a fusion panel model."""
     type: ClassVar[Literal["response.fusion_call.panel.reasoning.delta"]] = "response.fusion_call.panel.reasoning.delta"
+    sequence_number: int | None = None
     delta: str
     item_id: str | None = None
     model: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
 
@@ -2071,8 +2010,8 @@ class ResponseFusionCallPanelReasoningDeltaEvent(_Event, tag="response.fusion_ca
 class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_generation_call.completed", frozen=True, kw_only=True):
     """Image generation call completed."""
     type: ClassVar[Literal["response.image_generation_call.completed"]] = "response.image_generation_call.completed"
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
     item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
@@ -2081,9 +2020,9 @@ class ResponseImageGenerationCallCompletedEvent(_Event, tag="response.image_gene
 class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_generation_call.generating", frozen=True, kw_only=True):
     """Image generation call is generating."""
     type: ClassVar[Literal["response.image_generation_call.generating"]] = "response.image_generation_call.generating"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2091,9 +2030,9 @@ class ResponseImageGenerationCallGeneratingEvent(_Event, tag="response.image_gen
 class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_generation_call.in_progress", frozen=True, kw_only=True):
     """Image generation call in progress."""
     type: ClassVar[Literal["response.image_generation_call.in_progress"]] = "response.image_generation_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2101,9 +2040,9 @@ class ResponseImageGenerationCallInProgressEvent(_Event, tag="response.image_gen
 class ResponseImageGenerationCallPartialImageEvent(_Event, tag="response.image_generation_call.partial_image", frozen=True, kw_only=True):
     """Image generation call with partial image."""
     type: ClassVar[Literal["response.image_generation_call.partial_image"]] = "response.image_generation_call.partial_image"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     partial_image_index: int | None = None
     partial_image_b64: str | None = None
     size: str | None = None
@@ -2135,27 +2074,27 @@ class ResponseIncompleteEvent(_Event, tag="response.incomplete", frozen=True, kw
 class ResponseInjectCreatedEvent(_Event, tag="response.inject.created", frozen=True, kw_only=True):
     """Emitted when all injected input items were validated and committed to the active response."""
     type: ClassVar[Literal["response.inject.created"]] = "response.inject.created"
-    response_id: str | None = None
     sequence_number: int | None = None
+    response_id: str | None = None
     stream_id: str | None = None
 
 
 class ResponseInjectFailedEvent(_Event, tag="response.inject.failed", frozen=True, kw_only=True):
     """Emitted when injected input could not be committed to a response."""
     type: ClassVar[Literal["response.inject.failed"]] = "response.inject.failed"
-    error: _ResponseInjectFailedEventError | None = None
-    input: tuple[Any, ...] | None = None
-    response_id: str | None = None
     sequence_number: int | None = None
+    response_id: str | None = None
+    input: tuple[Any, ...] | None = None
+    error: _ResponseInjectFailedEventError | None = None
     stream_id: str | None = None
 
 
 class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", frozen=True, kw_only=True):
     """Emitted when an MCP tool call has completed successfully."""
     type: ClassVar[Literal["response.mcp_call.completed"]] = "response.mcp_call.completed"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2163,9 +2102,9 @@ class ResponseMcpCallCompletedEvent(_Event, tag="response.mcp_call.completed", f
 class ResponseMcpCallFailedEvent(_Event, tag="response.mcp_call.failed", frozen=True, kw_only=True):
     """Emitted when an MCP tool call has failed."""
     type: ClassVar[Literal["response.mcp_call.failed"]] = "response.mcp_call.failed"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2183,10 +2122,10 @@ class ResponseMcpCallInProgressEvent(_Event, tag="response.mcp_call.in_progress"
 class ResponseMcpCallArgumentsDeltaEvent(_Event, tag="response.mcp_call_arguments.delta", frozen=True, kw_only=True):
     """Emitted when there is a delta (partial update) to the arguments of an MCP tool call."""
     type: ClassVar[Literal["response.mcp_call_arguments.delta"]] = "response.mcp_call_arguments.delta"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     delta: str
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -2195,10 +2134,10 @@ class ResponseMcpCallArgumentsDeltaEvent(_Event, tag="response.mcp_call_argument
 class ResponseMcpCallArgumentsDoneEvent(_Event, tag="response.mcp_call_arguments.done", frozen=True, kw_only=True):
     """Emitted when the arguments for an MCP tool call are finalized."""
     type: ClassVar[Literal["response.mcp_call_arguments.done"]] = "response.mcp_call_arguments.done"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
     arguments: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2206,9 +2145,9 @@ class ResponseMcpCallArgumentsDoneEvent(_Event, tag="response.mcp_call_arguments
 class ResponseMcpListToolsCompletedEvent(_Event, tag="response.mcp_list_tools.completed", frozen=True, kw_only=True):
     """Emitted when the list of available MCP tools has been successfully retrieved."""
     type: ClassVar[Literal["response.mcp_list_tools.completed"]] = "response.mcp_list_tools.completed"
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2216,9 +2155,9 @@ class ResponseMcpListToolsCompletedEvent(_Event, tag="response.mcp_list_tools.co
 class ResponseMcpListToolsFailedEvent(_Event, tag="response.mcp_list_tools.failed", frozen=True, kw_only=True):
     """Emitted when the attempt to list available MCP tools has failed."""
     type: ClassVar[Literal["response.mcp_list_tools.failed"]] = "response.mcp_list_tools.failed"
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2226,9 +2165,9 @@ class ResponseMcpListToolsFailedEvent(_Event, tag="response.mcp_list_tools.faile
 class ResponseMcpListToolsInProgressEvent(_Event, tag="response.mcp_list_tools.in_progress", frozen=True, kw_only=True):
     """Emitted when the system is in the process of retrieving the list of available MCP tools."""
     type: ClassVar[Literal["response.mcp_list_tools.in_progress"]] = "response.mcp_list_tools.in_progress"
-    item_id: str | None = None
-    output_index: int | None = None
     sequence_number: int | None = None
+    output_index: int | None = None
+    item_id: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2274,7 +2213,7 @@ class ResponseOutputTextDeltaEvent(_Event, tag="response.output_text.delta", fro
     output_index: int | None = None
     content_index: int | None = None
     delta: str
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    logprobs: tuple[_ResponseOutputTextDoneEventLogprobs, ...] | None = None
     obfuscation: str | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
@@ -2288,7 +2227,7 @@ class ResponseOutputTextDoneEvent(_Event, tag="response.output_text.done", froze
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
-    logprobs: tuple[_OutputTextPartLogprobs, ...] | None = None
+    logprobs: tuple[_ResponseOutputTextDoneEventLogprobs, ...] | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2378,11 +2317,11 @@ class ResponseReasoningSummaryTextDoneEvent(_Event, tag="response.reasoning_summ
 class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta", frozen=True, kw_only=True):
     """Event emitted when reasoning text delta is streamed."""
     type: ClassVar[Literal["response.reasoning_text.delta"]] = "response.reasoning_text.delta"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
     content_index: int | None = None
     delta: str
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
     obfuscation: str | None = None
@@ -2391,11 +2330,11 @@ class ResponseReasoningTextDeltaEvent(_Event, tag="response.reasoning_text.delta
 class ResponseReasoningTextDoneEvent(_Event, tag="response.reasoning_text.done", frozen=True, kw_only=True):
     """Event emitted when reasoning text streaming is complete."""
     type: ClassVar[Literal["response.reasoning_text.done"]] = "response.reasoning_text.done"
+    sequence_number: int | None = None
     item_id: str | None = None
     output_index: int | None = None
     content_index: int | None = None
     text: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2488,15 +2427,15 @@ class ResponseSteerAcceptedEvent(_Event, tag="response.steer.accepted", frozen=T
     """Emitted when steering input has been validated and queued."""
     type: ClassVar[Literal["response.steer.accepted"]] = "response.steer.accepted"
     sequence_number: int | None = None
-    steer: _ResponseSteerAcceptedEventSteer | None = None
+    steer: _ResponseSteerPendingEventSteer | None = None
     stream_id: str | None = None
 
 
 class ResponseSteerFailedEvent(_Event, tag="response.steer.failed", frozen=True, kw_only=True):
     """Emitted when steering input is rejected or cannot be committed to a successor response."""
     type: ClassVar[Literal["response.steer.failed"]] = "response.steer.failed"
-    error: _ResponseSteerFailedEventError | None = None
     sequence_number: int | None = None
+    error: _ResponseSteerFailedEventError | None = None
     steer: _ResponseSteerFailedEventSteer | None = None
     stream_id: str | None = None
 
@@ -2504,9 +2443,9 @@ class ResponseSteerFailedEvent(_Event, tag="response.steer.failed", frozen=True,
 class ResponseSteerPendingEvent(_Event, tag="response.steer.pending", frozen=True, kw_only=True):
     """Emitted when accepted steering input remains queued after the target response completes."""
     type: ClassVar[Literal["response.steer.pending"]] = "response.steer.pending"
+    sequence_number: int | None = None
     reason: str | None = None
     required_input: tuple[Any, ...] | None = None
-    sequence_number: int | None = None
     steer: _ResponseSteerPendingEventSteer | None = None
     stream_id: str | None = None
 
@@ -2514,9 +2453,9 @@ class ResponseSteerPendingEvent(_Event, tag="response.steer.pending", frozen=Tru
 class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.completed", frozen=True, kw_only=True):
     """Web search call completed."""
     type: ClassVar[Literal["response.web_search_call.completed"]] = "response.web_search_call.completed"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2524,9 +2463,9 @@ class ResponseWebSearchCallCompletedEvent(_Event, tag="response.web_search_call.
 class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call.in_progress", frozen=True, kw_only=True):
     """Web search call in progress."""
     type: ClassVar[Literal["response.web_search_call.in_progress"]] = "response.web_search_call.in_progress"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2534,9 +2473,9 @@ class ResponseWebSearchCallInProgressEvent(_Event, tag="response.web_search_call
 class ResponseWebSearchCallSearchingEvent(_Event, tag="response.web_search_call.searching", frozen=True, kw_only=True):
     """Web search call is searching."""
     type: ClassVar[Literal["response.web_search_call.searching"]] = "response.web_search_call.searching"
+    sequence_number: int | None = None
     output_index: int | None = None
     item_id: str | None = None
-    sequence_number: int | None = None
     stream_id: str | None = None
     agent: _Agent | None = None
 
@@ -2709,14 +2648,14 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 
 
 FAMILIES: dict[str, dict[str, type[_Tagged]]] = {
-    'PromptCacheDiagnostics': PROMPTCACHEDIAGNOSTICS_TYPES,
-    'ShellOutcome': SHELLOUTCOME_TYPES,
-    'ApplyPatchOperation': APPLYPATCHOPERATION_TYPES,
-    'CodeInterpreterOutput': CODEINTERPRETEROUTPUT_TYPES,
-    'WebSearchAction': WEBSEARCHACTION_TYPES,
+    'PromptCacheDiagnostics': PROMPT_CACHE_DIAGNOSTICS_TYPES,
+    'ShellOutcome': SHELL_OUTCOME_TYPES,
+    'ApplyPatchOperation': APPLY_PATCH_OPERATION_TYPES,
+    'CodeInterpreterOutput': CODE_INTERPRETER_OUTPUT_TYPES,
+    'WebSearchAction': WEB_SEARCH_ACTION_TYPES,
     'Annotation': ANNOTATION_TYPES,
-    'ContentPart': CONTENTPART_TYPES,
-    'OutputItem': OUTPUTITEM_TYPES,
+    'ContentPart': CONTENT_PART_TYPES,
+    'OutputItem': OUTPUT_ITEM_TYPES,
 }
 
 
@@ -2729,8 +2668,6 @@ if typing.TYPE_CHECKING:
     _ApplyPatchOperation: TypeAlias = Union[ApplyPatchOperation, UnknownValue, InvalidValue]
     _CodeInterpreterOutput: TypeAlias = Union[CodeInterpreterOutput, UnknownValue, InvalidValue]
     _ComputerCallItemPendingSafetyChecks: TypeAlias = Union[ComputerCallItemPendingSafetyChecks, InvalidValue]
-    _ComputerCallOutputItemOutput: TypeAlias = Union[ComputerCallOutputItemOutput, InvalidValue]
-    _ComputerScreenshotPartPromptCacheBreakpoint: TypeAlias = Union[ComputerScreenshotPartPromptCacheBreakpoint, InvalidValue]
     _ContentPart: TypeAlias = Union[ContentPart, UnknownValue, InvalidValue]
     _ErrorPayload: TypeAlias = Union[ErrorPayload, InvalidValue]
     _ErrorPayloadMisalignment: TypeAlias = Union[ErrorPayloadMisalignment, InvalidValue]
@@ -2738,33 +2675,30 @@ if typing.TYPE_CHECKING:
     _FileSearchCallItemResults: TypeAlias = Union[FileSearchCallItemResults, InvalidValue]
     _FunctionCallItemSubagentItems: TypeAlias = Union[FunctionCallItemSubagentItems, InvalidValue]
     _ImageGenerationCallItemError: TypeAlias = Union[ImageGenerationCallItemError, InvalidValue]
-    _ImageGenerationCallItemErrorModerationDetails: TypeAlias = Union[ImageGenerationCallItemErrorModerationDetails, InvalidValue]
+    _ImageGenerationCallItemModerationDetails: TypeAlias = Union[ImageGenerationCallItemModerationDetails, InvalidValue]
     _ImageGenerationCallItemSvgUsage: TypeAlias = Union[ImageGenerationCallItemSvgUsage, InvalidValue]
     _IncompleteDetails: TypeAlias = Union[IncompleteDetails, InvalidValue]
     _InputTextPartPromptCacheBreakpoint: TypeAlias = Union[InputTextPartPromptCacheBreakpoint, InvalidValue]
-    _LocalShellCallItemAction: TypeAlias = Union[LocalShellCallItemAction, InvalidValue]
     _McpListToolsItemTools: TypeAlias = Union[McpListToolsItemTools, InvalidValue]
+    _OpenRouterBashItemFiles: TypeAlias = Union[OpenRouterBashItemFiles, InvalidValue]
+    _OpenRouterFusionItemAnalysis: TypeAlias = Union[OpenRouterFusionItemAnalysis, InvalidValue]
+    _OpenRouterFusionItemContradictions: TypeAlias = Union[OpenRouterFusionItemContradictions, InvalidValue]
+    _OpenRouterFusionItemFailedModels: TypeAlias = Union[OpenRouterFusionItemFailedModels, InvalidValue]
+    _OpenRouterFusionItemPartialCoverage: TypeAlias = Union[OpenRouterFusionItemPartialCoverage, InvalidValue]
+    _OpenRouterFusionItemResponses: TypeAlias = Union[OpenRouterFusionItemResponses, InvalidValue]
+    _OpenRouterFusionItemSources: TypeAlias = Union[OpenRouterFusionItemSources, InvalidValue]
+    _OpenRouterFusionItemStances: TypeAlias = Union[OpenRouterFusionItemStances, InvalidValue]
+    _OpenRouterFusionItemUniqueInsights: TypeAlias = Union[OpenRouterFusionItemUniqueInsights, InvalidValue]
     _OpenRouterMetadata: TypeAlias = Union[OpenRouterMetadata, InvalidValue]
     _OpenRouterMetadataAttempts: TypeAlias = Union[OpenRouterMetadataAttempts, InvalidValue]
-    _OpenRouterMetadataEndpoints: TypeAlias = Union[OpenRouterMetadataEndpoints, InvalidValue]
     _OpenRouterMetadataEndpointsAvailable: TypeAlias = Union[OpenRouterMetadataEndpointsAvailable, InvalidValue]
     _OpenRouterMetadataParams: TypeAlias = Union[OpenRouterMetadataParams, InvalidValue]
     _OpenRouterMetadataPipeline: TypeAlias = Union[OpenRouterMetadataPipeline, InvalidValue]
-    _OpenrouterBashItemFiles: TypeAlias = Union[OpenrouterBashItemFiles, InvalidValue]
-    _OpenrouterFusionItemAnalysis: TypeAlias = Union[OpenrouterFusionItemAnalysis, InvalidValue]
-    _OpenrouterFusionItemAnalysisContradictions: TypeAlias = Union[OpenrouterFusionItemAnalysisContradictions, InvalidValue]
-    _OpenrouterFusionItemAnalysisContradictionsStances: TypeAlias = Union[OpenrouterFusionItemAnalysisContradictionsStances, InvalidValue]
-    _OpenrouterFusionItemAnalysisPartialCoverage: TypeAlias = Union[OpenrouterFusionItemAnalysisPartialCoverage, InvalidValue]
-    _OpenrouterFusionItemAnalysisUniqueInsights: TypeAlias = Union[OpenrouterFusionItemAnalysisUniqueInsights, InvalidValue]
-    _OpenrouterFusionItemFailedModels: TypeAlias = Union[OpenrouterFusionItemFailedModels, InvalidValue]
-    _OpenrouterFusionItemResponses: TypeAlias = Union[OpenrouterFusionItemResponses, InvalidValue]
-    _OpenrouterFusionItemSources: TypeAlias = Union[OpenrouterFusionItemSources, InvalidValue]
-    _OpenrouterShellItemAction: TypeAlias = Union[OpenrouterShellItemAction, InvalidValue]
-    _OpenrouterShellItemFiles: TypeAlias = Union[OpenrouterShellItemFiles, InvalidValue]
-    _OpenrouterShellItemOutput: TypeAlias = Union[OpenrouterShellItemOutput, InvalidValue]
-    _OpenrouterToolSearchItemMatches: TypeAlias = Union[OpenrouterToolSearchItemMatches, InvalidValue]
-    _OpenrouterWebSearchItemAction: TypeAlias = Union[OpenrouterWebSearchItemAction, InvalidValue]
-    _OpenrouterWebSearchItemActionSources: TypeAlias = Union[OpenrouterWebSearchItemActionSources, InvalidValue]
+    _OpenRouterShellItemAction: TypeAlias = Union[OpenRouterShellItemAction, InvalidValue]
+    _OpenRouterShellItemOutput: TypeAlias = Union[OpenRouterShellItemOutput, InvalidValue]
+    _OpenRouterToolSearchItemMatches: TypeAlias = Union[OpenRouterToolSearchItemMatches, InvalidValue]
+    _OpenRouterWebSearchItemAction: TypeAlias = Union[OpenRouterWebSearchItemAction, InvalidValue]
+    _OpenRouterWebSearchItemActionSources: TypeAlias = Union[OpenRouterWebSearchItemActionSources, InvalidValue]
     _OutputItem: TypeAlias = Union[OutputItem, UnknownValue, InvalidValue]
     _OutputTextPartLogprobs: TypeAlias = Union[OutputTextPartLogprobs, InvalidValue]
     _OutputTextPartLogprobsTopLogprobs: TypeAlias = Union[OutputTextPartLogprobsTopLogprobs, InvalidValue]
@@ -2776,38 +2710,28 @@ if typing.TYPE_CHECKING:
     _ResponseError: TypeAlias = Union[ResponseError, InvalidValue]
     _ResponseErrorMetadata: TypeAlias = Union[ResponseErrorMetadata, InvalidValue]
     _ResponseErrorMetadataAlignment: TypeAlias = Union[ResponseErrorMetadataAlignment, InvalidValue]
-    _ResponseErrorMisalignment: TypeAlias = Union[ResponseErrorMisalignment, InvalidValue]
-    _ResponseErrorMisalignmentSteer: TypeAlias = Union[ResponseErrorMisalignmentSteer, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysis: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysis, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictions: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisContradictions, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage, InvalidValue]
-    _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights: TypeAlias = Union[ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights, InvalidValue]
     _ResponseImage: TypeAlias = Union[ResponseImage, InvalidValue]
+    _ResponseImageGenCachedTokensDetails: TypeAlias = Union[ResponseImageGenCachedTokensDetails, InvalidValue]
+    _ResponseImageGenOutputTokensDetails: TypeAlias = Union[ResponseImageGenOutputTokensDetails, InvalidValue]
     _ResponseInjectFailedEventError: TypeAlias = Union[ResponseInjectFailedEventError, InvalidValue]
     _ResponseModeration: TypeAlias = Union[ResponseModeration, InvalidValue]
+    _ResponseOutputTextDoneEventLogprobs: TypeAlias = Union[ResponseOutputTextDoneEventLogprobs, InvalidValue]
+    _ResponseOutputTextDoneEventTopLogprobs: TypeAlias = Union[ResponseOutputTextDoneEventTopLogprobs, InvalidValue]
     _ResponsePromptCacheOptions: TypeAlias = Union[ResponsePromptCacheOptions, InvalidValue]
     _ResponseSafeguardResults: TypeAlias = Union[ResponseSafeguardResults, InvalidValue]
-    _ResponseSafeguardResultsStatus: TypeAlias = Union[ResponseSafeguardResultsStatus, InvalidValue]
-    _ResponseSteerAcceptedEventSteer: TypeAlias = Union[ResponseSteerAcceptedEventSteer, InvalidValue]
     _ResponseSteerFailedEventError: TypeAlias = Union[ResponseSteerFailedEventError, InvalidValue]
     _ResponseSteerFailedEventSteer: TypeAlias = Union[ResponseSteerFailedEventSteer, InvalidValue]
     _ResponseSteerPendingEventSteer: TypeAlias = Union[ResponseSteerPendingEventSteer, InvalidValue]
     _ResponseToolUsage: TypeAlias = Union[ResponseToolUsage, InvalidValue]
     _ResponseToolUsageImageGen: TypeAlias = Union[ResponseToolUsageImageGen, InvalidValue]
-    _ResponseToolUsageImageGenCachedTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenCachedTokensDetails, InvalidValue]
-    _ResponseToolUsageImageGenInputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenInputTokensDetails, InvalidValue]
-    _ResponseToolUsageImageGenOutputTokensDetails: TypeAlias = Union[ResponseToolUsageImageGenOutputTokensDetails, InvalidValue]
-    _ResponseToolUsageWebSearch: TypeAlias = Union[ResponseToolUsageWebSearch, InvalidValue]
     _SearchActionSources: TypeAlias = Union[SearchActionSources, InvalidValue]
     _ShellCallItemAction: TypeAlias = Union[ShellCallItemAction, InvalidValue]
-    _ShellCallOutputItemFiles: TypeAlias = Union[ShellCallOutputItemFiles, InvalidValue]
     _ShellCallOutputItemOutput: TypeAlias = Union[ShellCallOutputItemOutput, InvalidValue]
     _ShellOutcome: TypeAlias = Union[ShellOutcome, UnknownValue, InvalidValue]
     _Usage: TypeAlias = Union[Usage, InvalidValue]
+    _UsageCacheWriteTokensDetails: TypeAlias = Union[UsageCacheWriteTokensDetails, InvalidValue]
     _UsageCostDetails: TypeAlias = Union[UsageCostDetails, InvalidValue]
     _UsageInputTokensDetails: TypeAlias = Union[UsageInputTokensDetails, InvalidValue]
-    _UsageInputTokensDetailsCacheWriteTokensDetails: TypeAlias = Union[UsageInputTokensDetailsCacheWriteTokensDetails, InvalidValue]
     _UsageOutputTokensDetails: TypeAlias = Union[UsageOutputTokensDetails, InvalidValue]
     _UsageServerToolUseDetails: TypeAlias = Union[UsageServerToolUseDetails, InvalidValue]
     _WebSearchAction: TypeAlias = Union[WebSearchAction, UnknownValue, InvalidValue]
@@ -2817,8 +2741,6 @@ else:
     _ApplyPatchOperation = ApplyPatchOperation
     _CodeInterpreterOutput = CodeInterpreterOutput
     _ComputerCallItemPendingSafetyChecks = ComputerCallItemPendingSafetyChecks
-    _ComputerCallOutputItemOutput = ComputerCallOutputItemOutput
-    _ComputerScreenshotPartPromptCacheBreakpoint = ComputerScreenshotPartPromptCacheBreakpoint
     _ContentPart = ContentPart
     _ErrorPayload = ErrorPayload
     _ErrorPayloadMisalignment = ErrorPayloadMisalignment
@@ -2826,33 +2748,30 @@ else:
     _FileSearchCallItemResults = FileSearchCallItemResults
     _FunctionCallItemSubagentItems = FunctionCallItemSubagentItems
     _ImageGenerationCallItemError = ImageGenerationCallItemError
-    _ImageGenerationCallItemErrorModerationDetails = ImageGenerationCallItemErrorModerationDetails
+    _ImageGenerationCallItemModerationDetails = ImageGenerationCallItemModerationDetails
     _ImageGenerationCallItemSvgUsage = ImageGenerationCallItemSvgUsage
     _IncompleteDetails = IncompleteDetails
     _InputTextPartPromptCacheBreakpoint = InputTextPartPromptCacheBreakpoint
-    _LocalShellCallItemAction = LocalShellCallItemAction
     _McpListToolsItemTools = McpListToolsItemTools
+    _OpenRouterBashItemFiles = OpenRouterBashItemFiles
+    _OpenRouterFusionItemAnalysis = OpenRouterFusionItemAnalysis
+    _OpenRouterFusionItemContradictions = OpenRouterFusionItemContradictions
+    _OpenRouterFusionItemFailedModels = OpenRouterFusionItemFailedModels
+    _OpenRouterFusionItemPartialCoverage = OpenRouterFusionItemPartialCoverage
+    _OpenRouterFusionItemResponses = OpenRouterFusionItemResponses
+    _OpenRouterFusionItemSources = OpenRouterFusionItemSources
+    _OpenRouterFusionItemStances = OpenRouterFusionItemStances
+    _OpenRouterFusionItemUniqueInsights = OpenRouterFusionItemUniqueInsights
     _OpenRouterMetadata = OpenRouterMetadata
     _OpenRouterMetadataAttempts = OpenRouterMetadataAttempts
-    _OpenRouterMetadataEndpoints = OpenRouterMetadataEndpoints
     _OpenRouterMetadataEndpointsAvailable = OpenRouterMetadataEndpointsAvailable
     _OpenRouterMetadataParams = OpenRouterMetadataParams
     _OpenRouterMetadataPipeline = OpenRouterMetadataPipeline
-    _OpenrouterBashItemFiles = OpenrouterBashItemFiles
-    _OpenrouterFusionItemAnalysis = OpenrouterFusionItemAnalysis
-    _OpenrouterFusionItemAnalysisContradictions = OpenrouterFusionItemAnalysisContradictions
-    _OpenrouterFusionItemAnalysisContradictionsStances = OpenrouterFusionItemAnalysisContradictionsStances
-    _OpenrouterFusionItemAnalysisPartialCoverage = OpenrouterFusionItemAnalysisPartialCoverage
-    _OpenrouterFusionItemAnalysisUniqueInsights = OpenrouterFusionItemAnalysisUniqueInsights
-    _OpenrouterFusionItemFailedModels = OpenrouterFusionItemFailedModels
-    _OpenrouterFusionItemResponses = OpenrouterFusionItemResponses
-    _OpenrouterFusionItemSources = OpenrouterFusionItemSources
-    _OpenrouterShellItemAction = OpenrouterShellItemAction
-    _OpenrouterShellItemFiles = OpenrouterShellItemFiles
-    _OpenrouterShellItemOutput = OpenrouterShellItemOutput
-    _OpenrouterToolSearchItemMatches = OpenrouterToolSearchItemMatches
-    _OpenrouterWebSearchItemAction = OpenrouterWebSearchItemAction
-    _OpenrouterWebSearchItemActionSources = OpenrouterWebSearchItemActionSources
+    _OpenRouterShellItemAction = OpenRouterShellItemAction
+    _OpenRouterShellItemOutput = OpenRouterShellItemOutput
+    _OpenRouterToolSearchItemMatches = OpenRouterToolSearchItemMatches
+    _OpenRouterWebSearchItemAction = OpenRouterWebSearchItemAction
+    _OpenRouterWebSearchItemActionSources = OpenRouterWebSearchItemActionSources
     _OutputItem = OutputItem
     _OutputTextPartLogprobs = OutputTextPartLogprobs
     _OutputTextPartLogprobsTopLogprobs = OutputTextPartLogprobsTopLogprobs
@@ -2864,39 +2783,402 @@ else:
     _ResponseError = ResponseError
     _ResponseErrorMetadata = ResponseErrorMetadata
     _ResponseErrorMetadataAlignment = ResponseErrorMetadataAlignment
-    _ResponseErrorMisalignment = ResponseErrorMisalignment
-    _ResponseErrorMisalignmentSteer = ResponseErrorMisalignmentSteer
-    _ResponseFusionCallAnalysisCompletedEventAnalysis = ResponseFusionCallAnalysisCompletedEventAnalysis
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictions = ResponseFusionCallAnalysisCompletedEventAnalysisContradictions
-    _ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances = ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances
-    _ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage = ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage
-    _ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights = ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights
     _ResponseImage = ResponseImage
+    _ResponseImageGenCachedTokensDetails = ResponseImageGenCachedTokensDetails
+    _ResponseImageGenOutputTokensDetails = ResponseImageGenOutputTokensDetails
     _ResponseInjectFailedEventError = ResponseInjectFailedEventError
     _ResponseModeration = ResponseModeration
+    _ResponseOutputTextDoneEventLogprobs = ResponseOutputTextDoneEventLogprobs
+    _ResponseOutputTextDoneEventTopLogprobs = ResponseOutputTextDoneEventTopLogprobs
     _ResponsePromptCacheOptions = ResponsePromptCacheOptions
     _ResponseSafeguardResults = ResponseSafeguardResults
-    _ResponseSafeguardResultsStatus = ResponseSafeguardResultsStatus
-    _ResponseSteerAcceptedEventSteer = ResponseSteerAcceptedEventSteer
     _ResponseSteerFailedEventError = ResponseSteerFailedEventError
     _ResponseSteerFailedEventSteer = ResponseSteerFailedEventSteer
     _ResponseSteerPendingEventSteer = ResponseSteerPendingEventSteer
     _ResponseToolUsage = ResponseToolUsage
     _ResponseToolUsageImageGen = ResponseToolUsageImageGen
-    _ResponseToolUsageImageGenCachedTokensDetails = ResponseToolUsageImageGenCachedTokensDetails
-    _ResponseToolUsageImageGenInputTokensDetails = ResponseToolUsageImageGenInputTokensDetails
-    _ResponseToolUsageImageGenOutputTokensDetails = ResponseToolUsageImageGenOutputTokensDetails
-    _ResponseToolUsageWebSearch = ResponseToolUsageWebSearch
     _SearchActionSources = SearchActionSources
     _ShellCallItemAction = ShellCallItemAction
-    _ShellCallOutputItemFiles = ShellCallOutputItemFiles
     _ShellCallOutputItemOutput = ShellCallOutputItemOutput
     _ShellOutcome = ShellOutcome
     _Usage = Usage
+    _UsageCacheWriteTokensDetails = UsageCacheWriteTokensDetails
     _UsageCostDetails = UsageCostDetails
     _UsageInputTokensDetails = UsageInputTokensDetails
-    _UsageInputTokensDetailsCacheWriteTokensDetails = UsageInputTokensDetailsCacheWriteTokensDetails
     _UsageOutputTokensDetails = UsageOutputTokensDetails
     _UsageServerToolUseDetails = UsageServerToolUseDetails
     _WebSearchAction = WebSearchAction
 
+
+
+# The names of release 0.1.0 that changed (brands spelled OpenRouter, long names shortened, identical
+# shapes merged, UPPER_SNAKE maps): each is the class or map that took its place.
+APPLYPATCHOPERATION_TYPES = APPLY_PATCH_OPERATION_TYPES
+CODEINTERPRETEROUTPUT_TYPES = CODE_INTERPRETER_OUTPUT_TYPES
+CONTENTPART_TYPES = CONTENT_PART_TYPES
+ComputerScreenshotPartPromptCacheBreakpoint = InputTextPartPromptCacheBreakpoint
+ImageGenerationCallItemErrorModerationDetails = ImageGenerationCallItemModerationDetails
+OUTPUTITEM_TYPES = OUTPUT_ITEM_TYPES
+OpenrouterAdvisorItem = OpenRouterAdvisorItem
+OpenrouterApplyPatchItem = OpenRouterApplyPatchItem
+OpenrouterArmorBlockedItem = OpenRouterArmorBlockedItem
+OpenrouterBashItem = OpenRouterBashItem
+OpenrouterBashItemFiles = OpenRouterBashItemFiles
+OpenrouterBrowserUseItem = OpenRouterBrowserUseItem
+OpenrouterCodeInterpreterItem = OpenRouterCodeInterpreterItem
+OpenrouterDatetimeItem = OpenRouterDatetimeItem
+OpenrouterExperimentalSearchModelsItem = OpenRouterExperimentalSearchModelsItem
+OpenrouterFileSearchItem = OpenRouterFileSearchItem
+OpenrouterFilesItem = OpenRouterFilesItem
+OpenrouterFusionItem = OpenRouterFusionItem
+OpenrouterFusionItemAnalysis = OpenRouterFusionItemAnalysis
+OpenrouterFusionItemAnalysisContradictions = OpenRouterFusionItemContradictions
+OpenrouterFusionItemAnalysisContradictionsStances = OpenRouterFusionItemStances
+OpenrouterFusionItemAnalysisPartialCoverage = OpenRouterFusionItemPartialCoverage
+OpenrouterFusionItemAnalysisUniqueInsights = OpenRouterFusionItemUniqueInsights
+OpenrouterFusionItemFailedModels = OpenRouterFusionItemFailedModels
+OpenrouterFusionItemResponses = OpenRouterFusionItemResponses
+OpenrouterFusionItemSources = OpenRouterFusionItemSources
+OpenrouterImageGenerationItem = OpenRouterImageGenerationItem
+OpenrouterMcpItem = OpenRouterMcpItem
+OpenrouterMemoryItem = OpenRouterMemoryItem
+OpenrouterShellItem = OpenRouterShellItem
+OpenrouterShellItemAction = OpenRouterShellItemAction
+OpenrouterShellItemFiles = OpenRouterBashItemFiles
+OpenrouterShellItemOutput = OpenRouterShellItemOutput
+OpenrouterSubagentItem = OpenRouterSubagentItem
+OpenrouterTextEditorItem = OpenRouterTextEditorItem
+OpenrouterToolSearchItem = OpenRouterToolSearchItem
+OpenrouterToolSearchItemMatches = OpenRouterToolSearchItemMatches
+OpenrouterWebFetchItem = OpenRouterWebFetchItem
+OpenrouterWebSearchItem = OpenRouterWebSearchItem
+OpenrouterWebSearchItemAction = OpenRouterWebSearchItemAction
+OpenrouterWebSearchItemActionSources = OpenRouterWebSearchItemActionSources
+PROMPTCACHEDIAGNOSTICS_TYPES = PROMPT_CACHE_DIAGNOSTICS_TYPES
+ResponseErrorMisalignment = ErrorPayloadMisalignment
+ResponseErrorMisalignmentSteer = ErrorPayloadMisalignmentSteer
+ResponseFusionCallAnalysisCompletedEventAnalysis = OpenRouterFusionItemAnalysis
+ResponseFusionCallAnalysisCompletedEventAnalysisContradictions = OpenRouterFusionItemContradictions
+ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances = OpenRouterFusionItemStances
+ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage = OpenRouterFusionItemPartialCoverage
+ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights = OpenRouterFusionItemUniqueInsights
+ResponseSteerAcceptedEventSteer = ResponseSteerPendingEventSteer
+ResponseToolUsageImageGenCachedTokensDetails = ResponseImageGenCachedTokensDetails
+ResponseToolUsageImageGenInputTokensDetails = ResponseImageGenInputTokensDetails
+ResponseToolUsageImageGenOutputTokensDetails = ResponseImageGenOutputTokensDetails
+SHELLOUTCOME_TYPES = SHELL_OUTCOME_TYPES
+ShellCallOutputItemFiles = OpenRouterBashItemFiles
+UsageInputTokensDetailsCacheWriteTokensDetails = UsageCacheWriteTokensDetails
+WEBSEARCHACTION_TYPES = WEB_SEARCH_ACTION_TYPES
+
+
+__all__ = [
+    "ANNOTATION_TYPES",
+    "APPLYPATCHOPERATION_TYPES",
+    "APPLY_PATCH_OPERATION_TYPES",
+    "AdditionalToolsItem",
+    "Agent",
+    "AgentMessageItem",
+    "Annotation",
+    "ApplyPatchCallItem",
+    "ApplyPatchCallOutputItem",
+    "ApplyPatchOperation",
+    "CODEINTERPRETEROUTPUT_TYPES",
+    "CODE_INTERPRETER_OUTPUT_TYPES",
+    "CONTENTPART_TYPES",
+    "CONTENT_PART_TYPES",
+    "CacheHitDiagnostics",
+    "CacheMissDiagnostics",
+    "CodeInterpreterCallItem",
+    "CodeInterpreterOutput",
+    "CompactionItem",
+    "ComparisonResponseNotFoundDiagnostics",
+    "ComputerCallItem",
+    "ComputerCallItemPendingSafetyChecks",
+    "ComputerCallOutputItem",
+    "ComputerCallOutputItemOutput",
+    "ComputerScreenshotPart",
+    "ComputerScreenshotPartPromptCacheBreakpoint",
+    "ContainerFileCitationAnnotation",
+    "ContentPart",
+    "CreateFileOperation",
+    "CustomToolCallItem",
+    "CustomToolCallOutputItem",
+    "DeleteFileOperation",
+    "EVENT_TYPES",
+    "EncryptedContentPart",
+    "ErrorEvent",
+    "ErrorPayload",
+    "ErrorPayloadMisalignment",
+    "ErrorPayloadMisalignmentSteer",
+    "ExitOutcome",
+    "FAMILIES",
+    "FileCitationAnnotation",
+    "FileOutput",
+    "FilePathAnnotation",
+    "FileSearchCallItem",
+    "FileSearchCallItemResults",
+    "FindInPageAction",
+    "FunctionCallItem",
+    "FunctionCallItemSubagentItems",
+    "FunctionCallOutputItem",
+    "ImageGenerationCallItem",
+    "ImageGenerationCallItemError",
+    "ImageGenerationCallItemErrorModerationDetails",
+    "ImageGenerationCallItemModerationDetails",
+    "ImageGenerationCallItemSvgUsage",
+    "ImageOutput",
+    "IncompleteDetails",
+    "InputFilePart",
+    "InputImagePart",
+    "InputTextPart",
+    "InputTextPartPromptCacheBreakpoint",
+    "InputVideoPart",
+    "KeepaliveEvent",
+    "LocalShellCallItem",
+    "LocalShellCallItemAction",
+    "LocalShellCallOutputItem",
+    "LogsOutput",
+    "McpApprovalRequestItem",
+    "McpApprovalResponseItem",
+    "McpCallItem",
+    "McpListToolsItem",
+    "McpListToolsItemTools",
+    "MessageItem",
+    "MultiAgentCallItem",
+    "MultiAgentCallOutputItem",
+    "OUTPUTITEM_TYPES",
+    "OUTPUT_ITEM_TYPES",
+    "OpenPageAction",
+    "OpenRouterAdvisorItem",
+    "OpenRouterApplyPatchItem",
+    "OpenRouterArmorBlockedItem",
+    "OpenRouterBashItem",
+    "OpenRouterBashItemFiles",
+    "OpenRouterBrowserUseItem",
+    "OpenRouterCodeInterpreterItem",
+    "OpenRouterDatetimeItem",
+    "OpenRouterExperimentalSearchModelsItem",
+    "OpenRouterFileSearchItem",
+    "OpenRouterFilesItem",
+    "OpenRouterFusionItem",
+    "OpenRouterFusionItemAnalysis",
+    "OpenRouterFusionItemContradictions",
+    "OpenRouterFusionItemFailedModels",
+    "OpenRouterFusionItemPartialCoverage",
+    "OpenRouterFusionItemResponses",
+    "OpenRouterFusionItemSources",
+    "OpenRouterFusionItemStances",
+    "OpenRouterFusionItemUniqueInsights",
+    "OpenRouterImageGenerationItem",
+    "OpenRouterMcpItem",
+    "OpenRouterMemoryItem",
+    "OpenRouterMetadata",
+    "OpenRouterMetadataAttempts",
+    "OpenRouterMetadataEndpoints",
+    "OpenRouterMetadataEndpointsAvailable",
+    "OpenRouterMetadataParams",
+    "OpenRouterMetadataPipeline",
+    "OpenRouterShellItem",
+    "OpenRouterShellItemAction",
+    "OpenRouterShellItemOutput",
+    "OpenRouterSubagentItem",
+    "OpenRouterTextEditorItem",
+    "OpenRouterToolSearchItem",
+    "OpenRouterToolSearchItemMatches",
+    "OpenRouterWebFetchItem",
+    "OpenRouterWebSearchItem",
+    "OpenRouterWebSearchItemAction",
+    "OpenRouterWebSearchItemActionSources",
+    "OpenrouterAdvisorItem",
+    "OpenrouterApplyPatchItem",
+    "OpenrouterArmorBlockedItem",
+    "OpenrouterBashItem",
+    "OpenrouterBashItemFiles",
+    "OpenrouterBrowserUseItem",
+    "OpenrouterCodeInterpreterItem",
+    "OpenrouterDatetimeItem",
+    "OpenrouterExperimentalSearchModelsItem",
+    "OpenrouterFileSearchItem",
+    "OpenrouterFilesItem",
+    "OpenrouterFusionItem",
+    "OpenrouterFusionItemAnalysis",
+    "OpenrouterFusionItemAnalysisContradictions",
+    "OpenrouterFusionItemAnalysisContradictionsStances",
+    "OpenrouterFusionItemAnalysisPartialCoverage",
+    "OpenrouterFusionItemAnalysisUniqueInsights",
+    "OpenrouterFusionItemFailedModels",
+    "OpenrouterFusionItemResponses",
+    "OpenrouterFusionItemSources",
+    "OpenrouterImageGenerationItem",
+    "OpenrouterMcpItem",
+    "OpenrouterMemoryItem",
+    "OpenrouterShellItem",
+    "OpenrouterShellItemAction",
+    "OpenrouterShellItemFiles",
+    "OpenrouterShellItemOutput",
+    "OpenrouterSubagentItem",
+    "OpenrouterTextEditorItem",
+    "OpenrouterToolSearchItem",
+    "OpenrouterToolSearchItemMatches",
+    "OpenrouterWebFetchItem",
+    "OpenrouterWebSearchItem",
+    "OpenrouterWebSearchItemAction",
+    "OpenrouterWebSearchItemActionSources",
+    "OutputItem",
+    "OutputTextPart",
+    "OutputTextPartLogprobs",
+    "OutputTextPartLogprobsTopLogprobs",
+    "PROMPTCACHEDIAGNOSTICS_TYPES",
+    "PROMPT_CACHE_DIAGNOSTICS_TYPES",
+    "ProgramItem",
+    "ProgramOutputItem",
+    "PromptCacheDiagnostics",
+    "ReasoningItem",
+    "ReasoningTextPart",
+    "RefusalPart",
+    "Response",
+    "ResponseAccessPrograms",
+    "ResponseAlignment",
+    "ResponseApplyPatchCallOperationDiffDeltaEvent",
+    "ResponseApplyPatchCallOperationDiffDoneEvent",
+    "ResponseAudioDeltaEvent",
+    "ResponseAudioDoneEvent",
+    "ResponseAudioTranscriptDeltaEvent",
+    "ResponseAudioTranscriptDoneEvent",
+    "ResponseCodeInterpreterCallCodeDeltaEvent",
+    "ResponseCodeInterpreterCallCodeDoneEvent",
+    "ResponseCodeInterpreterCallCompletedEvent",
+    "ResponseCodeInterpreterCallInProgressEvent",
+    "ResponseCodeInterpreterCallInterpretingEvent",
+    "ResponseCompactionCompactingEvent",
+    "ResponseCompletedEvent",
+    "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent",
+    "ResponseCreatedEvent",
+    "ResponseCustomToolCallInputDeltaEvent",
+    "ResponseCustomToolCallInputDoneEvent",
+    "ResponseDebugEvent",
+    "ResponseDebugEventDebug",
+    "ResponseDebugEventDebugTimings",
+    "ResponseError",
+    "ResponseErrorMetadata",
+    "ResponseErrorMetadataAlignment",
+    "ResponseErrorMisalignment",
+    "ResponseErrorMisalignmentSteer",
+    "ResponseFailedEvent",
+    "ResponseFileSearchCallCompletedEvent",
+    "ResponseFileSearchCallInProgressEvent",
+    "ResponseFileSearchCallSearchingEvent",
+    "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseFusionCallAnalysisCompletedEvent",
+    "ResponseFusionCallAnalysisCompletedEventAnalysis",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisContradictions",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisContradictionsStances",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisPartialCoverage",
+    "ResponseFusionCallAnalysisCompletedEventAnalysisUniqueInsights",
+    "ResponseFusionCallAnalysisInProgressEvent",
+    "ResponseFusionCallCompletedEvent",
+    "ResponseFusionCallInProgressEvent",
+    "ResponseFusionCallPanelAddedEvent",
+    "ResponseFusionCallPanelCompletedEvent",
+    "ResponseFusionCallPanelDeltaEvent",
+    "ResponseFusionCallPanelFailedEvent",
+    "ResponseFusionCallPanelReasoningDeltaEvent",
+    "ResponseImage",
+    "ResponseImageGenCachedTokensDetails",
+    "ResponseImageGenInputTokensDetails",
+    "ResponseImageGenOutputTokensDetails",
+    "ResponseImageGenerationCallCompletedEvent",
+    "ResponseImageGenerationCallGeneratingEvent",
+    "ResponseImageGenerationCallInProgressEvent",
+    "ResponseImageGenerationCallPartialImageEvent",
+    "ResponseInProgressEvent",
+    "ResponseIncompleteEvent",
+    "ResponseInjectCreatedEvent",
+    "ResponseInjectFailedEvent",
+    "ResponseInjectFailedEventError",
+    "ResponseMcpCallArgumentsDeltaEvent",
+    "ResponseMcpCallArgumentsDoneEvent",
+    "ResponseMcpCallCompletedEvent",
+    "ResponseMcpCallFailedEvent",
+    "ResponseMcpCallInProgressEvent",
+    "ResponseMcpListToolsCompletedEvent",
+    "ResponseMcpListToolsFailedEvent",
+    "ResponseMcpListToolsInProgressEvent",
+    "ResponseModeration",
+    "ResponseOutputItemAddedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseOutputTextAnnotationAddedEvent",
+    "ResponseOutputTextDeltaEvent",
+    "ResponseOutputTextDoneEvent",
+    "ResponseOutputTextDoneEventLogprobs",
+    "ResponseOutputTextDoneEventTopLogprobs",
+    "ResponsePromptCacheOptions",
+    "ResponseQueuedEvent",
+    "ResponseReasoningDeltaEvent",
+    "ResponseReasoningDoneEvent",
+    "ResponseReasoningSummaryPartAddedEvent",
+    "ResponseReasoningSummaryPartDoneEvent",
+    "ResponseReasoningSummaryTextDeltaEvent",
+    "ResponseReasoningSummaryTextDoneEvent",
+    "ResponseReasoningTextDeltaEvent",
+    "ResponseReasoningTextDoneEvent",
+    "ResponseRefusalDeltaEvent",
+    "ResponseRefusalDoneEvent",
+    "ResponseSafeguardResults",
+    "ResponseSafeguardResultsStatus",
+    "ResponseShellCallCommandAddedEvent",
+    "ResponseShellCallCommandDeltaEvent",
+    "ResponseShellCallCommandDoneEvent",
+    "ResponseShellCallOutputContentDeltaEvent",
+    "ResponseShellCallOutputContentDeltaEventDelta",
+    "ResponseShellCallOutputContentDoneEvent",
+    "ResponseSteerAcceptedEvent",
+    "ResponseSteerAcceptedEventSteer",
+    "ResponseSteerFailedEvent",
+    "ResponseSteerFailedEventError",
+    "ResponseSteerFailedEventSteer",
+    "ResponseSteerPendingEvent",
+    "ResponseSteerPendingEventSteer",
+    "ResponseToolUsage",
+    "ResponseToolUsageImageGen",
+    "ResponseToolUsageImageGenCachedTokensDetails",
+    "ResponseToolUsageImageGenInputTokensDetails",
+    "ResponseToolUsageImageGenOutputTokensDetails",
+    "ResponseToolUsageWebSearch",
+    "ResponseWebSearchCallCompletedEvent",
+    "ResponseWebSearchCallInProgressEvent",
+    "ResponseWebSearchCallSearchingEvent",
+    "SHELLOUTCOME_TYPES",
+    "SHELL_OUTCOME_TYPES",
+    "SearchAction",
+    "SearchActionSources",
+    "ShellCallItem",
+    "ShellCallItemAction",
+    "ShellCallOutputItem",
+    "ShellCallOutputItemFiles",
+    "ShellCallOutputItemOutput",
+    "ShellOutcome",
+    "StreamEvent",
+    "SummaryTextPart",
+    "TextPart",
+    "TimeoutOutcome",
+    "ToolSearchCallItem",
+    "ToolSearchOutputItem",
+    "UnavailableDiagnostics",
+    "UpdateFileOperation",
+    "UrlCitationAnnotation",
+    "Usage",
+    "UsageCacheWriteTokensDetails",
+    "UsageCostDetails",
+    "UsageInputTokensDetails",
+    "UsageInputTokensDetailsCacheWriteTokensDetails",
+    "UsageOutputTokensDetails",
+    "UsageServerToolUseDetails",
+    "WEBSEARCHACTION_TYPES",
+    "WEB_SEARCH_ACTION_TYPES",
+    "WebSearchAction",
+    "WebSearchCallItem",
+]

@@ -39,7 +39,7 @@ class View(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag_field="type"
     ...     delta: str
     """
 
-    type: ClassVar[str] = _Tag()  # type: ignore[assignment]
+    type: ClassVar[str] = _Tag()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
 
 class Skipped(msgspec.Struct, frozen=True, gc=False, tag_field="type"):
@@ -79,6 +79,9 @@ def _camel(name: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
+_GENERIC_ORIGINS: tuple[Any, ...] = (tuple, list, dict, frozenset, set)
+
+
 def _map_type(tp: Any) -> Any:
     """``tp`` with every Struct class in it replaced by its camel twin."""
     if _is_struct(tp):
@@ -87,11 +90,12 @@ def _map_type(tp: Any) -> Any:
     if args is not None:
         return typing.Union[tuple(_map_type(a) for a in args)]  # noqa: UP007 - built at run time
     origin = typing.get_origin(tp)
-    if origin in (tuple, list, dict, frozenset, set):
+    if origin in _GENERIC_ORIGINS:  # (a tuple typed Any: `in` a literal tuple would narrow origin to its classes)
         args = typing.get_args(tp)
         mapped = tuple(a if a is Ellipsis else _map_type(a) for a in args)
         if mapped != args:
-            return origin[mapped if len(mapped) > 1 else mapped[0]]
+            # pyright narrows by len() to tuple[()] | tuple[Any], then finds no item 0 in the first
+            return origin[mapped if len(mapped) > 1 else mapped[0]]  # pyright: ignore[reportGeneralTypeIssues]
     return tp
 
 
@@ -122,7 +126,7 @@ def _camel_twin(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
         module=__name__,
     )
     if config.tag is not None:
-        twin.type = config.tag  # type: ignore[attr-defined]
+        twin.type = config.tag  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
     twin.__qualname__ = f"{cls.__qualname__}"
     _twins[cls] = twin
     return twin

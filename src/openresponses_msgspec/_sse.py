@@ -21,16 +21,18 @@ the chunking, and a strict decoder resumed after an error goes on from where it 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
-from typing import Any, Generic, Literal, Protocol, TypeVar, overload
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
-from ._decode import WINDOW as _WINDOW
-from ._decode import Buffer, Framed, RawKernel
-from ._decode import check_errors as _check_errors
-from ._decode import paused as _paused
-from ._decoder import _DEFAULT, Decoder, Event
+from ._bytes import DEFAULT_MAX_EVENT_SIZE
+from ._bytes import KEEP_RAW as KEEP_RAW
+from ._bytes import WINDOW as _WINDOW
 from ._errors import DecodeError, InvalidEvent, UnknownEvent
-from ._sse_events import KEEP_RAW, EventAssembler, Sink, check_id
+from ._kernel import DEFAULT as _DEFAULT_KERNEL
+from ._kernel import Buffer, DecoderBase, Event, Framed, RawKernel
+from ._kernel import check_errors as _check_errors
+from ._kernel import paused as _paused
+from ._sse_events import EventAssembler, Sink, check_id
 from ._sse_lines import NO_CR, UTF8, LineBuffer, chunk_bytes, chunk_flags, count_eols, own
 from ._sse_scan import (
     FRAME_STARTS,
@@ -48,7 +50,6 @@ E = TypeVar("E")
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "aiter_sse", "decode_sse", "iter_sse"]
 
-DEFAULT_MAX_EVENT_SIZE = 64 * 1024 * 1024
 _BLOCK = 1 << 18  # bytes per read() when iter_sse/aiter_sse are given a file object
 _EOL = re.compile(rb"\r\n|\r|\n")
 
@@ -121,7 +122,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
@@ -131,7 +132,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[False] = False,
     ) -> None: ...
@@ -161,7 +162,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["strict"] = "strict",
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
@@ -171,7 +172,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: Literal["replace"],
         max_event_size: int = ...,
-        decoder: Decoder[E],
+        decoder: DecoderBase[E],
         last_event_id: str = "",
         raw: Literal[True],
     ) -> None: ...
@@ -181,7 +182,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: str = ...,
         max_event_size: int = ...,
-        decoder: Decoder[Any] | None = None,
+        decoder: DecoderBase[Any] | None = None,
         last_event_id: str = "",
         raw: bool = ...,
     ) -> None: ...
@@ -190,7 +191,7 @@ class SSEDecoder(Generic[T]):
         *,
         errors: str = "strict",
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        decoder: Decoder[Any] | None = None,
+        decoder: DecoderBase[Any] | None = None,
         last_event_id: str = "",
         raw: bool = False,
     ) -> None:
@@ -200,7 +201,7 @@ class SSEDecoder(Generic[T]):
             raise ValueError(f"max_event_size must be a positive int, not {max_event_size!r}")
         self.errors = errors
         self.max_event_size = max_event_size
-        kernel = (decoder if decoder is not None else _DEFAULT)._kernel
+        kernel = decoder._kernel if decoder is not None else _DEFAULT_KERNEL
         self._raw = bool(raw)  # results are Framed (event, data) pairs
         self._sink = Sink(RawKernel(kernel) if raw else kernel, errors)
         self._events = EventAssembler(self._sink, max_event_size, last_event_id)
@@ -435,7 +436,9 @@ def decode_sse(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+def decode_sse(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
+    buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+) -> list[Framed[Event]]: ...
 @overload
 def decode_sse(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]
@@ -453,10 +456,10 @@ def decode_sse(buf: Buffer, *, errors: str = "strict", raw: bool = False) -> lis
     body that is not SSE at all are reported too). ``raw=True`` returns :class:`Framed` ``(event, raw)`` pairs,
     ``raw`` the event's data as decoded (its ``data:`` lines joined by ``\\n``).
     """
-    return _decode_sse(_DEFAULT, buf, errors, raw)
+    return _decode_sse(None, buf, errors, raw)
 
 
-def _decode_sse(decoder: Decoder[Any], buf: Buffer, errors: str, raw: bool = False) -> list[Any]:
+def _decode_sse(decoder: DecoderBase[Any] | None, buf: Buffer, errors: str, raw: bool = False) -> list[Any]:
     dec: SSEDecoder[Any] = SSEDecoder(errors=errors, max_event_size=1 << 62, decoder=decoder, raw=raw)
     out = dec.feed(buf)
     return out + dec.close()
@@ -495,13 +498,13 @@ def _sse_decoder(
                     f"{name}={value!r} conflicts with the SSEDecoder passed as decoder= "
                     f"({name}={have!r}): set it on that SSEDecoder"
                 )
-        return decoder
-    if decoder is not None and not isinstance(decoder, Decoder):
+        return decoder  # pyright: ignore[reportUnknownVariableType]  # (an SSEDecoder[Unknown], narrowed from Any)
+    if decoder is not None and not isinstance(decoder, DecoderBase):
         raise TypeError(f"decoder must be an SSEDecoder or a Decoder, not {type(decoder).__name__}")
     return SSEDecoder(
         errors=errors if errors is not None else "strict",
         max_event_size=max_event_size if max_event_size is not None else DEFAULT_MAX_EVENT_SIZE,
-        decoder=decoder,
+        decoder=decoder,  # pyright: ignore[reportUnknownArgumentType]  # (a DecoderBase[Unknown], narrowed from Any)
         last_event_id=last_event_id if last_event_id is not None else "",
         raw=bool(raw),
     )
@@ -510,7 +513,7 @@ def _sse_decoder(
 def _not_a_buffer(chunks: object, fn: str) -> None:
     if isinstance(chunks, (bytes, bytearray, memoryview, str)):
         raise TypeError(
-            f"{fn}() takes an iterable of chunks or a binary file, not one {type(chunks).__name__} "
+            f"{fn}() takes an iterable of chunks or a binary file, not one {type(cast(object, chunks)).__name__} "
             f"buffer: decode a whole buffer with decode_sse(buf)"
         )
 
@@ -525,7 +528,7 @@ def iter_sse(chunks: Chunks, *, decoder: SSEDecoder[T], raw: None = None) -> Ite
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -535,7 +538,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -565,7 +568,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -575,7 +578,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -605,7 +608,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: Decoder[Any] | None = None,
+    decoder: DecoderBase[Any] | None = None,
     errors: str = ...,
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -614,7 +617,7 @@ def iter_sse(
 def iter_sse(
     chunks: Chunks,
     *,
-    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    decoder: SSEDecoder[Any] | DecoderBase[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
     last_event_id: str | None = None,
@@ -634,12 +637,12 @@ def iter_sse(
 
 
 def _iter(dec: SSEDecoder[Any], chunks: Chunks) -> Iterator[Any]:
-    read = getattr(chunks, "read", None)
+    read: Callable[[int], bytes] | None = getattr(chunks, "read", None)
     if callable(read):
         while block := read(_BLOCK):
             yield from dec.feed(block)
     else:
-        for chunk in chunks:  # type: ignore[union-attr]
+        for chunk in cast("Iterable[Buffer]", chunks):  # (not a reader: an iterable)
             yield from dec.feed(chunk)
     yield from dec.close()
 
@@ -650,7 +653,7 @@ def aiter_sse(chunks: AsyncChunks, *, decoder: SSEDecoder[T], raw: None = None) 
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -660,7 +663,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -690,7 +693,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["strict"] = "strict",
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -700,7 +703,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[E],
+    decoder: DecoderBase[E],
     errors: Literal["replace"],
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -730,7 +733,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: Decoder[Any] | None = None,
+    decoder: DecoderBase[Any] | None = None,
     errors: str = ...,
     max_event_size: int = ...,
     last_event_id: str = ...,
@@ -739,7 +742,7 @@ def aiter_sse(
 def aiter_sse(
     chunks: AsyncChunks,
     *,
-    decoder: SSEDecoder[Any] | Decoder[Any] | None = None,
+    decoder: SSEDecoder[Any] | DecoderBase[Any] | None = None,
     errors: str | None = None,
     max_event_size: int | None = None,
     last_event_id: str | None = None,
@@ -753,7 +756,7 @@ def aiter_sse(
 
 
 async def _aiter(dec: SSEDecoder[Any], chunks: AsyncChunks) -> AsyncIterator[Any]:
-    read = getattr(chunks, "read", None)
+    read: Callable[[int], Awaitable[Buffer] | Buffer] | None = getattr(chunks, "read", None)
     if callable(read):
         while True:
             block = read(_BLOCK)
@@ -764,7 +767,7 @@ async def _aiter(dec: SSEDecoder[Any], chunks: AsyncChunks) -> AsyncIterator[Any
             for ev in dec.feed(block):
                 yield ev
     else:
-        async for chunk in chunks:  # type: ignore[union-attr]
+        async for chunk in cast("AsyncIterable[Buffer]", chunks):  # (not a reader: an async iterable)
             for ev in dec.feed(chunk):
                 yield ev
     for ev in dec.close():

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._decode import JSON_WS
+from ._bytes import JSON_WS
+from ._bytes import KEEP_RAW as KEEP_RAW
 from ._errors import DecodeError
 
 __all__ = ["DONE", "FIELD_LIMIT", "KEEP_RAW", "EventAssembler", "Sink", "check_id", "value_at"]
 
 FIELD_LIMIT = 64 * 1024  # a line of a field other than data (id:, event:, retry:, unknown) longer than this is dropped
-KEEP_RAW = 1024  # bytes of an oversized event, a cut event or a body that is not SSE kept in its error
 _RETRY_DIGITS = 18  # a longer retry: value is ignored (WHATWG ignores what it cannot use; Python's int() would raise)
 DONE = b"[DONE]"
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 from codecs import utf_8_decode as _utf_8_decode
 from collections import deque
 
-from ._decode import Buffer
-from ._decode import utf8_valid as _utf8_valid
+from . import _scan
+from ._bytes import BOM
 from ._errors import DecodeError
+from ._kernel import Buffer
 from ._sse_events import FIELD_LIMIT, KEEP_RAW, EventAssembler, value_at
 
 __all__ = ["NO_CR", "UTF8", "LineBuffer", "Pending", "chunk_bytes", "chunk_flags", "count_eols", "first_eol", "own"]
 
-BOM = b"\xef\xbb\xbf"
 NO_CR = 1  # chunk flag: no CR in it (line ends are LF: find(b"\n") and the frame loop apply)
 UTF8 = 2  # chunk flag: valid UTF-8 (payloads need no check; bulk decoding may run)
 _SMALL = 1 << 16  # a chunk up to this size is checked for UTF-8 in one call (a bigger one in windows)
@@ -232,10 +232,11 @@ def chunk_flags(b: bytes | bytearray, pos: int) -> int:
     """What holds for ``b[pos:]`` (whose end may cut a UTF-8 sequence): NO_CR, UTF8. Computed once per
     chunk, kept with it when a strict error leaves a rest."""
     flags = NO_CR if b.find(b"\r", pos) < 0 else 0
-    if b.isascii():
+    # (the C check is one fast pass; without it, isascii() first spares the codec an ASCII buffer)
+    if not _scan.NATIVE and b.isascii():
         return flags | UTF8
-    if len(b) - pos > _SMALL:
-        return flags | UTF8 if _utf8_valid(memoryview(b)[pos:], final=False) else flags  # type: ignore[arg-type]
+    if _scan.NATIVE or len(b) - pos > _SMALL:
+        return flags | UTF8 if _scan.utf8_valid(b, pos, len(b), False) else flags
     try:  # (a small chunk, as a live stream's: one call)
         _utf_8_decode(memoryview(b)[pos:], "strict", False)
     except UnicodeDecodeError:

@@ -17,11 +17,10 @@ per line. What they cover, from the most common:
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
-from ._decode import _GUARD_ABOVE, BulkFailure, too_deep
-from ._decode import count_newlines as _count_newlines
+from . import _scan
+from ._bytes import count_newlines as _count_newlines
 from ._errors import DecodeError
 from ._sse_events import Sink
 
@@ -166,13 +165,8 @@ def _other_event_seps(body: bytes | bytearray, stop: int) -> bytearray | None:
 def decode_regular(kernel: Any, body: bytes | bytearray, count: int) -> list[Any] | None:
     """The ``count`` events of a body a regular-region proof gave, with one msgspec call, or ``None`` (an
     event msgspec rejects, or a nesting the depth guard must look at: then frame by frame)."""
-    if sys.getrecursionlimit() > _GUARD_ABOVE and too_deep(body):
-        return None
-    try:
-        events: list[Any] = kernel._decode(body, 0, len(body))
-    except BulkFailure:
-        return None
-    return events if len(events) == count else None
+    got: list[Any] | None = kernel.bulk_joined(body, count)
+    return got
 
 
 # -- bulk decoding of a region of frames ------------------------------------------------------------------
@@ -191,7 +185,13 @@ def bulk_frames(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int
     """
     if b[end - 3] != 125:  # "}"
         return None
-    if not raw:
+    if _scan.NATIVE:  # the C scanner frames the region in one pass: its payloads, joined by newlines
+        scanned = _scan.sse_frames(b, pos, end)
+        if scanned is not None and scanned[0] == end:
+            _, frames, lines, joined = scanned
+            got = kernel.frames(joined.split(b"\n")) if raw else kernel.bulk_joined(joined, frames)
+            return None if got is None else (got, lines)
+    elif not raw:
         got = _regular(kernel, b, pos, end)
         if got is not False:
             return got

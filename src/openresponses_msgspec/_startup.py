@@ -23,7 +23,7 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
 
 
 def _is_command_line() -> bool:
-    argv = getattr(sys, "orig_argv", None) or []
+    argv: list[str] = getattr(sys, "orig_argv", None) or []
     if "-m" in argv:
         at = argv.index("-m")
         return argv[at + 1 : at + 2] == ["openresponses_msgspec"]

@@ -10,7 +10,7 @@ and through a meter of the real ``opentelemetry-api`` (the ``otel`` extra), impo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, cast
 
 import msgspec
 
@@ -192,7 +192,7 @@ def genai_telemetry(
     if isinstance(tier, str):
         attrs["openai.response.service_tier"] = tier
     conv = getattr(resp, "conversation", None)
-    conv_id = conv.get("id") if isinstance(conv, Mapping) else conv
+    conv_id = cast("Mapping[str, object]", conv).get("id") if isinstance(conv, Mapping) else conv
     if isinstance(conv_id, str):
         attrs["gen_ai.conversation.id"] = conv_id
     u = acc.usage

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import typing
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat, starmap
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
 from ._accumulate import ResponseAccumulator
-from ._builtins import to_builtins
+from ._builtins import JSONValue, to_builtins
 from ._errors import InvalidEvent, MissingExtraError, UnknownEvent, kept_raw
 from ._gc import run_paused
 
@@ -147,13 +147,21 @@ def _pyarrow(what: str) -> Any:
     return pyarrow
 
 
-def _usage(row: dict[str, Any], usage: Any) -> None:
+def _compute() -> Any:
+    """``pyarrow.compute``, as ``Any`` like the ``pa`` this module passes around: its stubs leave the array
+    types of most functions unparametrised."""
+    import pyarrow.compute as pc
+
+    return pc
+
+
+def _usage(row: dict[str, Any], usage: JSONValue) -> None:
     if not isinstance(usage, dict):
         return
     row["input_tokens"] = _int(usage.get("input_tokens"))
     row["output_tokens"] = _int(usage.get("output_tokens"))
     row["total_tokens"] = _int(usage.get("total_tokens"))
-    details = usage.get("output_tokens_details")
+    details: JSONValue = usage.get("output_tokens_details")
     if isinstance(details, dict):
         row["reasoning_tokens"] = _int(details.get("reasoning_tokens"))
     details = usage.get("input_tokens_details")
@@ -162,7 +170,7 @@ def _usage(row: dict[str, Any], usage: Any) -> None:
     row["cost"] = _float(usage.get("cost"))
 
 
-def _out_of_range(d: Any) -> bool:
+def _out_of_range(d: JSONValue) -> bool:
     """Whether a JSON value holds an integer beyond int64 (a typed column would have to drop it)."""
     if type(d) is int:
         return not _INT64[0] <= d <= _INT64[1]
@@ -186,7 +194,7 @@ def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
     plan = _plan(type(event))
     if plan is not None:  # a typed event (or a projection): the same values as to_arrow's columns
         return _struct_row(row, plan, event, raw)
-    d = to_builtins(event)
+    d: JSONValue = to_builtins(event)
     if not isinstance(d, dict):
         raise TypeError(f"event_row: not an event: {type(event).__name__}")
     row["known"] = not isinstance(event, UnknownEvent)
@@ -198,7 +206,7 @@ def event_row(event: object, raw: bytes | None = None) -> dict[str, Any]:
             if ok is not None:
                 row[name] = ok
                 del d[name]
-    resp = d.get("response")
+    resp: JSONValue = d.get("response")
     if isinstance(resp, dict):
         row["response_id"] = _str(resp.get("id"))
         row["model"] = _str(resp.get("model"))
@@ -238,9 +246,10 @@ def _struct_row(row: dict[str, Any], plan: _Plan, event: Any, raw: bytes | None)
 def _error_fields(ev: Any) -> tuple[str | None, str | None]:
     """``(code, message)`` of an ``error`` event, flat (``code``, ``message``) or nested (``error.code``)."""
     code, message = _str(getattr(ev, "code", None)), _str(getattr(ev, "message", None))
-    nested = getattr(ev, "error", None)
+    nested: JSONValue | object = getattr(ev, "error", None)
     if nested is not None:
         if isinstance(nested, dict):
+            nested = cast("dict[str, Any]", nested)  # a dict from JSON (the last error event's, not per row)
             code = code or _str(nested.get("code"))
             message = message or _str(nested.get("message"))
         else:
@@ -260,7 +269,7 @@ def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
     row["output_text"] = acc.output_text
     summaries = acc.summaries
     row["reasoning_summary"] = "\n\n".join(s for s in summaries.values() if isinstance(s, str)) if summaries else None
-    calls = []
+    calls: list[dict[str, Any]] = []
     for item in acc.output:
         if getattr(item, "type", None) in ("function_call", "custom_tool_call", "mcp_call"):
             args = getattr(item, "arguments", None)
@@ -279,18 +288,18 @@ def response_row(acc: ResponseAccumulator) -> dict[str, Any]:
     if acc.errors:
         row["error_code"], row["error_message"] = _error_fields(acc.errors[-1])
     if resp is not None:
-        d = to_builtins(resp)
+        d: JSONValue = to_builtins(resp)
         if isinstance(d, dict):
             row["response_id"] = _str(d.get("id"))
             row["model"] = _str(d.get("model"))
             for name in ("created_at", "completed_at"):
                 row[name] = _float(d.get(name))
             _usage(row, d.get("usage"))
-            err = d.get("error")
+            err: JSONValue = d.get("error")
             if isinstance(err, dict):
                 row["error_code"] = _str(err.get("code")) or row["error_code"]
                 row["error_message"] = _str(err.get("message")) or row["error_message"]
-            inc = d.get("incomplete_details")
+            inc: JSONValue = d.get("incomplete_details")
             if isinstance(inc, dict):
                 row["incomplete_reason"] = _str(inc.get("reason"))
             row["response"] = _encode(d).decode()
@@ -306,7 +315,8 @@ def _schema(columns: dict[str, str]) -> pyarrow.Schema:
         "bool": pa.bool_(),
         "binary": pa.binary(),
     }
-    return pa.schema([pa.field(name, types[t]) for name, t in columns.items()])
+    schema: pyarrow.Schema = pa.schema([pa.field(name, types[t]) for name, t in columns.items()])
+    return schema
 
 
 def _array(pa: Any, values: list[Any], typ: Any) -> Any:
@@ -331,13 +341,14 @@ def _array(pa: Any, values: list[Any], typ: Any) -> Any:
 
 def _table(rows: Iterable[dict[str, Any]], columns: dict[str, str]) -> pyarrow.Table:
     pa = _pyarrow("an Arrow table")
-    schema = _schema(columns)
+    schema: Any = _schema(columns)  # as Any like `pa`: the stubs' Field is unparametrised
     cols: dict[str, list[Any]] = {name: [] for name in columns}
     appends = [(name, cols[name].append) for name in columns]
     for row in rows:
         for name, append in appends:
             append(row[name])
-    return pa.Table.from_arrays([_array(pa, cols[f.name], f.type) for f in schema], schema=schema)
+    table: pyarrow.Table = pa.Table.from_arrays([_array(pa, cols[f.name], f.type) for f in schema], schema=schema)
+    return table
 
 
 # -- to_arrow, class by class --------------------------------------------------------------------------------
@@ -453,14 +464,18 @@ def _response_columns(rs: list[Any]) -> dict[str, list[Any]]:
     }
 
 
-def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
-    evs: list[Any] = events if type(events) is list else list(events)
+def _split_pairs(events: Iterable[Any], raw: Sequence[bytes | None] | None) -> tuple[list[Any], list[Any] | None]:
+    # pyright narrows by `type(...) is list` to list[Unknown] (mypy: list[Any]); a cast would be redundant to mypy
+    evs: list[Any] = events if type(events) is list else list(events)  # pyright: ignore[reportUnknownVariableType]
     if evs and isinstance(evs[0], tuple):  # (event, raw) pairs, e.g. Framed
         if raw is not None:
             raise TypeError("to_arrow: raw= given with (event, raw) pairs")
         for p in evs:
-            if not (isinstance(p, tuple) and len(p) == 2):
-                raise TypeError(f"to_arrow: expected (event, raw) pairs like the first, got {type(p).__name__}")
+            # pyright narrows p to tuple[Unknown, ...]; a cast would cost a call per event
+            if not (isinstance(p, tuple) and len(p) == 2):  # pyright: ignore[reportUnknownArgumentType]
+                raise TypeError(
+                    f"to_arrow: expected (event, raw) pairs like the first, got {type(cast(object, p)).__name__}"
+                )
         return [p[0] for p in evs], [p[1] for p in evs]
     if raw is not None:
         raws = list(raw)
@@ -472,11 +487,12 @@ def _split_pairs(events: Iterable[object], raw: Sequence[bytes | None] | None) -
 
 _EMPTY = msgspec.defstruct("NoRest", [], gc=False)()  # encodes as {}: the rest of an event with no other field
 _enc_lines = msgspec.json.Encoder(enc_hook=kept_raw).encode_lines
+_append = cast("Callable[[list[Any], Any], None]", list.append)
 
 
 def _lines_column(pa: Any, objs: list[Any]) -> Any:
     """A string array of each object's JSON (one ``encode_lines`` call, split by Arrow); ``{}`` as null."""
-    import pyarrow.compute as pc
+    pc = _compute()
 
     data = _enc_lines(objs)  # JSON has no raw newline: one line per object; msgspec writes valid UTF-8
     large = len(data) >= 1 << 31  # 32-bit offsets up to 2 GiB
@@ -502,10 +518,11 @@ def to_arrow(events: Iterable[object], raw: Sequence[bytes | None] | None = None
 
 
 def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
-    schema = _schema(EVENT_COLUMNS)
+    schema: Any = _schema(EVENT_COLUMNS)  # as Any like `pa`: the stubs' Field is unparametrised
     n = len(evs)
     if n == 0:
-        return schema.empty_table()
+        empty: pyarrow.Table = schema.empty_table()
+        return empty
     classes = list(map(type, evs))
     kinds = set(classes)
     plans = {c: _plan(c) for c in kinds}
@@ -551,8 +568,7 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
     arrays: dict[str, Any] = {}
     if type_col is not None:
         if slow:  # an unknown event's type is its own
-            import pyarrow.compute as pc
-
+            pc = _compute()
             mask = [False] * n
             for i in slow:
                 mask[i] = True
@@ -590,8 +606,7 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
             arr = _array(pa, col, typ).take(take)
             arrays[name] = arr
         if "known" in arrays:  # rows not in the sparse set are typed events: known
-            import pyarrow.compute as pc
-
+            pc = _compute()
             arrays["known"] = pc.fill_null(arrays["known"], True)
     if "known" not in arrays:
         arrays["known"] = pa.repeat(pa.scalar(True), n)
@@ -602,7 +617,7 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
         if len(kinds) == 1:
             groups[classes[0]] = evs
         else:
-            consume(map(list.append, map(groups.__getitem__, classes), evs))  # grouped by class, in C
+            consume(map(_append, map(groups.__getitem__, classes), evs))  # grouped by class, in C
         made: dict[type[Any], Any] = {}
         for c, group in groups.items():
             p = plans[c]
@@ -613,8 +628,7 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
                 made[c] = iter(list(map(m, map(get, group)) if p.rest_one else starmap(m, map(get, group))))
         rest = _lines_column(pa, list(map(next, map(made.__getitem__, classes))))  # back in input order
         if slow:
-            import pyarrow.compute as pc
-
+            pc = _compute()
             mask = [False] * n
             for i in slow:
                 mask[i] = True
@@ -634,9 +648,10 @@ def _to_arrow(pa: Any, evs: list[Any], raws: list[Any] | None) -> pyarrow.Table:
             if raw_list[i] is None:
                 raw_list[i] = _enc(evs[i])
         arrays["raw"] = pa.array(raw_list, pa.binary())
-    return pa.Table.from_arrays(
+    table: pyarrow.Table = pa.Table.from_arrays(
         [arrays[f.name] if f.name in arrays else pa.nulls(n, f.type) for f in schema], schema=schema
     )
+    return table
 
 
 def responses_to_arrow(accumulators: Iterable[ResponseAccumulator]) -> pyarrow.Table:

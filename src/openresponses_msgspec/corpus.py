@@ -93,7 +93,7 @@ def _message(s: _Stream, rnd: random.Random, mid: str, idx: int, n_deltas: int) 
             "part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []},
         }
     )
-    text = []
+    text: list[str] = []
     for _ in range(n_deltas):
         d = " " + rnd.choice(_WORDS)
         text.append(d)
@@ -118,9 +118,9 @@ def _message(s: _Stream, rnd: random.Random, mid: str, idx: int, n_deltas: int) 
             "logprobs": [],
         }
     )
-    part = {"type": "output_text", "text": full, "annotations": [], "logprobs": []}
+    part: dict[str, Any] = {"type": "output_text", "text": full, "annotations": [], "logprobs": []}
     s.add({"type": "response.content_part.done", "item_id": mid, "output_index": idx, "content_index": 0, "part": part})
-    item = {"id": mid, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
+    item: dict[str, Any] = {"id": mid, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
     s.add({"type": "response.output_item.done", "output_index": idx, "item": item})
     return item
 
@@ -154,7 +154,7 @@ def _reasoning_stream(i: int, rnd: random.Random) -> list[dict[str, Any]]:
             "part": {"type": "summary_text", "text": ""},
         }
     )
-    summary = []
+    summary: list[str] = []
     for _ in range(40):
         d = " " + rnd.choice(_WORDS)
         summary.append(d)

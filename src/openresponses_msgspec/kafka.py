@@ -16,16 +16,15 @@ A ``None`` value (a tombstone) decodes to ``None`` (``[]`` for the chunk formats
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
-from ._decode import Framed, paused
+from ._bytes import BOM as _BOM
 from ._decoder import Decoder
 from ._errors import DecodeError, InvalidEvent
-from ._values import DEFAULT, bulk_values, decode_value
-
-_BOM = b"\xef\xbb\xbf"
+from ._kernel import Framed, check_errors, paused
+from ._messages import DEFAULT, bulk_values, decode_value
 
 __all__ = [
     "ConfluentDeserializer",
@@ -60,7 +59,7 @@ class KafkaDecodeError(DecodeError):
         super().__init__(msg, **kw)
 
     def _render(self) -> str:
-        where = []
+        where: list[str] = []
         if self.topic is not None:
             where.append(f"topic {self.topic!r}")
         if self.partition is not None:
@@ -129,8 +128,7 @@ class KafkaInvalidEvent(InvalidEvent):
 def _check(format: str, errors: str) -> None:
     if format not in ("event", "ndjson", "sse"):
         raise ValueError(f"format must be 'event', 'ndjson' or 'sse', not {format!r}")
-    if errors not in ("strict", "replace"):
-        raise ValueError(f"errors must be 'strict' or 'replace', not {errors!r}")
+    check_errors(errors)
 
 
 class _Codec:
@@ -148,8 +146,8 @@ class _Codec:
     ) -> None:
         _check(format, errors)
         self._decoder = decoder if decoder is not None else DEFAULT
-        self.format = format
-        self.errors = errors
+        self.format: Format = format
+        self.errors: Errors = errors
         self._error_type = error_type
 
     def value(
@@ -175,7 +173,7 @@ class _Codec:
                 out = dec.decode_sse(data, errors=self.errors, raw=raw)
         except DecodeError as err:
             if self.format == "event" and err.offset is None:
-                err = err._located(offset=0)
+                err = err.relocated(offset=0)
             if self.errors == "strict":
                 raise self._error_type._wrap(err, data, topic, partition, message_offset) from None
             return self.invalid(err, data, topic, partition, message_offset)
@@ -323,7 +321,7 @@ def aiokafka_deserializer(
 def _fields(msg: Any) -> tuple[bytes | None, str | None, int | None, int | None, Any]:
     """(value, topic, partition, offset, error) of a confluent-kafka ``Message`` (methods) or an
     aiokafka / kafka-python ``ConsumerRecord`` (attributes)."""
-    value = msg.value
+    value: bytes | None | Callable[[], bytes | None] = msg.value
     if callable(value):  # confluent-kafka Message
         err = msg.error()
         return value(), msg.topic(), msg.partition(), msg.offset(), err
@@ -375,12 +373,12 @@ def decode_messages(
     codec = _Codec(decoder, format, errors)
     records: Iterable[Any]
     if isinstance(msgs, Mapping):
-        records = [m for batch in msgs.values() for m in batch]
+        records = [m for batch in cast("Mapping[Any, Iterable[Any]]", msgs).values() for m in batch]
     else:
         records = msgs
     fields = [_fields(m) for m in records]
     if format == "event":
-        events = _bulk_events(codec, fields)
+        events: list[Any] | None = _bulk_events(codec, fields)
         if events is None:
             events = [
                 codec.value(value, topic, partition, offset)
@@ -397,7 +395,8 @@ def decode_messages(
             bad = _kafka_error(codec, kerr, topic, partition, offset)
             events.append(Framed(bad, b"") if raw else bad)
         else:
-            events += codec.value(value, topic, partition, offset, raw)
+            got: list[Any] = codec.value(value, topic, partition, offset, raw)
+            events += got
     return events
 
 
@@ -419,11 +418,11 @@ def _kafka_error(
 def _bulk_events(
     codec: _Codec, fields: list[tuple[bytes | None, str | None, int | None, int | None, Any]]
 ) -> list[Any] | None:
-    """All values decoded in one call (see :func:`._values.bulk_values`); ``None``: go message by message."""
+    """All values decoded in one call (see :func:`._messages.bulk_values`); ``None``: go message by message."""
     if len(fields) < 2:
         return None
-    values = []
-    at = []  # where each value's event goes (tombstones, None values, keep None in their place)
+    values: list[bytes] = []
+    at: list[int] = []  # where each value's event goes (tombstones, None values, keep None in their place)
     for i, (value, _t, _p, _o, kerr) in enumerate(fields):
         if kerr is not None:
             return None

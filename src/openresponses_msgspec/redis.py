@@ -6,15 +6,16 @@ Importing this module imports no Redis client; :class:`StreamConsumer` only call
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from ._decoder import Decoder
 from ._errors import InvalidEvent
-from ._values import DEFAULT, bulk_values, one_value
+from ._messages import DEFAULT, bulk_values, one_value
 
 if TYPE_CHECKING:
     import redis
+    from redis.typing import EncodableT, FieldT
 
 __all__ = ["StreamConsumer", "StreamEntry"]
 
@@ -89,7 +90,7 @@ class StreamConsumer:
     ) -> None:
         if count < 1 or block_ms < 0 or min_idle_ms < 0 or max_deliveries < 1:
             raise ValueError("count and max_deliveries must be >= 1, block_ms and min_idle_ms >= 0")
-        kwargs = getattr(client, "get_connection_kwargs", None)
+        kwargs: Callable[[], dict[str, Any]] | None = getattr(client, "get_connection_kwargs", None)
         if callable(kwargs) and kwargs().get("decode_responses"):
             raise ValueError(
                 "StreamConsumer needs a client without decode_responses=True: with it, redis-py "
@@ -172,8 +173,10 @@ class StreamConsumer:
         if not resp:
             return []
         if isinstance(resp, dict):  # RESP3
-            entries = next(iter(resp.values()))
-            return list(entries[0] if entries and isinstance(entries[0], list) else entries)
+            entries = next(iter(cast("dict[Any, list[Any]]", resp).values()))
+            return list(
+                cast("list[tuple[Any, Any]]", entries[0]) if entries and isinstance(entries[0], list) else entries
+            )
         return list(resp[0][1])
 
     def _autoclaim(self) -> list[tuple[Any, Any]]:
@@ -198,7 +201,7 @@ class StreamConsumer:
         values = [f.get(self.field) for f in fields]
         events: list[Any] | None = None
         if len(values) > 1 and all(v for v in values):
-            events = bulk_values(values, self.decoder)  # type: ignore[arg-type]
+            events = bulk_values(cast("list[bytes]", values), self.decoder)  # all set: checked just above
         if events is None:
             events = [one_value(v, self.decoder) if v is not None else None for v in values]
         too_many = self._deliveries(ids) if check_deliveries else {}
@@ -220,9 +223,10 @@ class StreamConsumer:
         return out
 
     def _dead_letter(self, dead: list[tuple[str, dict[str, bytes], str]]) -> None:
-        pipe = self.client.pipeline(transaction=True)
+        # redis-py leaves pipeline()'s shard_hint unannotated
+        pipe = self.client.pipeline(transaction=True)  # pyright: ignore[reportUnknownMemberType]
         for entry_id, f, why in dead:
-            record: dict[bytes, bytes] = {
+            record: dict[FieldT, EncodableT] = {
                 b"stream": self.stream.encode(),
                 b"group": self.group.encode(),
                 b"id": entry_id.encode(),
@@ -233,7 +237,7 @@ class StreamConsumer:
                 while name in record:
                     name = b"orig_" + name
                 record[name] = v
-            pipe.xadd(self.dead_letter, record)  # type: ignore[arg-type]
+            pipe.xadd(self.dead_letter, record)
         pipe.xack(self.stream, self.group, *[d[0] for d in dead])
         pipe.execute()
         self.dead_lettered += len(dead)

@@ -18,21 +18,23 @@ built on first use); the functions run on the executors, which must have this pa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
+from ._bytes import JSON_WS as _WS
 from ._decoder import Framed, decode_lines
-from ._errors import InvalidEvent
+from ._messages import DEFAULT, bulk_values, framed_values
 from ._sse import decode_sse
 from .arrow import EVENT_COLUMNS, to_arrow
 
 if TYPE_CHECKING:
-    import pyarrow  # type: ignore[import-untyped]
+    import pyarrow
     from pyspark.sql.types import StructType
 
-__all__ = ["EVENT_SCHEMA", "decode_arrow", "decode_values", "event_schema"]  # noqa: F822 - EVENT_SCHEMA: lazy
+    EVENT_SCHEMA: StructType  # built by event_schema() on first use (module __getattr__)
+
+__all__ = ["EVENT_SCHEMA", "decode_arrow", "decode_values", "event_schema"]
 
 _SSE_STARTS = (b"data:", b"event:", b"id:", b"retry:", b":")
-_WS = b" \t\r\n"
 
 
 def event_schema() -> StructType:
@@ -60,18 +62,14 @@ def decode_values(values: list[bytes], *, raw: Literal[False] = False) -> list[A
 def decode_values(values: list[bytes], *, raw: Literal[True]) -> list[Framed[Any]]: ...
 def decode_values(values: list[bytes], *, raw: bool = False) -> list[Any] | list[Framed[Any]]:
     """The events of a list of values (one event per value, or whole NDJSON/SSE files), bad ones as
-    :class:`~openresponses_msgspec.InvalidEvent`. One-event values are decoded together, in one call.
+    :class:`~openresponses_msgspec.InvalidEvent`. One-event values are decoded together, in one call, as the
+    Kafka and Redis integrations do (a bad one at ``offset=0`` of its value, ``raw`` the value).
     ``raw=True``: :class:`~openresponses_msgspec.Framed` ``(event, raw)`` pairs, ``raw`` each event's own bytes
     (the value, the NDJSON line, the SSE event's data)."""
-    joined = b"\n".join(values)
-    if len(joined) - len(joined.replace(b"\n", b"")) == len(values) - 1 and not _is_sse(joined):
-        out: list[Any] = decode_lines(joined, errors="replace", raw=raw)  # one line per value (blanks skipped)
-        for i, item in enumerate(out):
-            ev = item[0] if raw else item
-            if type(ev) is InvalidEvent:  # its line and offset in the joined batch would mean nothing
-                bad = InvalidEvent(ev.error._located(line=None, offset=None), ev.raw)
-                out[i] = Framed(bad, item[1]) if raw else bad
-        return out
+    if values and not _is_sse(values[0]):
+        out = bulk_values(values, DEFAULT)  # None: a value holds a newline (a file) or none (blank)
+        if out is not None:
+            return framed_values(out, values) if raw else out
     events: list[Any] = []
     for v in values:
         events += decode_sse(v, errors="replace", raw=raw) if _is_sse(v) else decode_lines(v, errors="replace", raw=raw)
@@ -81,12 +79,13 @@ def decode_values(values: list[bytes], *, raw: bool = False) -> list[Any] | list
 def _column_bytes(batch: pyarrow.RecordBatch) -> list[bytes]:
     import pyarrow as pa
 
-    col = batch.column(batch.schema.get_field_index("value"))
+    # as Any, like arrow.py's `pa`: the stubs leave Array's element type unknown here
+    col: Any = cast(Any, batch.column(batch.schema.get_field_index("value")))
     if col.null_count:
         col = col.filter(col.is_valid())
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         col = col.cast(pa.large_binary() if pa.types.is_large_string(col.type) else pa.binary())
-    return col.to_pylist()  # type: ignore[no-any-return]
+    return cast("list[bytes]", col.to_pylist())  # nulls filtered out above
 
 
 def decode_arrow(batches: Iterator[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
+from fuzz_invariants import check_redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openresponses_msgspec import corpus
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fuzz_invariants import check_redis
 
 # a quarter of the other properties' count in the test command (each example is a few round trips to the server)
 EXAMPLES = int(os.environ.get("FUZZ_REDIS_EXAMPLES", int(os.environ.get("FUZZ_EXAMPLES", "100")) // 4 or 1))

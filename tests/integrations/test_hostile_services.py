@@ -136,7 +136,7 @@ def test_redis_consumer_leaks_no_stand_in(redis_client: Any) -> None:
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
     try:
         from test_no_leak import TOLERANCE, VALUES
     finally:

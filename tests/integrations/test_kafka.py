@@ -342,6 +342,7 @@ class TestKafkaPython:
             KafkaPythonDeserializer(errors="strict").deserialize(topic, [], NOT_JSON)
 
 
+@pytest.mark.filterwarnings("ignore:(read|open)_text is deprecated:DeprecationWarning")  # kafka-python 3.0 import
 def test_tombstones_and_argument_checks() -> None:
     """No broker needed: a None value (tombstone) stays None; bad options are refused up front."""
     assert ConfluentDeserializer()(None) is None

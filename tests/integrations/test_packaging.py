@@ -1,4 +1,4 @@
-"""The integration modules import no client until used; the README's test command is what CI runs."""
+"""The integration modules import no client until used (the README's commands: tests/docs/test_pages.py)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,3 @@ def test_integration_modules_import_no_client() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-
-
-def test_readme_test_command_is_ci_run() -> None:
-    """Line 2 of the README's first code block is, character for character, the command .ci/run runs."""
-    readme = (ROOT / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
-    lines = (ROOT / ".ci" / "run").read_text().splitlines()
-    ci = [ln for ln in lines if ln and not ln.startswith(("#", "set ", "cd "))]
-    assert ci == [readme[1]]
-    assert "tools/services.py install" in readme[1] and "pytest" in readme[1]

@@ -31,10 +31,11 @@ def _plain(row: Any) -> tuple[Any, ...]:
 
 
 def _one(value: bytes) -> Any:
+    """A value decoded as the Kafka, Redis and Spark integrations all place it: a bad one at offset 0 of it."""
     try:
         return decode(value)
     except DecodeError as err:
-        return InvalidEvent(err, value)
+        return InvalidEvent(err.relocated(offset=0, raw=value), value, offset=0)
 
 
 def test_event_schema_is_the_toolkit_arrow_schema(spark: Any) -> None:

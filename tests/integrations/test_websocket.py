@@ -1,6 +1,6 @@
 """WebSocket mode end to end (issue #18): a real WebSocket server on 127.0.0.1 (the ``websockets`` package)
 plays a Responses WebSocket connection with two interleaved lanes (``stream_id``) and a steer; its client is the
-README's loop (taken from README.md and run here), which decodes each message as one event; ``accumulate()``
+loop of docs/websocket.md (taken from the page and run here), which decodes each message as one event; ``accumulate()``
 keeps the lanes apart by ``stream_id``.
 
 The server's events are hand-written after the shapes of OpenAI's WebSocket mode (the SDK's
@@ -10,7 +10,7 @@ The server's events are hand-written after the shapes of OpenAI's WebSocket mode
 from __future__ import annotations
 
 import json
-import re
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +22,11 @@ from websockets.sync.server import ServerConnection, serve
 
 import openresponses_msgspec as orm
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "websocket.md"
+sys.path.insert(0, str(ROOT / "tests" / "docs"))
+
+from doc_snippets import blocks, make_samples, run_page  # noqa: E402
 
 
 def _lane(
@@ -177,19 +181,18 @@ def server() -> Iterator[tuple[Server, str]]:
             t.join(10)
 
 
-def readme_client() -> Any:
-    """The README's WebSocket client loop (the code block under 'WebSocket mode'), as a function."""
-    text = README.read_text()
-    block = re.search(r"## WebSocket mode.*?```python\n(.*?)\n```", text, re.S)
-    assert block, "README: the WebSocket mode section's code block"
-    namespace: dict[str, Any] = {"__name__": "readme_websocket"}
-    exec(compile(block.group(1), str(README), "exec", dont_inherit=True), namespace)
+def page_client() -> Any:
+    """The page's WebSocket client loop (its first python block), as a function."""
+    first = next(b for b in blocks(PAGE) if b.lang == "python")
+    assert "def consume(" in first.code and first.needs is None, "docs/websocket.md: the client loop first"
+    namespace: dict[str, Any] = {"__name__": "page_websocket"}
+    exec(compile(first.code, first.where, "exec", dont_inherit=True), namespace)
     return namespace["consume"]
 
 
 def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[Server, str]) -> None:
     srv, url = server
-    consume = readme_client()
+    consume = page_client()
     requests = [
         {"type": "response.create", "stream_id": "lane-a", "model": "gpt-5.2", "input": "A fable."},
         {"type": "response.create", "stream_id": "lane-b", "model": "gpt-5.2", "input": "Capital of France?"},
@@ -228,11 +231,10 @@ def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[S
     assert (second.steered, second.steered_into, second.steered_from) == (False, None, "resp_a1")
     assert first.steering == (accepted,) and second.steering == () and not first.problems
     assert [(a.steered_into, a.steered_from, a.steering) for a in by_lane["lane-b"]] == [(None, None, ())]
-    # the README's steering lines run on these events (the section's second code block)
-    section = README.read_text().split("## WebSocket mode", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)\n```", section, re.S)
-    assert len(blocks) == 2 and "steered_into" in blocks[1]
-    exec(compile(blocks[1], str(README), "exec", dont_inherit=True), {"orm": orm, "events": events})
+    # the page's steering lines run on these events (its last python block)
+    last = [b for b in blocks(PAGE) if b.lang == "python"][-1]
+    assert "steered_into" in last.code and last.needs == "websocket"
+    exec(compile(last.code, last.where, "exec", dont_inherit=True), {"orm": orm, "events": events})
 
     # the whole connection at once: accumulate() keeps the lanes apart by stream_id
     def summary(accs: list[orm.ResponseAccumulator]) -> list[tuple[Any, ...]]:
@@ -253,3 +255,14 @@ def test_two_interleaved_lanes_and_a_steer_over_a_real_websocket(server: tuple[S
     whole = orm.accumulate(events)
     assert summary(whole) == summary(by_lane["lane-a"] + by_lane["lane-b"])
     assert sum(a.events for a in whole) == len(events)
+
+
+def test_the_page_runs_against_a_real_server(server: tuple[Server, str], tmp_path: Path) -> None:
+    """Every block of docs/websocket.md, the ones marked ``needs: websocket`` too, in order, on the server."""
+    srv, url = server
+    make_samples(tmp_path)
+    ran = run_page(PAGE, tmp_path, services=["websocket"], env={"RESPONSES_WS_URL": url})
+    assert [b.line for b in ran] == [b.line for b in blocks(PAGE) if b.lang == "python"]
+    assert [b.needs for b in ran].count("websocket") == 2
+    assert not srv.errors, srv.errors
+    assert srv.received[2] == {"type": "response.steer", "previous_response_id": "resp_a1", "input": STEER_INPUT}

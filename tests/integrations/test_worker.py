@@ -501,6 +501,7 @@ def test_kafka_worker_read_back_of_records_produced_in_one_batch(kafka: Any) -> 
         assert uw.published_since(kafka.bootstrap, out, "ev", {0: 30}, chunk=chunk) == {0: want}
 
 
+@pytest.mark.slow
 def test_kafka_worker_survives_a_stopped_broker(tmp_path: Path) -> None:
     """The broker stops while a response is open: the worker neither crashes nor commits; SIGTERM during the
     outage still exits 0 and reports the open response (nothing was acknowledged for it)."""
@@ -618,6 +619,7 @@ def test_redis_worker_poison_stream_and_restart(redis_client: Any, redis_server:
     assert [(f[b"response_id"], f[b"data"]) for _, f in dead] == [(prid.encode(), BAD)]
 
 
+@pytest.mark.slow
 def test_redis_worker_survives_a_stopped_server(tmp_path: Path) -> None:
     """redis-server (append-only file) stops with a response open: the worker retries instead of crashing;
     restarted on the same port, it carries on and every record is published exactly once."""

@@ -1,0 +1,1 @@
+"""The benchmark suite (``pytest benchmarks/``): bench_*.py files here, their support code in ``benchmarks.support``."""
