@@ -17,7 +17,7 @@ per line. What they cover, from the most common:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from . import _scan
 from ._bytes import count_newlines as _count_newlines
@@ -73,7 +73,7 @@ class Cursor:
 # -- the regular-region proof ----------------------------------------------------------------------------
 
 
-def regular_data_region(buf: bytes | bytearray, start: int, end: int) -> tuple[bytes, int] | None:
+def regular_data_region(buf: bytes | bytearray, start: int, end: int) -> tuple[bytes | bytearray, int] | None:
     """Prove that ``buf[start:end]`` is exactly N frames ``data: {...}\\n\\n``, each payload on one line:
     ``(body, N)``, or ``None`` when it is not (then nothing is known).
 
@@ -118,9 +118,10 @@ def regular_event_region(buf: bytes | bytearray, start: int, end: int) -> tuple[
         body = region.replace(sep, _pad(len(sep)))
     stop = len(body) - 2
     if body.find(b"\n", 0, stop) >= 0:
-        body = _other_event_seps(body, stop)
-        if body is None:
+        rewritten = _other_event_seps(body, stop)
+        if rewritten is None:
             return None
+        body = rewritten
     newlines = _count_newlines(region, 0, len(region))
     return body, (newlines + 1) // 3
 
@@ -207,7 +208,7 @@ def bulk_frames(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int
     return _general(kernel, raw, body, seps, 3 * (seps + 1), _EVENT_COMMENT_SEP, b, pos, end)
 
 
-def _regular(kernel: Any, b: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None | bool:
+def _regular(kernel: Any, b: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None | Literal[False]:
     """A regular region's events and lines; ``None``: proven regular but an event failed (go frame by
     frame); ``False``: not proven (try the general rewrite)."""
     data = b[pos] == 100  # "d": data frames, else event: frames
@@ -234,7 +235,15 @@ def _general_data(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: i
 
 
 def _general(
-    kernel: Any, raw: bool, body: bytes, seps: int, lines: int, comments: re.Pattern[bytes], b: Any, pos: int, end: int
+    kernel: Any,
+    raw: bool,
+    body: bytes | bytearray,
+    seps: int,
+    lines: int,
+    comments: re.Pattern[bytes],
+    b: Any,
+    pos: int,
+    end: int,
 ) -> tuple[list[Any], int] | None:
     """The general rewrite's end: comments between frames, then the kernel's own proof (or raw pieces)."""
     if body.find(b"\n:") >= 0:  # comment lines between frames (OpenRouter's keep-alives): one regex pass
