@@ -186,16 +186,9 @@ def bulk_frames(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int
     """
     if b[end - 3] != 125:  # "}"
         return None
-    if _scan.NATIVE:  # the C scanner frames the region in one pass: its payloads, joined by newlines
-        scanned = _scan.sse_frames(b, pos, end)
-        if scanned is not None and scanned[0] == end:
-            _, frames, lines, joined = scanned
-            got = kernel.frames(joined.split(b"\n")) if raw else kernel.bulk_joined(joined, frames)
-            return None if got is None else (got, lines)
-    elif not raw:
-        got = _regular(kernel, b, pos, end)
-        if got is not False:
-            return got
+    got = _native(kernel, raw, b, pos, end) if _scan.NATIVE else False if raw else _regular(kernel, b, pos, end)
+    if got is not False:
+        return got
     if b.startswith(b"data: {", pos):
         return _general_data(kernel, raw, b, pos, end)
     if not b.startswith(b"event:", pos):
@@ -206,6 +199,19 @@ def bulk_frames(kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int
         return None
     body, seps = _EVENT_SEP.subn(b"}\n{", b[first + 7 : end])
     return _general(kernel, raw, body, seps, 3 * (seps + 1), _EVENT_COMMENT_SEP, b, pos, end)
+
+
+def _native(
+    kernel: Any, raw: bool, b: bytes | bytearray, pos: int, end: int
+) -> tuple[list[Any], int] | None | Literal[False]:
+    """The C scanner frames the region in one pass (its payloads, joined by newlines): its events and lines;
+    ``None``: framed but an event failed; ``False``: not all of it is regular frames."""
+    scanned = _scan.sse_frames(b, pos, end)
+    if scanned is None or scanned[0] != end:
+        return False
+    _, frames, lines, joined = scanned
+    got = kernel.frames(joined.split(b"\n")) if raw else kernel.bulk_joined(joined, frames)
+    return None if got is None else (got, lines)
 
 
 def _regular(kernel: Any, b: bytes | bytearray, pos: int, end: int) -> tuple[list[Any], int] | None | Literal[False]:
