@@ -125,10 +125,14 @@ class EventAssembler:
             return
         if self.skip:  # inside an oversized event
             return
-        name, vs = _name(b, pos, eol)
         if self.start < 0:
             self.start, self.start_line = offset, lineno
-        if name == b"data":
+        if b.startswith(b"data:", pos):  # (the common field, first)
+            self.seen = True
+            self.add_data(b, value_at(b, pos + 4), eol)
+            return
+        name, vs = _name(b, pos, eol)
+        if name == b"data":  # `data` with no colon: an empty value
             self.seen = True
             self.add_data(b, vs, eol)
         elif name in _NAMED:  # (`event` is ignored: the JSON `type` is what identifies an event)

@@ -302,6 +302,7 @@ def single_frames(b: bytes | bytearray, cur: Cursor, base: int, checked: bool, l
     """The common frame, ``[event: ...\\n]data: {json}\\n\\n``, in one step per event, from ``cur.pos``
     until another kind of line, an unfinished frame, or a frame start where a bulk attempt is due."""
     pos, lines, bulk_from = cur.pos, cur.lines, cur.bulk_from
+    last = len(b) - 1
     find = b.find
     startswith = b.startswith
     view = memoryview(b)
@@ -317,8 +318,8 @@ def single_frames(b: bytes | bytearray, cur: Cursor, base: int, checked: bool, l
                 if not pos:
                     pos = start
                     break
-            nl = find(b"\n", pos)
-            if not startswith(b"data: ", pos) or nl < 0 or b[nl + 1 : nl + 2] != b"\n" or nl - pos - 6 > limit:
+            nl = find(b"\n", pos, last)  # (not the last byte: b[nl + 1] is then in b)
+            if not startswith(b"data: ", pos) or nl < 0 or b[nl + 1] != 10 or nl - pos - 6 > limit:
                 pos = start
                 break
             s = pos + 6
