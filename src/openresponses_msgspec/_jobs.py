@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -100,8 +101,9 @@ def plan(path: str | os.PathLike[str] | object, fmt: str | None, jobs: int) -> l
         return None
     cuts = [0]
     with open(p, "rb") as f:
-        if f.read(2) == _GZIP_MAGIC:
-            return None
+        head = f.read(_SNIFF)
+        if head[:2] == _GZIP_MAGIC or (fmt == "sse" and _SSE_LINE.search(head) is None):
+            return None  # (SSE: one job decides whether a body with no SSE line in its head is SSE at all)
         for k in range(1, jobs):
             at = _cut_after(f, max(cuts[-1] + 1, size * k // jobs), size, fmt)
             if at is None or at >= size:
@@ -112,6 +114,10 @@ def plan(path: str | os.PathLike[str] | object, fmt: str | None, jobs: int) -> l
         return None
     cuts.append(size)
     return [Range(p, fmt, a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+_SNIFF = 1 << 16
+_SSE_LINE = re.compile(rb"(?:^|[\r\n])(?:data|event|id|retry)?:")  # a line of a field or a comment
 
 
 def _cut_after(f: IO[bytes], pos: int, size: int, fmt: str) -> int | None:
@@ -207,7 +213,8 @@ def decode_range(
         fn: Callable[..., list[Any]] = decoder.decode_lines if decoder is not None else decode_lines
         parts = _ndjson(blocks, errors, partial(fn, raw=True) if raw else fn, max_line_size, raw)
     else:
-        parts = _sse(blocks, errors, decoder, raw)
+        whole = rng.start == 0 and rng.end >= os.stat(rng.path).st_size
+        parts = _sse(blocks, errors, decoder, raw, part=not whole)
     if not (line_shift or offset_shift) or (errors == "replace" and not locate):
         yield from parts
         return

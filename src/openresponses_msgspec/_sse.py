@@ -436,7 +436,9 @@ def decode_sse(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[False] = False
 ) -> list[Event | InvalidEvent]: ...
 @overload
-def decode_sse(buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]) -> list[Framed[Event]]: ...
+def decode_sse(  # pyright: ignore[reportOverlappingOverload]  # the raw: bool overload is wider (list invariance)
+    buf: Buffer, *, errors: Literal["strict"] = "strict", raw: Literal[True]
+) -> list[Framed[Event]]: ...
 @overload
 def decode_sse(
     buf: Buffer, *, errors: Literal["replace"], raw: Literal[True]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import openresponses_msgspec as orm
@@ -351,6 +351,7 @@ def _mutate(data: bytes, fmt: str, muts: list[tuple[str, int]]) -> bytes:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(fmt="sse", muts=[("blank", 0)], cuts=[0.0])  # a first range of blank lines alone is no "not SSE" body
 @given(
     fmt=st.sampled_from(["ndjson", "sse"]),
     muts=_MUTATIONS,
@@ -420,3 +421,16 @@ def test_random_cut_points_give_one_jobs_events_and_stats(
         )
     else:  # (not joined: nothing was added, the caller reads the file in one job)
         assert many_e.n == many_r.responses == 0
+
+
+def test_an_sse_file_with_no_sse_line_in_its_head_is_one_job(tmp_path: Path) -> None:
+    """Whether a body is SSE at all is one job's call (a range of blank lines alone is not "not SSE")."""
+    from openresponses_msgspec._jobs import MIN_SPLIT
+
+    line = corpus.sse(corpus.events("text", 1, seed=0))
+    path = tmp_path / "late.sse"
+    path.write_bytes(b"\n" * (1 << 17) + line * (MIN_SPLIT // len(line) + 1))
+    assert plan(str(path), "sse", 2) is None
+    path.write_bytes(line * (MIN_SPLIT // len(line) + 1))
+    ranges = plan(str(path), "sse", 2)
+    assert ranges is not None and len(ranges) == 2
