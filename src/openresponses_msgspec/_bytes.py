@@ -28,7 +28,6 @@ __all__ = [
     "is_blank",
     "skip_lf_run",
     "utf8_error",
-    "utf8_valid",
 ]
 
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark: skipped before the first line, event or value
@@ -87,20 +86,3 @@ def utf8_error(data: Any, final: bool = True) -> UnicodeDecodeError | None:
     except UnicodeDecodeError as exc:
         return exc
     return None
-
-
-def utf8_valid(data: bytes | bytearray, final: bool = True, window: int = WINDOW) -> bool:
-    """Whether ``data`` is valid UTF-8, checked in windows: decoding a big buffer at once builds one huge
-    ``str`` (4 bytes a character once a CJK character occurs), several times slower than cache-sized pieces."""
-    if len(data) <= window:
-        return utf8_error(data, final) is None
-    dec = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for i in range(0, len(data), window):
-            dec.decode(view[i : i + window])
-        if final:
-            dec.decode(b"", True)
-    except UnicodeDecodeError:
-        return False
-    return True

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Protocol
 
+from ._bytes import JSON_WS, WINDOW
+
 __all__ = ["NATIVE", "Proof", "ndjson_window", "prove_lines", "sse_frames", "utf8_valid"]
 
 Proof = tuple[int, int, int]
@@ -48,14 +50,14 @@ def py_utf8_valid(data: Data, pos: int, end: int, final: bool = True, /) -> bool
     _check(data, pos, end)
     view = memoryview(data)
     try:
-        if end - pos <= _UTF8_WINDOW:
+        if end - pos <= WINDOW:
             _ = codecs.utf_8_decode(view[pos:end], "strict", final)
             return True
         # in cache-sized pieces: decoding a big buffer at once builds one huge str (4 bytes a character once a
         # CJK character occurs), several times slower
         dec = codecs.getincrementaldecoder("utf-8")()
-        for i in range(pos, end, _UTF8_WINDOW):
-            _ = dec.decode(view[i : min(end, i + _UTF8_WINDOW)])
+        for i in range(pos, end, WINDOW):
+            _ = dec.decode(view[i : min(end, i + WINDOW)])
         if final:
             _ = dec.decode(b"", True)
     except UnicodeDecodeError:
@@ -63,8 +65,6 @@ def py_utf8_valid(data: Data, pos: int, end: int, final: bool = True, /) -> bool
     return True
 
 
-_UTF8_WINDOW = 1 << 18
-_JSON_WS = b" \t\r\n"
 _hint = [0]  # which pattern count held last (a hint shared by threads: any order gives the same answer)
 
 
@@ -75,7 +75,7 @@ def py_prove_lines(data: Data, pos: int, end: int) -> Proof | None:
     if pos >= end or data[pos] != 123:  # "{"
         return None
     last = end
-    while data[last - 1] in _JSON_WS:  # (stops at the "{")
+    while data[last - 1] in JSON_WS:  # (stops at the "{")
         last -= 1
     if data[last - 1] != 125:  # "}"
         return None
