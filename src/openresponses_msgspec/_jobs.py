@@ -22,7 +22,7 @@ from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 
 from ._bytes import BOM as _BOM
-from ._bytes import DEFAULT_MAX_LINE_SIZE
+from ._bytes import DEFAULT_MAX_LINE_SIZE, JSON_WS
 from ._decoder import decode_lines
 from ._errors import DecodeError
 from ._files import (
@@ -382,7 +382,7 @@ def _path_format(path: str | os.PathLike[str]) -> str | None:
             head = f.read(1 << 16)
     except OSError:
         return None
-    s = head.removeprefix(_BOM).lstrip(b" \t\r\n")
+    s = head.removeprefix(_BOM).lstrip(JSON_WS)
     return detect_format(s[:1]) if s else None
 
 
